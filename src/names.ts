@@ -1,0 +1,64 @@
+/**
+ * Names other components rely on (serving runtimes, controller, autoscaler, manifests).
+ * One place, so a rename cannot drift between the webhook and what it selects.
+ */
+export const ANNOTATION_PREFIX = 'kserve-llmd.io/';
+
+/** The Knative PodAutoscaler class. Must not end in `.knative.dev` (Knative rejects foreign classes there). */
+export const AUTOSCALER_CLASS = 'autoscaler.kserve-llmd.io';
+export const KNATIVE_CLASS_ANNOTATION = 'autoscaling.knative.dev/class';
+
+export const ACCELERATORS = ['nvidia', 'amd', 'tpu', 'intel-xpu', 'gaudi', 'cpu'] as const;
+export type Accelerator = (typeof ACCELERATORS)[number];
+
+/** The ClusterServingRuntime for an accelerator: `kserve-llmd-vllm-<accelerator>`. */
+export function runtimeName(accelerator: Accelerator): string {
+  return `kserve-llmd-vllm-${accelerator}`;
+}
+
+/** Name of the controller-created prefill sibling of an InferenceService. */
+export function prefillSiblingName(isvcName: string): string {
+  return `${isvcName}-prefill`;
+}
+
+export const LABELS = {
+  /** Pods of one service (decode and its prefill sibling): the InferencePool selector. */
+  pool: 'kserve-llmd.io/pool',
+  accelerator: 'kserve-llmd.io/accelerator',
+  inferenceServing: 'llm-d.ai/inference-serving',
+  model: 'llm-d.ai/model',
+  role: 'llm-d.ai/role',
+  engineType: 'llm-d.ai/engine-type',
+  acceleratorVendor: 'llm-d.ai/accelerator-vendor',
+  /** Set by KServe on every predictor pod. */
+  kserveIsvc: 'serving.kserve.io/inferenceservice',
+} as const;
+
+export type Role = 'decode' | 'prefill' | 'prefill-decode';
+
+/** llm-d.ai/accelerator-vendor values as llm-d's guides spell them (llm-d.md §1, §10). */
+export const ACCELERATOR_VENDOR: Record<Accelerator, string> = {
+  nvidia: 'nvidia',
+  amd: 'amd',
+  tpu: 'google',
+  'intel-xpu': 'intel',
+  gaudi: 'intel',
+  cpu: 'cpu',
+};
+
+/** Extended resource names that identify an accelerator in a predictor's resources. */
+export const ACCELERATOR_RESOURCES: ReadonlyArray<{ match: (resource: string) => boolean; accelerator: Accelerator }> = [
+  { match: (r) => r === 'nvidia.com/gpu', accelerator: 'nvidia' },
+  { match: (r) => r === 'amd.com/gpu', accelerator: 'amd' },
+  { match: (r) => r === 'google.com/tpu', accelerator: 'tpu' },
+  { match: (r) => r.startsWith('gpu.intel.com/'), accelerator: 'intel-xpu' },
+  { match: (r) => r === 'habana.ai/gaudi', accelerator: 'gaudi' },
+];
+
+/** Pod annotations the pod webhook writes for other components (the autoscaler's collector). */
+export const POD_ANNOTATIONS = {
+  /** The port where vLLM itself serves /metrics (behind the routing sidecar on decode pods). */
+  vllmPort: 'kserve-llmd.io/vllm-port',
+  /** Features injected at pod creation, for `kubectl get pod -o yaml` readers. */
+  injected: 'kserve-llmd.io/injected',
+} as const;

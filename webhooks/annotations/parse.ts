@@ -1,0 +1,43 @@
+/**
+ * Parse and validate every `kserve-llmd.io/…` annotation at once, so one denial lists every problem.
+ */
+import { ANNOTATION_PREFIX } from '../../src/names.js';
+import { ANNOTATIONS, ANNOTATION_NAMES } from './registry.js';
+import { defaultSettings, type LlmdSettings } from './settings.js';
+import { closest } from './values.js';
+
+export type ParseResult =
+  | { optedIn: false }
+  | { optedIn: true; settings: LlmdSettings; errors: string[] };
+
+/** True when an object carries any annotation under `kserve-llmd.io/`: that is how a service opts in. */
+export function optedIn(annotations: Record<string, string> | undefined): boolean {
+  return Object.keys(annotations ?? {}).some((k) => k.startsWith(ANNOTATION_PREFIX));
+}
+
+export function parseAnnotations(annotations: Record<string, string> | undefined): ParseResult {
+  if (!optedIn(annotations)) return { optedIn: false };
+  const settings = defaultSettings();
+  const explicit = new Set<string>();
+  const errors: string[] = [];
+  for (const [key, raw] of Object.entries(annotations ?? {}).sort(([a], [b]) => a.localeCompare(b))) {
+    if (!key.startsWith(ANNOTATION_PREFIX)) continue;
+    const name = key.slice(ANNOTATION_PREFIX.length);
+    const spec = ANNOTATIONS.find((a) => a.name === name);
+    if (!spec) {
+      errors.push(unknownKey(key, name));
+      continue;
+    }
+    const value = typeof raw === 'string' ? raw.trim() : String(raw);
+    const problem = spec.parse(value, settings);
+    if (problem !== undefined) errors.push(`${key}: "${value}" is not valid (${problem}); accepted: ${spec.accepted}`);
+    else if (!spec.owned) explicit.add(name);
+  }
+  return { optedIn: true, settings: { ...settings, explicit }, errors };
+}
+
+function unknownKey(key: string, name: string): string {
+  const hint = closest(name, ANNOTATION_NAMES);
+  const known = ANNOTATIONS.filter((a) => !a.owned).map((a) => ANNOTATION_PREFIX + a.name).join(', ');
+  return `${key} is not a kserve-llmd annotation${hint ? ` (did you mean ${ANNOTATION_PREFIX}${hint}?)` : ''}; known: ${known}`;
+}

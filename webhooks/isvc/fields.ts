@@ -1,0 +1,117 @@
+/**
+ * Writes defaults without ever overwriting what a user wrote.
+ *
+ * The webhook remembers what it set in the annotation `kserve-llmd.io/defaulted` (JSON pointer → value).
+ * A field whose live value still equals what the webhook recorded is the webhook's to update or remove;
+ * any other value is the user's. Without the record, a default written on CREATE would look user-set on the
+ * next GitOps re-apply (client-side apply keeps fields absent from Git) and block a change of annotation.
+ */
+import { ANNOTATION_PREFIX } from '../../src/names.js';
+import { isRecord } from '../../src/types/kube.js';
+
+export const DEFAULTED_ANNOTATION = `${ANNOTATION_PREFIX}defaulted`;
+
+export type Path = readonly string[];
+
+export function pointer(path: Path): string {
+  return '/' + path.map((t) => t.replace(/~/g, '~0').replace(/\//g, '~1')).join('/');
+}
+
+function tokens(ptr: string): string[] {
+  return ptr.slice(1).split('/').map((t) => t.replace(/~1/g, '/').replace(/~0/g, '~'));
+}
+
+export function getAt(obj: unknown, path: Path): unknown {
+  let cur: unknown = obj;
+  for (const t of path) {
+    if (!isRecord(cur)) return undefined;
+    cur = cur[t];
+  }
+  return cur;
+}
+
+function setAt(obj: Record<string, unknown>, path: Path, value: unknown): void {
+  let cur = obj;
+  for (const t of path.slice(0, -1)) {
+    if (!isRecord(cur[t])) cur[t] = {};
+    cur = cur[t] as Record<string, unknown>;
+  }
+  cur[path[path.length - 1] as string] = value;
+}
+
+function deleteAt(obj: unknown, path: Path): void {
+  const parent = getAt(obj, path.slice(0, -1));
+  if (isRecord(parent)) delete parent[path[path.length - 1] as string];
+}
+
+export function sameValue(a: unknown, b: unknown): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
+/** Parse the record; anything unreadable counts as "nothing recorded" (the user's values then win). */
+export function readRecord(annotations: Record<string, string> | undefined): Record<string, unknown> {
+  const text = annotations?.[DEFAULTED_ANNOTATION];
+  if (!text) return {};
+  try {
+    const parsed: unknown = JSON.parse(text);
+    return isRecord(parsed) ? parsed : {};
+  } catch {
+    return {};
+  }
+}
+
+export class FieldWriter {
+  private readonly record: Record<string, unknown> = {};
+  readonly conflicts: string[] = [];
+
+  constructor(
+    private readonly draft: Record<string, unknown>,
+    private readonly previous: Record<string, unknown>,
+  ) {}
+
+  /** The value at `path` is the user's (set, and not what the webhook recorded). */
+  userValue(path: Path): unknown {
+    const current = getAt(this.draft, path);
+    return current === undefined || this.isOurs(path, current) ? undefined : current;
+  }
+
+  /**
+   * Set `path` to `value` unless the user set it. When the user's value differs, `onUserValue` may return a
+   * conflict message (deny) or undefined (the user's value stands).
+   */
+  setDefault(path: Path, value: unknown, onUserValue?: (current: unknown) => string | undefined): void {
+    const current = getAt(this.draft, path);
+    if (current === undefined || this.isOurs(path, current)) {
+      setAt(this.draft, path, value);
+      this.record[pointer(path)] = value;
+      return;
+    }
+    if (sameValue(current, value)) return;
+    const conflict = onUserValue?.(current);
+    if (conflict) this.conflicts.push(conflict);
+  }
+
+  /** Remove what the webhook set before and no longer wants; write the new record (sorted: deterministic). */
+  finish(): void {
+    for (const [ptr, value] of Object.entries(this.previous)) {
+      if (ptr in this.record) continue;
+      const path = tokens(ptr);
+      if (sameValue(getAt(this.draft, path), value)) deleteAt(this.draft, path);
+    }
+    const annotations = (isRecord(getAt(this.draft, ['metadata', 'annotations'])) ? getAt(this.draft, ['metadata', 'annotations']) : undefined) as
+      | Record<string, string>
+      | undefined;
+    const keys = Object.keys(this.record).sort();
+    if (keys.length === 0) {
+      if (annotations) delete annotations[DEFAULTED_ANNOTATION];
+      return;
+    }
+    const sorted = Object.fromEntries(keys.map((k) => [k, this.record[k]]));
+    setAt(this.draft, ['metadata', 'annotations', DEFAULTED_ANNOTATION], JSON.stringify(sorted));
+  }
+
+  private isOurs(path: Path, current: unknown): boolean {
+    const ptr = pointer(path);
+    return ptr in this.previous && sameValue(this.previous[ptr], current);
+  }
+}
