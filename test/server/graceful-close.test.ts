@@ -1,0 +1,72 @@
+import tls from 'node:tls';
+import { Writable } from 'node:stream';
+import { createLogger } from '../../src/log.js';
+import { patched } from '../../webhooks/admission.js';
+import { startWebhookServer, type WebhookServer } from '../../webhooks/server.js';
+import { createClient, peerCommonName } from '../support/https-client.js';
+
+const quiet = createLogger({ level: 'error', stream: new Writable({ write: (_c, _e, cb) => cb() }) });
+const handlers = { '/mutate': (r: { uid: string; object?: unknown }) => patched(r.uid, r.object, { ...(r.object as object), seen: true }) };
+
+function start(shutdownTimeoutMs: number): Promise<WebhookServer> {
+  return startWebhookServer({ host: '127.0.0.1', port: 0, handlers, logger: quiet, shutdownTimeoutMs });
+}
+
+/** A raw TLS connection that sends the request head and the first half of the body, then waits. */
+async function halfSentRequest(server: WebhookServer, uid: string): Promise<{ finish(): void; response: Promise<string> }> {
+  const body = JSON.stringify({ apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', request: { uid, object: { a: 1 } } });
+  const socket = tls.connect({ host: '127.0.0.1', port: server.port, ca: server.selfSigned!.cert, servername: 'localhost' });
+  await new Promise<void>((resolve, reject) => socket.once('secureConnect', resolve).once('error', reject));
+  const half = Math.floor(body.length / 2);
+  socket.write(`POST /mutate HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body.slice(0, half)}`);
+  const response = new Promise<string>((resolve) => {
+    let text = '';
+    socket.on('data', (d: Buffer) => (text += d.toString()));
+    socket.on('close', () => resolve(text));
+    socket.on('error', () => undefined); // the deadline test expects a reset
+  });
+  await new Promise((r) => setTimeout(r, 100)); // let the server start the request
+  return { finish: () => void socket.write(body.slice(half)), response };
+}
+
+describe('graceful close', () => {
+  it('stops accepting but finishes an in-flight request before resolving', async () => {
+    const server = await start(10_000);
+    const inflight = await halfSentRequest(server, 'uid-inflight');
+    let closed = false;
+    const closing = server.close().then(() => (closed = true));
+    await new Promise((r) => setTimeout(r, 100));
+    await expect(peerCommonName(server.url, server.selfSigned!.cert)).rejects.toThrow(/ECONNREFUSED/);
+    expect(closed).toBe(false);
+
+    inflight.finish();
+    const text = await inflight.response;
+    expect(text).toMatch(/^HTTP\/1\.1 200/);
+    expect(JSON.parse(text.slice(text.indexOf('\r\n\r\n') + 4)).response).toMatchObject({ uid: 'uid-inflight', allowed: true });
+    await closing;
+    expect(closed).toBe(true);
+  });
+
+  it('cuts a request that outlives the deadline', async () => {
+    const server = await start(300);
+    const stuck = await halfSentRequest(server, 'uid-stuck');
+    const t0 = Date.now();
+    await server.close();
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(250);
+    expect(Date.now() - t0).toBeLessThan(3_000);
+    expect(await stuck.response).toBe(''); // connection closed without a response
+  });
+
+  it('does not wait for idle keep-alive connections (keepAliveTimeout is 65 s)', async () => {
+    const server = await start(20_000);
+    const client = createClient(server.url, { ca: server.selfSigned!.cert, connections: 2 });
+    try {
+      expect((await client.request('GET', '/healthz')).status).toBe(200);
+      const t0 = Date.now();
+      await server.close();
+      expect(Date.now() - t0).toBeLessThan(2_000);
+    } finally {
+      await client.close();
+    }
+  });
+});
