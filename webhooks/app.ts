@@ -34,7 +34,7 @@ export function createWebhookApp(opts: WebhookAppOptions): Express {
   });
   const json = express.json({ limit: MAX_BODY });
   for (const [path, handler] of Object.entries(opts.handlers)) {
-    app.post(path, requireJson, json, admit(path, handler, opts));
+    app.post(path, requireJson(path, opts.metrics), json, admit(path, handler, opts));
     app.all(path, (_req, res) => void res.status(405).set('Allow', 'POST').json({ error: `method not allowed; use POST ${path}` }));
   }
   app.use((req, res) => void res.status(404).json({ error: `no route for ${req.method} ${req.path}` }));
@@ -42,11 +42,14 @@ export function createWebhookApp(opts: WebhookAppOptions): Express {
   return app;
 }
 
-const requireJson: RequestHandler = (req, res, next) => {
-  // Content-Type must be application/json (a charset parameter is fine), as controller-runtime demands.
-  if (req.is('application/json')) return next();
-  res.status(415).json({ error: `Content-Type must be application/json, got ${JSON.stringify(req.get('content-type') ?? '')}` });
-};
+function requireJson(webhook: string, metrics: WebhookMetrics): RequestHandler {
+  return (req, res, next) => {
+    // Content-Type must be application/json (a charset parameter is fine), as controller-runtime demands.
+    if (req.is('application/json')) return next();
+    metrics.requests.inc({ webhook, code: '415', result: 'error' });
+    res.status(415).json({ error: `Content-Type must be application/json, got ${describe(req.get('content-type') ?? '')}` });
+  };
+}
 
 function admit(webhook: string, handler: AdmissionHandler, opts: WebhookAppOptions): RequestHandler {
   const { metrics, logger } = opts;
