@@ -62,3 +62,9 @@ export const POD_ANNOTATIONS = {
   /** Features injected at pod creation, for `kubectl get pod -o yaml` readers. */
   injected: 'kserve-llmd.io/injected',
 } as const;
+
+/**
+ * The serving port of the kserve-llmd vLLM runtimes (llm-d's layout: the InferencePool targets 8000; on decode
+ * pods the routing sidecar holds it and vLLM moves to 8200). See docs/port-layout.md.
+ */
+export const SERVING_PORT = 8000;

@@ -1,0 +1,60 @@
+/**
+ * `kserve-llmd`: one binary, one subcommand per component. Usage errors and bad configuration are one line
+ * on stderr and exit code 2; runtime failures exit 1.
+ */
+import { ConfigError } from '../config.js';
+import { RENDER_COMMAND, runRender, runWebhook, WEBHOOK_COMMAND } from '../../webhooks/commands.js';
+import { formatHelp, parseFlags, UsageError, type CommandSpec, type FlagValues } from './args.js';
+
+interface Command {
+  spec: CommandSpec;
+  run(values: FlagValues, rest: string[]): Promise<number | void> | number | void;
+}
+
+const COMMANDS: Command[] = [
+  { spec: WEBHOOK_COMMAND, run: (v) => runWebhook(v) },
+  { spec: RENDER_COMMAND, run: (v, rest) => runRender(v, rest) },
+];
+
+function topHelp(): string {
+  return [
+    'Usage: kserve-llmd <command> [flags]',
+    '',
+    'llm-d routing, prefill/decode disaggregation, KV offload and autoscaling for KServe InferenceServices.',
+    '',
+    'Commands:',
+    ...COMMANDS.map((c) => `  ${c.spec.name.padEnd(10)} ${c.spec.summary.split('. ')[0]}`),
+    '',
+    'Run kserve-llmd <command> --help for its flags.',
+  ].join('\n');
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...args] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(`${topHelp()}\n`);
+    return name === undefined ? 2 : 0;
+  }
+  const command = COMMANDS.find((c) => c.spec.name === name);
+  try {
+    if (!command) throw new UsageError(`unknown command "${name}"; commands: ${COMMANDS.map((c) => c.spec.name).join(', ')}`);
+    const { values, help, rest } = parseFlags(args, command.spec);
+    if (help) {
+      process.stdout.write(`${formatHelp(command.spec)}\n`);
+      return 0;
+    }
+    const code = await command.run(values, rest);
+    return typeof code === 'number' ? code : -1;
+  } catch (err) {
+    if (err instanceof UsageError || err instanceof ConfigError) {
+      process.stderr.write(`kserve-llmd${command ? ` ${command.spec.name}` : ''}: ${err.message}\n`);
+      return 2;
+    }
+    process.stderr.write(`kserve-llmd${command ? ` ${command.spec.name}` : ''}: ${err instanceof Error ? err.message : String(err)}\n`);
+    return 1;
+  }
+}
+
+// -1: a long-running command (the webhook server) keeps the process alive; anything else exits.
+const code = await main(process.argv.slice(2));
+if (code !== -1) process.exitCode = code;

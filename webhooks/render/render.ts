@@ -1,0 +1,83 @@
+/**
+ * `kserve-llmd render`: the InferenceService mutation applied to YAML documents, for pre-rendering in CI
+ * (Argo CD config management plugin, Flux post-build) and for seeing what the webhooks will do. Output is
+ * only objects `kubectl apply` accepts; what each role's pods get at creation is written as YAML comments.
+ */
+import yaml from 'js-yaml';
+import type { WebhookConfig } from '../../src/config.js';
+import { ANNOTATION_PREFIX, prefillSiblingName } from '../../src/names.js';
+import { isRecord, type InferenceService } from '../../src/types/kube.js';
+import { jsonPatch } from '../admission.js';
+import { denialMessage, mutateInferenceService } from '../isvc/mutate.js';
+import { mutatePod } from '../pod/mutate.js';
+import { previewPod } from './pod-preview.js';
+
+export interface RenderResult {
+  output: string;
+  errors: string[];
+  warnings: string[];
+}
+
+const DUMP = { noRefs: true, lineWidth: -1 } as const;
+
+function isIsvc(doc: unknown): doc is InferenceService {
+  return isRecord(doc) && doc.kind === 'InferenceService' && typeof doc.apiVersion === 'string' && doc.apiVersion.startsWith('serving.kserve.io/');
+}
+
+function describe(doc: InferenceService, index: number): string {
+  const { namespace, name } = doc.metadata ?? {};
+  return `document ${index + 1} (InferenceService ${namespace ? `${namespace}/` : ''}${name ?? '?'})`;
+}
+
+/** The pod wiring a role gets, as comment lines: one JSON patch operation per line. */
+function podComment(isvc: InferenceService, role: string, config: WebhookConfig, note = ''): string[] {
+  const pod = previewPod(isvc);
+  const outcome = mutatePod(pod, config.injection);
+  const lines = [`# kserve-llmd: pods of ${isvc.metadata.name} (role ${role}${note}) get at creation:`];
+  if (outcome.kind === 'untouched') return [...lines, '#   nothing'];
+  for (const op of jsonPatch(pod, outcome.object)) lines.push(`#   ${op.op} ${op.path}${'value' in op ? ` ${JSON.stringify(op.value)}` : ''}`);
+  return [...lines, ...outcome.warnings.map((w) => `#   warning: ${w}`)];
+}
+
+function prefillPreview(original: InferenceService, config: WebhookConfig): string[] {
+  const sibling = structuredClone(original);
+  const annotations = { ...(sibling.metadata.annotations ?? {}), [`${ANNOTATION_PREFIX}prefill-for`]: original.metadata.name ?? '' };
+  sibling.metadata = { ...sibling.metadata, name: prefillSiblingName(original.metadata.name ?? ''), annotations };
+  const outcome = mutateInferenceService(sibling, config);
+  if (outcome.kind !== 'mutated') return [];
+  return podComment(outcome.object, 'prefill', config, ', created by the kserve-llmd controller');
+}
+
+export function renderManifests(text: string, config: WebhookConfig, source = 'input'): RenderResult {
+  const errors: string[] = [];
+  const warnings: string[] = [];
+  let docs: unknown[];
+  try {
+    docs = yaml.loadAll(text);
+  } catch (err) {
+    return { output: '', errors: [`${source}: not valid YAML: ${(err as Error).message.split('\n')[0]}`], warnings };
+  }
+  const parts: string[] = [];
+  docs.forEach((doc, index) => {
+    if (doc === null || doc === undefined) return;
+    if (!isIsvc(doc)) {
+      parts.push(yaml.dump(doc, DUMP));
+      return;
+    }
+    const outcome = mutateInferenceService(doc, config);
+    if (outcome.kind === 'denied') {
+      errors.push(`${source} ${describe(doc, index)}: ${denialMessage(outcome.errors)}`);
+      return;
+    }
+    if (outcome.kind === 'untouched') {
+      parts.push(`# kserve-llmd: not opted in (no kserve-llmd.io/ annotations); unchanged\n${yaml.dump(doc, DUMP)}`);
+      return;
+    }
+    warnings.push(...outcome.warnings.map((w) => `${source} ${describe(doc, index)}: ${w}`));
+    const role = outcome.context?.role ?? 'prefill-decode';
+    const comments = podComment(outcome.object, role, config);
+    if (role === 'decode') comments.push(...prefillPreview(doc, config));
+    parts.push(`${comments.join('\n')}\n${yaml.dump(outcome.object, DUMP)}`);
+  });
+  return { output: parts.join('---\n'), errors, warnings };
+}
