@@ -103,11 +103,8 @@ export class CertReloader extends EventEmitter {
   private async loadOnce(): Promise<boolean> {
     let next: PemPair | undefined;
     try {
-      const [cert, key] = await Promise.all([
-        readFile(join(this.opts.dir, 'tls.crt'), 'utf8'),
-        readFile(join(this.opts.dir, 'tls.key'), 'utf8'),
-      ]);
-      next = { cert, key };
+      next = await this.readPair();
+      const { cert, key } = next;
       if (this.pair && cert === this.pair.cert && key === this.pair.key) return false;
       // Validate before swapping: a half-written or mismatched pair (cert renewed, key not yet)
       // throws here ("key values mismatch") and the good pair stays in place.
@@ -125,6 +122,20 @@ export class CertReloader extends EventEmitter {
     this.opts.logger.info(first ? 'serving certificate loaded' : 'serving certificate reloaded', { dir: this.opts.dir });
     this.emit('reload', next);
     return true;
+  }
+
+  /**
+   * Reads tls.crt, tls.key, then tls.crt again: if kubelet swapped `..data` between the reads we
+   * would pair the old cert with the new key, so retry until the cert is stable. Sequential reads
+   * also make a missing directory fail the same way every time (fail() dedups on the message).
+   */
+  private async readPair(): Promise<PemPair> {
+    const read = (name: string): Promise<string> => readFile(join(this.opts.dir, name), 'utf8');
+    for (let attempt = 1; ; attempt++) {
+      const cert = await read('tls.crt');
+      const key = await read('tls.key');
+      if (attempt >= 3 || (await read('tls.crt')) === cert) return { cert, key };
+    }
   }
 
   private fail(err: unknown, seen: PemPair | undefined): void {

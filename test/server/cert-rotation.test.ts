@@ -1,5 +1,5 @@
 import { once } from 'node:events';
-import { rm } from 'node:fs/promises';
+import { rename, rm } from 'node:fs/promises';
 import { Writable } from 'node:stream';
 import { startHttpsServer } from '../../src/https-server.js';
 import { createLogger } from '../../src/log.js';
@@ -103,7 +103,8 @@ describe('serving certificate rotation', () => {
     try {
       await reloader.start();
       const failed = once(reloader, 'reloadFailed');
-      await rm(certs.dir, { recursive: true, force: true });
+      await rename(certs.dir, `${certs.dir}-gone`); // atomically, so there is exactly one new state
+      await rm(`${certs.dir}-gone`, { recursive: true, force: true });
       const [err] = (await failed) as [NodeJS.ErrnoException];
       expect(err.code).toBe('ENOENT');
       await new Promise((r) => setTimeout(r, 300)); // several polls: reported once, not per poll
