@@ -10,9 +10,12 @@ export type ParseResult =
   | { optedIn: false }
   | { optedIn: true; settings: LlmdSettings; errors: string[] };
 
-/** True when an object carries any annotation under `kserve-llmd.io/`: that is how a service opts in. */
+/** Written by kserve-llmd for its own bookkeeping; they alone do not opt a service in. */
+const BOOKKEEPING = new Set(['defaulted', 'status', 'vllm-port', 'injected'].map((n) => ANNOTATION_PREFIX + n));
+
+/** True when an object carries an annotation under `kserve-llmd.io/`: that is how a service opts in. */
 export function optedIn(annotations: Record<string, string> | undefined): boolean {
-  return Object.keys(annotations ?? {}).some((k) => k.startsWith(ANNOTATION_PREFIX));
+  return Object.keys(annotations ?? {}).some((k) => k.startsWith(ANNOTATION_PREFIX) && !BOOKKEEPING.has(k));
 }
 
 export function parseAnnotations(annotations: Record<string, string> | undefined): ParseResult {

@@ -141,6 +141,8 @@ export const ANNOTATIONS: readonly AnnotationSpec[] = [
   },
   { name: 'defaulted', owned: true, accepted: 'JSON written by the webhook (the fields it defaulted)', default: 'unset', example: '{}', parse: () => undefined },
   { name: 'status', owned: true, accepted: 'written by the controller', default: 'unset', example: '', parse: () => undefined },
+  { name: 'vllm-port', owned: true, accepted: 'written on pods by the pod webhook', default: 'unset', example: '8200', parse: () => undefined },
+  { name: 'injected', owned: true, accepted: 'written on pods by the pod webhook', default: 'unset', example: 'kv-transfer', parse: () => undefined },
 ];
 
 export const ANNOTATION_NAMES: readonly string[] = ANNOTATIONS.map((a) => a.name);

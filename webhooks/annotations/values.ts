@@ -106,10 +106,15 @@ export function editDistance(a: string, b: string): number {
 
 /** The closest candidate within a distance that still reads as a typo, if any. */
 export function closest(word: string, candidates: readonly string[]): string | undefined {
+  const lower = word.toLowerCase();
+  if (lower.length >= 3) {
+    const partial = candidates.find((c) => c.startsWith(lower) || c.includes(lower));
+    if (partial) return partial;
+  }
   let best: string | undefined;
   let bestDistance = Math.max(2, Math.floor(word.length / 3)) + 1;
   for (const candidate of candidates) {
-    const d = editDistance(word, candidate);
+    const d = editDistance(lower, candidate);
     if (d < bestDistance) {
       best = candidate;
       bestDistance = d;

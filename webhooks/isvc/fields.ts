@@ -39,9 +39,15 @@ function setAt(obj: Record<string, unknown>, path: Path, value: unknown): void {
   cur[path[path.length - 1] as string] = value;
 }
 
+/** Delete a field, then any map the deletion left empty (the webhook created it), up to the object's root. */
 function deleteAt(obj: unknown, path: Path): void {
-  const parent = getAt(obj, path.slice(0, -1));
-  if (isRecord(parent)) delete parent[path[path.length - 1] as string];
+  for (let depth = path.length; depth > 1; depth--) {
+    const parent = getAt(obj, path.slice(0, depth - 1));
+    if (!isRecord(parent)) return;
+    const key = path[depth - 1] as string;
+    if (depth === path.length || (isRecord(parent[key]) && Object.keys(parent[key] as object).length === 0)) delete parent[key];
+    if (Object.keys(parent).length > 0) return;
+  }
 }
 
 export function sameValue(a: unknown, b: unknown): boolean {
