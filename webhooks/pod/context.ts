@@ -43,34 +43,47 @@ export function findPortArg(args: string[]): { index: number; width: 1 | 2; port
   return undefined;
 }
 
+function podSettings(pod: Pod, warnings: string[]): LlmdSettings {
+  const parsed = parseAnnotations(pod.metadata?.annotations);
+  if (!parsed.optedIn) return { ...defaultSettings(), explicit: new Set() };
+  if (parsed.errors.length === 0) return parsed.settings;
+  warnings.push(`ignored invalid pod annotations (${parsed.errors.join('; ')})`);
+  return { ...defaultSettings(), explicit: new Set() };
+}
+
+/** The declared port (what queue-proxy forwards to), else vLLM's --port, else Knative's default. */
+function servingPortOf(main: Container, fallback: number): number {
+  const declared = main.ports?.[0]?.containerPort;
+  if (declared !== undefined) return declared;
+  const fromArgs = findPortArg(main.args ?? [])?.port;
+  return fromArgs !== undefined && Number.isInteger(fromArgs) ? fromArgs : fallback;
+}
+
+function shellBlocked(main: Container): string | undefined {
+  const command = main.command ?? [];
+  const shell = /(^|\/)(ba|da|z)?sh$/.test(command[0] ?? '') && command.includes('-c');
+  return shell ? `container ${main.name} runs a shell command line (${command.join(' ')}), so vLLM flags cannot be appended` : undefined;
+}
+
 export function buildPodContext(pod: Pod, injection: InjectionConfig): PodContext | undefined {
   const labels = pod.metadata?.labels ?? {};
   const pool = labels[LABELS.pool];
   const containers = pod.spec?.containers;
   if (!pool || !Array.isArray(containers) || containers.length === 0) return undefined;
   const warnings: string[] = [];
-  const roleLabel = labels[LABELS.role];
-  const role: Role = (ROLES as readonly string[]).includes(roleLabel ?? '') ? (roleLabel as Role) : 'prefill-decode';
-  const parsed = parseAnnotations(pod.metadata?.annotations);
-  let settings: LlmdSettings = { ...defaultSettings(), explicit: new Set() };
-  if (parsed.optedIn && parsed.errors.length === 0) settings = parsed.settings;
-  else if (parsed.optedIn) warnings.push(`ignored invalid pod annotations (${parsed.errors.join('; ')})`);
+  const roleLabel = labels[LABELS.role] ?? '';
+  const role: Role = (ROLES as readonly string[]).includes(roleLabel) ? (roleLabel as Role) : 'prefill-decode';
   const mainIndex = mainContainerIndex(containers);
   const main = containers[mainIndex] as Container;
-  const declared = main.ports?.[0]?.containerPort;
-  const fromArgs = findPortArg(main.args ?? [])?.port;
-  const servingPort = declared ?? (fromArgs && Number.isInteger(fromArgs) ? fromArgs : injection.fallbackServingPort);
-  const command = main.command ?? [];
-  const shell = /(^|\/)(ba|da|z)?sh$/.test(command[0] ?? '') && command.includes('-c');
   return {
     pool,
     model: labels[LABELS.model] ?? pool,
     role,
     disaggregated: role === 'decode' || role === 'prefill',
-    settings,
+    settings: podSettings(pod, warnings),
     mainIndex,
-    servingPort,
-    argsBlocked: shell ? `container ${main.name} runs a shell command line (${command.join(' ')}), so vLLM flags cannot be appended` : undefined,
+    servingPort: servingPortOf(main, injection.fallbackServingPort),
+    argsBlocked: shellBlocked(main),
     injection,
     warnings,
   };
