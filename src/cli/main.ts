@@ -4,16 +4,41 @@
  */
 import { ConfigError } from '../config.js';
 import { RENDER_COMMAND, runRender, runWebhook, WEBHOOK_COMMAND } from '../../webhooks/commands.js';
+import { benchNames, DEFAULT_BENCH, loadBench } from '../../bench/registry.js';
 import { formatHelp, parseFlags, UsageError, type CommandSpec, type FlagValues } from './args.js';
 
 interface Command {
   spec: CommandSpec;
+  raw?: boolean;
   run(values: FlagValues, rest: string[]): Promise<number | void> | number | void;
 }
 
+const BENCH_COMMAND: CommandSpec = {
+  name: 'bench',
+  summary: 'Run a benchmark and print its figures beside a baseline measured in the same run.',
+  usage: 'kserve-llmd bench <name> [flags]   (kserve-llmd bench <name> --help)',
+  flags: [],
+};
+
+/** `bench <name> …`: each benchmark parses its own flags. */
+async function runBench(args: string[]): Promise<number> {
+  const name = args[0] === undefined || args[0].startsWith('-') ? DEFAULT_BENCH : args[0];
+  const rest = name === args[0] ? args.slice(1) : args;
+  const bench = await loadBench(name);
+  if (!bench) throw new UsageError(`unknown benchmark "${name}"; benchmarks: ${benchNames().join(', ')}`);
+  const parsed = parseFlags(rest, bench.spec);
+  if (parsed.help) {
+    process.stdout.write(`${formatHelp(bench.spec)}\n`);
+    return 0;
+  }
+  return bench.run(parsed.values, parsed.rest);
+}
+
+/** Each subcommand; `raw` commands get their arguments unparsed. To add one: one entry here. */
 const COMMANDS: Command[] = [
   { spec: WEBHOOK_COMMAND, run: (v) => runWebhook(v) },
   { spec: RENDER_COMMAND, run: (v, rest) => runRender(v, rest) },
+  { spec: BENCH_COMMAND, raw: true, run: (_v, rest) => runBench(rest) },
 ];
 
 function topHelp(): string {
@@ -38,6 +63,14 @@ export async function main(argv: string[]): Promise<number> {
   const command = COMMANDS.find((c) => c.spec.name === name);
   try {
     if (!command) throw new UsageError(`unknown command "${name}"; commands: ${COMMANDS.map((c) => c.spec.name).join(', ')}`);
+    if (command.raw) {
+      if (args[0] === '--help' || args[0] === '-h') {
+        process.stdout.write(`${formatHelp(command.spec)}\nBenchmarks: ${benchNames().join(', ')}\n`);
+        return 0;
+      }
+      const code = await command.run({}, args);
+      return typeof code === 'number' ? code : 0;
+    }
     const { values, help, rest } = parseFlags(args, command.spec);
     if (help) {
       process.stdout.write(`${formatHelp(command.spec)}\n`);
