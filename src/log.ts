@@ -23,6 +23,7 @@ export interface LoggerOptions {
 }
 
 const RANK: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
+const RESERVED = new Set(['time', 'level', 'msg']);
 
 export function isLogLevel(value: unknown): value is LogLevel {
   return typeof value === 'string' && value in RANK;
@@ -36,8 +37,11 @@ function build(level: LogLevel, stream: Pick<Writable, 'write'>, bound: LogField
   const min = RANK[level];
   const emit = (lvl: LogLevel, msg: string, fields?: LogFields): void => {
     if (RANK[lvl] < min) return;
-    // Bound and call fields first so time/level/msg cannot be overwritten by a caller's field.
-    const line = { ...bound, ...fields, time: new Date().toISOString(), level: lvl, msg };
+    // time/level/msg lead the line for humans and cannot be overwritten by a caller's field.
+    const line: LogFields = { time: new Date().toISOString(), level: lvl, msg };
+    for (const extra of [bound, fields]) {
+      for (const key in extra) if (!RESERVED.has(key)) line[key] = extra[key];
+    }
     stream.write(`${safeStringify(line)}\n`);
   };
   return {

@@ -70,3 +70,26 @@ describe('graceful close', () => {
     }
   });
 });
+
+describe('installSignalHandlers', () => {
+  it('exits 0 after a graceful close on SIGTERM', async () => {
+    const { spawn } = await import('node:child_process');
+    const code = `
+      const { startWebhookServer, installSignalHandlers } = await import(${JSON.stringify(new URL('../../webhooks/server.ts', import.meta.url).pathname)});
+      const { createLogger } = await import(${JSON.stringify(new URL('../../src/log.ts', import.meta.url).pathname)});
+      const logger = createLogger({ level: 'info' });
+      const s = await startWebhookServer({ host: '127.0.0.1', port: 0, handlers: {}, logger });
+      installSignalHandlers(s.close, logger);
+      console.log('READY');`;
+    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (out.includes('READY')) child.kill('SIGTERM');
+    });
+    const exit = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+    expect(exit).toBe(0);
+    expect(out).toMatch(/"level":"info","msg":"shutting down","signal":"SIGTERM"/);
+    expect(out).toMatch(/"msg":"closed"/);
+  }, 20_000);
+});
