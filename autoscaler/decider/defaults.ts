@@ -1,0 +1,81 @@
+/**
+ * Decider defaults: one place. Each value cites the rule it comes from (autoscaling.md, llm-d.md, kserve-knative.md).
+ * `deciderSpec(role, overrides)` is how a simulator or the config layer builds a full spec.
+ */
+import type { DeciderCapacity, DeciderRole, DeciderSpec, DeciderTargets } from './types.js';
+
+export const DEFAULT_TARGETS: DeciderTargets = {
+  // WVA saturation analyzer and the EPP utilization detector both call a replica saturated at kv ≥ 0.80 (llm-d.md §7).
+  kvUsage: 0.8,
+  // WVA: scale up when the average spare queue (5 − queue) falls below 3, i.e. more than 2 waiting per replica.
+  waitingPerReplica: 2,
+  // Dynamo load planner consolidation check: post-scale-down estimate < SLA × 0.8 (autoscaling.md §1.2).
+  scaleDownHeadroom: 0.8,
+  // Half the TTFT budget for queueing; the other half for the prefill itself and the KV transfer.
+  backlogTtftFraction: 0.5,
+  // Plan prefill at 80% of measured throughput so the queue stays bounded (the same 0.8 as above).
+  prefillUtilization: 0.8,
+  // llm-d P/D guidance: disaggregation pays for long inputs (its guide benchmarks ISL 10k); below ~2k tokens
+  // local prefill on decode costs little (autoscaling.md §7.3: 2,048 tokens ≈ 43–57 ms on an H100).
+  longPromptTokens: 2048,
+};
+
+export const DEFAULT_CAPACITY: DeciderCapacity = {
+  // Dynamo profiler, H100 TP4: 15,505 prompt tok/s/GPU (autoscaling.md §1.2); replaced by measurement when seen.
+  prefillTokensPerSec: 15_000,
+  // Unknown by default: the predictive decode floor stays off until the benchmark or a profile provides it.
+  decodeTokensPerSec: 0,
+};
+
+export function deciderSpec(
+  role: DeciderRole,
+  overrides: Partial<Omit<DeciderSpec, 'role' | 'targets' | 'capacity'>> & {
+    targets?: Partial<DeciderTargets>;
+    capacity?: Partial<DeciderCapacity>;
+  } = {},
+): DeciderSpec {
+  const { targets, capacity, ...rest } = overrides;
+  return {
+    role,
+    // kserve-llmd.io/decode-replicas default 1-4, prefill-replicas 0-4 (webhooks/annotations/settings.ts).
+    minReplicas: role === 'decode' ? 1 : 0,
+    maxReplicas: 4,
+    slo: { ttftMs: 2000, itlMs: 100 },
+    scaleToZeroAfterMs: 5 * 60_000,
+    scaleToZeroEnabled: true,
+    // Knative config-autoscaler: max-scale-up-rate 1000, max-scale-down-rate 2 (kserve-knative.md §4).
+    maxScaleUpRate: 1000,
+    maxScaleDownRate: 2,
+    // Shorter than HPA's 300 s stabilization: the consolidation check, not a long delay, stops 2→1→2 flapping.
+    scaleDownDelayMs: 30_000,
+    // Knative stable-window 60 s, panic-threshold 200% (kserve-knative.md §4).
+    stableWindowMs: 60_000,
+    panicThreshold: 2,
+    // 5 missed 2 s ticks.
+    staleAfterMs: 10_000,
+    activationScale: 1,
+    predictive: true,
+    // Dynamo's throughput planner adjusts every 180 s; a 120 s average reacts within one such interval.
+    predictiveTauMs: 120_000,
+    ...rest,
+    targets: { ...DEFAULT_TARGETS, ...targets },
+    capacity: { ...DEFAULT_CAPACITY, ...capacity },
+  };
+}
+
+/** Problems with a spec (each names the allowed range); empty when valid. */
+export function validateDeciderSpec(s: DeciderSpec): string[] {
+  const errors: string[] = [];
+  const check = (ok: boolean, msg: string): void => { if (!ok) errors.push(msg); };
+  check(Number.isInteger(s.minReplicas) && s.minReplicas >= 0, `minReplicas ${s.minReplicas} must be an integer ≥ 0`);
+  check(Number.isInteger(s.maxReplicas) && s.maxReplicas >= Math.max(1, s.minReplicas), `maxReplicas ${s.maxReplicas} must be an integer ≥ max(1, minReplicas)`);
+  check(s.maxScaleUpRate > 1, `maxScaleUpRate ${s.maxScaleUpRate} must be > 1`);
+  check(s.maxScaleDownRate > 1, `maxScaleDownRate ${s.maxScaleDownRate} must be > 1`);
+  check(s.targets.kvUsage > 0 && s.targets.kvUsage <= 1, `targets.kvUsage ${s.targets.kvUsage} must be in (0, 1]`);
+  check(s.targets.scaleDownHeadroom > 0 && s.targets.scaleDownHeadroom <= 1, `targets.scaleDownHeadroom must be in (0, 1]`);
+  check(s.targets.prefillUtilization > 0 && s.targets.prefillUtilization <= 1, `targets.prefillUtilization must be in (0, 1]`);
+  check(s.targets.backlogTtftFraction > 0 && s.targets.backlogTtftFraction <= 1, `targets.backlogTtftFraction must be in (0, 1]`);
+  check(s.capacity.prefillTokensPerSec > 0, `capacity.prefillTokensPerSec must be > 0`);
+  check(s.slo.ttftMs > 0 && s.slo.itlMs > 0, `slo.ttftMs and slo.itlMs must be > 0`);
+  return errors;
+}

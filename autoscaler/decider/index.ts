@@ -1,0 +1,160 @@
+/**
+ * The decider: decide(spec, windows, nowMs, state) → Decision. Pure and synchronous; the contract and units
+ * are documented in ./types.ts (the trace benchmark drives this same function in simulation).
+ *
+ * Order of rules (first match decides; each names its source):
+ *   1. at zero: stay, or wake on demand                                      (zero.ts)
+ *   2. prefill follows decode to zero                                        (zero.ts)
+ *   3. load rules on the panic and stable windows, max wins                  (load.ts)
+ *   4. Knative panic: no scale-down while the panic window is ≥ 2× ready
+ *   5. scale up (rate limited), or scale down only when data is complete, fresh, nothing is starting,
+ *      the consolidation check passes and the lower count persisted for the scale-down delay
+ *   6. scale to zero after the idle window; a predictive floor under everything else
+ *   7. clamp to [min, max]
+ */
+import { combine, decodeRules, fmt, prefillRules } from './load.js';
+import {
+  cloneState, hasDemand, initialState, prefillCapacity, stabilize, updateEwma, updateMeasured,
+} from './state.js';
+import type { Decision, DecisionReason, DeciderSpec, DeciderState, RoleWindows, WindowAggregate } from './types.js';
+import { atZero, followsDecodeToZero } from './zero.js';
+
+export * from './types.js';
+export { deciderSpec, validateDeciderSpec, DEFAULT_TARGETS, DEFAULT_CAPACITY } from './defaults.js';
+export { initialState } from './state.js';
+
+interface Draft { desired: number; reason: DecisionReason; detail: string }
+
+export function decide(spec: DeciderSpec, w: RoleWindows, nowMs: number, prev?: DeciderState): Decision {
+  const current = w.readyPods + w.startingPods;
+  const s = prev ? cloneState(prev) : initialState(nowMs, current);
+  const valid = w.stable.samples > 0 && Number.isFinite(w.dataAgeMs) && w.dataAgeMs <= spec.staleAfterMs;
+  if (hasDemand(w, spec)) s.lastDemandMs = nowMs;
+  if (valid) {
+    updateEwma(s, w.stable, nowMs, spec.predictiveTauMs);
+    updateMeasured(s, w.stable);
+  }
+  const signals = signalsOf(w, s);
+  const finish = (d: Draft, panic = false): Decision => {
+    const bounded = clamp(d, spec, w.readyPods);
+    if (bounded.desired !== s.desired) {
+      if (bounded.desired > s.desired) s.lastScaleUpMs = nowMs;
+      s.lastChangeMs = nowMs;
+    }
+    s.desired = bounded.desired;
+    return { ...bounded, valid: valid || current === 0, panic, signals, state: s };
+  };
+
+  const zero = atZero(spec, w, s, current) ?? followsDecodeToZero(spec, w, s);
+  if (zero) return finish(zero);
+
+  const tps = prefillCapacity(s, spec);
+  const rulesOf = (x: WindowAggregate) => (spec.role === 'decode' ? decodeRules(x, w.readyPods, spec) : prefillRules(x, w.readyPods, spec, tps));
+  const stable = combine(rulesOf(w.stable));
+  const panicLoad = w.panic.samples > 0 ? combine(rulesOf(w.panic)) : stable;
+  const up = panicLoad.up > stable.up ? panicLoad : stable;
+  signals.tokensPerSecPerReplica = tps;
+
+  // Knative KPA: panic when the panic window wants ≥ panic-threshold × ready; while in panic the count
+  // only ratchets up; exit after a full stable window below the threshold (kserve-knative.md §4).
+  const readyFloor = Math.max(1, w.readyPods);
+  if (valid && panicLoad.up / readyFloor >= spec.panicThreshold) {
+    s.panicSinceMs = nowMs;
+    s.panicPods = Math.max(s.panicPods, panicLoad.up);
+  } else if (s.panicSinceMs !== null && nowMs - s.panicSinceMs > spec.stableWindowMs) {
+    s.panicSinceMs = null;
+    s.panicPods = 0;
+  }
+  const panic = s.panicSinceMs !== null;
+
+  if (up.up > current) {
+    // Scale up on the faster of the two windows: a saturated engine's queue grows without bound and a cold
+    // start takes tens of seconds (autoscaling.md §7.4), so waiting for the 60 s stable window costs SLO.
+    const target = Math.max(up.up, panic ? s.panicPods : 0);
+    stabilize(s, nowMs, target, spec.scaleDownDelayMs);
+    return finish({ desired: target, reason: up.reason, detail: up.detail }, panic);
+  }
+  if (panic) {
+    stabilize(s, nowMs, current, spec.scaleDownDelayMs);
+    return finish({ desired: Math.max(current, s.panicPods), reason: 'panic-hold', detail: `panic since ${s.panicSinceMs}` }, panic);
+  }
+  return finish(scaleDown(spec, w, s, nowMs, { current, valid, down: stable.down, up }));
+}
+
+function scaleDown(
+  spec: DeciderSpec, w: RoleWindows, s: DeciderState, nowMs: number,
+  x: { current: number; valid: boolean; down: number; up: { reason: DecisionReason; detail: string } },
+): Draft {
+  const { current } = x;
+  // Predictive floor (Dynamo throughput planner): slow-average load ÷ per-replica capacity, under the reactive rules.
+  const floor = predictiveFloor(spec, s);
+  const rec = Math.max(x.down, floor);
+  const stabilized = stabilize(s, nowMs, rec, spec.scaleDownDelayMs);
+  const idleMs = nowMs - s.lastDemandMs;
+  const zeroAllowed = spec.scaleToZeroEnabled && spec.minReplicas === 0 && idleMs >= spec.scaleToZeroAfterMs;
+  if (!x.valid || w.missingPods > 0) {
+    const hold = Math.max(current, s.desired);
+    return { desired: hold, reason: 'fail-static', detail: `data ${x.valid ? `missing for ${w.missingPods} pod(s)` : `stale (age ${fmt(w.dataAgeMs)} ms)`}: holding ${hold}` };
+  }
+  if (zeroAllowed && current > 0) return { desired: 0, reason: 'idle-to-zero', detail: `no demand for ${Math.round(idleMs / 1000)} s` };
+  if (w.startingPods > 0) return { desired: Math.max(current, s.desired), reason: 'starting', detail: `${w.startingPods} pod(s) starting` };
+  if (stabilized >= current) {
+    if (rec < current) return { desired: current, reason: 'scale-down-delay', detail: `${rec} recommended, holding ${current} for the scale-down delay` };
+    return { desired: current, reason: floor > x.down && floor >= current ? 'predictive-floor' : 'hold', detail: x.up.detail };
+  }
+  // Knative max-scale-down-rate: at most ready/rate removed per decision. A non-zero floor of 1 until idle.
+  const limited = Math.max(stabilized, Math.floor(w.readyPods / spec.maxScaleDownRate), 1);
+  if (limited >= current) return { desired: current, reason: 'hold', detail: `${current} is the floor until idle (${x.up.detail})` };
+  const reason: DecisionReason = limited > stabilized ? 'rate-limited' : floor >= stabilized && floor > x.down ? 'predictive-floor' : 'consolidate';
+  return { desired: Math.min(limited, current), reason, detail: `${current} → ${limited} keeps headroom (${x.up.detail})` };
+}
+
+function predictiveFloor(spec: DeciderSpec, s: DeciderState): number {
+  if (!spec.predictive || s.ewma.atMs === null) return 0;
+  if (spec.role === 'prefill') {
+    const tps = prefillCapacity(s, spec) * spec.targets.prefillUtilization;
+    return Math.max(0, Math.ceil(s.ewma.promptTokensRate / tps - 1e-9));
+  }
+  const cap = spec.capacity.decodeTokensPerSec;
+  return cap > 0 ? Math.max(0, Math.ceil(s.ewma.generationTokensRate / cap - 1e-9)) : 0;
+}
+
+/** Never below min or above max; the up-rate limit (Knative: desired ≤ ceil(rate × max(1, ready))). */
+function clamp(d: Draft, spec: DeciderSpec, ready: number): Draft {
+  const min = spec.scaleToZeroEnabled ? spec.minReplicas : Math.max(1, spec.minReplicas);
+  if (d.desired > spec.maxReplicas) return { ...d, desired: spec.maxReplicas, reason: 'max-scale', detail: `${d.reason}: ${d.desired} capped at max ${spec.maxReplicas}` };
+  if (d.desired < min) return { ...d, desired: min, reason: 'min-scale', detail: `${d.reason}: ${d.desired} raised to min ${min}` };
+  const maxUp = Math.ceil(spec.maxScaleUpRate * Math.max(1, ready));
+  if (d.desired > maxUp) return { ...d, desired: maxUp, reason: 'rate-limited', detail: `${d.reason}: ${d.desired} limited to ${maxUp} by max-scale-up-rate` };
+  return d;
+}
+
+function signalsOf(w: RoleWindows, s: DeciderState): Record<string, number> {
+  const x = w.stable;
+  const out: Record<string, number> = {
+    ready: w.readyPods, starting: w.startingPods, waiting: x.waiting, running: x.running, kvUsage: x.kvUsage,
+    promptBacklogTokens: x.promptBacklogTokens, promptTokensRate: x.promptTokensRate, arrivalRate: x.arrivalRate,
+    panicWaiting: w.panic.waiting, panicKvUsage: w.panic.kvUsage, queuedAtZero: w.demandAtZero.queuedRequests,
+    dataAgeMs: Number.isFinite(w.dataAgeMs) ? w.dataAgeMs : -1, missingPods: w.missingPods,
+  };
+  if (x.ttftP90Ms !== undefined) out.ttftP90Ms = x.ttftP90Ms;
+  if (x.itlP90Ms !== undefined) out.itlP90Ms = x.itlP90Ms;
+  if (s.measured.prefillTokensPerSec !== null) out.measuredPrefillTokensPerSec = s.measured.prefillTokensPerSec;
+  return out;
+}
+
+/**
+ * Both roles of one pool in the right order: decode first, then prefill with decode's decision as its peer
+ * (decode at zero takes prefill with it; a decode wake with long prompts wakes prefill too).
+ */
+export function decidePool(
+  roles: { decode: { spec: DeciderSpec; windows: RoleWindows }; prefill?: { spec: DeciderSpec; windows: RoleWindows } },
+  nowMs: number,
+  states: { decode?: DeciderState; prefill?: DeciderState } = {},
+): { decode: Decision; prefill?: Decision } {
+  const decode = decide(roles.decode.spec, roles.decode.windows, nowMs, states.decode);
+  if (!roles.prefill) return { decode };
+  const peer = { desired: decode.desired, ready: roles.decode.windows.readyPods };
+  const prefill = decide(roles.prefill.spec, { ...roles.prefill.windows, peer }, nowMs, states.prefill);
+  return { decode, prefill };
+}

@@ -1,0 +1,86 @@
+/**
+ * The decider's memory between ticks: pure helpers over the JSON-serializable DeciderState.
+ */
+import type { DeciderSpec, DeciderState, RoleWindows, WindowAggregate } from './types.js';
+
+export function initialState(nowMs: number, current: number): DeciderState {
+  return {
+    v: 1,
+    desired: current,
+    lastChangeMs: nowMs,
+    lastScaleUpMs: null,
+    // A fresh decider (restart, leader failover) counts as "demand just seen": it never scales to zero on its
+    // first tick for lack of history (fail static).
+    lastDemandMs: nowMs,
+    panicSinceMs: null,
+    panicPods: 0,
+    downRecs: [[nowMs, current]],
+    ewma: { promptTokensRate: 0, generationTokensRate: 0, atMs: null },
+    measured: { prefillTokensPerSec: null },
+  };
+}
+
+/** A copy the decider may mutate (the caller's object is never changed). */
+export function cloneState(s: DeciderState): DeciderState {
+  return { ...s, downRecs: s.downRecs.map(([t, r]) => [t, r]), ewma: { ...s.ewma }, measured: { ...s.measured } };
+}
+
+/**
+ * Scale-down delay as a sliding-window maximum (HPA scaleDown stabilization, Knative scale-down-delay): keep
+ * recommendations of the last `delayMs` as a monotonic deque and return their max.
+ */
+export function stabilize(s: DeciderState, nowMs: number, rec: number, delayMs: number): number {
+  const recs = s.downRecs.filter(([t]) => nowMs - t < delayMs);
+  while (recs.length > 0 && (recs[recs.length - 1] as [number, number])[1] <= rec) recs.pop();
+  recs.push([nowMs, rec]);
+  s.downRecs = recs;
+  return (recs[0] as [number, number])[1];
+}
+
+/** Exponentially weighted rate averages with time constant tau (irregular ticks weigh by elapsed time). */
+export function updateEwma(s: DeciderState, w: WindowAggregate, nowMs: number, tauMs: number): void {
+  if (w.samples === 0) return;
+  if (s.ewma.atMs === null) {
+    s.ewma = { promptTokensRate: w.promptTokensRate, generationTokensRate: w.generationTokensRate, atMs: nowMs };
+    return;
+  }
+  const a = 1 - Math.exp(-Math.max(0, nowMs - s.ewma.atMs) / tauMs);
+  s.ewma = {
+    promptTokensRate: s.ewma.promptTokensRate + a * (w.promptTokensRate - s.ewma.promptTokensRate),
+    generationTokensRate: s.ewma.generationTokensRate + a * (w.generationTokensRate - s.ewma.generationTokensRate),
+    atMs: nowMs,
+  };
+}
+
+/**
+ * Measured prefill capacity: the best per-replica prompt throughput seen while a backlog existed (a replica
+ * is only at capacity when work waits), blended so one noisy window cannot swing it (Dynamo corrects its
+ * profile with observed/expected ratios the same way, autoscaling.md §1.1).
+ */
+export function updateMeasured(s: DeciderState, w: WindowAggregate): void {
+  const tps = w.prefillTokensPerSecPerReplica;
+  if (tps === undefined || !(tps > 0) || w.promptBacklogTokens <= 0) return;
+  const prev = s.measured.prefillTokensPerSec;
+  s.measured.prefillTokensPerSec = prev === null ? tps : 0.8 * prev + 0.2 * tps;
+}
+
+/** Prefill throughput per replica to plan with: measured when available, else the configured capacity. */
+export function prefillCapacity(s: DeciderState, spec: DeciderSpec): number {
+  return s.measured.prefillTokensPerSec ?? spec.capacity.prefillTokensPerSec;
+}
+
+/** True when the windows show anything for the role to do (the idle clock restarts). */
+export function hasDemand(w: RoleWindows, spec: DeciderSpec): boolean {
+  const z = w.demandAtZero;
+  if (z.queuedRequests > 0 || z.queuedPromptTokens > 0) return true;
+  const x = w.panic.samples > 0 ? w.panic : w.stable;
+  if (x.running > 0 || x.waiting > 0 || x.promptBacklogTokens > 0) return true;
+  if (spec.role === 'decode') return x.arrivalRate > 0;
+  // Prefill: pool-wide prompt traffic counts only when prompts are long enough to be worth a prefill pod;
+  // short prompts are prefilled locally by decode, so prefill may sit at zero while decode serves.
+  return x.promptTokensRate > 0 && meanPrompt(x) >= spec.targets.longPromptTokens;
+}
+
+export function meanPrompt(w: WindowAggregate): number {
+  return w.arrivalRate > 0 ? w.promptTokensRate / w.arrivalRate : 0;
+}
