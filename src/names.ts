@@ -68,3 +68,20 @@ export const POD_ANNOTATIONS = {
  * pods the routing sidecar holds it and vLLM moves to 8200). See docs/port-layout.md.
  */
 export const SERVING_PORT = 8000;
+
+/** The namespace the install manifests (manifests/) put every kserve-llmd component in. */
+export const INSTALL_NAMESPACE = 'kserve-llmd';
+
+/**
+ * The MutatingWebhookConfiguration. The API server runs mutating configurations sorted by name
+ * (kserve-knative.md §6), so this name sorts after KServe's `inferenceservice.serving.kserve.io` (its
+ * defaulter has normalised `spec.predictor.model` before we read it) and before Knative's
+ * `webhook.serving.knative.dev`.
+ */
+export const WEBHOOK_CONFIGURATION_NAME = 'llmd.kserve-llmd.io';
+
+/** coordination.k8s.io Lease names for leader election, in INSTALL_NAMESPACE (RBAC grants exactly these). */
+export const LEASE_NAMES = {
+  controller: 'kserve-llmd-controller',
+  autoscaler: 'kserve-llmd-autoscaler',
+} as const;
