@@ -1,0 +1,55 @@
+/**
+ * The measurement setups behind the published calibration points (autoscaling.md §3/§7.4, WVA
+ * parameter-estimation tutorial): a closed loop of N clients each sending a fixed-size request as soon as
+ * the previous one finishes, against one engine. N=1 is the "synchronous" point; N=max_num_seqs=64 the
+ * saturated one.
+ */
+import { SimClock } from './clock.js';
+import { Engine } from './engine.js';
+import type { EnginePreset } from './presets.js';
+
+export interface ClosedLoopResult {
+  requestsPerS: number;
+  generatedTokensPerS: number;
+  meanTtftS: number;
+  /** Mean inter-token latency over all requests (decode time / (output − 1)). */
+  meanItlS: number;
+}
+
+export function closedLoop(preset: EnginePreset, opts: { clients: number; promptTokens: number; outputTokens: number; durationS: number; warmupS?: number }): ClosedLoopResult {
+  const clock = new SimClock();
+  const engine = new Engine('cal', preset, clock);
+  const warm = opts.warmupS ?? 5;
+  const end = warm + opts.durationS;
+  let done = 0;
+  let tokens = 0;
+  let ttft = 0;
+  let itl = 0;
+  let id = 0;
+  const send = (): void => {
+    const start = clock.now();
+    let first = 0;
+    engine.enqueue({
+      id: id++,
+      promptTokens: opts.promptTokens,
+      outputTokens: opts.outputTokens,
+      hashIds: [],
+      remotePrefilled: false,
+      onFirstToken: (t) => (first = t),
+      onDone: (t) => {
+        if (start >= warm && t <= end) {
+          done++;
+          tokens += opts.outputTokens;
+          ttft += first - start;
+          itl += (t - first) / Math.max(1, opts.outputTokens - 1);
+        }
+        if (t < end) send();
+      },
+    });
+  };
+  // Clients start spread over the first second, as benchmark clients ramp up; otherwise they stay in
+  // lock-step and every prefill lands in one step instead of riding along with decodes.
+  for (let i = 0; i < opts.clients; i++) clock.at(i / opts.clients, send);
+  clock.runUntil(end);
+  return { requestsPerS: done / opts.durationS, generatedTokensPerS: tokens / opts.durationS, meanTtftS: ttft / done, meanItlS: itl / done };
+}

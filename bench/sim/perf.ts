@@ -1,0 +1,37 @@
+/**
+ * Step time of one vLLM engine iteration (autoscaling.md §7.2), pure. Roofline: an iteration takes the
+ * longer of its compute (prefill GEMMs and attention, compute-bound) and its memory traffic (weights once
+ * plus every scheduled token's KV, memory-bound), plus a fixed step cost α and a per-sequence cost.
+ * Chunked prefill mixes prefill chunks into decode steps, which is why aggregated engines' ITL grows with
+ * long prompts (§7.2 last bullet).
+ */
+import type { EnginePreset } from './presets.js';
+
+export interface StepShape {
+  /** Sequences decoding one token this step. */
+  decodeSeqs: number;
+  /** Sum of the decoding sequences' context lengths (tokens whose KV is read). */
+  decodeContext: number;
+  /** Prefill tokens scheduled this step (chunks). */
+  prefillTokens: number;
+  /** Σ n·(p + n/2) over prefill chunks of n new tokens after p already computed (causal attention). */
+  prefillAttention: number;
+  /** Σ (p + n) over prefill chunks: KV written/read by the chunks. */
+  prefillContext: number;
+  prefillSeqs: number;
+}
+
+export function stepSeconds(p: EnginePreset, s: StepShape): number {
+  const tokens = s.decodeSeqs + s.prefillTokens;
+  // Dense: 2·P FLOPs per token. Attention: 4·L·d per (query, key) pair (QKᵀ and AV), §7.2.
+  const flops = 2 * p.params * tokens + 4 * p.layers * p.hidden * (s.prefillAttention + s.decodeContext);
+  const bytes = p.weightBytes + p.kvBytesPerToken * (s.decodeContext + s.prefillContext);
+  const compute = flops / (p.peakFlops * p.flopsEfficiency * p.tp);
+  const memory = bytes / (p.hbmBytesPerS * p.bwEfficiency * p.tp);
+  return Math.max(compute, memory) + p.stepOverheadS + p.perSeqOverheadS * (s.decodeSeqs + s.prefillSeqs);
+}
+
+/** Seconds to move a prompt's KV from a prefill to a decode engine (P/D). */
+export function kvTransferSeconds(p: EnginePreset, tokens: number): number {
+  return p.kvTransferFixedS + (tokens * p.kvBytesPerToken) / p.kvTransferBytesPerS;
+}
