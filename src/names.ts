@@ -30,6 +30,7 @@ export const LABELS = {
   role: 'llm-d.ai/role',
   engineType: 'llm-d.ai/engine-type',
   acceleratorVendor: 'llm-d.ai/accelerator-vendor',
+  acceleratorVariant: 'llm-d.ai/accelerator-variant',
   /** Set by KServe on every predictor pod. */
   kserveIsvc: 'serving.kserve.io/inferenceservice',
 } as const;
@@ -43,6 +44,16 @@ export const ACCELERATOR_VENDOR: Record<Accelerator, string> = {
   tpu: 'google',
   'intel-xpu': 'intel',
   gaudi: 'intel',
+  cpu: 'cpu',
+};
+
+/** llm-d.ai/accelerator-variant values on the serving runtimes (llm-d modelserver kustomizations, llm-d.md §1, §10). */
+export const ACCELERATOR_VARIANT: Record<Accelerator, string> = {
+  nvidia: 'gpu',
+  amd: 'gpu',
+  tpu: 'tpu',
+  'intel-xpu': 'xpu',
+  gaudi: 'hpu',
   cpu: 'cpu',
 };
 
