@@ -72,7 +72,8 @@ export function prefillCapacity(s: DeciderState, spec: DeciderSpec): number {
 /** True when the windows show anything for the role to do (the idle clock restarts). */
 export function hasDemand(w: RoleWindows, spec: DeciderSpec): boolean {
   const z = w.demandAtZero;
-  if (z.queuedRequests > 0 || z.queuedPromptTokens > 0) return true;
+  const queuedMean = z.queuedRequests > 0 ? z.queuedPromptTokens / z.queuedRequests : 0;
+  if (spec.role === 'decode' ? z.queuedRequests > 0 || z.queuedPromptTokens > 0 : queuedMean >= spec.targets.longPromptTokens) return true;
   const x = w.panic.samples > 0 ? w.panic : w.stable;
   if (x.running > 0 || x.waiting > 0 || x.promptBacklogTokens > 0) return true;
   if (spec.role === 'decode') return x.arrivalRate > 0;

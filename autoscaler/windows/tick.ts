@@ -1,0 +1,74 @@
+/**
+ * One tick's role totals from per-pod snapshots (each with its previous scrape): gauges summed, counters
+ * turned into rates, histogram bucket deltas summed. Pure.
+ */
+import { histogramDelta, type Histogram, type PodSnapshot } from '../metrics/vllm-signals.js';
+
+export interface PodObservation {
+  atMs: number;
+  snap: PodSnapshot;
+  /** The same pod's previous successful scrape (absent on the first one). */
+  prev?: { atMs: number; snap: PodSnapshot };
+}
+
+export interface TickSample {
+  atMs: number;
+  pods: number;
+  waiting: number;
+  running: number;
+  kvUsageSum: number;
+  kvUsageMax: number;
+  promptBacklogTokens: number;
+  requestRate: number;
+  promptTokensRate: number;
+  generationTokensRate: number;
+  /** Prompt tokens processed by pods that had work waiting, and those pods' seconds: measured capacity. */
+  busyPromptTokens: number;
+  busyPodSeconds: number;
+  ttft?: Histogram;
+  itl?: Histogram;
+}
+
+/** Counter increase with Prometheus reset semantics: a drop means the engine restarted from 0. */
+export function increase(prev: number, cur: number): number {
+  return cur >= prev ? cur - prev : cur;
+}
+
+export function tickSample(atMs: number, pods: PodObservation[], defaultPromptTokens: number): TickSample {
+  const t: TickSample = {
+    atMs, pods: pods.length, waiting: 0, running: 0, kvUsageSum: 0, kvUsageMax: 0, promptBacklogTokens: 0,
+    requestRate: 0, promptTokensRate: 0, generationTokensRate: 0, busyPromptTokens: 0, busyPodSeconds: 0,
+  };
+  for (const p of pods) {
+    const s = p.snap;
+    t.waiting += s.waiting;
+    t.running += s.running;
+    t.kvUsageSum += s.kvUsage;
+    t.kvUsageMax = Math.max(t.kvUsageMax, s.kvUsage);
+    // vLLM does not export queued prompt tokens; estimate them as waiting × the pod's mean prompt length.
+    const meanPrompt = s.promptLength && s.promptLength.count > 0 ? s.promptLength.sum / s.promptLength.count : defaultPromptTokens;
+    t.promptBacklogTokens += s.waiting * meanPrompt;
+    if (!p.prev) continue;
+    const dt = (p.atMs - p.prev.atMs) / 1000;
+    if (!(dt > 0)) continue;
+    const prompt = increase(p.prev.snap.promptTokens, s.promptTokens);
+    t.promptTokensRate += prompt / dt;
+    t.generationTokensRate += increase(p.prev.snap.generationTokens, s.generationTokens) / dt;
+    t.requestRate += increase(p.prev.snap.requestsFinished, s.requestsFinished) / dt;
+    if (p.prev.snap.waiting > 0 && s.waiting > 0) {
+      t.busyPromptTokens += prompt;
+      t.busyPodSeconds += dt;
+    }
+    t.ttft = addHistograms(t.ttft, histogramDelta(p.prev.snap.ttft, s.ttft));
+    t.itl = addHistograms(t.itl, histogramDelta(p.prev.snap.itl, s.itl));
+  }
+  return t;
+}
+
+/** Sum two histograms with the same bounds (different bounds: keep the first; pods of one role run one vLLM). */
+export function addHistograms(a: Histogram | undefined, b: Histogram | undefined): Histogram | undefined {
+  if (!b) return a;
+  if (!a) return { bounds: b.bounds, counts: [...b.counts], sum: b.sum, count: b.count };
+  if (a.bounds.length !== b.bounds.length || a.bounds.some((x, i) => x !== b.bounds[i])) return a;
+  return { bounds: a.bounds, counts: a.counts.map((c, i) => c + (b.counts[i] as number)), sum: a.sum + b.sum, count: a.count + b.count };
+}

@@ -1,0 +1,232 @@
+import {
+  decide, decidePool, deciderSpec, validateDeciderSpec, type Decision, type DeciderSpec, type DeciderState, type RoleWindows,
+} from '../../autoscaler/decider/index.js';
+import { atZero, win } from './support/windows.js';
+
+const decode = (o: Parameters<typeof deciderSpec>[1] = {}): DeciderSpec => deciderSpec('decode', { minReplicas: 0, maxReplicas: 10, ...o });
+const prefill = (o: Parameters<typeof deciderSpec>[1] = {}): DeciderSpec => deciderSpec('prefill', { minReplicas: 0, maxReplicas: 10, ...o });
+
+/** Runs a sequence of ticks, feeding state forward; returns every decision. */
+function run(spec: DeciderSpec, steps: Array<[number, RoleWindows]>, state?: DeciderState): Decision[] {
+  const out: Decision[] = [];
+  for (const [t, w] of steps) {
+    const d = decide(spec, w, t, state);
+    state = d.state;
+    out.push(d);
+  }
+  return out;
+}
+
+describe('decider: decode rules', () => {
+  it.each([
+    // [name, ready, stable aggregate, expected desired, expected reason]
+    ['KV over target scales to total KV ÷ 0.8', 2, { kvUsage: 0.95, running: 40 }, 3, 'kv-pressure'],
+    ['KV at target holds', 2, { kvUsage: 0.8, running: 40 }, 2, 'hold'],
+    ['waiting beyond 2 per replica sizes for running + waiting at observed slots', 2, { kvUsage: 0.5, running: 32, waiting: 20 }, 4, 'queue'],
+    ['ITL p90 over the SLO adds one', 3, { kvUsage: 0.6, running: 60, itlP90Ms: 140 }, 4, 'itl-slo'],
+    ['max caps the count', 8, { kvUsage: 1, running: 200, waiting: 100 }, 10, 'max-scale'],
+  ] as const)('%s', (_name, ready, stable, desired, reason) => {
+    const d = decide(decode(), win(ready, stable), 0);
+    expect(d.desired).toBe(desired);
+    expect(d.reason).toBe(reason);
+    expect(d.valid).toBe(true);
+  });
+
+  it('scales up on the panic window before the stable window notices', () => {
+    const d = decide(decode(), win(2, { kvUsage: 0.4, running: 20 }, { panicAgg: { kvUsage: 1, running: 40, waiting: 30 } }), 0);
+    expect(d.desired).toBeGreaterThan(2);
+    expect(['queue', 'kv-pressure']).toContain(d.reason);
+  });
+
+  it('consolidates only when N−1 replicas keep headroom (no 2→1→2 oscillation)', () => {
+    // 2 replicas at 0.45 KV: one replica would run at 0.9 > 0.8 × 0.8 → stays at 2 forever.
+    const stay = run(decode(), Array.from({ length: 40 }, (_, i) => [i * 2000, win(2, { kvUsage: 0.45, running: 10, arrivalRate: 1 })]));
+    expect(stay.every((d) => d.desired === 2)).toBe(true);
+    // At 0.3 KV one replica runs at 0.6 ≤ 0.64 → 2 → 1 after the scale-down delay, not before.
+    const down = run(decode(), Array.from({ length: 20 }, (_, i) => [i * 2000, win(2, { kvUsage: 0.3, running: 10, arrivalRate: 1 })]));
+    const firstDown = down.findIndex((d) => d.desired === 1);
+    expect(firstDown * 2000).toBeGreaterThanOrEqual(30_000);
+    expect(down[firstDown]?.reason).toBe('consolidate');
+    expect(down.slice(0, firstDown).every((d) => d.reason === 'scale-down-delay')).toBe(true);
+  });
+
+  it('a tight ITL SLO blocks consolidation that KV alone would allow', () => {
+    const steps = Array.from({ length: 30 }, (_, i): [number, RoleWindows] => [i * 2000, win(4, { kvUsage: 0.2, running: 20, arrivalRate: 2, itlP90Ms: 40 })]);
+    expect(run(decode({ slo: { ttftMs: 2000, itlMs: 50 } }), steps).at(-1)?.desired).toBe(4);
+    expect(run(decode({ slo: { ttftMs: 2000, itlMs: 200 } }), steps).at(-1)?.desired).toBeLessThan(4);
+  });
+
+  it('Knative max-scale-down-rate: at most half the ready pods per step', () => {
+    const d = run(decode({ scaleDownDelayMs: 0 }), [[0, win(8, { kvUsage: 0.01, running: 1, arrivalRate: 1 })]]);
+    expect(d[0]?.desired).toBe(4);
+    expect(d[0]?.reason).toBe('rate-limited');
+  });
+
+  it('max-scale-up-rate limits a jump', () => {
+    const d = decide(decode({ maxScaleUpRate: 2 }), win(2, { kvUsage: 1, running: 100, waiting: 200 }), 0);
+    expect(d.desired).toBe(4);
+    expect(d.reason).toBe('rate-limited');
+  });
+
+  it('pods still starting count as capacity: no further +1, no scale-down', () => {
+    const s = decode();
+    expect(decide(s, win(3, { kvUsage: 0.6, running: 60, itlP90Ms: 140 }, { startingPods: 1 }), 0).desired).toBe(4);
+    const down = decide(s, win(2, { kvUsage: 0.05, running: 1, arrivalRate: 1 }, { startingPods: 2 }), 60_000);
+    expect(down.desired).toBe(4);
+    expect(['starting', 'scale-down-delay']).toContain(down.reason);
+  });
+
+  it('Knative panic: entered at ≥ 2× ready, no scale-down until a calm stable window passes', () => {
+    const s = decode({ scaleDownDelayMs: 0 });
+    const [burst, calm1, calm2] = run(s, [
+      [0, win(2, { kvUsage: 0.5, running: 20 }, { panicAgg: { kvUsage: 1, running: 40, waiting: 60 } })],
+      [10_000, win(5, { kvUsage: 0.1, running: 5, arrivalRate: 1 })],
+      [70_001, win(5, { kvUsage: 0.1, running: 5, arrivalRate: 1 })],
+    ]);
+    expect(burst?.panic).toBe(true);
+    expect(calm1?.desired).toBe(burst?.desired);
+    expect(calm1?.reason).toBe('panic-hold');
+    expect(calm2?.panic).toBe(false);
+    expect(calm2?.desired).toBeLessThan(burst?.desired ?? 0);
+  });
+});
+
+describe('decider: prefill rules', () => {
+  it.each([
+    // 30k tok/s offered at 15k × 0.8 per replica → 3 replicas.
+    ['sizes for offered prompt tokens at measured-or-profiled throughput', 1, { promptTokensRate: 30_000, arrivalRate: 5, running: 2 }, 3, 'prompt-backlog'],
+    // 60k backlog to drain within 1 s (half a 2 s TTFT) at 15k/s → 4, plus 12k/s offered → +1.
+    ['drains the backlog within half the TTFT budget', 2, { promptTokensRate: 12_000, arrivalRate: 2, promptBacklogTokens: 60_000, waiting: 10 }, 5, 'prompt-backlog'],
+    ['TTFT p90 over the SLO adds one', 2, { promptTokensRate: 1000, arrivalRate: 1, running: 1, ttftP90Ms: 3000 }, 3, 'ttft-slo'],
+  ] as const)('%s', (_n, ready, stable, desired, reason) => {
+    const d = decide(prefill(), win(ready, stable), 0);
+    expect(d.desired).toBe(desired);
+    expect(d.reason).toBe(reason);
+  });
+
+  it('a tighter TTFT SLO asks for more prefill replicas for the same backlog', () => {
+    const w = win(2, { promptTokensRate: 5000, arrivalRate: 2, promptBacklogTokens: 30_000, waiting: 6 });
+    const loose = decide(prefill({ slo: { ttftMs: 4000, itlMs: 100 } }), w, 0).desired;
+    const tight = decide(prefill({ slo: { ttftMs: 500, itlMs: 100 } }), w, 0).desired;
+    expect(tight).toBeGreaterThan(loose);
+  });
+
+  it('learns prefill throughput from busy replicas and plans with it', () => {
+    // Replicas measured at 5k tok/s while a backlog waited: the same offered load now needs more of them.
+    const w = win(2, { promptTokensRate: 9000, arrivalRate: 3, promptBacklogTokens: 5000, waiting: 2, prefillTokensPerSecPerReplica: 5000 });
+    const d = run(prefill(), [[0, w], [2000, w], [4000, w]]);
+    expect(d.at(-1)?.signals.measuredPrefillTokensPerSec).toBeCloseTo(5000);
+    expect(d.at(-1)?.desired).toBeGreaterThanOrEqual(Math.ceil(9000 / (5000 * 0.8)));
+  });
+});
+
+describe('decider: scale to zero and wake', () => {
+  it('decode goes to zero only after the idle window, then a queued request wakes it on the next tick', () => {
+    const s = decode({ scaleToZeroAfterMs: 60_000 });
+    const busy = win(1, { kvUsage: 0.1, running: 2, arrivalRate: 1 });
+    const idle = win(1, { kvUsage: 0 });
+    const ds = run(s, [
+      [0, busy],
+      ...Array.from({ length: 31 }, (_, i): [number, RoleWindows] => [2000 * (i + 1), idle]),
+      [64_000, atZero()],
+      [65_000, atZero(1, 300)],
+    ]);
+    const zeroAt = ds.findIndex((d) => d.desired === 0);
+    expect(zeroAt).toBe(30); // t = 60 s: exactly the idle window after the last demand at t = 0
+    expect(ds[zeroAt]?.reason).toBe('idle-to-zero');
+    expect(ds.at(-2)?.desired).toBe(0);
+    expect(ds.at(-1)).toMatchObject({ desired: 1, reason: 'wake' });
+  });
+
+  it('min-scale ≥ 1 never goes to zero; scaleToZeroEnabled=false (Standard mode without flow control) neither', () => {
+    const idle = Array.from({ length: 200 }, (_, i): [number, RoleWindows] => [i * 2000, win(1, {})]);
+    expect(run(decode({ minReplicas: 1 }), idle).at(-1)?.desired).toBe(1);
+    expect(run(decode({ scaleToZeroEnabled: false, scaleToZeroAfterMs: 30_000 }), idle).at(-1)?.desired).toBe(1);
+  });
+
+  it('activation-scale sets the wake size', () => {
+    expect(decide(decode({ activationScale: 2 }), atZero(3, 900), 0).desired).toBe(2);
+  });
+
+  it('prefill sits at zero while decode serves short prompts, and wakes for long ones', () => {
+    const shortPrompts = win(0, { samples: 30, promptTokensRate: 2000, arrivalRate: 4 }, { peer: { desired: 2, ready: 2 } });
+    expect(decide(prefill(), shortPrompts, 0)).toMatchObject({ desired: 0, reason: 'hold' });
+    const longPrompts = win(0, { samples: 30, promptTokensRate: 40_000, arrivalRate: 4 }, { peer: { desired: 2, ready: 2 } });
+    expect(decide(prefill(), longPrompts, 0)).toMatchObject({ desired: 1, reason: 'wake' });
+  });
+
+  it('decode at zero takes prefill with it, and a wake with long queued prompts brings both', () => {
+    const sDecode = decode({ scaleToZeroAfterMs: 30_000 });
+    const sPrefill = prefill({ scaleToZeroAfterMs: 600_000 });
+    const idle = { decode: { spec: sDecode, windows: win(1, {}) }, prefill: { spec: sPrefill, windows: win(2, {}) } };
+    let states = {};
+    let last;
+    for (let t = 0; t <= 30_000; t += 2000) {
+      last = decidePool(idle, t, states);
+      states = { decode: last.decode.state, prefill: last.prefill?.state };
+    }
+    expect(last?.decode.desired).toBe(0);
+    expect(last?.prefill).toMatchObject({ desired: 0, reason: 'decode-at-zero' });
+    const wake = decidePool({ decode: { spec: sDecode, windows: atZero(2, 20_000) }, prefill: { spec: sPrefill, windows: atZero(2, 20_000) } }, 40_000, states);
+    expect(wake.decode).toMatchObject({ desired: 1, reason: 'wake' });
+    expect(wake.prefill).toMatchObject({ desired: 1, reason: 'wake' });
+    const shortWake = decidePool({ decode: { spec: sDecode, windows: atZero(2, 400) }, prefill: { spec: sPrefill, windows: atZero(2, 400) } }, 40_000, states);
+    expect(shortWake.prefill?.desired).toBe(0);
+  });
+});
+
+describe('decider: fail static', () => {
+  it.each([
+    ['stale data', { dataAgeMs: 60_000 }],
+    ['no samples in the window', { stable: { ...win(1).stable, samples: 0 } }],
+    ['a pod whose scrape failed', { missingPods: 1 }],
+  ])('%s never scales down, and is reported', (_n, patch) => {
+    const s = decode({ scaleDownDelayMs: 0, scaleToZeroAfterMs: 30_000 });
+    const ds = run(s, [
+      [0, win(4, { kvUsage: 0.8, running: 80, arrivalRate: 5 })],
+      [300_000, { ...win(4, { kvUsage: 0 }), ...patch }],
+    ]);
+    expect(ds[1]?.desired).toBe(4);
+    expect(ds[1]?.reason).toBe('fail-static');
+    if (!('missingPods' in patch)) expect(ds[1]?.valid).toBe(false);
+  });
+
+  it('partial data can still scale up', () => {
+    const d = decide(decode(), win(2, { kvUsage: 1, running: 40, waiting: 30 }, { missingPods: 1 }), 0);
+    expect(d.desired).toBeGreaterThan(2);
+  });
+
+  it('a restarted decider (no state) never scales to zero on its first ticks', () => {
+    const d = decide(decode({ scaleToZeroAfterMs: 30_000 }), win(1, {}), 10_000_000);
+    expect(d.desired).toBe(1);
+  });
+});
+
+describe('decider: state and spec', () => {
+  it('state is JSON-serializable and round-trips to the same decisions', () => {
+    const s = decode();
+    const steps: Array<[number, RoleWindows]> = Array.from({ length: 25 }, (_, i) => [i * 2000, win(3, { kvUsage: 0.2 + (i % 5) * 0.1, running: 10, arrivalRate: 1, itlP90Ms: 30 })]);
+    let a: DeciderState | undefined;
+    let b: DeciderState | undefined;
+    for (const [t, w] of steps) {
+      const da = decide(s, w, t, a);
+      const db = decide(s, w, t, b ? JSON.parse(JSON.stringify(b)) : undefined);
+      expect(db.desired).toBe(da.desired);
+      a = da.state;
+      b = db.state;
+    }
+  });
+
+  it('does not mutate the state passed in', () => {
+    const first = decide(decode(), win(2, { kvUsage: 0.95, running: 40 }), 0);
+    const frozen = JSON.stringify(first.state);
+    decide(decode(), win(2, { kvUsage: 0.1, running: 4 }), 50_000, first.state);
+    expect(JSON.stringify(first.state)).toBe(frozen);
+  });
+
+  it('validates specs with the allowed range in each message', () => {
+    expect(validateDeciderSpec(decode())).toEqual([]);
+    expect(validateDeciderSpec(decode({ maxReplicas: 0 })).join()).toMatch(/maxReplicas 0 must be an integer ≥ max\(1, minReplicas\)/);
+    expect(validateDeciderSpec(decode({ targets: { kvUsage: 1.5 } })).join()).toMatch(/kvUsage 1.5 must be in \(0, 1\]/);
+  });
+});
