@@ -1,0 +1,177 @@
+/** The shared runtime pieces: informer, work queue, leader election, CloudEvents emitter. */
+import { createServer, type IncomingHttpHeaders } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createEventEmitter } from '../../src/events.js';
+import { createInformer, type InformerEvent } from '../../src/informer.js';
+import { createKubeClient, RESOURCES, type KubeClient } from '../../src/kube.js';
+import { LeaderElector } from '../../src/leader.js';
+import { createRegistry } from '../../src/metrics.js';
+import { WorkQueue } from '../../src/workqueue.js';
+import { startFakeApiServer, type FakeApiServer } from '../support/fake-apiserver/index.js';
+
+async function until(check: () => boolean | Promise<boolean>, ms = 5_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > end) throw new Error('condition not reached');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+const cm = (name: string) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: 'ns' } });
+
+describe('informer', () => {
+  let api: FakeApiServer;
+  let client: KubeClient;
+  beforeEach(async () => {
+    api = await startFakeApiServer({ bookmarkIntervalMs: 100 });
+    client = createKubeClient(api.kubeConfig(), { timeoutMs: 1_000 });
+  });
+  afterEach(async () => {
+    await client.close();
+    await api.close();
+  });
+
+  it('lists, watches, resyncs, and comes back after a server restart with compacted history', async () => {
+    api.seed(cm('a'));
+    const seen: Array<[InformerEvent, string]> = [];
+    const inf = createInformer({
+      kc: api.kubeConfig(), client, resource: RESOURCES.configMaps, namespace: 'ns', resyncMs: 200, restartBaseMs: 50,
+      onEvent: (t, o) => seen.push([t, o.metadata?.name ?? '']),
+    });
+    await inf.start();
+    expect(inf.hasSynced()).toBe(true);
+    expect(inf.list().map((o) => o.metadata?.name)).toEqual(['a']);
+    await client.create(RESOURCES.configMaps, 'ns', cm('b'));
+    await until(() => inf.get('b', 'ns') !== undefined);
+    await until(() => seen.some(([t, n]) => t === 'resync' && n === 'b'));
+
+    await api.restart({ compact: true, downMs: 100 });
+    api.seed(cm('c')); // written while the informer was disconnected
+    await until(() => inf.get('c', 'ns') !== undefined);
+    expect(inf.list().map((o) => o.metadata?.name).sort()).toEqual(['a', 'b', 'c']);
+    await inf.stop();
+  });
+
+  it('restarts with backoff when the list fails', async () => {
+    api.failNext(2, 500, (c) => c.verb === 'list');
+    const inf = createInformer({ kc: api.kubeConfig(), client, resource: RESOURCES.configMaps, resyncMs: 0, restartBaseMs: 20, onEvent: () => undefined });
+    await inf.start();
+    expect(inf.restarts()).toBe(2);
+    expect(api.calls.filter((c) => c.verb === 'list')).toHaveLength(3);
+    await inf.stop();
+  });
+});
+
+describe('WorkQueue', () => {
+  it('dedupes, serializes per key, and retries failures with exponential backoff', async () => {
+    const q = new WorkQueue({ baseDelayMs: 10, maxDelayMs: 40 });
+    const log: string[] = [];
+    let concurrent = 0;
+    let maxConcurrentA = 0;
+    let failuresLeft = 3;
+    q.run(async (key) => {
+      if (key === 'a') {
+        concurrent++;
+        maxConcurrentA = Math.max(maxConcurrentA, concurrent);
+        await new Promise((r) => setTimeout(r, 20));
+        concurrent--;
+      }
+      log.push(key);
+      if (key === 'f' && failuresLeft-- > 0) throw new Error('boom');
+    }, 4);
+    q.add('a');
+    q.add('a'); // dedupe while queued
+    await new Promise((r) => setTimeout(r, 5));
+    q.add('a'); // while processing: runs once more, after
+    q.add('f');
+    await until(() => log.filter((k) => k === 'f').length === 4 && log.filter((k) => k === 'a').length === 2);
+    expect(maxConcurrentA).toBe(1);
+    expect(q.failuresOf('f')).toBe(0); // forgotten after success
+    const delays = [1, 2, 3, 4, 5].map(() => q.addRateLimited('x'));
+    expect(delays).toEqual([10, 20, 40, 40, 40]);
+    await q.shutDown();
+  });
+});
+
+describe('LeaderElector', () => {
+  it('one of two replicas leads; the other takes over after release', async () => {
+    const api = await startFakeApiServer();
+    const client = createKubeClient(api.kubeConfig());
+    const state: Record<string, boolean> = { a: false, b: false };
+    const make = (id: string) =>
+      new LeaderElector({
+        client, namespace: 'ns', name: 'ctl', identity: id, leaseDurationMs: 600, renewDeadlineMs: 400, retryPeriodMs: 50,
+        onStartedLeading: () => (state[id] = true), onStoppedLeading: () => (state[id] = false),
+      });
+    const a = make('a');
+    const b = make('b');
+    a.run();
+    await until(() => state.a === true);
+    b.run();
+    await new Promise((r) => setTimeout(r, 300));
+    expect(state).toEqual({ a: true, b: false });
+    const lease: any = api.object('coordination.k8s.io/v1', 'Lease', 'ns', 'ctl');
+    expect(lease.spec).toMatchObject({ holderIdentity: 'a', leaseDurationSeconds: 1 });
+    await a.stop(); // releases
+    await until(() => state.b === true, 2_000);
+    expect(state.a).toBe(false);
+    expect(api.calls.filter((c) => c.resource === 'leases').map((c) => c.verb).sort().filter((v, i, all) => all.indexOf(v) === i)).toEqual(['create', 'get', 'update']);
+    await b.stop();
+    await client.close();
+    await api.close();
+  });
+
+  it('stops leading when renewals fail past the renew deadline', async () => {
+    const api = await startFakeApiServer();
+    const client = createKubeClient(api.kubeConfig());
+    let leading = false;
+    const le = new LeaderElector({
+      client, namespace: 'ns', name: 'ctl', identity: 'a', leaseDurationMs: 600, renewDeadlineMs: 300, retryPeriodMs: 50,
+      onStartedLeading: () => (leading = true), onStoppedLeading: () => (leading = false),
+    });
+    le.run();
+    await until(() => leading);
+    api.failNext(1_000, 500, (c) => c.resource === 'leases');
+    await until(() => !leading, 2_000);
+    await le.stop();
+    await client.close();
+    await api.close();
+  });
+});
+
+describe('CloudEvents emitter', () => {
+  it('sends binary-mode events without blocking, and counts failures instead of throwing', async () => {
+    const received: Array<{ headers: IncomingHttpHeaders; body: string }> = [];
+    let status = 202;
+    const sink = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c) => (body += c));
+      req.on('end', () => {
+        received.push({ headers: req.headers, body });
+        res.writeHead(status).end();
+      });
+    });
+    await new Promise<void>((r) => sink.listen(0, '127.0.0.1', r));
+    const registry = createRegistry();
+    const events = createEventEmitter({ sink: `http://127.0.0.1:${(sink.address() as AddressInfo).port}/events`, source: 'kserve-llmd/test', registry });
+    const t0 = performance.now();
+    events.emit('dev.kserve-llmd.routing.ready', 'ns/llama', { objects: 3 });
+    expect(performance.now() - t0).toBeLessThan(50); // returns before any I/O
+    await until(() => received.length === 1);
+    expect(received[0]!.headers).toMatchObject({ 'ce-type': 'dev.kserve-llmd.routing.ready', 'ce-source': 'kserve-llmd/test', 'ce-subject': 'ns/llama', 'ce-specversion': '1.0', 'content-type': 'application/json' });
+    expect(JSON.parse(received[0]!.body)).toEqual({ objects: 3 });
+    status = 500;
+    events.emit('dev.kserve-llmd.routing.failed', 'ns/llama', {});
+    await until(() => received.length === 2);
+    await events.close();
+    const text = await registry.metrics();
+    expect(text).toMatch(/kserve_llmd_cloudevents_total\{type="dev.kserve-llmd.routing.ready",result="sent"\} 1/);
+    expect(text).toMatch(/kserve_llmd_cloudevents_total\{type="dev.kserve-llmd.routing.failed",result="failed"\} 1/);
+    sink.close();
+
+    const nowhere = createEventEmitter({ sink: 'http://127.0.0.1:1/', source: 's', registry: createRegistry(), timeoutMs: 200 });
+    expect(() => nowhere.emit('t', 's', {})).not.toThrow();
+    await nowhere.close();
+    expect(createEventEmitter({ source: 's' }).enabled).toBe(false);
+  });
+});
