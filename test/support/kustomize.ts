@@ -175,6 +175,8 @@ function applyPatch(dir: string, file: string, p: KObject, objs: KObject[]): voi
 function setNamespace(objs: KObject[], namespace: string, file: string): void {
   for (const o of objs) {
     if (!CLUSTER_SCOPED.has(o.kind)) o.metadata.namespace = namespace;
+    // kustomize renames a Namespace object to the target namespace; accept only the no-op case.
+    if (o.kind === 'Namespace' && o.metadata.name !== namespace) throw new KustomizeError(`${file}: Namespace ${o.metadata.name} would be renamed to ${namespace}`);
     // kustomize also rewrites these references; its rules for them changed across versions, so the test
     // renderer only accepts manifests where they already name the target namespace (same output either way).
     for (const s of (o.subjects ?? []) as KObject[]) {
