@@ -8,7 +8,7 @@
  * "macro" event of k steps (at most 0.25 s of virtual time, so scraped counters are never staler than
  * that); an arrival cuts the macro short at the step in flight, exactly where vLLM would admit it.
  */
-import { E2E_BUCKETS, Histogram, ITL_BUCKETS, TTFT_BUCKETS } from './histogram.js';
+import { E2E_BUCKETS, Histogram, ITL_BUCKETS, PROMPT_BUCKETS, TTFT_BUCKETS } from './histogram.js';
 import { KvCache, type KvHold } from './kv.js';
 import { stepSeconds, type StepShape } from './perf.js';
 import type { EnginePreset } from './presets.js';
@@ -60,6 +60,7 @@ export class Engine {
   readonly ttft = new Histogram(TTFT_BUCKETS);
   readonly itl = new Histogram(ITL_BUCKETS);
   readonly e2e = new Histogram(E2E_BUCKETS);
+  readonly promptLength = new Histogram(PROMPT_BUCKETS);
   readonly counters = { promptTokens: 0, generationTokens: 0, requestSuccess: 0, preemptions: 0 };
   /** Requests accepted but still in the front end (c0), not yet in the scheduler. */
   private inFrontEnd = 0;
@@ -220,6 +221,7 @@ export class Engine {
         s.firstAt = now;
         this.counters.promptTokens += s.req.promptTokens;
         this.ttft.observe(now - s.arrivedAt);
+        this.promptLength.observe(s.req.promptTokens);
         s.req.onFirstToken?.(now);
       }
       if (s.generated >= s.req.outputTokens) finished.push(s);

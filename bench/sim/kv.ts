@@ -127,6 +127,20 @@ export class KvCache {
     hold.pinned = [];
   }
 
+  /** Put a prompt's full blocks in the cache as if an earlier request had computed them (unreferenced). */
+  warm(hashIds: readonly number[], promptTokens: number): void {
+    const full = Math.min(hashIds.length, Math.floor(promptTokens / HASH_BLOCK_TOKENS));
+    for (let i = 0; i < full; i++) {
+      const h = hashIds[i] as number;
+      const e = this.entries.get(h);
+      if (e && e.ref > 0) continue;
+      this.evictable.delete(h);
+      this.evictable.set(h, true);
+      if (!e) this.entries.set(h, { ref: 0 });
+    }
+    this.evictFor();
+  }
+
   cachedEntries(): number {
     return this.entries.size;
   }

@@ -35,3 +35,17 @@ export function stepSeconds(p: EnginePreset, s: StepShape): number {
 export function kvTransferSeconds(p: EnginePreset, tokens: number): number {
   return p.kvTransferFixedS + (tokens * p.kvBytesPerToken) / p.kvTransferBytesPerS;
 }
+
+/**
+ * Prompt tokens/s of one engine prefilling back-to-back prompts of `isl` tokens in max_num_batched_tokens
+ * chunks: what a pre-deployment profile (Dynamo's profiler, autoscaling.md §1.1) would measure.
+ */
+export function profiledPrefillTokensPerSec(p: EnginePreset, isl: number): number {
+  let t = 0;
+  for (let done = 0; done < isl; ) {
+    const n = Math.min(p.maxNumBatchedTokens, isl - done);
+    t += stepSeconds(p, { decodeSeqs: 0, decodeContext: 0, prefillTokens: n, prefillAttention: n * (done + n / 2), prefillContext: done + n, prefillSeqs: 1 });
+    done += n;
+  }
+  return isl / t;
+}

@@ -42,6 +42,7 @@ export function renderVllmMetrics(e: Engine): string {
     ...scalar('vllm:request_success_total', 'counter', 'Count of successfully processed requests.', `${L},finished_reason="length"`, c.requestSuccess),
     ...histogramLines('vllm:time_to_first_token_seconds', 'Histogram of time to first token in seconds.', e.ttft, L),
     ...histogramLines('vllm:inter_token_latency_seconds', 'Histogram of inter-token latency in seconds.', e.itl, L),
+    ...histogramLines('vllm:request_prompt_tokens', 'Number of prefill tokens processed.', e.promptLength, L),
     ...histogramLines('vllm:e2e_request_latency_seconds', 'Histogram of e2e request latency in seconds.', e.e2e, L),
   ];
   return `${lines.join('\n')}\n`;
