@@ -1,0 +1,63 @@
+/**
+ * The collector: scrape each ready pod's vLLM /metrics and keep each pod's previous snapshot (for counter
+ * rates and histogram deltas). Failures are results, not exceptions: the loop reports them and the decider
+ * fails static on the PA whose pod failed.
+ */
+import { ExpositionError } from '../metrics/prom-text.js';
+import { MissingMetricError, vllmSnapshot, type PodSnapshot } from '../metrics/vllm-signals.js';
+import type { PodObservation } from '../windows/tick.js';
+import { FetchError, HttpText, type HttpTextOptions } from './http.js';
+
+export interface ScrapeTarget {
+  /** Stable identity across ticks: namespace/pod/uid (a new pod with the same name starts fresh). */
+  key: string;
+  url: string;
+}
+
+export type ScrapeErrorKind = 'timeout' | 'connect' | 'http' | 'too-large' | 'parse' | 'not-vllm';
+
+export type ScrapeResult =
+  | { key: string; ok: true; observation: PodObservation }
+  | { key: string; ok: false; error: ScrapeErrorKind; message: string };
+
+export class Collector {
+  readonly http: HttpText;
+  private last = new Map<string, { atMs: number; snap: PodSnapshot }>();
+
+  constructor(opts: HttpTextOptions, private readonly now: () => number = Date.now) {
+    this.http = new HttpText(opts);
+  }
+
+  async scrape(targets: readonly ScrapeTarget[]): Promise<ScrapeResult[]> {
+    const results = await this.http.map(targets, (t) => this.one(t));
+    // Forget pods that are gone, so memory tracks the live fleet.
+    const live = new Set(targets.map((t) => t.key));
+    for (const k of this.last.keys()) if (!live.has(k)) this.last.delete(k);
+    return results;
+  }
+
+  private async one(t: ScrapeTarget): Promise<ScrapeResult> {
+    let text: string;
+    try {
+      text = await this.http.get(t.url);
+    } catch (err) {
+      const kind = err instanceof FetchError ? err.kind : 'connect';
+      return { key: t.key, ok: false, error: kind, message: (err as Error).message };
+    }
+    const atMs = this.now();
+    let snap: PodSnapshot;
+    try {
+      snap = vllmSnapshot(text);
+    } catch (err) {
+      const kind: ScrapeErrorKind = err instanceof MissingMetricError ? 'not-vllm' : err instanceof ExpositionError ? 'parse' : 'parse';
+      return { key: t.key, ok: false, error: kind, message: `${t.url}: ${(err as Error).message}` };
+    }
+    const prev = this.last.get(t.key);
+    this.last.set(t.key, { atMs, snap });
+    return { key: t.key, ok: true, observation: prev ? { atMs, snap, prev } : { atMs, snap } };
+  }
+
+  close(): Promise<void> {
+    return this.http.close();
+  }
+}
