@@ -167,6 +167,16 @@ function predictorPod(rt: KObject, isvc: InferenceService): Pod {
   } as Pod;
 }
 
+/** P/D decode pods: the routing sidecar takes the serving port, vLLM and every probe move behind it. */
+function expectPortLayout(pod: Pod, decode: boolean): void {
+  const vllm = pod.spec!.containers[0]!;
+  const port = decode ? defaultWebhookConfig().injection.vllmPortBehindSidecar : SERVING_PORT;
+  expect(findPortArg(vllm.args ?? [])?.port).toBe(port);
+  expect(vllm.ports?.[0]?.containerPort).toBe(port);
+  for (const probe of ['startupProbe', 'readinessProbe', 'livenessProbe'] as const) expect((vllm[probe] as KObject).httpGet.port).toBe(port);
+  if (decode) expect(pod.spec!.initContainers?.[0]?.ports?.[0]?.containerPort).toBe(SERVING_PORT);
+}
+
 describe('serving runtimes under the real webhooks', () => {
   const config = defaultWebhookConfig();
 
@@ -188,16 +198,7 @@ describe('serving runtimes under the real webhooks', () => {
     const vllm = pod.object.spec!.containers[0]!;
     const shm = (vllm.volumeMounts ?? []).filter((m) => m.mountPath === '/dev/shm');
     expect(shm).toHaveLength(1); // the runtime's /dev/shm is kept, not mounted twice
-    if (pod.context.role === 'decode') {
-      // P/D decode pod: the routing sidecar takes the serving port, vLLM and every probe move behind it.
-      const behind = config.injection.vllmPortBehindSidecar;
-      expect(findPortArg(vllm.args ?? [])?.port).toBe(behind);
-      expect(vllm.ports?.[0]?.containerPort).toBe(behind);
-      for (const probe of ['startupProbe', 'readinessProbe', 'livenessProbe'] as const) expect((vllm[probe] as KObject).httpGet.port).toBe(behind);
-      expect(pod.object.spec!.initContainers?.[0]?.ports?.[0]?.containerPort).toBe(SERVING_PORT);
-    } else {
-      expect(findPortArg(vllm.args ?? [])?.port).toBe(SERVING_PORT);
-    }
+    expectPortLayout(pod.object, pod.context.role === 'decode');
   });
 });
 
@@ -210,22 +211,34 @@ type Format = { name: string; version?: string; autoSelect?: boolean; priority?:
 type Spec = { supportedModelFormats?: Format[]; protocolVersions?: string[]; multiModel?: boolean; disabled?: boolean };
 const autoSelected = (f: Format): boolean => f.autoSelect === true;
 
-function kserveValidate(name: string, spec: Spec, existing: Array<{ name: string; spec: Spec }>): string | undefined {
+function samePriorityInsideRuntime(name: string, spec: Spec): string | undefined {
   const seen = new Map<string, number | undefined>();
   for (const f of (spec.supportedModelFormats ?? []).filter(autoSelected)) {
-    if (seen.has(f.name) && seen.get(f.name) !== undefined && f.priority !== undefined && seen.get(f.name) !== f.priority) return `${name}: different priorities for ${f.name}`;
+    const prior = seen.get(f.name);
+    if (prior !== undefined && f.priority !== undefined && prior !== f.priority) return `${name}: different priorities for ${f.name}`;
     if (!seen.has(f.name)) seen.set(f.name, f.priority);
   }
-  for (const other of existing) {
-    if (other.name === name || other.spec.disabled || Boolean(other.spec.multiModel) !== Boolean(spec.multiModel)) continue;
-    if (!(other.spec.protocolVersions ?? []).some((p) => (spec.protocolVersions ?? []).includes(p))) continue;
-    for (const a of (other.spec.supportedModelFormats ?? []).filter(autoSelected)) {
-      for (const b of (spec.supportedModelFormats ?? []).filter(autoSelected)) {
-        if (a.name.toLowerCase() === b.name.toLowerCase() && a.version === b.version && a.priority !== undefined && a.priority === b.priority) {
-          return `${name}: same priority ${a.priority} as ${other.name} for ${a.name}`;
-        }
-      }
-    }
+  return undefined;
+}
+
+const comparable = (a: Spec, b: Spec): boolean =>
+  !b.disabled && Boolean(a.multiModel) === Boolean(b.multiModel) && (b.protocolVersions ?? []).some((p) => (a.protocolVersions ?? []).includes(p));
+
+function samePriorityAcrossRuntimes(name: string, spec: Spec, other: { name: string; spec: Spec }): string | undefined {
+  for (const a of (other.spec.supportedModelFormats ?? []).filter(autoSelected)) {
+    const clash = (spec.supportedModelFormats ?? []).filter(autoSelected)
+      .find((b) => a.name.toLowerCase() === b.name.toLowerCase() && a.version === b.version && a.priority !== undefined && a.priority === b.priority);
+    if (clash) return `${name}: same priority ${a.priority} as ${other.name} for ${a.name}`;
+  }
+  return undefined;
+}
+
+function kserveValidate(name: string, spec: Spec, existing: Array<{ name: string; spec: Spec }>): string | undefined {
+  const inside = samePriorityInsideRuntime(name, spec);
+  if (inside) return inside;
+  for (const other of existing.filter((o) => o.name !== name && comparable(spec, o.spec))) {
+    const across = samePriorityAcrossRuntimes(name, spec, other);
+    if (across) return across;
   }
   return undefined;
 }

@@ -90,21 +90,29 @@ export function kustomizeBuild(dir: string): KObject[] {
   return acc;
 }
 
-function accumulate(dir: string, acc: KObject[], expectKind: 'Kustomization' | 'Component'): void {
+function loadKustomization(dir: string, expectKind: 'Kustomization' | 'Component'): { file: string; k: KObject } {
   const file = kustomizationFile(dir);
   const k = yaml.load(readFileSync(file, 'utf8')) as KObject;
   const kind = k.kind ?? 'Kustomization';
   if (kind !== expectKind) throw new KustomizeError(`${file}: kind ${kind}, expected ${expectKind}`);
   for (const key of Object.keys(k)) if (!KNOWN_KEYS.has(key)) throw new KustomizeError(`${file}: "${key}" is not supported by the test renderer`);
+  return { file, k };
+}
 
-  // A kustomization's own resources (a component's act on the parent's accumulated set).
-  const own: KObject[] = expectKind === 'Component' ? acc : [];
-  for (const entry of (k.resources ?? []) as string[]) {
+function addResources(dir: string, file: string, entries: string[], into: KObject[]): void {
+  for (const entry of entries) {
     if (/^[a-z]+:\/\//.test(entry) || entry.includes('?ref=')) throw new KustomizeError(`${file}: remote resource ${entry} not supported`);
     const target = path.resolve(dir, entry);
-    if (existsSync(target) && statSync(target).isDirectory()) add(own, kustomizeBuildInto(target), `${file} resource ${entry}`);
-    else add(own, loadYamlDocuments(fileUnder(dir, entry, 'resource')), `${file} resource ${entry}`);
+    if (existsSync(target) && statSync(target).isDirectory()) add(into, kustomizeBuildInto(target), `${file} resource ${entry}`);
+    else add(into, loadYamlDocuments(fileUnder(dir, entry, 'resource')), `${file} resource ${entry}`);
   }
+}
+
+function accumulate(dir: string, acc: KObject[], expectKind: 'Kustomization' | 'Component'): void {
+  const { file, k } = loadKustomization(dir, expectKind);
+  // A kustomization's own resources (a component's act on the parent's accumulated set).
+  const own: KObject[] = expectKind === 'Component' ? acc : [];
+  addResources(dir, file, (k.resources ?? []) as string[], own);
   for (const entry of (k.components ?? []) as string[]) accumulate(path.resolve(dir, entry), own, 'Component');
   add(own, generateConfigMaps(dir, file, k), `${file} configMapGenerator`);
 
