@@ -42,7 +42,7 @@ function build(level: LogLevel, stream: Pick<Writable, 'write'>, bound: LogField
     for (const extra of [bound, fields]) {
       for (const key in extra) if (!RESERVED.has(key)) line[key] = extra[key];
     }
-    stream.write(`${safeStringify(line)}\n`);
+    stream.write(`${fastStringify(line)}\n`);
   };
   return {
     debug: (msg, fields) => emit('debug', msg, fields),
@@ -51,6 +51,18 @@ function build(level: LogLevel, stream: Pick<Writable, 'write'>, bound: LogField
     error: (msg, fields) => emit('error', msg, fields),
     child: (fields) => build(level, stream, { ...bound, ...fields }),
   };
+}
+
+/**
+ * The hot path (one line per admission): plain JSON.stringify when no field needs the replacer; only
+ * Errors, bigints and cycles take the slower safe path.
+ */
+function fastStringify(line: LogFields): string {
+  for (const key in line) {
+    const v = line[key];
+    if (v instanceof Error || typeof v === 'bigint' || (typeof v === 'object' && v !== null)) return safeStringify(line);
+  }
+  return JSON.stringify(line);
 }
 
 /** JSON.stringify that never throws: Errors become {name, message}, bigints strings, cycles '[Circular]'. */

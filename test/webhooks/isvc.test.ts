@@ -121,9 +121,9 @@ describe('never overwrites what the user wrote', () => {
   it('accepts user fields equal to what kserve-llmd would set (and records nothing for them)', () => {
     const out = mutated(isvc({ [`${P}decode-replicas`]: '2-5' }, { minReplicas: 2, maxReplicas: 5, labels: { 'llm-d.ai/role': 'prefill-decode' } }));
     const record = JSON.parse(out.metadata.annotations?.[`${P}defaulted`] ?? '{}');
-    expect(record['/spec/predictor/minReplicas']).toBeUndefined();
-    expect(record['/spec/predictor/labels/llm-d.ai~1role']).toBeUndefined();
-    expect(record['/spec/predictor/labels/llm-d.ai~1model']).toBe('llama');
+    expect(record.spec.predictor.minReplicas).toBeUndefined();
+    expect(record.spec.predictor.labels['llm-d.ai/role']).toBeUndefined();
+    expect(record.spec.predictor.labels['llm-d.ai/model']).toBe('llama');
   });
 });
 

@@ -1,7 +1,8 @@
 /**
  * Writes defaults without ever overwriting what a user wrote.
  *
- * The webhook remembers what it set in the annotation `kserve-llmd.io/defaulted` (JSON pointer → value).
+ * The webhook remembers what it set in the annotation `kserve-llmd.io/defaulted`: a JSON object that mirrors
+ * the InferenceService with only the fields it filled in, e.g. `{"spec":{"predictor":{"minReplicas":1}}}`.
  * A field whose live value still equals what the webhook recorded is the webhook's to update or remove;
  * any other value is the user's. Without the record, a default written on CREATE would look user-set on the
  * next GitOps re-apply (client-side apply keeps fields absent from Git) and block a change of annotation.
@@ -13,12 +14,10 @@ export const DEFAULTED_ANNOTATION = `${ANNOTATION_PREFIX}defaulted`;
 
 export type Path = readonly string[];
 
-export function pointer(path: Path): string {
-  return '/' + path.map((t) => t.replace(/~/g, '~0').replace(/\//g, '~1')).join('/');
-}
-
-function tokens(ptr: string): string[] {
-  return ptr.slice(1).split('/').map((t) => t.replace(/~1/g, '/').replace(/~0/g, '~'));
+/** Every leaf (a value that is not a map) of a record, with its path. */
+function leaves(record: Record<string, unknown>, prefix: string[] = []): Array<[string[], unknown]> {
+  return Object.entries(record).flatMap(([key, value]) =>
+    isRecord(value) ? leaves(value, [...prefix, key]) : [[[...prefix, key], value] as [string[], unknown]]);
 }
 
 export function getAt(obj: unknown, path: Path): unknown {
@@ -68,6 +67,7 @@ export function readRecord(annotations: Record<string, string> | undefined): Rec
 
 export class FieldWriter {
   private readonly record: Record<string, unknown> = {};
+  private recorded = false;
   readonly conflicts: string[] = [];
 
   constructor(
@@ -89,7 +89,8 @@ export class FieldWriter {
     const current = getAt(this.draft, path);
     if (current === undefined || this.isOurs(path, current)) {
       setAt(this.draft, path, value);
-      this.record[pointer(path)] = value;
+      setAt(this.record, path, value);
+      this.recorded = true;
       return;
     }
     if (sameValue(current, value)) return;
@@ -99,25 +100,27 @@ export class FieldWriter {
 
   /** Remove what the webhook set before and no longer wants; write the new record (sorted: deterministic). */
   finish(): void {
-    for (const [ptr, value] of Object.entries(this.previous)) {
-      if (ptr in this.record) continue;
-      const path = tokens(ptr);
+    for (const [path, value] of leaves(this.previous)) {
+      if (getAt(this.record, path) !== undefined) continue;
       if (sameValue(getAt(this.draft, path), value)) deleteAt(this.draft, path);
     }
     const annotations = (isRecord(getAt(this.draft, ['metadata', 'annotations'])) ? getAt(this.draft, ['metadata', 'annotations']) : undefined) as
       | Record<string, string>
       | undefined;
-    const keys = Object.keys(this.record).sort();
-    if (keys.length === 0) {
+    if (!this.recorded) {
       if (annotations) delete annotations[DEFAULTED_ANNOTATION];
       return;
     }
-    const sorted = Object.fromEntries(keys.map((k) => [k, this.record[k]]));
-    setAt(this.draft, ['metadata', 'annotations', DEFAULTED_ANNOTATION], JSON.stringify(sorted));
+    setAt(this.draft, ['metadata', 'annotations', DEFAULTED_ANNOTATION], JSON.stringify(sortKeys(this.record)));
   }
 
   private isOurs(path: Path, current: unknown): boolean {
-    const ptr = pointer(path);
-    return ptr in this.previous && sameValue(this.previous[ptr], current);
+    const previous = getAt(this.previous, path);
+    return previous !== undefined && !isRecord(previous) && sameValue(previous, current);
   }
+}
+
+/** Keys sorted at every level: the annotation is deterministic whatever order the mutators ran in. */
+function sortKeys(value: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.keys(value).sort().map((k) => [k, isRecord(value[k]) ? sortKeys(value[k] as Record<string, unknown>) : value[k]]));
 }
