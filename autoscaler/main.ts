@@ -1,0 +1,69 @@
+/**
+ * `kserve-llmd autoscaler`: flags → config → Autoscaler, plus the /metrics and /healthz endpoint and signal
+ * handling. I/O only here.
+ */
+import { createServer, type Server } from 'node:http';
+import { hostname } from 'node:os';
+import type { FlagValues } from '../src/cli/args.js';
+import { createKubeClient, loadKubeConfig } from '../src/kube.js';
+import { createLogger, type Logger } from '../src/log.js';
+import { createRegistry } from '../src/metrics.js';
+import { AUTOSCALER_CLASS } from '../src/names.js';
+import type { Registry } from 'prom-client';
+import { Autoscaler } from './autoscaler.js';
+import { loadAutoscalerConfig, parseAutoscalerConfig, type AutoscalerConfig } from './config.js';
+
+export function resolveAutoscalerConfig(values: FlagValues): AutoscalerConfig {
+  const base = loadAutoscalerConfig(typeof values.config === 'string' ? values.config : undefined);
+  const o: Record<string, unknown> = {};
+  if (values.namespace !== undefined) o.namespace = values.namespace;
+  if (values.mode !== undefined) o.mode = values.mode;
+  if (values['tick-ms'] !== undefined) o.tickMs = values['tick-ms'];
+  if (values.sink !== undefined) o.sink = values.sink;
+  if (values['log-level'] !== undefined) o.logLevel = values['log-level'];
+  if (values['metrics-port'] !== undefined) o.metrics = { port: values['metrics-port'] };
+  if (values['leader-election'] !== undefined) o.leaderElection = { enabled: values['leader-election'] };
+  return parseAutoscalerConfig(o, base);
+}
+
+/** /metrics and /healthz with timeouts on the server (style.md: timeouts on every server). */
+export function startMetricsServer(registry: Registry, host: string, port: number, healthy: () => boolean): Promise<Server> {
+  const server = createServer((req, res) => {
+    if (req.method === 'GET' && req.url === '/metrics') {
+      registry.metrics().then((text) => {
+        res.writeHead(200, { 'content-type': registry.contentType });
+        res.end(text);
+      }, () => { res.writeHead(500).end(); });
+    } else if (req.method === 'GET' && (req.url === '/healthz' || req.url === '/readyz')) {
+      res.writeHead(healthy() ? 200 : 503, { 'content-type': 'text/plain' }).end(healthy() ? 'ok\n' : 'not ready\n');
+    } else res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
+  });
+  server.requestTimeout = 10_000;
+  server.headersTimeout = 5_000;
+  server.keepAliveTimeout = 5_000;
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve(server));
+  });
+}
+
+export async function runAutoscaler(values: FlagValues): Promise<void> {
+  const config = resolveAutoscalerConfig(values);
+  const logger: Logger = createLogger({ level: config.logLevel });
+  const kc = loadKubeConfig({ kubeconfig: typeof values.kubeconfig === 'string' ? values.kubeconfig : undefined });
+  const client = createKubeClient(kc, { timeoutMs: 10_000, fieldManager: 'kserve-llmd-autoscaler' });
+  const registry = createRegistry();
+  const autoscaler = new Autoscaler({ kc, client, config, logger, registry, identity: `${hostname()}-${process.pid}`, sink: config.sink || process.env.K_SINK });
+  const server = await startMetricsServer(registry, config.metrics.host, config.metrics.port, () => true);
+  await autoscaler.start();
+  logger.info('autoscaler started', { class: AUTOSCALER_CLASS, mode: config.mode, namespace: config.namespace || '(all)', tickMs: config.tickMs });
+  let closing = false;
+  const shutdown = (signal: string): void => {
+    if (closing) return;
+    closing = true;
+    logger.info('shutting down', { signal });
+    void autoscaler.stop().then(() => client.close()).finally(() => server.close(() => process.exit(0)));
+  };
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+  process.once('SIGINT', () => shutdown('SIGINT'));
+}
