@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import yaml from 'js-yaml';
+import { AUTOSCALER_COMMAND } from '../../autoscaler/command.js';
 import { parseFlags } from '../../src/cli/args.js';
 import { parseWebhookConfig } from '../../src/config.js';
 import { INSTALL_NAMESPACE, LABELS, WEBHOOK_CONFIGURATION_NAME } from '../../src/names.js';
@@ -112,6 +113,12 @@ describe('install: workloads', () => {
     expect(values.port).toBe(config.port);
     const container = one(install(), 'Deployment', 'kserve-llmd-webhook').spec.template.spec.containers[0];
     expect(container.ports[0].containerPort).toBe(values.port);
+  });
+
+  it('the autoscaler’s flags parse with its CLI and its probes hit the metrics port it serves /healthz on', () => {
+    const container = one(install(), 'Deployment', 'kserve-llmd-autoscaler').spec.template.spec.containers[0];
+    expect(() => parseFlags(container.args.slice(1), AUTOSCALER_COMMAND)).not.toThrow();
+    for (const probe of ['startupProbe', 'readinessProbe', 'livenessProbe']) expect(container[probe].httpGet).toMatchObject({ port: 'metrics' });
   });
 });
 
