@@ -96,3 +96,21 @@ export const LEASE_NAMES = {
   controller: 'kserve-llmd-controller',
   autoscaler: 'kserve-llmd-autoscaler',
 } as const;
+
+/** The routing controller (issue 4): how its objects are labelled and recognised. */
+export const CONTROLLER = {
+  /** app.kubernetes.io/managed-by on every object the controller creates; its informers select on it. */
+  managedBy: 'kserve-llmd-controller',
+  /** Label naming the InferenceService an object belongs to. */
+  ownerLabel: 'kserve-llmd.io/inferenceservice',
+  /**
+   * Hash of the desired state the controller last wrote. Outside `kserve-llmd.io/` on purpose: the webhook
+   * rejects unknown annotations under that prefix, and the prefill sibling carries this one too.
+   */
+  hashAnnotation: 'controller.kserve-llmd.io/desired-hash',
+  /** On the EPP pod template: a config change rolls the EPP, which reads its config at start. */
+  configHashAnnotation: 'controller.kserve-llmd.io/epp-config-hash',
+} as const;
+
+/** Endpoint picker ports (llm-d.md §1): ext_proc gRPC, gRPC health, Prometheus metrics. */
+export const EPP_PORTS = { grpc: 9002, health: 9003, metrics: 9090 } as const;

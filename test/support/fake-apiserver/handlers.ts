@@ -15,6 +15,8 @@ export interface Target {
 }
 
 export type Validate = (obj: Obj) => string[];
+/** A mutating admission step on create/update of the main resource: return the object to store, or throw ApiStatus to deny. */
+export type Admit = (obj: Obj, operation: 'CREATE' | 'UPDATE') => Obj;
 
 const isMap = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -57,6 +59,7 @@ export class Handlers {
     private readonly kinds: () => KindSpec[],
     private readonly validate?: Validate,
     private readonly requireNamespace = false,
+    private readonly admit?: Admit,
   ) {}
 
   private check(obj: Obj): void {
@@ -85,8 +88,9 @@ export class Handlers {
     for (const k of ['uid', 'resourceVersion', 'creationTimestamp', 'deletionTimestamp', 'generation']) delete obj.metadata[k];
     obj.apiVersion = apiVersionOf(t.kind);
     obj.kind = t.kind.kind;
-    this.check(obj);
-    return this.store.insert(t.kind, obj);
+    const admitted = this.admit ? this.admit(obj, 'CREATE') : obj;
+    this.check(admitted);
+    return this.store.insert(t.kind, admitted);
   }
 
   /** PUT on the object or its /status: `body` replaces what that endpoint owns. */
@@ -108,6 +112,7 @@ export class Handlers {
     }
     next.apiVersion = apiVersionOf(t.kind);
     next.kind = t.kind.kind;
+    if (this.admit && t.subresource === undefined) next = this.admit(next, 'UPDATE');
     // Server-owned metadata cannot change through an update.
     for (const k of ['uid', 'creationTimestamp', 'deletionTimestamp', 'namespace', 'name']) {
       if (old.metadata[k] === undefined) delete next.metadata[k];

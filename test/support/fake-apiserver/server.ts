@@ -25,13 +25,13 @@
  * (tests call the webhook's pure mutation themselves), server-side apply, field selectors, list pagination
  * (limit/continue are ignored: one page), dry-run, foreground deletion (treated as background), CEL
  * validation, and the Event/Lease/… defaulting of built-ins. Schema validation runs only when `validate` is
- * passed (test/support/schema.ts validateObject).
+ * passed (test/support/schema.ts validateObject); admission runs only when `admit` is passed.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { KubeConfig } from '@kubernetes/client-node';
 import { apiVersionOf, BUILTIN_KINDS, kindKey, PROJECT_KINDS, type KindSpec } from './kinds.js';
-import { Handlers, type Target, type Validate } from './handlers.js';
+import { Handlers, type Admit, type Target, type Validate } from './handlers.js';
 import { parseSelector, SelectorError } from './selector.js';
 import { ApiStatus, deliver, Store, type Obj, type Watcher } from './store.js';
 
@@ -50,6 +50,8 @@ export interface CallRecord {
 export interface FakeApiServerOptions {
   kinds?: KindSpec[];
   validate?: Validate;
+  /** Mutating admission (e.g. the kserve-llmd webhook's pure mutation) run on create and update. */
+  admit?: Admit;
   /** Reject creates in namespaces that do not exist (the NamespaceLifecycle admission plugin). */
   requireNamespace?: boolean;
   bookmarkIntervalMs?: number;
@@ -83,7 +85,7 @@ export class FakeApiServer {
   constructor(private readonly opts: FakeApiServerOptions = {}) {
     this.kinds = [...BUILTIN_KINDS, ...PROJECT_KINDS, ...(opts.kinds ?? [])];
     this.store = new Store(opts.historyLimit);
-    this.handlers = new Handlers(this.store, () => this.kinds, opts.validate, opts.requireNamespace);
+    this.handlers = new Handlers(this.store, () => this.kinds, opts.validate, opts.requireNamespace, opts.admit);
     this.server = this.makeServer();
   }
 

@@ -1,0 +1,105 @@
+/**
+ * The controller's typed configuration: defaults in one place (defaultControllerConfig), every value
+ * checked once with an error naming the allowed range. Flags of `kserve-llmd controller` overlay it.
+ */
+import { ConfigError, defaultWebhookConfig, type WebhookConfig } from '../src/config.js';
+import { INSTALL_NAMESPACE } from '../src/names.js';
+
+export type FailureMode = 'FailOpen' | 'FailClose';
+
+export interface ControllerConfig {
+  /** Watch one namespace; undefined = all namespaces. */
+  namespace?: string;
+  /** NAMESPACE/NAME of the Gateway used when a service names none (kserve-llmd.io/gateway wins). */
+  defaultGateway?: { namespace: string; name: string };
+  /** The llm-d router EPP, pinned (KServe v0.20's llm-d presets use v0.9.0; kserve-knative.md §3). */
+  eppImage: string;
+  /**
+   * What the gateway does when the EPP is unreachable. FailOpen: it picks a pool endpoint itself, so a
+   * broken or restarting picker degrades routing quality instead of failing every request (llm-d's charts
+   * and KServe's scheduler preset choose FailOpen; the InferencePool API default is FailClose).
+   */
+  eppFailureMode: FailureMode;
+  eppResources: { cpu: string; memory: string };
+  /**
+   * Prefill is used when at least this many prompt tokens are not in the chosen decode pod's prefix cache
+   * (prefix-based-pd-decider `nonCachedTokens`; 0 would mean never; llm-d examples use 8–16).
+   */
+  pdNonCachedTokens: number;
+  /** Bytes of KV cache per block for sizing the CPU-tier LRU (llm-d tiered guide: 82,000 blocks ≈ 200 GB). */
+  kvBytesPerBlock: number;
+  resyncPeriodMs: number;
+  workers: number;
+  leaderElection: boolean;
+  leaseNamespace: string;
+  metricsPort: number;
+  metricsHost: string;
+  cloudEventsSink?: string;
+  requestTimeoutMs: number;
+  /** The webhook's config: the prefill sibling is built by the webhook's own mutation, with the same settings. */
+  webhook: WebhookConfig;
+}
+
+export function defaultControllerConfig(): ControllerConfig {
+  return {
+    eppImage: 'ghcr.io/llm-d/llm-d-router-endpoint-picker:v0.9.0',
+    eppFailureMode: 'FailOpen',
+    eppResources: { cpu: '500m', memory: '1Gi' },
+    pdNonCachedTokens: 16,
+    kvBytesPerBlock: Math.round(200e9 / 82_000),
+    resyncPeriodMs: 10 * 60_000,
+    workers: 8,
+    leaderElection: true,
+    leaseNamespace: INSTALL_NAMESPACE,
+    metricsPort: 8080,
+    metricsHost: '0.0.0.0',
+    requestTimeoutMs: 10_000,
+    webhook: defaultWebhookConfig(),
+  };
+}
+
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+
+/** Check a config; returns it or throws ConfigError naming the first bad value and its range. */
+export function validateControllerConfig(c: ControllerConfig): ControllerConfig {
+  const fail = (key: string, value: unknown, rule: string): never => {
+    throw new ConfigError(`controller ${key}=${JSON.stringify(value)}: ${rule}`);
+  };
+  if (c.namespace !== undefined && !DNS_LABEL.test(c.namespace)) fail('namespace', c.namespace, 'must be a namespace name (DNS label)');
+  if (!/^[^\s:]+(:[\w][\w.-]{0,127})?(@sha256:[a-f0-9]{64})?$/.test(c.eppImage) || !/[:@]/.test(c.eppImage.split('/').pop() ?? '') || c.eppImage.endsWith(':latest')) {
+    fail('eppImage', c.eppImage, 'must be an image with a pinned tag or digest (not :latest)');
+  }
+  if (!['FailOpen', 'FailClose'].includes(c.eppFailureMode)) fail('eppFailureMode', c.eppFailureMode, 'must be FailOpen or FailClose');
+  if (!Number.isInteger(c.pdNonCachedTokens) || c.pdNonCachedTokens < 1 || c.pdNonCachedTokens > 1_000_000) fail('pdNonCachedTokens', c.pdNonCachedTokens, 'must be an integer in [1, 1000000]');
+  if (!Number.isInteger(c.kvBytesPerBlock) || c.kvBytesPerBlock < 1024) fail('kvBytesPerBlock', c.kvBytesPerBlock, 'must be an integer ≥ 1024');
+  if (!Number.isInteger(c.resyncPeriodMs) || c.resyncPeriodMs < 10_000 || c.resyncPeriodMs > 86_400_000) fail('resyncPeriod', `${c.resyncPeriodMs}ms`, 'must be in [10s, 24h]');
+  if (!Number.isInteger(c.workers) || c.workers < 1 || c.workers > 64) fail('workers', c.workers, 'must be an integer in [1, 64]');
+  if (!Number.isInteger(c.metricsPort) || c.metricsPort < 0 || c.metricsPort > 65535) fail('metricsPort', c.metricsPort, 'must be an integer in [0, 65535] (0 = any free port)');
+  if (!Number.isInteger(c.requestTimeoutMs) || c.requestTimeoutMs < 100 || c.requestTimeoutMs > 120_000) fail('requestTimeoutMs', c.requestTimeoutMs, 'must be in [100, 120000]');
+  if (c.cloudEventsSink !== undefined) {
+    let ok = false;
+    try {
+      ok = ['http:', 'https:'].includes(new URL(c.cloudEventsSink).protocol);
+    } catch {
+      ok = false;
+    }
+    if (!ok) fail('cloudEventsSink', c.cloudEventsSink, 'must be an http(s) URL');
+  }
+  if (c.defaultGateway && (!DNS_LABEL.test(c.defaultGateway.namespace) || c.defaultGateway.name.length === 0)) fail('gateway', c.defaultGateway, 'must be NAMESPACE/NAME');
+  return c;
+}
+
+/** "ns/name" → {namespace, name}, for --gateway. */
+export function parseGatewayRef(text: string): { namespace: string; name: string } {
+  const [namespace, name, ...rest] = text.split('/');
+  if (!namespace || !name || rest.length > 0) throw new ConfigError(`controller gateway=${JSON.stringify(text)}: must be NAMESPACE/NAME`);
+  return { namespace, name };
+}
+
+/** "30s", "10m", "1h" → ms. */
+export function parsePeriod(text: string, key: string): number {
+  const m = /^(\d+)(ms|s|m|h)$/.exec(text.trim());
+  if (!m) throw new ConfigError(`controller ${key}=${JSON.stringify(text)}: must be a duration like 30s, 10m or 1h`);
+  const unit = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 }[m[2] as 'ms' | 's' | 'm' | 'h'];
+  return Number(m[1]) * unit;
+}
