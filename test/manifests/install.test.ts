@@ -15,7 +15,8 @@ import { ISVC_PATH } from '../../webhooks/isvc/handler.js';
 import { POD_PATH } from '../../webhooks/pod/handler.js';
 import type { KObject } from '../support/kustomize.js';
 import { schemaSourceFor, validateObject } from '../support/schema.js';
-import { build, containersOf, find, one, pinned, repo } from './helpers.js';
+import { loadYamlDocuments } from '../support/kustomize.js';
+import { build, containersOf, filesUnder, find, one, pinned, repo } from './helpers.js';
 
 const install = (): KObject[] => build('manifests/overlays/default');
 const control = (): KObject[] => install().filter((o) => o.kind !== 'ClusterServingRuntime');
@@ -33,6 +34,19 @@ describe('install: every object validates and lands in the right scope', () => {
       const source = schemaSourceFor({ apiVersion: o.apiVersion, kind: o.kind });
       const clusterScoped = source?.scope === 'Cluster' || ['Namespace', 'ClusterRole', 'ClusterRoleBinding', 'MutatingWebhookConfiguration'].includes(o.kind);
       expect([`${o.kind}/${o.metadata.name}`, o.metadata.namespace]).toEqual([`${o.kind}/${o.metadata.name}`, clusterScoped ? undefined : INSTALL_NAMESPACE]);
+    }
+  });
+
+  it('every object file under manifests/ and serving-runtimes/ reaches a rendered overlay (nothing unvalidated)', () => {
+    const rendered = new Set([...build('manifests/overlays/production'), ...install()].map((o) => `${o.kind}/${o.metadata.name}`));
+    const objectFiles = [...filesUnder('manifests', ['.yaml']), ...filesUnder('serving-runtimes', ['.yaml'])]
+      .filter((f) => !/(kustomization|patch)\.yaml$/.test(f) && !f.includes('/config/'));
+    expect(objectFiles.length).toBeGreaterThan(15);
+    for (const file of objectFiles) {
+      for (const o of loadYamlDocuments(file)) {
+        const id = o.kind === 'ClusterServingRuntime' ? null : `${o.kind}/${o.metadata.name}`;
+        if (id) expect([file, rendered.has(id)]).toEqual([file, true]);
+      }
     }
   });
 
