@@ -110,20 +110,17 @@ describe('autoscaler end to end (fake API server, loopback vLLM metrics)', () =>
       cluster.load(DECODE, { kv: 0, running: 0, waiting: 0, reqRate: 0, genRate: 0, promptRate: 0 });
       cluster.load(PREFILL, { running: 0, waiting: 0, reqRate: 0, promptRate: 0 });
       const zeroDecided: Record<string, number> = {};
-      for (let i = 0; i < 100 && !(cluster.replicas(DECODE) === 0 && cluster.replicas(PREFILL) === 0); i++) {
-        const r = await tick();
-        if (process.env.DEBUG_AS) console.log(now, [...r.decisions].map(([k, d]) => `${k} ${d.desired} ${d.reason} ${d.detail}`).join(' | '), cluster.replicas(DECODE));
-        for (const [key, name] of [[`${NS}/${DECODE}`, DECODE], [`${NS}/${PREFILL}`, PREFILL]] as const) {
-          const d = r.decisions.get(key);
-          if (d?.desired === 0 && zeroDecided[name] === undefined) {
-            zeroDecided[name] = now;
-            if (name === PREFILL) expect(d.reason).toBe('decode-at-zero');
-            if (name === DECODE) expect(d.reason).toBe('idle-to-zero');
-            // Desired 0 is published at once, but replicas stay until the activator is in the path.
-            expect(cluster.replicas(name)).toBeGreaterThan(0);
-          }
+      const recordZero = (r: TickReport): void => {
+        for (const name of [DECODE, PREFILL]) {
+          const d = r.decisions.get(`${NS}/${name}`);
+          if (d?.desired !== 0 || zeroDecided[name] !== undefined) continue;
+          zeroDecided[name] = now;
+          expect(d.reason).toBe(name === PREFILL ? 'decode-at-zero' : 'idle-to-zero');
+          // Desired 0 is published at once, but replicas stay until the activator is in the path.
+          expect(cluster.replicas(name)).toBeGreaterThan(0);
         }
-      }
+      };
+      for (let i = 0; i < 100 && !(cluster.replicas(DECODE) === 0 && cluster.replicas(PREFILL) === 0); i++) recordZero(await tick());
       expect(cluster.replicas(DECODE)).toBe(0);
       expect(cluster.replicas(PREFILL)).toBe(0);
       expect(zeroDecided[DECODE]).toBeLessThanOrEqual(zeroDecided[PREFILL] as number);
