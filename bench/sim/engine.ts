@@ -27,6 +27,8 @@ export interface EngineRequest {
   /** P/D decode side: the prompt's KV arrives from the prefill engine; only the last token is computed. */
   remotePrefilled: boolean;
   onFirstToken?(t: number): void;
+  /** Tokens generated at time t (a decode macro step reports its k tokens at its end); lets a live server stream. */
+  onTokens?(t: number, n: number): void;
   /** ok=false: the prompt can never fit this engine's KV cache (vLLM rejects it). */
   onDone(t: number, ok: boolean): void;
 }
@@ -208,6 +210,7 @@ export class Engine {
       s.generated += k;
       s.ctx += k;
       this.counters.generationTokens += k;
+      s.req.onTokens?.(now, k);
       if (s.generated >= s.req.outputTokens) finished.push(s);
     }
     for (const [s, n] of chunks) {
@@ -217,6 +220,7 @@ export class Engine {
       this.kv.register(s.hold as KvHold, s.req.hashIds, s.req.promptTokens);
       s.generated += 1;
       this.counters.generationTokens += 1;
+      s.req.onTokens?.(now, 1);
       if (s.firstAt === undefined) {
         s.firstAt = now;
         this.counters.promptTokens += s.req.promptTokens;

@@ -52,18 +52,43 @@ export interface RoutedRequest {
   hashIds: readonly number[];
 }
 
+/** What the scorers read about one pod: its waiting queue and KV usage (scraped /metrics) and the router's prefix index. */
+export interface ScoredView {
+  waiting: number;
+  kvUsage: number;
+  prefix: PrefixIndex;
+}
+
 /** Each scorer in [0, 1] per pod (llm-d scorer READMEs). */
 export function llmdScores(req: RoutedRequest, pods: readonly RoutablePod[]): Array<{ prefix: number; queue: number; kv: number; total: number }> {
-  const queues = pods.map((p) => p.engine.waiting.length);
+  return llmdScoresOf(req, pods.map((p) => ({ waiting: p.engine.waiting.length, kvUsage: p.engine.kv.usage(), prefix: p.prefix })));
+}
+
+/** The same scores over plain views (a live router reads them from engines' /metrics, local/router.ts). */
+export function llmdScoresOf(req: RoutedRequest, pods: readonly ScoredView[]): Array<{ prefix: number; queue: number; kv: number; total: number }> {
+  const queues = pods.map((p) => p.waiting);
   const maxQ = Math.max(...queues);
   const minQ = Math.min(...queues);
   return pods.map((p, i) => {
     const prefix = req.hashIds.length > 0 ? p.prefix.match(req.hashIds) / req.hashIds.length : 0;
     // queue-scorer: (maxQ − q)/(maxQ − minQ); all equal → 1.
     const queue = maxQ === minQ ? 1 : (maxQ - (queues[i] as number)) / (maxQ - minQ);
-    const kv = 1 - Math.min(1, p.engine.kv.usage());
+    const kv = 1 - Math.min(1, p.kvUsage);
     return { prefix, queue, kv, total: LLMD_WEIGHTS.prefix * prefix + LLMD_WEIGHTS.queue * queue + LLMD_WEIGHTS.kv * kv };
   });
+}
+
+/** max-score-picker: the highest total, random tie-break (llm-d.md §2). */
+export function pickMaxScore(totals: readonly number[], rng: Rng): number {
+  let best: number[] = [];
+  let top = -Infinity;
+  totals.forEach((t, i) => {
+    if (t > top + 1e-12) {
+      top = t;
+      best = [i];
+    } else if (Math.abs(t - top) <= 1e-12) best.push(i);
+  });
+  return best[Math.floor(rng.next() * best.length)] as number;
 }
 
 export interface Router {
@@ -79,22 +104,13 @@ export function createRouter(name: RouterName, rng: Rng): Router {
   return {
     name,
     pick(req, pods) {
-      const scores = llmdScores(req, pods);
-      let best: number[] = [];
-      let top = -Infinity;
-      scores.forEach((s, i) => {
-        if (s.total > top + 1e-12) {
-          top = s.total;
-          best = [i];
-        } else if (Math.abs(s.total - top) <= 1e-12) best.push(i);
-      });
-      return pods[best[Math.floor(rng.next() * best.length)] as number] as RoutablePod;
+      return pods[pickMaxScore(llmdScores(req, pods).map((s) => s.total), rng)] as RoutablePod;
     },
   };
 }
 
 /** P/D decider: disaggregate when the prompt's part not cached on the chosen decode pod is long. */
-export function wantsRemotePrefill(req: RoutedRequest, decode: RoutablePod, nonCachedTokens: number): boolean {
+export function wantsRemotePrefill(req: RoutedRequest, decode: Pick<RoutablePod, 'prefix'>, nonCachedTokens: number): boolean {
   const cached = Math.min(req.promptTokens, decode.prefix.match(req.hashIds) * HASH_BLOCK_TOKENS);
   return req.promptTokens - cached >= nonCachedTokens;
 }
