@@ -69,6 +69,8 @@ export class Engine {
   private cur?: Step;
   private version = 0;
   busySeconds = 0;
+  /** Longest decode macro in seconds; a live server lowers it so streamed tokens leave in small steps. */
+  macroMaxS = MACRO_MAX_S;
 
   constructor(readonly id: string, readonly preset: EnginePreset, private readonly clock: Clock) {
     this.kv = new KvCache(preset.kvCapacityTokens, preset.blockSize);
@@ -169,7 +171,7 @@ export class Engine {
     const perSeqBlocks = Math.floor(this.kv.available() / decodes.length);
     k = Math.min(k, Math.max(1, perSeqBlocks * this.preset.blockSize));
     const one = stepSeconds(this.preset, this.shape(decodes, [], 1));
-    return Math.max(1, Math.min(k, Math.floor(MACRO_MAX_S / one)));
+    return Math.max(1, Math.min(k, Math.floor(this.macroMaxS / one)));
   }
 
   /** vLLM V1 recompute preemption: free the newest running request until every decode can grow a block. */
