@@ -17,7 +17,7 @@ describe('kserve-llmd CLI', () => {
   });
 
   it.each([
-    [['nope'], /^kserve-llmd: unknown command "nope"; commands: webhook, render\n$/],
+    [['nope'], /^kserve-llmd: unknown command "nope"; commands: webhook, render(, [a-z]+)*\n$/],
     [['webhook', '--prot', '1'], /^kserve-llmd webhook: unknown flag --prot \(see kserve-llmd webhook --help\)\n$/],
     [['webhook', '--port', 'abc'], /^kserve-llmd webhook: --port: "abc" is not an integer\n$/],
     [['webhook', '--port=70000'], /^kserve-llmd webhook: --port: 70000 is out of range \[1, 65535\]\n$/],

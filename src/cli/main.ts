@@ -5,6 +5,7 @@
 import { ConfigError } from '../config.js';
 import { RENDER_COMMAND, runRender, runWebhook, WEBHOOK_COMMAND } from '../../webhooks/commands.js';
 import { benchNames, DEFAULT_BENCH, loadBench } from '../../bench/registry.js';
+import { CONTROLLER_COMMAND, runController } from '../../controller/main.js';
 import { AUTOSCALER_COMMAND, runAutoscalerCommand } from '../../autoscaler/command.js';
 import { formatHelp, parseFlags, UsageError, type CommandSpec, type FlagValues } from './args.js';
 
@@ -40,6 +41,7 @@ const COMMANDS: Command[] = [
   { spec: WEBHOOK_COMMAND, run: (v) => runWebhook(v) },
   { spec: RENDER_COMMAND, run: (v, rest) => runRender(v, rest) },
   { spec: BENCH_COMMAND, raw: true, run: (_v, rest) => runBench(rest) },
+  { spec: CONTROLLER_COMMAND, run: (v) => runController(v) },
   { spec: AUTOSCALER_COMMAND, run: (v) => runAutoscalerCommand(v) },
 ];
 

@@ -2,10 +2,15 @@
  * `kserve-llmd render`: the InferenceService mutation applied to YAML documents, for pre-rendering in CI
  * (Argo CD config management plugin, Flux post-build) and for seeing what the webhooks will do. Output is
  * only objects `kubectl apply` accepts; what each role's pods get at creation is written as YAML comments.
+ * Each InferenceService is followed by the objects the routing controller keeps for it (controller/objects:
+ * InferencePool, endpoint picker, HTTPRoute, prefill sibling), so pre-rendered GitOps gets the same result
+ * without the controller. Re-rendering rendered output regenerates those objects instead of duplicating them.
  */
 import yaml from 'js-yaml';
+import { defaultControllerConfig, type ControllerConfig } from '../../controller/config.js';
+import { desiredObjects } from '../../controller/objects/index.js';
 import type { WebhookConfig } from '../../src/config.js';
-import { ANNOTATION_PREFIX, prefillSiblingName } from '../../src/names.js';
+import { ANNOTATION_PREFIX, CONTROLLER, prefillSiblingName } from '../../src/names.js';
 import { isRecord, type InferenceService } from '../../src/types/kube.js';
 import { jsonPatch } from '../admission.js';
 import { denialMessage, mutateInferenceService } from '../isvc/mutate.js';
@@ -48,7 +53,13 @@ function prefillPreview(original: InferenceService, config: WebhookConfig): stri
   return podComment(outcome.object, 'prefill', config, ', created by the kserve-llmd controller');
 }
 
-export function renderManifests(text: string, config: WebhookConfig, source = 'input'): RenderResult {
+/** Written by the controller (or an earlier render): regenerated from its InferenceService, not passed through. */
+function generated(doc: unknown): boolean {
+  return isRecord(doc) && isRecord(doc.metadata) && isRecord(doc.metadata.annotations) && CONTROLLER.hashAnnotation in doc.metadata.annotations;
+}
+
+export function renderManifests(text: string, config: WebhookConfig, source = 'input', controller?: ControllerConfig): RenderResult {
+  const controllerConfig: ControllerConfig = controller ?? { ...defaultControllerConfig(), webhook: config };
   const errors: string[] = [];
   const warnings: string[] = [];
   let docs: unknown[];
@@ -59,7 +70,7 @@ export function renderManifests(text: string, config: WebhookConfig, source = 'i
   }
   const parts: string[] = [];
   docs.forEach((doc, index) => {
-    if (doc === null || doc === undefined) return;
+    if (doc === null || doc === undefined || generated(doc)) return;
     if (!isIsvc(doc)) {
       parts.push(yaml.dump(doc, DUMP));
       return;
@@ -78,6 +89,8 @@ export function renderManifests(text: string, config: WebhookConfig, source = 'i
     const comments = podComment(outcome.object, role, config);
     if (role === 'decode') comments.push(...prefillPreview(doc, config));
     parts.push(`${comments.join('\n')}\n${yaml.dump(outcome.object, DUMP)}`);
+    const objects = desiredObjects(outcome.object, controllerConfig);
+    if (objects.length > 0) parts.push(...objects.map((o, i) => `${i === 0 ? `# kserve-llmd: kept by the routing controller for ${outcome.object.metadata.name}\n` : ''}${yaml.dump(o, DUMP)}`));
   });
   return { output: parts.join('---\n'), errors, warnings };
 }
