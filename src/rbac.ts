@@ -29,7 +29,13 @@ export interface RbacRule {
 export type Component = 'webhook' | 'controller' | 'autoscaler' | 'epp';
 
 const READ: Verb[] = ['get', 'list', 'watch'];
-const OWN: Verb[] = ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'];
+/**
+ * What the routing controller does to the objects it owns (controller/reconcile.ts): informers list/watch
+ * them, it creates, replaces (PUT with resourceVersion) and deletes (uid precondition) them, and reads one
+ * back after a 409 AlreadyExists. It never patches them.
+ */
+const OWN: Verb[] = ['get', 'list', 'watch', 'create', 'update', 'delete'];
+const OWN_WHY = ' (list/watch: informer cache filtered by app.kubernetes.io/managed-by; create; update: PUT with resourceVersion when the desired state changes; delete: uid precondition when no longer desired; get: only to read one back after a 409 AlreadyExists)';
 
 /** Leader election on a coordination.k8s.io Lease (style.md §4.8: get, create, update). */
 function leaseRules(name: string, component: string): RbacRule[] {
@@ -51,14 +57,14 @@ export const RBAC: Record<Component, RbacRule[]> = {
   // no API calls at all, so no rules and no service-account token in the pod.
   webhook: [],
   controller: [
-    { apiGroups: ['serving.kserve.io'], resources: ['inferenceservices'], verbs: READ, why: 'controller informer: every InferenceService (opted-in ones are reconciled)' },
+    { apiGroups: ['serving.kserve.io'], resources: ['inferenceservices'], verbs: READ, why: 'controller informer: every InferenceService (list/watch; opted-in ones are reconciled); get: only to read the prefill sibling back after a 409 AlreadyExists' },
     { apiGroups: ['serving.kserve.io'], resources: ['inferenceservices'], verbs: ['create', 'update', 'patch', 'delete'], why: 'controller: the prefill sibling <name>-prefill (create, propagate predictor changes, delete when disaggregation is off) and the kserve-llmd.io/status annotation (patch)' },
-    { apiGroups: ['inference.networking.k8s.io'], resources: ['inferencepools'], verbs: OWN, why: 'controller: one InferencePool per service, owned by it' },
-    { apiGroups: ['gateway.networking.k8s.io'], resources: ['httproutes'], verbs: OWN, why: 'controller: the HTTPRoute from the gateway to the InferencePool' },
-    { apiGroups: ['apps'], resources: ['deployments'], verbs: OWN, why: 'controller: the endpoint picker Deployment' },
-    { apiGroups: [''], resources: ['services', 'configmaps', 'serviceaccounts'], verbs: OWN, why: 'controller: the endpoint picker Service (gRPC 9002), its EndpointPickerConfig ConfigMap and ServiceAccount' },
-    { apiGroups: ['rbac.authorization.k8s.io'], resources: ['roles', 'rolebindings'], verbs: OWN, why: 'controller: the endpoint picker Role/RoleBinding (it holds every rule it grants: see the EPP rules below)' },
-    { apiGroups: [''], resources: ['events'], verbs: ['create', 'patch'], why: 'controller: Kubernetes Events on the InferenceService stating what exists and what failed' },
+    { apiGroups: ['inference.networking.k8s.io'], resources: ['inferencepools'], verbs: OWN, why: 'controller: one InferencePool per service, owned by it' + OWN_WHY },
+    { apiGroups: ['gateway.networking.k8s.io'], resources: ['httproutes'], verbs: OWN, why: 'controller: the HTTPRoute from the gateway to the InferencePool' + OWN_WHY },
+    { apiGroups: ['apps'], resources: ['deployments'], verbs: OWN, why: 'controller: the endpoint picker Deployment' + OWN_WHY },
+    { apiGroups: [''], resources: ['services', 'configmaps', 'serviceaccounts'], verbs: OWN, why: 'controller: the endpoint picker Service (gRPC 9002), its EndpointPickerConfig ConfigMap and ServiceAccount' + OWN_WHY },
+    { apiGroups: ['rbac.authorization.k8s.io'], resources: ['roles', 'rolebindings'], verbs: OWN, why: 'controller: the endpoint picker Role/RoleBinding (it holds every rule it grants: see the EPP rules below)' + OWN_WHY },
+    { apiGroups: [''], resources: ['events'], verbs: ['create'], why: 'controller/reporter.ts: a Kubernetes Event on the InferenceService when its routing status changes (one per change, never patched)' },
     // Escalation prevention: the EPP Role the controller creates may only contain permissions the controller holds.
     ...EPP_RULES.map((r) => ({ ...r, why: `granted to the endpoint picker's Role (RBAC escalation check): ${r.why}` })),
     ...leaseRules(LEASE_NAMES.controller, 'controller'),
