@@ -13,6 +13,9 @@ export interface BenchEntry {
 
 const loaders: Record<string, () => Promise<BenchEntry>> = {
   webhook: async () => (await import('./webhook-command.js')).WEBHOOK_BENCH,
+  controller: async () => (await import('./controller.js')).CONTROLLER_BENCH,
+  trace: async () => (await import('./trace.js')).TRACE_BENCH,
+  'autoscaler-loop': async () => (await import('./autoscaler-loop.js')).AUTOSCALER_LOOP_BENCH,
 };
 
 /** The default benchmark when the first argument is a flag. */

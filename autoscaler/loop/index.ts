@@ -79,13 +79,15 @@ export class Loop {
 
   async tick(): Promise<TickReport> {
     const now = this.o.now ?? Date.now;
-    const t0 = now();
+    // Decisions use the (possibly virtual) clock; phase durations always use the monotonic one.
+    const p0 = performance.now();
     const targets = this.o.view.targets();
     const pods = new Map(targets.map((t) => [t.key, this.o.view.pods(t)]));
     const scrapeTargets = targets.flatMap((t) => (pods.get(t.key) ?? []).filter((p) => p.ready).map((p) => ({ key: p.key, url: metricsUrl(p) })));
     const [results, demand] = await Promise.all([this.o.collector.scrape(scrapeTargets), this.o.demand.collect(targets)]);
     const byKey = new Map<string, ScrapeResult>(results.map((r) => [r.key, r]));
     const t1 = now();
+    const p1 = performance.now();
     const scrapeErrors = this.countScrapes(results);
 
     const windows = new Map<string, RoleWindows>();
@@ -101,15 +103,15 @@ export class Loop {
       }, { stableWindowMs: this.o.stableWindowMs, panicWindowMs: this.o.panicWindowMs, defaultPromptTokens: this.o.defaultPromptTokens }));
     }
     const decisions = this.decideAll(targets, windows, t1);
-    const t2 = now();
+    const p2 = performance.now();
     await this.actuateAll(targets, decisions, windows);
-    const t3 = now();
+    const p3 = performance.now();
     this.forgetGone(targets);
-    this.o.metrics?.tick.observe({ phase: 'scrape' }, (t1 - t0) / 1000);
-    this.o.metrics?.tick.observe({ phase: 'decide' }, (t2 - t1) / 1000);
-    this.o.metrics?.tick.observe({ phase: 'actuate' }, (t3 - t2) / 1000);
-    this.o.metrics?.tick.observe({ phase: 'total' }, (t3 - t0) / 1000);
-    return { nowMs: t1, scrapeMs: t1 - t0, decideMs: t2 - t1, actuateMs: t3 - t2, decisions, scrapeErrors };
+    this.o.metrics?.tick.observe({ phase: 'scrape' }, (p1 - p0) / 1000);
+    this.o.metrics?.tick.observe({ phase: 'decide' }, (p2 - p1) / 1000);
+    this.o.metrics?.tick.observe({ phase: 'actuate' }, (p3 - p2) / 1000);
+    this.o.metrics?.tick.observe({ phase: 'total' }, (p3 - p0) / 1000);
+    return { nowMs: t1, scrapeMs: p1 - p0, decideMs: p2 - p1, actuateMs: p3 - p2, decisions, scrapeErrors };
   }
 
   /** Decode before prefill in each pool; prefill's peer is the sum of its pool's decode decisions. */

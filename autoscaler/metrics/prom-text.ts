@@ -2,9 +2,11 @@
  * Prometheus text exposition format 0.0.4 parser (prometheus/docs exposition_formats.md): `# HELP`, `# TYPE`,
  * samples `name{label="value",…} value [timestamp]`, label escapes \\ \" \n, values NaN/+Inf/-Inf.
  *
- * Strict like Prometheus itself: one malformed line rejects the whole scrape (a half-read page must not look
- * like an idle pod). `want` skips samples by name before their labels are parsed: a vLLM page has hundreds
- * of lines and the collector needs a few dozen, which is what keeps 4,000 pods under a second per tick.
+ * Strict on what it reads, like Prometheus: a malformed name anywhere, or a malformed wanted sample, rejects
+ * the whole scrape (a half-read page must not look like an idle pod). `want` skips samples by name before
+ * anything else on their line is read: a vLLM page has ~190 lines and the collector needs about half, and
+ * 4,000 pages per tick is what the loop's one-second budget has to cover (bench autoscaler-loop). Lines of
+ * unwanted samples are checked for a valid name only.
  */
 export interface Sample {
   name: string;
@@ -15,88 +17,155 @@ export interface Sample {
 export class ExpositionError extends Error {}
 
 const NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
+const LABEL = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
+const NUMBER = /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/;
+const LBRACE = 123;
+const RBRACE = 125;
+const QUOTE = 34;
+const SPACE = 32;
+const TAB = 9;
+const COMMA = 44;
 
-/** Parse a page. `want(name)` false → the sample is skipped (still checked for a valid name). */
-export function parsePrometheusText(text: string, want: (name: string) => boolean = () => true): Sample[] {
+type Keep = (name: string) => readonly string[] | undefined;
+
+/**
+ * Parse a page. `want(name)` false → the sample is skipped. `keep(name)`, when given, lists the label names
+ * to keep for a wanted sample (the others are still validated): a vLLM page's histogram buckets need only
+ * `le`, and 4,000 pods × 100 buckets of full label maps is real garbage per tick.
+ */
+export function parsePrometheusText(text: string, want: (name: string) => boolean = () => true, keep?: Keep): Sample[] {
   const out: Sample[] = [];
-  let start = 0;
+  const len = text.length;
+  let pos = 0;
   let lineNo = 0;
-  while (start <= text.length) {
-    let end = text.indexOf('\n', start);
-    if (end < 0) end = text.length;
-    lineNo++;
-    const line = text.charCodeAt(end - 1) === 13 ? text.slice(start, end - 1) : text.slice(start, end);
-    start = end + 1;
-    if (line.length === 0 || line.charCodeAt(0) === 35 /* # */) continue;
-    const sample = parseLine(line, want, lineNo);
-    if (sample) out.push(sample);
+  // Samples of one family come in runs (a histogram's buckets): when a line starts with the previous line's
+  // name, reuse its validated name and want() answer instead of slicing and hashing it again.
+  const ctx: Ctx = { text, lineNo: 0, want, keep, prev: { name: '', wanted: false } };
+  while (pos < len) {
+    let eol = text.indexOf('\n', pos);
+    if (eol < 0) eol = len;
+    ctx.lineNo = ++lineNo;
+    const end = eol > pos && text.charCodeAt(eol - 1) === 13 ? eol - 1 : eol;
+    if (end > pos && text.charCodeAt(pos) !== 35 /* # */) {
+      const s = parseSample(ctx, pos, end);
+      if (s) out.push(s);
+    }
+    pos = eol + 1;
   }
   return out;
 }
 
-function parseLine(line: string, want: (name: string) => boolean, lineNo: number): Sample | undefined {
-  let i = 0;
-  while (i < line.length && line[i] !== '{' && line[i] !== ' ' && line[i] !== '\t') i++;
-  const name = line.slice(0, i);
-  if (!NAME.test(name)) throw new ExpositionError(`line ${lineNo}: invalid metric name ${JSON.stringify(name.slice(0, 64))}`);
-  let labels: Record<string, string> = {};
-  const skip = !want(name);
-  if (line[i] === '{') {
-    const close = skip ? skipLabels(line, i + 1, lineNo) : readLabels(line, i + 1, lineNo, (labels = {}));
-    i = close + 1;
+interface Prev { name: string; wanted: boolean }
+interface Ctx { text: string; lineNo: number; want: (name: string) => boolean; keep?: Keep; prev: Prev }
+
+function sameName(text: string, start: number, end: number, prev: Prev): boolean {
+  const n = prev.name.length;
+  if (n === 0 || start + n >= end || !text.startsWith(prev.name, start)) return false;
+  const c = text.charCodeAt(start + n);
+  return c === LBRACE || c === SPACE || c === TAB;
+}
+
+function parseSample(ctx: Ctx, start: number, end: number): Sample | undefined {
+  const { text, lineNo, want, keep, prev } = ctx;
+  let i = start;
+  let name: string;
+  if (sameName(text, start, end, prev)) {
+    if (!prev.wanted) return undefined;
+    name = prev.name;
+    i = start + name.length;
+  } else {
+    for (; i < end; i++) {
+      const c = text.charCodeAt(i);
+      if (c === LBRACE || c === SPACE || c === TAB) break;
+    }
+    name = text.slice(start, i);
+    if (!NAME.test(name)) throw new ExpositionError(`line ${lineNo}: invalid metric name ${JSON.stringify(name.slice(0, 64))}`);
+    prev.name = name;
+    prev.wanted = want(name);
+    if (!prev.wanted) return undefined;
   }
-  if (skip) return undefined;
-  const rest = line.slice(i).trim().split(/[ \t]+/);
-  if (rest.length < 1 || rest.length > 2 || rest[0] === '') throw new ExpositionError(`line ${lineNo}: expected "value [timestamp]" after ${name}`);
-  const value = parseValue(rest[0] as string);
-  if (value === undefined) throw new ExpositionError(`line ${lineNo}: invalid value ${JSON.stringify((rest[0] as string).slice(0, 32))} for ${name}`);
-  if (rest[1] !== undefined && !/^-?\d+$/.test(rest[1])) throw new ExpositionError(`line ${lineNo}: invalid timestamp for ${name}`);
+  let labels: Record<string, string> = EMPTY;
+  if (text.charCodeAt(i) === LBRACE) [labels, i] = labelSet(ctx, i + 1, end, keep?.(name));
+  // value [timestamp]
+  while (i < end && (text.charCodeAt(i) === SPACE || text.charCodeAt(i) === TAB)) i++;
+  let j = i;
+  while (j < end && text.charCodeAt(j) !== SPACE && text.charCodeAt(j) !== TAB) j++;
+  const raw = text.slice(i, j);
+  const value = raw === '' ? undefined : parseValue(raw);
+  if (value === undefined) throw new ExpositionError(`line ${lineNo}: invalid value ${JSON.stringify(raw.slice(0, 32))} for ${name}`);
+  if (j < end) {
+    const ts = text.slice(j, end).trim();
+    if (ts !== '' && !/^-?\d+$/.test(ts)) throw new ExpositionError(`line ${lineNo}: expected "value [timestamp]" after ${name}`);
+  }
   return { name, labels, value };
+}
+
+const EMPTY: Record<string, string> = Object.freeze({}) as Record<string, string>;
+/**
+ * Parsed label sets by their raw text (per keep-list): consecutive scrapes of one deployment repeat the same
+ * label sets, so each is parsed and validated once. Bounded; the objects are frozen because they are shared.
+ */
+const LABEL_CACHE = new Map<readonly string[] | undefined, Map<string, Record<string, string>>>();
+const LABEL_CACHE_MAX = 50_000;
+
+/** Labels from `i` (after `{`): [labels, index after `}`]. */
+function labelSet(ctx: Ctx, i: number, end: number, only?: readonly string[]): [Record<string, string>, number] {
+  const { text } = ctx;
+  const k = text.indexOf('"}', i);
+  const raw = k >= 0 && k < end ? text.slice(i, k + 2) : undefined;
+  let cache = LABEL_CACHE.get(only);
+  const hit = raw !== undefined && !raw.includes('\\') ? cache?.get(raw) : undefined;
+  if (hit) return [hit, k + 2];
+  const into: Record<string, string> = {};
+  const close = readLabels(ctx, i, end, into, only);
+  if (raw !== undefined && close === k + 1 && !raw.includes('\\')) {
+    if (!cache) LABEL_CACHE.set(only, (cache = new Map()));
+    if (cache.size >= LABEL_CACHE_MAX) cache.clear();
+    cache.set(raw, Object.freeze(into) as Record<string, string>);
+  }
+  return [into, close + 1];
 }
 
 export function parseValue(s: string): number | undefined {
   if (s === 'NaN') return NaN;
   if (s === '+Inf' || s === 'Inf') return Infinity;
   if (s === '-Inf') return -Infinity;
-  if (!/^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(s)) return undefined;
-  return Number(s);
+  return NUMBER.test(s) ? Number(s) : undefined;
 }
 
-/** Reads `k="v",…}` starting after `{`; returns the index of `}`. */
-function readLabels(line: string, i: number, lineNo: number, into: Record<string, string>): number {
+/** Reads `k="v",…}` from `i` (after `{`) within [i, end); returns the index of `}`. */
+function readLabels(ctx: Ctx, i: number, end: number, into: Record<string, string>, only?: readonly string[]): number {
+  const { text, lineNo } = ctx;
   for (;;) {
-    while (line[i] === ' ' || line[i] === ',') i++;
-    if (line[i] === '}') return i;
-    const eq = line.indexOf('=', i);
-    if (eq < 0) throw new ExpositionError(`line ${lineNo}: label without "="`);
-    const key = line.slice(i, eq).trim();
-    if (!/^[a-zA-Z_][a-zA-Z0-9_]*$/.test(key)) throw new ExpositionError(`line ${lineNo}: invalid label name ${JSON.stringify(key.slice(0, 64))}`);
-    if (line[eq + 1] !== '"') throw new ExpositionError(`line ${lineNo}: label ${key} value must be quoted`);
-    let j = eq + 2;
-    let value = '';
-    for (; j < line.length && line[j] !== '"'; j++) {
-      if (line[j] === '\\') {
-        const c = line[++j];
-        value += c === 'n' ? '\n' : c === '\\' ? '\\' : c === '"' ? '"' : `\\${c ?? ''}`;
-      } else value += line[j];
-    }
-    if (j >= line.length) throw new ExpositionError(`line ${lineNo}: unterminated label value for ${key}`);
-    into[key] = value;
-    i = j + 1;
-    if (line[i] !== ',' && line[i] !== '}') throw new ExpositionError(`line ${lineNo}: expected "," or "}" after label ${key}`);
+    while (i < end && (text.charCodeAt(i) === SPACE || text.charCodeAt(i) === COMMA)) i++;
+    if (i >= end) throw new ExpositionError(`line ${lineNo}: unterminated label set`);
+    if (text.charCodeAt(i) === RBRACE) return i;
+    const eq = text.indexOf('=', i);
+    if (eq < 0 || eq >= end) throw new ExpositionError(`line ${lineNo}: label without "="`);
+    const key = text.slice(i, eq).trim();
+    if (!LABEL.test(key)) throw new ExpositionError(`line ${lineNo}: invalid label name ${JSON.stringify(key.slice(0, 64))}`);
+    if (text.charCodeAt(eq + 1) !== QUOTE) throw new ExpositionError(`line ${lineNo}: label ${key} value must be quoted`);
+    const [value, close] = readQuoted(text, eq + 2, end, lineNo, key);
+    if (!only || only.includes(key)) into[key] = value;
+    i = close + 1;
+    const c = text.charCodeAt(i);
+    if (c !== COMMA && c !== RBRACE) throw new ExpositionError(`line ${lineNo}: expected "," or "}" after label ${key}`);
   }
 }
 
-/** Finds the closing `}` without building the label map (quoted values may contain `}` and escaped quotes). */
-function skipLabels(line: string, i: number, lineNo: number): number {
-  let quoted = false;
-  for (; i < line.length; i++) {
-    const c = line[i];
-    if (quoted) {
-      if (c === '\\') i++;
-      else if (c === '"') quoted = false;
-    } else if (c === '"') quoted = true;
-    else if (c === '}') return i;
+/** A quoted value starting after `"`: [value, index of the closing quote]. Escapes take the slow path. */
+function readQuoted(text: string, from: number, end: number, lineNo: number, key: string): [string, number] {
+  const q = text.indexOf('"', from);
+  const bs = text.indexOf('\\', from);
+  if (q >= 0 && q < end && (bs < 0 || bs > q)) return [text.slice(from, q), q];
+  let value = '';
+  for (let j = from; j < end; j++) {
+    const c = text[j];
+    if (c === '"') return [value, j];
+    if (c === '\\') {
+      const e = text[++j];
+      value += e === 'n' ? '\n' : e === '\\' ? '\\' : e === '"' ? '"' : `\\${e ?? ''}`;
+    } else value += c;
   }
-  throw new ExpositionError(`line ${lineNo}: unterminated label set`);
+  throw new ExpositionError(`line ${lineNo}: unterminated label value for ${key}`);
 }

@@ -53,12 +53,23 @@ const WANTED = new Set<string>([
   VLLM.waiting, VLLM.running, VLLM.kvUsage, VLLM.kvUsageV0, VLLM.promptTokens, VLLM.generationTokens, VLLM.success, VLLM.cacheConfig,
   ...[...HISTOGRAMS].flatMap((h) => HIST_SUFFIXES.map((s) => h + s)),
 ]);
+// Only the mean prompt length is used (sum/count): skip its ~20 bucket lines per page.
+WANTED.delete(`${VLLM.promptLength}_bucket`);
 
 export class MissingMetricError extends Error {}
 
+const LE = ['le'] as const;
+const NONE: readonly string[] = [];
+const CACHE_CONFIG = ['block_size', 'num_gpu_blocks'] as const;
+/** The labels the extraction reads: `le` on buckets, the KV geometry on cache_config_info, none elsewhere. */
+function keepLabels(name: string): readonly string[] {
+  if (name.endsWith('_bucket')) return LE;
+  return name === VLLM.cacheConfig ? CACHE_CONFIG : NONE;
+}
+
 /** Parse a /metrics page into a snapshot; throws ExpositionError on garbage, MissingMetricError without vLLM gauges. */
 export function vllmSnapshot(text: string): PodSnapshot {
-  return snapshotFromSamples(parsePrometheusText(text, (n) => WANTED.has(n)));
+  return snapshotFromSamples(parsePrometheusText(text, (n) => WANTED.has(n), keepLabels));
 }
 
 export function snapshotFromSamples(samples: Sample[]): PodSnapshot {
@@ -105,7 +116,11 @@ export function snapshotFromSamples(samples: Sample[]): PodSnapshot {
 /** Sum a histogram's series across label sets (engines, models) by bucket bound. */
 function histogram(by: Map<string, Sample[]>, name: string): Histogram | undefined {
   const buckets = by.get(`${name}_bucket`);
-  if (!buckets || buckets.length === 0) return undefined;
+  if (!buckets || buckets.length === 0) {
+    const count = by.get(`${name}_count`);
+    // sum/count only (the prompt-length histogram): a one-bucket histogram with its totals.
+    return count ? { bounds: [Infinity], counts: [count.reduce((a, s) => a + s.value, 0)], sum: (by.get(`${name}_sum`) ?? []).reduce((a, s) => a + s.value, 0), count: count.reduce((a, s) => a + s.value, 0) } : undefined;
+  }
   const acc = new Map<number, number>();
   for (const b of buckets) {
     const le = b.labels.le === '+Inf' ? Infinity : Number(b.labels.le);

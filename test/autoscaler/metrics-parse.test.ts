@@ -39,8 +39,9 @@ describe('Prometheus text parser', () => {
     ['x{a=1} 2', /must be quoted/],
     ['x{a="1"} abc', /invalid value/],
     ['x 1 2 3', /expected "value/],
+    ['vllm:num_requests_waiting 1\nvllm:num_requests_waiting{a="1"} 2 x', /line 2: expected "value/],
     ['x{a="1', /unterminated/],
-    ['x', /expected "value/],
+    ['x', /invalid value/],
   ])('rejects garbage %j with a line-numbered error', (text, msg) => {
     expect(() => parsePrometheusText(text)).toThrow(ExpositionError);
     expect(() => parsePrometheusText(text)).toThrow(msg);

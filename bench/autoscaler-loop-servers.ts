@@ -1,0 +1,27 @@
+/**
+ * Child process of `bench autoscaler-loop`: N loopback HTTP servers, each a pod's vLLM /metrics (the recorded
+ * V1 page from test/fixtures/vllm-metrics.txt, ~190 lines with histograms, gauges varied per pod). Kept out
+ * of the measured process so its CPU and memory are not the autoscaler's. Sends the ports over IPC.
+ */
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+const n = Number(process.argv[2] ?? 4000);
+const base = readFileSync(new URL('../test/fixtures/vllm-metrics.txt', import.meta.url), 'utf8');
+const ports: number[] = [];
+for (let i = 0; i < n; i++) {
+  const kv = ((i * 37) % 100) / 100;
+  const page = base
+    .replace(/^(vllm:kv_cache_usage_perc\{[^}]*\}) .*$/m, `$1 ${kv}`)
+    .replace(/^(vllm:num_requests_waiting\{[^}]*\}) .*$/m, `$1 ${i % 7}`);
+  const server = createServer((_req, res) => {
+    res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4', 'content-length': Buffer.byteLength(page) });
+    res.end(page);
+  });
+  server.keepAliveTimeout = 60_000;
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  ports.push((server.address() as AddressInfo).port);
+}
+process.send?.({ ports, bytes: Buffer.byteLength(base) });
+process.on('disconnect', () => process.exit(0));

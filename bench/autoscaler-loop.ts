@@ -1,0 +1,155 @@
+/**
+ * `kserve-llmd bench autoscaler-loop`: one autoscaler tick over 1,000 PodAutoscalers × 4 pods, each pod a
+ * loopback vLLM /metrics endpoint (in a child process). Measures the loop's scrape (undici, bounded
+ * concurrency, keep-alive, parse) and decide phases, deciding all 1,000 alone, and this process's RSS —
+ * beside two baselines measured in the same run: a naive sequential scraper (one GET + parse at a time)
+ * and a bare concurrent GET loop (same concurrency, body read, no parsing: the HTTP floor).
+ * Goals (issue 5): ≤ 1 s per tick for 4,000 pods, ≤ 50 ms to decide all 1,000, ≤ 300 MB RSS.
+ */
+import { fork } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { Agent, request } from 'undici';
+import type { Actuator } from '../autoscaler/actuator/index.js';
+import { Collector } from '../autoscaler/collector/index.js';
+import { decide } from '../autoscaler/decider/index.js';
+import { Loop } from '../autoscaler/loop/index.js';
+import type { ClusterView, PodInfo } from '../autoscaler/loop/view.js';
+import { vllmSnapshot } from '../autoscaler/metrics/vllm-signals.js';
+import { paTarget, type ScaleTarget } from '../autoscaler/targets.js';
+import { silentLogger } from '../src/log.js';
+import type { BenchEntry } from './registry.js';
+
+const ms = (x: number): string => `${x.toFixed(1)} ms`;
+const pct = (xs: number[], p: number): number => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(p * xs.length))] as number;
+
+function targets(pas: number, ports: number[], podsPer: number): { list: ScaleTarget[]; pods: Map<string, PodInfo[]> } {
+  const list: ScaleTarget[] = [];
+  const pods = new Map<string, PodInfo[]>();
+  for (let i = 0; i < pas; i++) {
+    const pool = `svc-${Math.floor(i / 2)}`;
+    const role = i % 2 === 0 ? 'decode' : 'prefill';
+    const name = `${pool}${role === 'prefill' ? '-prefill' : ''}-predictor-00001`;
+    const t = paTarget({
+      apiVersion: 'autoscaling.internal.knative.dev/v1alpha1', kind: 'PodAutoscaler',
+      metadata: { name, namespace: `ns-${i % 20}`, uid: `uid-${i}`, labels: { 'llm-d.ai/role': role, 'kserve-llmd.io/pool': pool },
+        annotations: { 'autoscaling.knative.dev/class': 'autoscaler.kserve-llmd.io', 'autoscaling.knative.dev/min-scale': '0', 'autoscaling.knative.dev/max-scale': '8', 'kserve-llmd.io/slo': 'ttft=1s,itl=50ms' } },
+      spec: { protocolType: 'http1', scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: `${name}-deployment` } },
+    }, { maxReplicasCap: 1000, stableWindowMs: 60_000 }) as ScaleTarget;
+    list.push(t);
+    pods.set(t.key, Array.from({ length: podsPer }, (_, j) => ({ key: `${t.key}/${j}`, ip: '127.0.0.1', ready: true, metricsPort: ports[i * podsPer + j] as number })));
+  }
+  return { list, pods };
+}
+
+async function naiveSequential(urls: string[]): Promise<number> {
+  const agent = new Agent({ connections: 1, keepAliveTimeout: 30_000 });
+  const t0 = performance.now();
+  for (const url of urls) {
+    const res = await request(url, { dispatcher: agent });
+    vllmSnapshot(await res.body.text());
+  }
+  const took = performance.now() - t0;
+  await agent.close();
+  return took;
+}
+
+async function bareConcurrent(urls: string[], concurrency: number): Promise<number> {
+  const agent = new Agent({ connections: 1, keepAliveTimeout: 30_000 });
+  const run = async (): Promise<number> => {
+    const t0 = performance.now();
+    let next = 0;
+    await Promise.all(Array.from({ length: concurrency }, async () => {
+      while (next < urls.length) {
+        const res = await request(urls[next++] as string, { dispatcher: agent });
+        await res.body.text();
+      }
+    }));
+    return performance.now() - t0;
+  };
+  await run(); // connect
+  const took = await run();
+  await agent.close();
+  return took;
+}
+
+export async function runAutoscalerLoopBench(o: { pas: number; podsPerPa: number; ticks: number; concurrency: number; out: (l: string) => void }): Promise<number> {
+  const n = o.pas * o.podsPerPa;
+  const child = fork(fileURLToPath(new URL('./autoscaler-loop-servers.ts', import.meta.url)), [String(n)], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  try {
+    const { ports, bytes } = await new Promise<{ ports: number[]; bytes: number }>((resolve, reject) => {
+      child.once('message', (m) => resolve(m as { ports: number[]; bytes: number }));
+      child.once('exit', (code) => reject(new Error(`metrics servers exited with ${code}`)));
+    });
+    const { list, pods } = targets(o.pas, ports, o.podsPerPa);
+    const view: ClusterView = { targets: () => list, pods: (t) => pods.get(t.key) ?? [], specReplicas: (t) => pods.get(t.key)?.length ?? 0, sks: () => undefined };
+    const collector = new Collector({ concurrency: o.concurrency, timeoutMs: 2000, maxBodyBytes: 4 << 20, keepAliveMs: 60_000 });
+    // No API server here: the benchmark is scrape + decide; writes are measured by the e2e tests' call log, not timed.
+    const actuator = { apply: async () => ({ waitingForActivator: false, statusWritten: false }), forget: () => undefined } as unknown as Actuator;
+    let clock = Date.now();
+    const loop = new Loop({
+      view, collector, actuator, logger: silentLogger, tickMs: 1000, stableWindowMs: 60_000, panicWindowMs: 6_000, defaultPromptTokens: 1024,
+      demand: { collect: async () => new Map() }, now: () => clock,
+    });
+    const scrape: number[] = [];
+    const dec: number[] = [];
+    let errors = 0;
+    for (let i = 0; i < o.ticks + 1; i++) {
+      clock += 1000;
+      const r = await loop.tick();
+      if (i === 0) continue; // first tick opens 4,000 connections
+      scrape.push(r.scrapeMs);
+      dec.push(r.decideMs);
+      errors += r.scrapeErrors;
+    }
+    // Deciding all 1,000 alone (windows already built), repeated for a stable figure.
+    const windows = list.map((t) => ({ t, w: { readyPods: 4, startingPods: 0, stable: { samples: 60, waiting: 3, running: 40, kvUsage: 0.6, kvUsageMax: 0.8, promptBacklogTokens: 3000, arrivalRate: 4, promptTokensRate: 8000, generationTokensRate: 900, itlP90Ms: 30, ttftP90Ms: 400 }, panic: { samples: 6, waiting: 3, running: 40, kvUsage: 0.6, kvUsageMax: 0.8, promptBacklogTokens: 3000, arrivalRate: 4, promptTokensRate: 8000, generationTokensRate: 900 }, demandAtZero: { queuedRequests: 0, queuedPromptTokens: 0 }, dataAgeMs: 500, missingPods: 0 } }));
+    const pure: number[] = [];
+    for (let k = 0; k < 20; k++) {
+      const t0 = performance.now();
+      for (const { t, w } of windows) decide(t.spec, w, clock + k * 1000);
+      pure.push(performance.now() - t0);
+    }
+    const mem = process.memoryUsage();
+    const rss = mem.rss / 2 ** 20;
+    const urls = [...pods.values()].flat().map((p) => `http://127.0.0.1:${p.metricsPort}/metrics`);
+    const bare = await bareConcurrent(urls, o.concurrency);
+    const naive = await naiveSequential(urls.slice(0, Math.min(urls.length, 1000)));
+    const naiveAll = (naive * urls.length) / Math.min(urls.length, 1000);
+    await collector.close();
+
+    const tick = scrape.map((s, i) => s + (dec[i] as number));
+    o.out(`autoscaler-loop: ${o.pas} PAs × ${o.podsPerPa} pods = ${n} loopback vLLM endpoints (${(bytes / 1024).toFixed(1)} KiB page each), concurrency ${o.concurrency}, ${o.ticks} ticks, node ${process.version}`);
+    o.out('');
+    o.out('| measure | p50 | max | goal |');
+    o.out('|---|---|---|---|');
+    o.out(`| tick: scrape + parse ${n} pods | ${ms(pct(scrape, 0.5))} | ${ms(Math.max(...scrape))} | |`);
+    o.out(`| tick: windows + decide ${o.pas} PAs | ${ms(pct(dec, 0.5))} | ${ms(Math.max(...dec))} | |`);
+    o.out(`| tick total (scrape + decide) | ${ms(pct(tick, 0.5))} | ${ms(Math.max(...tick))} | ≤ 1000 ms |`);
+    o.out(`| decide all ${o.pas} (pure decider) | ${ms(pct(pure, 0.5))} | ${ms(Math.max(...pure))} | ≤ 50 ms |`);
+    o.out(`| RSS after the ticks | ${rss.toFixed(0)} MB (heap ${(mem.heapUsed / 2 ** 20).toFixed(0)}/${(mem.heapTotal / 2 ** 20).toFixed(0)} MB, external ${(mem.external / 2 ** 20).toFixed(0)} MB) | | ≤ 300 MB |`);
+    o.out(`| scrape errors | ${errors} | | 0 |`);
+    o.out(`| baseline: bare concurrent GET, no parse (HTTP floor) | ${ms(bare)} | | |`);
+    o.out(`| baseline: naive sequential GET + parse (extrapolated from 1,000) | ${ms(naiveAll)} | | |`);
+    const ok = pct(tick, 0.5) <= 1000 && pct(pure, 0.5) <= 50 && rss <= 300 && errors === 0;
+    o.out('');
+    o.out(ok ? 'goals met' : 'GOALS NOT MET');
+    return ok ? 0 : 1;
+  } finally {
+    child.kill();
+  }
+}
+
+export const AUTOSCALER_LOOP_BENCH: BenchEntry = {
+  spec: {
+    name: 'bench autoscaler-loop',
+    summary: 'One autoscaler tick (scrape + decide) over 1,000 PAs × 4 loopback vLLM endpoints, RSS, beside a naive sequential scraper and a bare GET loop.',
+    usage: 'kserve-llmd bench autoscaler-loop [--pas 1000] [--pods-per-pa 4] [--ticks 10] [--concurrency 256]',
+    flags: [
+      { name: 'pas', type: 'int', help: 'PodAutoscalers', default: 1000, min: 1, max: 5000 },
+      { name: 'pods-per-pa', type: 'int', help: 'ready pods per PA', default: 4, min: 1, max: 8 },
+      { name: 'ticks', type: 'int', help: 'measured ticks', default: 10, min: 1, max: 1000 },
+      { name: 'concurrency', type: 'int', help: 'scrapes in flight', default: 256, min: 1, max: 4096 },
+    ],
+  },
+  run: (v) => runAutoscalerLoopBench({ pas: Number(v.pas), podsPerPa: Number(v['pods-per-pa']), ticks: Number(v.ticks), concurrency: Number(v.concurrency), out: (l) => process.stdout.write(`${l}\n`) }),
+};
