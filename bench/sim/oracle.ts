@@ -93,27 +93,32 @@ export function runOracle(o: OracleOptions): OracleResult {
   return choose(o, perWindow, evaluations);
 }
 
-/** Fleets to try for one window, cheapest first, until one meets every request (or the max is reached). */
+/**
+ * Fleets to try for one window, cheapest first, until one reaches the window's floor of misses (requests
+ * no fleet can serve within the SLO, e.g. a 100k-token prompt against a 2 s TTFT, measured on a generous
+ * fleet first). P/D: the fewest prefill replicas for a decode count never grows with more decode replicas,
+ * so each decode count starts its prefill search just below the previous answer (a staircase walk).
+ */
 function search(o: OracleOptions, evaluate: (f: Desired) => Option): Option[] {
   const tried: Option[] = [];
+  const run = (f: Desired): Option => {
+    const x = evaluate(f);
+    tried.push(x);
+    return x;
+  };
+  const half = Math.max(1, Math.floor(o.maxReplicas / 2));
+  const floor = run(o.disaggregated ? { decode: half, prefill: half } : { decode: o.maxReplicas, prefill: 0 }).misses;
   if (!o.disaggregated) {
-    for (let d = 1; d <= o.maxReplicas; d++) {
-      const x = evaluate({ decode: d, prefill: 0 });
-      tried.push(x);
-      if (x.misses === 0) break;
-    }
+    for (let d = 1; d < o.maxReplicas; d++) if (run({ decode: d, prefill: 0 }).misses <= floor) break;
     return tried;
   }
-  let bestZero = Infinity;
-  for (let d = 1; d <= o.maxReplicas && d < bestZero; d++) {
-    for (let p = 0; p <= o.maxReplicas && d + p < bestZero; p++) {
-      const x = evaluate({ decode: d, prefill: p });
-      tried.push(x);
-      if (x.misses === 0) {
-        bestZero = d + p;
-        break;
-      }
-    }
+  let bestCost = Infinity;
+  let p = o.maxReplicas - 1;
+  for (let d = 1; d <= o.maxReplicas && d < bestCost; d++) {
+    // Lowest p with misses ≤ floor for this d, walking down from the previous d's answer.
+    if (run({ decode: d, prefill: p }).misses > floor) continue;
+    while (p > 0 && run({ decode: d, prefill: p - 1 }).misses <= floor) p--;
+    bestCost = Math.min(bestCost, d + p);
   }
   return tried;
 }

@@ -91,7 +91,9 @@ export function oursPolicy(ctx: PolicyContext, opts: Partial<OursOptions> = {}):
       }
       const d = decidePool(prefill ? { decode, prefill } : { decode }, nowMs, states);
       states = { decode: d.decode.state, prefill: d.prefill?.state };
-      for (const x of [d.decode, d.prefill]) if (x) reasons.set(x.reason, (reasons.get(x.reason) ?? 0) + 1);
+      const count = (role: Role, reason: string): void => void reasons.set(`${role}:${reason}`, (reasons.get(`${role}:${reason}`) ?? 0) + 1);
+      count('decode', d.decode.reason);
+      if (d.prefill) count('prefill', d.prefill.reason);
       return { decode: d.decode.desired, prefill: d.prefill?.desired ?? 0 };
     },
     reasons,

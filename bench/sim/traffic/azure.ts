@@ -17,7 +17,7 @@ export function parseAzureTimestamp(s: string): number | undefined {
   const [, y, mo, d, h, mi, sec, frac] = m;
   const base = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(sec));
   const check = new Date(base);
-  if (check.getUTCDate() !== Number(d) || Number(h) > 23 || Number(mi) > 59 || Number(sec) > 59) return undefined;
+  if (check.getUTCMonth() !== Number(mo) - 1 || check.getUTCDate() !== Number(d) || Number(h) > 23 || Number(mi) > 59 || Number(sec) > 59) return undefined;
   return base + (frac ? Number(`0.${frac}`) * 1000 : 0);
 }
 
