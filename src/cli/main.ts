@@ -7,6 +7,7 @@ import { RENDER_COMMAND, runRender, runWebhook, WEBHOOK_COMMAND } from '../../we
 import { benchNames, DEFAULT_BENCH, loadBench } from '../../bench/registry.js';
 import { CONTROLLER_COMMAND, runController } from '../../controller/main.js';
 import { AUTOSCALER_COMMAND, runAutoscalerCommand } from '../../autoscaler/command.js';
+import { LOCAL_COMMAND, runLocalCommand } from '../../local/command.js';
 import { formatHelp, parseFlags, UsageError, type CommandSpec, type FlagValues } from './args.js';
 
 interface Command {
@@ -41,6 +42,7 @@ const COMMANDS: Command[] = [
   { spec: WEBHOOK_COMMAND, run: (v) => runWebhook(v) },
   { spec: RENDER_COMMAND, run: (v, rest) => runRender(v, rest) },
   { spec: BENCH_COMMAND, raw: true, run: (_v, rest) => runBench(rest) },
+  { spec: LOCAL_COMMAND, run: (v) => runLocalCommand(v) },
   { spec: CONTROLLER_COMMAND, run: (v) => runController(v) },
   { spec: AUTOSCALER_COMMAND, run: (v) => runAutoscalerCommand(v) },
 ];
