@@ -17,7 +17,7 @@ import { jsonResult, textTable, verdict } from './sim/report.js';
 import { ROUTERS, type RouterName } from './sim/router.js';
 import { runBenchmark } from './sim/run.js';
 import { svgChart } from './sim/svg.js';
-import { loadTraffic, TraceError } from './sim/traffic/index.js';
+import { loadTraffic, TraceError, type Trace } from './sim/traffic/index.js';
 
 /** `--slo` uses the kserve-llmd.io/slo annotation's own parser, so the forms and limits are the same. */
 export function parseSloFlag(value: string): SloTarget {
@@ -39,6 +39,23 @@ function numberFlag(name: string, value: FlagValues[string], min: number, max: n
   const n = Number(value);
   if (!Number.isFinite(n) || n < min || n > max) throw new UsageError(`--${name} ${String(value)}: must be a number in [${min}, ${max}]`);
   return n;
+}
+
+/** Trace file or synthetic spec, with the rate multiplier and cut; bad input is a usage error naming the line. */
+async function traffic(v: FlagValues): Promise<Trace> {
+  try {
+    return await loadTraffic(v.trace !== undefined ? { file: String(v.trace) } : { synthetic: String(v.synthetic) }, {
+      seed: Number(v.seed), rateMultiplier: numberFlag('rate-multiplier', v['rate-multiplier'], 0.01, 100), durationS: durationFlag('duration', v.duration, 1, 7 * 86_400),
+    });
+  } catch (err) {
+    if (err instanceof TraceError) throw new UsageError(err.message);
+    throw err;
+  }
+}
+
+function defaultStem(v: FlagValues): string {
+  const base = v.trace !== undefined ? basename(String(v.trace)).replace(/\.[^.]+$/, '') : `synthetic-${String(v.synthetic).split(':')[0]}`;
+  return base + (v.disaggregation === 'prefill-decode' ? '-pd' : '');
 }
 
 const POLICY_NAMES = [...POLICIES.map((p) => p.name), 'static-peak'];
@@ -76,15 +93,7 @@ export const TRACE_BENCH: BenchEntry = {
     const unknown = policies?.filter((p) => !POLICY_NAMES.includes(p)) ?? [];
     if (unknown.length > 0) throw new UsageError(`--policies: unknown ${unknown.join(', ')} (known: ${POLICY_NAMES.join(', ')})`);
     const say = v.quiet ? () => undefined : (line: string) => process.stderr.write(`${line}\n`);
-    let trace;
-    try {
-      trace = await loadTraffic(v.trace !== undefined ? { file: String(v.trace) } : { synthetic: String(v.synthetic) }, {
-        seed: Number(v.seed), rateMultiplier: numberFlag('rate-multiplier', v['rate-multiplier'], 0.01, 100), durationS: durationFlag('duration', v.duration, 1, 7 * 86_400),
-      });
-    } catch (err) {
-      if (err instanceof TraceError) throw new UsageError(err.message);
-      throw err;
-    }
+    const trace = await traffic(v);
     say(`${trace.name}: ${trace.requests.length} requests over ${Math.round(trace.durationS)} s`);
     const result = runBenchmark({
       trace, preset: PRESETS[String(v.model)] as (typeof PRESETS)[string], slo, router: String(v.router) as RouterName,
@@ -96,7 +105,7 @@ export const TRACE_BENCH: BenchEntry = {
     out(`${trace.name} · ${result.config.requests} requests · ${result.config.model} · SLO ttft ${slo.ttftMs} ms, itl ${slo.itlMs} ms · ${result.config.router}${result.config.disaggregated ? ' · P/D' : ''} · cold start ${result.config.coldStartS.toFixed(0)} s · seed ${result.config.seed}`);
     for (const line of textTable(result)) out(line);
     for (const line of verdict(result).lines) out(line);
-    const stem = v.name !== undefined ? String(v.name) : (v.trace !== undefined ? basename(String(v.trace)).replace(/\.[^.]+$/, '') : `synthetic-${String(v.synthetic).split(':')[0]}`) + (result.config.disaggregated ? '-pd' : '');
+    const stem = v.name !== undefined ? String(v.name) : defaultStem(v);
     const dir = String(v.out);
     await mkdir(dir, { recursive: true });
     await writeFile(join(dir, `${stem}.json`), jsonResult(result));

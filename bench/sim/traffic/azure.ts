@@ -21,6 +21,18 @@ export function parseAzureTimestamp(s: string): number | undefined {
   return base + (frac ? Number(`0.${frac}`) * 1000 : 0);
 }
 
+function parseRow(line: string, where: string): { ms: number; req: TraceRequest } | string {
+  const cols = line.split(',');
+  if (cols.length !== 3) return `${where}: expected 3 columns, got ${cols.length}`;
+  const ms = parseAzureTimestamp((cols[0] as string).trim());
+  const ctx = Number(cols[1]);
+  const gen = Number(cols[2]);
+  if (ms === undefined) return `${where}: TIMESTAMP ${JSON.stringify(cols[0])} is not YYYY-MM-DD HH:MM:SS[.fffffff]`;
+  if (!/^\s*\d+\s*$/.test(cols[1] as string) || !isCount(ctx, 1)) return `${where}: ContextTokens must be an integer ≥ 1, got ${JSON.stringify(cols[1])}`;
+  if (!/^\s*\d+\s*$/.test(cols[2] as string) || !isCount(gen, 0)) return `${where}: GeneratedTokens must be an integer ≥ 0, got ${JSON.stringify(cols[2])}`;
+  return { ms, req: { arrival: 0, promptTokens: ctx, outputTokens: Math.max(1, gen), hashIds: [] } };
+}
+
 export function parseAzure(file: string, text: string): Trace {
   const lines = text.split('\n');
   const header = (lines[0] ?? '').trim().replace(/^\uFEFF/, '').split(',');
@@ -32,19 +44,9 @@ export function parseAzure(file: string, text: string): Trace {
   for (let i = 1; i < lines.length && problems.length <= MAX_REPORTED; i++) {
     const line = (lines[i] as string).trim();
     if (line === '') continue;
-    const cols = line.split(',');
-    const where = `line ${i + 1}`;
-    if (cols.length !== 3) {
-      problems.push(`${where}: expected 3 columns, got ${cols.length}`);
-      continue;
-    }
-    const ms = parseAzureTimestamp((cols[0] as string).trim());
-    const ctx = Number(cols[1]);
-    const gen = Number(cols[2]);
-    if (ms === undefined) problems.push(`${where}: TIMESTAMP ${JSON.stringify(cols[0])} is not YYYY-MM-DD HH:MM:SS[.fffffff]`);
-    else if (!/^\s*\d+\s*$/.test(cols[1] as string) || !isCount(ctx, 1)) problems.push(`${where}: ContextTokens must be an integer ≥ 1, got ${JSON.stringify(cols[1])}`);
-    else if (!/^\s*\d+\s*$/.test(cols[2] as string) || !isCount(gen, 0)) problems.push(`${where}: GeneratedTokens must be an integer ≥ 0, got ${JSON.stringify(cols[2])}`);
-    else rows.push({ ms, req: { arrival: 0, promptTokens: ctx, outputTokens: Math.max(1, gen), hashIds: [] } });
+    const parsed = parseRow(line, `line ${i + 1}`);
+    if (typeof parsed === 'string') problems.push(parsed);
+    else rows.push(parsed);
   }
   if (problems.length > 0) fail(file, problems);
   if (rows.length === 0) fail(file, ['no requests']);
