@@ -58,17 +58,34 @@ function describeOwner(obj: KubeObject): string {
 }
 
 export class Reconciler {
+  /**
+   * Desired state by service, valid while its uid and resourceVersion are unchanged: building it runs the
+   * webhook mutation and renders the EPP config, and most reconciles (owned-object events, resyncs) find
+   * the service unchanged.
+   */
+  private readonly memo = new Map<string, { version: string; desired: ReturnType<typeof desiredState> }>();
+
   constructor(private readonly deps: ReconcilerDeps) {}
+
+  private desired(key: string, isvc: InferenceService): ReturnType<typeof desiredState> {
+    const version = `${isvc.metadata.uid ?? ''}/${String(isvc.metadata.resourceVersion ?? '')}`;
+    const hit = this.memo.get(key);
+    if (hit && hit.version === version && version !== '/') return hit.desired;
+    const desired = desiredState(isvc, this.deps.config);
+    this.memo.set(key, { version, desired });
+    return desired;
+  }
 
   async reconcile(key: string): Promise<WorkResult | void> {
     const [namespace, name] = key.split('/') as [string, string];
     const isvc = this.deps.caches.inferenceservices?.get(name, namespace) as InferenceService | undefined;
     if (!isvc || (isvc.metadata as { deletionTimestamp?: string }).deletionTimestamp) {
+      this.memo.delete(key);
       // Gone: the garbage collector deletes what it owned (ownerReferences).
       await this.deps.report({ apiVersion: '', kind: '', metadata: { name, namespace }, spec: { predictor: {} } }, undefined);
       return;
     }
-    const desired = desiredState(isvc, this.deps.config);
+    const desired = this.desired(key, isvc);
     if (desired.kind === 'invalid') {
       await this.deps.report(isvc, summarize([], desired.errors));
       return;
