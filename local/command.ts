@@ -58,7 +58,14 @@ export function applyFlags(base: LocalConfig, v: FlagValues): LocalConfig {
   return validateLocalConfig(c);
 }
 
-export async function runLocalCommand(v: FlagValues, io: { stdout: NodeJS.WriteStream; stderr: NodeJS.WriteStream } = process): Promise<number> {
+export interface LocalIo {
+  stdout: Pick<NodeJS.WriteStream, 'write'> & { isTTY?: boolean; columns?: number };
+  stderr: Pick<NodeJS.WriteStream, 'write'>;
+  /** Where SIGINT/SIGTERM arrive (the process; tests pass their own emitter). */
+  signals: Pick<NodeJS.EventEmitter, 'once' | 'off'>;
+}
+
+export async function runLocalCommand(v: FlagValues, io: LocalIo = { stdout: process.stdout, stderr: process.stderr, signals: process }): Promise<number> {
   const cfg = applyFlags(loadLocalConfig(typeof v.config === 'string' ? v.config : undefined), v);
   const file = cfg.file || defaultServiceFile();
   const service = resolveService(readYamlFile(file, 'InferenceService'), file, cfg);
@@ -77,14 +84,22 @@ export async function runLocalCommand(v: FlagValues, io: { stdout: NodeJS.WriteS
     throw err;
   }
   const h = handle;
+  let onSignalCleanup = (): void => undefined;
   logger.info('gateway listening', { url: h.url, model: service.name, engines: cfg.engine.mode, disaggregated: service.disaggregated, try: `curl ${h.url}/v1/completions -H 'content-type: application/json' -d '{"model":"${service.name}","prompt":"Hello","max_tokens":32}'` });
   const view = tty ? new TerminalView(io.stdout, () => h.snapshot(recent.lines)) : undefined;
   view?.start();
   const outcome = await new Promise<{ code: number; message?: string }>((resolve) => {
-    process.once('SIGINT', () => resolve({ code: 0 }));
-    process.once('SIGTERM', () => resolve({ code: 0 }));
+    const stop = (): void => resolve({ code: 0 });
+    io.signals.once('SIGINT', stop);
+    io.signals.once('SIGTERM', stop);
     void h.fatal.then((err) => resolve({ code: 1, message: err.message }));
+    onSignalCleanup = () => {
+      io.signals.off('SIGINT', stop);
+      io.signals.off('SIGTERM', stop);
+    };
   });
+  onSignalCleanup();
+
   view?.stop();
   logger.info('stopping: answering queued requests, stopping engines');
   await h.stop();

@@ -77,7 +77,7 @@ export class RecentLog {
 export class TerminalView {
   private timer?: NodeJS.Timeout;
 
-  constructor(private readonly out: Writable & { columns?: number }, private readonly snapshot: () => ViewSnapshot, private readonly everyMs = 500) {}
+  constructor(private readonly out: Pick<Writable, 'write'> & { columns?: number }, private readonly snapshot: () => ViewSnapshot, private readonly everyMs = 500) {}
 
   start(): void {
     this.draw();

@@ -73,7 +73,7 @@ describe('kserve-llmd local', () => {
     process.kill(pid, 'SIGKILL');
     const replacement = await until('a replacement decode replica', () => h.supervisor.ready('decode').find((r) => r.id !== victim?.id));
     trackPids();
-    expect(replacement.proc?.pid).not.toBe(pid);
+    expect(replacement?.proc?.pid).not.toBe(pid);
     const res = await postJson(`${h.url}/v1/completions`, { prompt: 'after the crash', max_tokens: 4 });
     expect(res.status).toBe(200);
     const metrics = await (await fetch(`${h.url}/metrics`)).text();

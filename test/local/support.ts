@@ -3,7 +3,7 @@
  * HTTP calls over loopback, and bounded waiting.
  */
 import yaml from 'js-yaml';
-import { defaultLocalConfig, parseLocalConfig, type LocalConfig } from '../../local/config.js';
+import { parseLocalConfig, type LocalConfig } from '../../local/config.js';
 import { resolveService, type LocalService } from '../../local/service.js';
 
 /** Short constants: cold start 300 ms, 100 ms ticks, 2 s / 0.5 s windows, zero after 1 s idle. */
