@@ -63,7 +63,7 @@ export class RecentLog {
       if (!raw) continue;
       try {
         const { time, level, msg, ...rest } = JSON.parse(raw) as Record<string, unknown>;
-        const fields = Object.entries(rest).filter(([, v]) => typeof v !== 'object').map(([k, v]) => `${k}=${String(v)}`).join(' ');
+        const fields = Object.entries(rest).filter(([k, v]) => k !== 'component' && typeof v !== 'object').map(([k, v]) => `${k}=${String(v)}`).join(' ');
         this.lines.push(`${String(time).slice(11, 19)} ${level === 'info' ? '' : `${String(level)} `}${String(msg)} ${fields}`);
       } catch {
         this.lines.push(raw);
