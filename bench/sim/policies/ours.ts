@@ -8,7 +8,7 @@
  * is re-implemented here: this file only converts simulator state into the loop's inputs.
  */
 import { defaultAutoscalerConfig } from '../../../autoscaler/config.js';
-import { decide, deciderSpec, type DeciderSpec, type DeciderState, type RoleWindows } from '../../../autoscaler/decider/index.js';
+import { decide, deciderSpec, type Decision, type DeciderSpec, type DeciderState, type RoleWindows } from '../../../autoscaler/decider/index.js';
 import { observe, withPoolPrompts } from '../../../autoscaler/loop/observe.js';
 import { vllmSnapshot, type PodSnapshot } from '../../../autoscaler/metrics/vllm-signals.js';
 import type { PodObservation } from '../../../autoscaler/windows/tick.js';
@@ -24,6 +24,8 @@ export interface OursOptions {
   scaleToZeroAfterS: number;
   /** ISL at which the prefill capacity is profiled (the decider replaces it with measurements). */
   profileIsl: number;
+  /** Every decision with its detail (for digging into a run). */
+  onDecision?(role: Role, nowMs: number, d: Decision): void;
 }
 
 export const OURS_DEFAULTS: OursOptions = { decodeMin: 0, prefillMin: 0, scaleToZeroAfterS: 300, profileIsl: 4096 };
@@ -79,12 +81,14 @@ export function oursPolicy(ctx: PolicyContext, opts: Partial<OursOptions> = {}):
       const d = decide(specs.decode, dw, nowMs, states.decode);
       states.decode = d.state;
       count('decode', d.reason);
+      o.onDecision?.('decode', nowMs, d);
       if (!obs.prefill) return { decode: d.desired, prefill: 0 };
       // Loop.decideAll: prefill sees the pool's prompts through decode and decode's decision as its peer.
       const pw = { ...withPoolPrompts(feeds.prefill.tick(nowMs, obs.prefill), [dw]), peer: { desired: d.desired, ready: dw.readyPods } };
       const p = decide(specs.prefill, pw, nowMs, states.prefill);
       states.prefill = p.state;
       count('prefill', p.reason);
+      o.onDecision?.('prefill', nowMs, p);
       return { decode: d.desired, prefill: p.desired };
     },
   };
