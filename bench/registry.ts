@@ -16,6 +16,7 @@ const loaders: Record<string, () => Promise<BenchEntry>> = {
   controller: async () => (await import('./controller.js')).CONTROLLER_BENCH,
   trace: async () => (await import('./trace.js')).TRACE_BENCH,
   'autoscaler-loop': async () => (await import('./autoscaler-loop.js')).AUTOSCALER_LOOP_BENCH,
+  local: async () => (await import('./local.js')).LOCAL_BENCH,
 };
 
 /** The default benchmark when the first argument is a flag. */
