@@ -31,7 +31,7 @@ export class WorkQueue {
   private readonly processing = new Set<string>();
   private readonly dirty = new Set<string>();
   private readonly failures = new Map<string, number>();
-  private readonly timers = new Map<string, NodeJS.Timeout>();
+  private readonly timers = new Map<string, { timer: NodeJS.Timeout; due: number }>();
   private readonly waiters: Array<() => void> = [];
   private readonly running = new Set<Promise<void>>();
   private shuttingDown = false;
@@ -65,17 +65,20 @@ export class WorkQueue {
     this.waiters.shift()?.();
   }
 
-  /** Add after a delay; a later addAfter for the same key keeps the earlier deadline. */
+  /** Add after a delay; of several pending delays for one key the earliest deadline wins. */
   addAfter(key: string, ms: number): void {
     if (this.shuttingDown) return;
     if (ms <= 0) return this.add(key);
-    if (this.timers.has(key)) return;
-    const t = setTimeout(() => {
+    const due = Date.now() + ms;
+    const pending = this.timers.get(key);
+    if (pending && pending.due <= due) return;
+    if (pending) clearTimeout(pending.timer);
+    const timer = setTimeout(() => {
       this.timers.delete(key);
       this.add(key);
     }, ms);
-    t.unref();
-    this.timers.set(key, t);
+    timer.unref();
+    this.timers.set(key, { timer, due });
   }
 
   /** Retry with backoff: base · 2^(failures so far), capped at max. */
@@ -107,7 +110,7 @@ export class WorkQueue {
   /** Stop taking work, drop pending delays, wait for handlers in flight. */
   async shutDown(): Promise<void> {
     this.shuttingDown = true;
-    for (const t of this.timers.values()) clearTimeout(t);
+    for (const t of this.timers.values()) clearTimeout(t.timer);
     this.timers.clear();
     this.queue.length = 0;
     this.queued.clear();

@@ -102,7 +102,7 @@ describe('routing controller end to end', () => {
     const s = status(h, 'llama-8b');
     expect(s.problems.join()).toMatch(/ConfigMap\/llama-8b-epp: an existing ConfigMap "llama-8b-epp" is not created by kserve-llmd/);
     expect(h.api.object('v1', 'ConfigMap', NS, 'llama-8b-epp')!.data).toEqual({ mine: 'yes' });
-    expect(h.api.objects('v1', 'Event', NS).some((e) => e.reason === 'RoutingConflict' && e.type === 'Warning')).toBe(true);
+    await until(() => h.api.objects('v1', 'Event', NS).some((e) => e.reason === 'RoutingConflict' && e.type === 'Warning'), 5_000, 'Warning event');
     // The user removes the foreign object; the periodic re-check picks it up.
     await h.client.delete(RESOURCES.configMaps, NS, 'llama-8b-epp');
     h.controller.queue.add(`${NS}/llama-8b`);

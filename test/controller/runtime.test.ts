@@ -87,6 +87,14 @@ describe('WorkQueue', () => {
     await until(() => log.filter((k) => k === 'f').length === 4 && log.filter((k) => k === 'a').length === 2);
     expect(maxConcurrentA).toBe(1);
     expect(q.failuresOf('f')).toBe(0); // forgotten after success
+    // A failure's short backoff is not held up by an earlier long requeue of the same key.
+    let ran = 0;
+    const q2 = new WorkQueue();
+    q2.run(async () => void ran++);
+    q2.addAfter('k', 60_000);
+    q2.addAfter('k', 10);
+    await until(() => ran === 1);
+    await q2.shutDown();
     const delays = [1, 2, 3, 4, 5].map(() => q.addRateLimited('x'));
     expect(delays).toEqual([10, 20, 40, 40, 40]);
     await q.shutDown();
