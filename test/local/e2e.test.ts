@@ -98,8 +98,8 @@ describe('kserve-llmd local', () => {
       await until('prefill scaled to 2', () => h.supervisor.desired('prefill') >= 2, 20_000);
       await until('2 prefill replicas ready', () => h.supervisor.ready('prefill').length >= 2, 20_000);
       trackPids();
-      const metrics = await (await fetch(`${h.url}/metrics`)).text();
-      expect(metrics).toMatch(/kserve_llmd_local_remote_prefills_total\{result="ok"\} [1-9]/);
+      // Long prompts now go through P/D: prefilled on a prefill replica, decoded with its KV handle.
+      await until('a remote prefill handoff', async () => /kserve_llmd_local_remote_prefills_total\{result="ok"\} [1-9]/.test(await (await fetch(`${h.url}/metrics`)).text()), 10_000);
     } finally {
       stop = true;
       await Promise.all(workers);
