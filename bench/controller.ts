@@ -14,11 +14,20 @@ import { createLogger } from '../src/log.js';
 import { createRegistry } from '../src/metrics.js';
 import type { InferenceService } from '../src/types/kube.js';
 import { mutateInferenceService } from '../webhooks/isvc/mutate.js';
-import { webhookAdmit } from '../test/controller/harness.js';
-import { startFakeApiServer, type FakeApiServer } from '../test/support/fake-apiserver/index.js';
+import { ApiStatus, startFakeApiServer, type FakeApiServer, type Obj } from '../test/support/fake-apiserver/index.js';
 import type { BenchEntry } from './registry.js';
 
 const NS = 'bench';
+
+/** The webhook as the fake API server's admission step (as test/controller/harness.ts; no test-only deps here). */
+function webhookAdmit(config: ControllerConfig) {
+  return (obj: Obj): Obj => {
+    if (obj.kind !== 'InferenceService') return obj;
+    const outcome = mutateInferenceService(obj, config.webhook);
+    if (outcome.kind === 'denied') throw new ApiStatus(400, 'BadRequest', outcome.errors.join('; '));
+    return outcome.kind === 'mutated' ? (outcome.object as unknown as Obj) : obj;
+  };
+}
 
 /** A realistic mix: 70% plain prefix-aware, 20% P/D behind a gateway scaling to zero, 10% precise + KV offload. */
 export function benchService(i: number): InferenceService {
