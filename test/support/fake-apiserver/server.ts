@@ -337,6 +337,7 @@ export class FakeApiServer {
   private watch(req: IncomingMessage, res: ServerResponse, t: Target, url: URL): undefined {
     const matches = parseSelector(url.searchParams.get('labelSelector'));
     res.writeHead(200, { 'content-type': 'application/json', 'transfer-encoding': 'chunked' });
+    res.flushHeaders(); // the real server answers a watch at once, before any event
     const send = (type: string, object: Obj): void => {
       res.write(`${JSON.stringify({ type, object })}\n`);
     };
