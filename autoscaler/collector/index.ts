@@ -4,7 +4,8 @@
  * fails static on the PA whose pod failed.
  */
 import { ExpositionError } from '../metrics/prom-text.js';
-import { MissingMetricError, vllmSnapshot, type PodSnapshot } from '../metrics/vllm-signals.js';
+import { MissingMetricError, type PodSnapshot } from '../metrics/vllm-signals.js';
+import { VllmPageParser } from '../metrics/vllm-stream.js';
 import type { PodObservation } from '../windows/tick.js';
 import { FetchError, HttpText, type HttpTextOptions } from './http.js';
 
@@ -37,21 +38,16 @@ export class Collector {
   }
 
   private async one(t: ScrapeTarget): Promise<ScrapeResult> {
-    let text: string;
-    try {
-      text = await this.http.get(t.url);
-    } catch (err) {
-      const kind = err instanceof FetchError ? err.kind : 'connect';
-      return { key: t.key, ok: false, error: kind, message: (err as Error).message };
-    }
-    const atMs = this.now();
     let snap: PodSnapshot;
     try {
-      snap = vllmSnapshot(text);
+      // Parsed as it arrives (vllm-stream.ts): no page string, no per-line objects.
+      snap = await this.http.stream(t.url, new VllmPageParser());
     } catch (err) {
-      const kind: ScrapeErrorKind = err instanceof MissingMetricError ? 'not-vllm' : err instanceof ExpositionError ? 'parse' : 'parse';
-      return { key: t.key, ok: false, error: kind, message: `${t.url}: ${(err as Error).message}` };
+      const kind: ScrapeErrorKind = err instanceof FetchError ? err.kind : err instanceof MissingMetricError ? 'not-vllm' : err instanceof ExpositionError ? 'parse' : 'connect';
+      const message = err instanceof FetchError ? err.message : `${t.url}: ${(err as Error).message}`;
+      return { key: t.key, ok: false, error: kind, message };
     }
+    const atMs = this.now();
     const prev = this.last.get(t.key);
     this.last.set(t.key, { atMs, snap });
     return { key: t.key, ok: true, observation: prev ? { atMs, snap, prev } : { atMs, snap } };
