@@ -1,7 +1,8 @@
 /**
  * Child process of `bench autoscaler-loop`: N loopback HTTP servers, each a pod's vLLM /metrics (the recorded
  * V1 page from test/fixtures/vllm-metrics.txt, ~190 lines with histograms, gauges varied per pod). Kept out
- * of the measured process so its CPU and memory are not the autoscaler's. Sends the ports over IPC.
+ * of the measured process so its CPU and memory are not the autoscaler's. Sends the ports over IPC; answers
+ * 'stats' with its own RSS and CPU time; exits when the parent disconnects or after BENCH_SERVERS_MAX_MS.
  */
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -24,4 +25,10 @@ for (let i = 0; i < n; i++) {
   ports.push((server.address() as AddressInfo).port);
 }
 process.send?.({ ports, bytes: Buffer.byteLength(base) });
+// The parent asks for this process's own figures, reported apart from the autoscaler's.
+process.on('message', (m) => {
+  if (m === 'stats') process.send?.({ rss: process.memoryUsage().rss, cpu: process.cpuUsage() });
+});
 process.on('disconnect', () => process.exit(0));
+// Bounded lifetime: never outlive a benchmark run, even if the parent died without a disconnect.
+setTimeout(() => process.exit(0), Number(process.env.BENCH_SERVERS_MAX_MS ?? 15 * 60_000)).unref();

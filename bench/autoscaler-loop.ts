@@ -6,7 +6,8 @@
  * and a bare concurrent GET loop (same concurrency, body read, no parsing: the HTTP floor).
  * Goals (issue 5): ≤ 1 s per tick for 4,000 pods, ≤ 50 ms to decide all 1,000, ≤ 300 MB RSS.
  */
-import { fork } from 'node:child_process';
+import { fork, type ChildProcess } from 'node:child_process';
+import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Agent, request } from 'undici';
 import type { Actuator } from '../autoscaler/actuator/index.js';
@@ -72,9 +73,23 @@ async function bareConcurrent(urls: string[], concurrency: number): Promise<numb
   return took;
 }
 
+interface ChildStats { rss: number; cpu: NodeJS.CpuUsage }
+function childStats(child: ChildProcess): Promise<ChildStats> {
+  return new Promise((resolve) => {
+    child.once('message', (m) => resolve(m as ChildStats));
+    child.send('stats');
+  });
+}
+const cpuMs = (c: NodeJS.CpuUsage): number => (c.user + c.system) / 1000;
+const load = (): string => loadavg().map((x) => x.toFixed(2)).join(' ');
+
 export async function runAutoscalerLoopBench(o: { pas: number; podsPerPa: number; ticks: number; concurrency: number; out: (l: string) => void }): Promise<number> {
   const n = o.pas * o.podsPerPa;
-  const child = fork(fileURLToPath(new URL('./autoscaler-loop-servers.ts', import.meta.url)), [String(n)], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const loadBefore = load();
+  const rssIdle = process.memoryUsage().rss / 2 ** 20;
+  const child = fork(fileURLToPath(new URL('./autoscaler-loop-servers.ts', import.meta.url)), [String(n)], {
+    execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'], env: { ...process.env, BENCH_SERVERS_MAX_MS: String(15 * 60_000) },
+  });
   try {
     const { ports, bytes } = await new Promise<{ ports: number[]; bytes: number }>((resolve, reject) => {
       child.once('message', (m) => resolve(m as { ports: number[]; bytes: number }));
@@ -93,14 +108,27 @@ export async function runAutoscalerLoopBench(o: { pas: number; podsPerPa: number
     const scrape: number[] = [];
     const dec: number[] = [];
     let errors = 0;
+    let cpu0 = process.cpuUsage();
+    let childCpu0 = (await childStats(child)).cpu;
+    let wall0 = performance.now();
     for (let i = 0; i < o.ticks + 1; i++) {
       clock += 1000;
       const r = await loop.tick();
-      if (i === 0) continue; // first tick opens 4,000 connections
+      if (i === 0) {
+        // The first tick opens 4,000 connections: not measured.
+        [cpu0, childCpu0, wall0] = [process.cpuUsage(), (await childStats(child)).cpu, performance.now()];
+        continue;
+      }
       scrape.push(r.scrapeMs);
       dec.push(r.decideMs);
       errors += r.scrapeErrors;
     }
+    const wall = performance.now() - wall0;
+    const ownCpu = cpuMs(process.cpuUsage(cpu0));
+    const srv = await childStats(child);
+    const srvCpu = cpuMs(srv.cpu) - cpuMs(childCpu0);
+    const mem = process.memoryUsage();
+    const rss = mem.rss / 2 ** 20;
     // Deciding all 1,000 alone (windows already built), repeated for a stable figure.
     const windows = list.map((t) => ({ t, w: { readyPods: 4, startingPods: 0, stable: { samples: 60, waiting: 3, running: 40, kvUsage: 0.6, kvUsageMax: 0.8, promptBacklogTokens: 3000, arrivalRate: 4, promptTokensRate: 8000, generationTokensRate: 900, itlP90Ms: 30, ttftP90Ms: 400 }, panic: { samples: 6, waiting: 3, running: 40, kvUsage: 0.6, kvUsageMax: 0.8, promptBacklogTokens: 3000, arrivalRate: 4, promptTokensRate: 8000, generationTokensRate: 900 }, demandAtZero: { queuedRequests: 0, queuedPromptTokens: 0 }, dataAgeMs: 500, missingPods: 0 } }));
     const pure: number[] = [];
@@ -109,8 +137,6 @@ export async function runAutoscalerLoopBench(o: { pas: number; podsPerPa: number
       for (const { t, w } of windows) decide(t.spec, w, clock + k * 1000);
       pure.push(performance.now() - t0);
     }
-    const mem = process.memoryUsage();
-    const rss = mem.rss / 2 ** 20;
     const urls = [...pods.values()].flat().map((p) => `http://127.0.0.1:${p.metricsPort}/metrics`);
     const bare = await bareConcurrent(urls, o.concurrency);
     const naive = await naiveSequential(urls.slice(0, Math.min(urls.length, 1000)));
@@ -119,6 +145,7 @@ export async function runAutoscalerLoopBench(o: { pas: number; podsPerPa: number
 
     const tick = scrape.map((s, i) => s + (dec[i] as number));
     o.out(`autoscaler-loop: ${o.pas} PAs × ${o.podsPerPa} pods = ${n} loopback vLLM endpoints (${(bytes / 1024).toFixed(1)} KiB page each), concurrency ${o.concurrency}, ${o.ticks} ticks, node ${process.version}`);
+    o.out(`load average (1/5/15 min): ${loadBefore} before, ${load()} after`);
     o.out('');
     o.out('| measure | p50 | max | goal |');
     o.out('|---|---|---|---|');
@@ -126,7 +153,9 @@ export async function runAutoscalerLoopBench(o: { pas: number; podsPerPa: number
     o.out(`| tick: windows + decide ${o.pas} PAs | ${ms(pct(dec, 0.5))} | ${ms(Math.max(...dec))} | |`);
     o.out(`| tick total (scrape + decide) | ${ms(pct(tick, 0.5))} | ${ms(Math.max(...tick))} | ≤ 1000 ms |`);
     o.out(`| decide all ${o.pas} (pure decider) | ${ms(pct(pure, 0.5))} | ${ms(Math.max(...pure))} | ≤ 50 ms |`);
-    o.out(`| RSS after the ticks | ${rss.toFixed(0)} MB (heap ${(mem.heapUsed / 2 ** 20).toFixed(0)}/${(mem.heapTotal / 2 ** 20).toFixed(0)} MB, external ${(mem.external / 2 ** 20).toFixed(0)} MB) | | ≤ 300 MB |`);
+    o.out(`| autoscaler RSS after the ticks | ${rss.toFixed(0)} MB (heap ${(mem.heapUsed / 2 ** 20).toFixed(0)}/${(mem.heapTotal / 2 ** 20).toFixed(0)} MB, external ${(mem.external / 2 ** 20).toFixed(0)} MB; ${rssIdle.toFixed(0)} MB before the first tick) | | ≤ 300 MB |`);
+    o.out(`| autoscaler CPU per tick | ${ms(ownCpu / o.ticks)} (${((100 * ownCpu) / wall).toFixed(0)} % of one core) | | |`);
+    o.out(`| fake vLLM servers (child process, not the autoscaler) | RSS ${(srv.rss / 2 ** 20).toFixed(0)} MB, CPU ${ms(srvCpu / o.ticks)} per tick | | |`);
     o.out(`| scrape errors | ${errors} | | 0 |`);
     o.out(`| baseline: bare concurrent GET, no parse (HTTP floor) | ${ms(bare)} | | |`);
     o.out(`| baseline: naive sequential GET + parse (extrapolated from 1,000) | ${ms(naiveAll)} | | |`);
@@ -143,11 +172,11 @@ export const AUTOSCALER_LOOP_BENCH: BenchEntry = {
   spec: {
     name: 'bench autoscaler-loop',
     summary: 'One autoscaler tick (scrape + decide) over 1,000 PAs × 4 loopback vLLM endpoints, RSS, beside a naive sequential scraper and a bare GET loop.',
-    usage: 'kserve-llmd bench autoscaler-loop [--pas 1000] [--pods-per-pa 4] [--ticks 10] [--concurrency 256]',
+    usage: 'kserve-llmd bench autoscaler-loop [--pas 1000] [--pods-per-pa 4] [--ticks 65] [--concurrency 256]',
     flags: [
       { name: 'pas', type: 'int', help: 'PodAutoscalers', default: 1000, min: 1, max: 5000 },
       { name: 'pods-per-pa', type: 'int', help: 'ready pods per PA', default: 4, min: 1, max: 8 },
-      { name: 'ticks', type: 'int', help: 'measured ticks', default: 10, min: 1, max: 1000 },
+      { name: 'ticks', type: 'int', help: 'measured ticks (≥ 60 fills the 60 s stable window, so RSS and decide time are at steady state)', default: 65, min: 1, max: 1000 },
       { name: 'concurrency', type: 'int', help: 'scrapes in flight', default: 256, min: 1, max: 4096 },
     ],
   },
