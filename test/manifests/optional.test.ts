@@ -3,11 +3,11 @@
  * ServiceMonitors structurally (no Prometheus Operator CRD schema is available here); the Grafana dashboard
  * against the metrics the processes really register.
  */
-import { readFileSync } from 'node:fs';
 import yaml from 'js-yaml';
 import { Registry } from 'prom-client';
 import { autoscalerMetrics } from '../../autoscaler/metrics.js';
 import { parseAutoscalerConfig } from '../../autoscaler/config.js';
+import { defaultControllerConfig } from '../../controller/config.js';
 import { INSTALL_NAMESPACE, LEASE_NAMES } from '../../src/names.js';
 import { webhookMetrics } from '../../src/metrics.js';
 import type { KObject } from '../support/kustomize.js';
@@ -87,6 +87,13 @@ describe('optional components', () => {
     const pod = one(production(), 'Deployment', 'kserve-llmd-autoscaler').spec.template.spec;
     expect((pod.containers[0].ports as KObject[]).find((p) => p.name === 'metrics')?.containerPort).toBe(config.metrics.port);
     expect(config.leaderElection).toEqual({ enabled: true, namespace: INSTALL_NAMESPACE, name: LEASE_NAMES.autoscaler });
-    expect(yaml.load(readFileSync(new URL('../../manifests/base/config/controller.yaml', import.meta.url), 'utf8'))).toEqual({});
+  });
+
+  it('the controller mutates prefill siblings with the webhook\'s own config file, and serves probes on its metrics port', () => {
+    const cm = one(production(), 'ConfigMap', 'kserve-llmd-config');
+    const container = one(production(), 'Deployment', 'kserve-llmd-controller').spec.template.spec.containers[0];
+    expect(container.args).toContain('--config=/etc/kserve-llmd/webhook.yaml');
+    expect(Object.keys(cm.data).sort()).toEqual(['autoscaler.yaml', 'webhook.yaml']);
+    expect((container.ports as KObject[]).find((p) => p.name === 'metrics')?.containerPort).toBe(defaultControllerConfig().metricsPort);
   });
 });
