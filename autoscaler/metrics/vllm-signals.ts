@@ -136,7 +136,7 @@ function histogram(by: Map<string, Sample[]>, name: string): Histogram | undefin
  * Prometheus histogram_quantile over bucket DELTAS (linear interpolation inside the bucket, the lower bound
  * of the first bucket taken as 0; a quantile in +Inf returns the highest finite bound). Undefined when empty.
  */
-export function quantile(q: number, bounds: number[], counts: number[]): number | undefined {
+export function quantile(q: number, bounds: number[], counts: ArrayLike<number>): number | undefined {
   const total = counts[counts.length - 1] ?? 0;
   if (!(total > 0)) return undefined;
   const rank = q * total;

@@ -3,36 +3,112 @@
  * ticks land in fixed buckets (1 s); a window's value is the mean over the buckets in [now − window, now]
  * that hold data; a bucket with several ticks keeps their mean. Counters are already rates per tick;
  * histogram deltas are summed over the window so quantiles cover every request in it. Pure (no clock, no I/O).
+ *
+ * Storage is a ring of numbers, one slot per bucket of the retention (60 for a 60 s stable window): each slot
+ * holds its tick count, the sums of the tick values and the summed TTFT/ITL bucket counts, written in place.
+ * No TickSample or histogram is kept, and aggregating allocates nothing per bucket — 1,000 targets × 60
+ * buckets of histogram copies was most of the loop's heap and of its decide phase (bench autoscaler-loop).
+ * Histogram bounds are the window's: the first layout seen; a tick with another layout (a vLLM upgrade
+ * changing buckets) is left out of the quantiles until the old layout has left the window, then adopted.
  */
-import { quantile } from '../metrics/vllm-signals.js';
+import { quantile, type Histogram } from '../metrics/vllm-signals.js';
 import type { WindowAggregate } from '../decider/types.js';
-import { addHistograms, type TickSample } from './tick.js';
+import type { TickSample } from './tick.js';
 
-interface Bucket { key: number; ticks: TickSample[] }
+/** Per-slot numbers: the means' sums, then busy tokens/seconds (summed, not averaged), then flags. */
+const enum F { Waiting, Running, Kv, KvMax, Backlog, Requests, Prompt, Generation, BusyTokens, BusySeconds, Ticks, Newest, HasTtft, HasItl, N }
+const MEANS: ReadonlyArray<[F, keyof WindowAggregate]> = [
+  [F.Waiting, 'waiting'], [F.Running, 'running'], [F.Kv, 'kvUsage'], [F.KvMax, 'kvUsageMax'], [F.Backlog, 'promptBacklogTokens'],
+  [F.Requests, 'arrivalRate'], [F.Prompt, 'promptTokensRate'], [F.Generation, 'generationTokensRate'],
+];
+
+/** One histogram's layout and its counts per slot. */
+class HistRing {
+  bounds?: number[];
+  counts = new Float64Array(0);
+
+  /** Add h's counts into `slot`; false when h has another layout (left out). */
+  add(slot: number, size: number, h: Histogram, liveWithData: () => boolean): boolean {
+    if (!this.bounds || !sameBounds(this.bounds, h.bounds)) {
+      if (this.bounds && liveWithData()) return false;
+      this.bounds = h.bounds;
+      this.counts = new Float64Array(size * h.bounds.length);
+    }
+    const len = this.bounds.length;
+    for (let k = 0; k < len; k++) bump(this.counts, slot * len + k, h.counts[k] as number);
+    return true;
+  }
+
+  clearSlot(slot: number): void {
+    const len = this.bounds?.length ?? 0;
+    this.counts.fill(0, slot * len, slot * len + len);
+  }
+}
+
+function sameBounds(a: number[], b: number[]): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let k = 0; k < a.length; k++) if (a[k] !== b[k]) return false;
+  return true;
+}
+
+let scratch = new Float64Array(64);
 
 export class RoleWindow {
-  private buckets: Bucket[] = [];
+  private readonly size: number;
+  private readonly keys: Float64Array;
+  private readonly data: Float64Array;
+  private readonly ttft = new HistRing();
+  private readonly itl = new HistRing();
+  private newestKey = -Infinity;
 
-  constructor(private readonly bucketMs = 1000, private readonly retainMs = 60_000) {}
+  constructor(private readonly bucketMs = 1000, retainMs = 60_000) {
+    // Buckets kept: key > newest − ceil(retain/bucket), i.e. this many.
+    this.size = Math.max(1, Math.ceil(retainMs / bucketMs));
+    this.keys = new Float64Array(this.size).fill(NaN);
+    this.data = new Float64Array(this.size * F.N);
+  }
 
   add(t: TickSample): void {
     const key = Math.floor(t.atMs / this.bucketMs);
-    const last = this.buckets[this.buckets.length - 1];
-    if (last && last.key === key) last.ticks.push(t);
-    else if (!last || last.key < key) this.buckets.push({ key, ticks: [t] });
     // Out-of-order ticks (older than the newest bucket) are dropped: the loop's clock never goes back.
-    const oldest = key - Math.ceil(this.retainMs / this.bucketMs);
-    while (this.buckets.length > 0 && (this.buckets[0] as Bucket).key <= oldest) this.buckets.shift();
+    if (key < this.newestKey) return;
+    this.newestKey = key;
+    const slot = ((key % this.size) + this.size) % this.size;
+    const d = this.data;
+    const o = slot * F.N;
+    if (this.keys[slot] !== key) {
+      this.keys[slot] = key;
+      d.fill(0, o, o + F.N);
+      this.ttft.clearSlot(slot);
+      this.itl.clearSlot(slot);
+    }
+    bump(d, o + F.Waiting, t.waiting);
+    bump(d, o + F.Running, t.running);
+    bump(d, o + F.Kv, t.pods > 0 ? t.kvUsageSum / t.pods : 0);
+    bump(d, o + F.KvMax, t.kvUsageMax);
+    bump(d, o + F.Backlog, t.promptBacklogTokens);
+    bump(d, o + F.Requests, t.requestRate);
+    bump(d, o + F.Prompt, t.promptTokensRate);
+    bump(d, o + F.Generation, t.generationTokensRate);
+    bump(d, o + F.BusyTokens, t.busyPromptTokens);
+    bump(d, o + F.BusySeconds, t.busyPodSeconds);
+    bump(d, o + F.Ticks, 1);
+    d[o + F.Newest] = t.atMs;
+    if (t.ttft && this.ttft.add(slot, this.size, t.ttft, () => this.anyLive(slot, F.HasTtft))) d[o + F.HasTtft] = 1;
+    if (t.itl && this.itl.add(slot, this.size, t.itl, () => this.anyLive(slot, F.HasItl))) d[o + F.HasItl] = 1;
   }
 
   /** Time of the newest tick, or undefined. */
   newestMs(): number | undefined {
-    const last = this.buckets[this.buckets.length - 1];
-    return last ? (last.ticks[last.ticks.length - 1] as TickSample).atMs : undefined;
+    if (this.newestKey === -Infinity) return undefined;
+    const slot = ((this.newestKey % this.size) + this.size) % this.size;
+    return this.data[slot * F.N + F.Newest];
   }
 
   clear(): void {
-    this.buckets = [];
+    this.keys.fill(NaN);
+    this.newestKey = -Infinity;
   }
 
   aggregate(nowMs: number, windowMs: number): WindowAggregate {
@@ -43,36 +119,51 @@ export class RoleWindow {
     };
     let busyTokens = 0;
     let busySeconds = 0;
-    let ttft;
-    let itl;
-    for (const b of this.buckets) {
-      if (b.key <= from) continue;
+    const lenT = this.ttft.bounds?.length ?? 0;
+    const lenI = this.itl.bounds?.length ?? 0;
+    if (scratch.length < lenT + lenI) scratch = new Float64Array(lenT + lenI);
+    scratch.fill(0, 0, lenT + lenI);
+    let ttftSeen = false;
+    let itlSeen = false;
+    // Oldest to newest, as the bucket list was read: the sums come out in the same order.
+    for (let key = Math.max(from + 1, this.newestKey - this.size + 1); key <= this.newestKey; key++) {
+      const slot = ((key % this.size) + this.size) % this.size;
+      if (this.keys[slot] !== key) continue;
+      const o = slot * F.N;
+      const d = this.data;
+      const n = d[o + F.Ticks] as number;
       agg.samples++;
-      const n = b.ticks.length;
-      for (const t of b.ticks) {
-        agg.waiting += t.waiting / n;
-        agg.running += t.running / n;
-        agg.kvUsage += (t.pods > 0 ? t.kvUsageSum / t.pods : 0) / n;
-        agg.kvUsageMax += t.kvUsageMax / n;
-        agg.promptBacklogTokens += t.promptBacklogTokens / n;
-        agg.arrivalRate += t.requestRate / n;
-        agg.promptTokensRate += t.promptTokensRate / n;
-        agg.generationTokensRate += t.generationTokensRate / n;
-        busyTokens += t.busyPromptTokens;
-        busySeconds += t.busyPodSeconds;
-        ttft = addHistograms(ttft, t.ttft);
-        itl = addHistograms(itl, t.itl);
-      }
+      for (const [f, k] of MEANS) agg[k] = (agg[k] as number) + (d[o + f] as number) / n;
+      busyTokens += d[o + F.BusyTokens] as number;
+      busySeconds += d[o + F.BusySeconds] as number;
+      if (d[o + F.HasTtft]) ttftSeen = addInto(scratch, 0, this.ttft.counts, slot * lenT, lenT);
+      if (d[o + F.HasItl]) itlSeen = addInto(scratch, lenT, this.itl.counts, slot * lenI, lenI);
     }
     if (agg.samples === 0) return agg;
-    for (const k of ['waiting', 'running', 'kvUsage', 'kvUsageMax', 'promptBacklogTokens', 'arrivalRate', 'promptTokensRate', 'generationTokensRate'] as const) {
-      agg[k] /= agg.samples;
-    }
+    for (const [, k] of MEANS) agg[k] = (agg[k] as number) / agg.samples;
     if (busySeconds > 0) agg.prefillTokensPerSecPerReplica = busyTokens / busySeconds;
-    const ttftS = ttft && quantile(0.9, ttft.bounds, ttft.counts);
-    const itlS = itl && quantile(0.9, itl.bounds, itl.counts);
+    const ttftS = ttftSeen ? quantile(0.9, this.ttft.bounds as number[], scratch.subarray(0, lenT)) : undefined;
+    const itlS = itlSeen ? quantile(0.9, this.itl.bounds as number[], scratch.subarray(lenT, lenT + lenI)) : undefined;
     if (ttftS !== undefined) agg.ttftP90Ms = ttftS * 1000;
     if (itlS !== undefined) agg.itlP90Ms = itlS * 1000;
     return agg;
   }
+
+  /** Does a live bucket other than `except` hold data of this histogram? */
+  private anyLive(except: number, flag: F): boolean {
+    for (let s = 0; s < this.size; s++) {
+      const key = this.keys[s] as number;
+      if (s !== except && key > this.newestKey - this.size && this.data[s * F.N + flag]) return true;
+    }
+    return false;
+  }
+}
+
+function bump(a: Float64Array, i: number, v: number): void {
+  a[i] = (a[i] as number) + v;
+}
+
+function addInto(into: Float64Array, at: number, from: Float64Array, offset: number, len: number): true {
+  for (let k = 0; k < len; k++) bump(into, at + k, from[offset + k] as number);
+  return true;
 }

@@ -1,6 +1,7 @@
 import type { PodSnapshot } from '../../autoscaler/metrics/vllm-signals.js';
 import { increase, tickSample, type PodObservation } from '../../autoscaler/windows/tick.js';
 import { RoleWindow } from '../../autoscaler/windows/window.js';
+import { quantile } from '../../autoscaler/metrics/vllm-signals.js';
 
 const bounds = [0.05, 0.1, 0.5, Infinity];
 function snap(o: Partial<PodSnapshot> & { itlCounts?: number[] } = {}): PodSnapshot {
@@ -74,5 +75,78 @@ describe('stable and panic windows', () => {
     const a = w.aggregate(3500, 60_000);
     // 200 tokens: 90 under 50 ms, 10 in 50–100 ms, 100 in 100–500 ms → p90 (rank 180) at 0.1 + 0.4 × 80/100.
     expect(a.itlP90Ms).toBeCloseTo(420);
+  });
+});
+
+describe('ring-buffer windows match the list-of-ticks definition', () => {
+  const tick = (atMs: number, waiting: number, extra: Partial<ReturnType<typeof tickSample>> = {}) => ({
+    ...tickSample(atMs, [], 1024), pods: 1, waiting, kvUsageSum: waiting / 10, ...extra,
+  });
+  // The definition the ring replaced (one TickSample list per 1 s bucket), kept here as the reference model.
+  function model(ticks: ReturnType<typeof tickSample>[], nowMs: number, windowMs: number, retainMs: number) {
+    const newest = Math.floor((ticks[ticks.length - 1]?.atMs ?? 0) / 1000);
+    const buckets = new Map<number, ReturnType<typeof tickSample>[]>();
+    for (const t of ticks) {
+      const k = Math.floor(t.atMs / 1000);
+      if (k > newest - Math.ceil(retainMs / 1000) && k > Math.floor((nowMs - windowMs) / 1000)) buckets.set(k, [...(buckets.get(k) ?? []), t]);
+    }
+    let waiting = 0;
+    let kv = 0;
+    const itl = [0, 0, 0, 0];
+    for (const list of buckets.values()) {
+      for (const t of list) {
+        waiting += t.waiting / list.length;
+        kv += t.kvUsageSum / t.pods / list.length;
+        t.itl?.counts.forEach((c, i) => (itl[i] = (itl[i] as number) + c));
+      }
+    }
+    const n = buckets.size;
+    return { samples: n, waiting: n ? waiting / n : 0, kvUsage: n ? kv / n : 0, itl };
+  }
+
+  it('over a long irregular sequence (gaps, several ticks per bucket, retention), every tick', () => {
+    let seed = 7;
+    const rnd = (): number => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const w = new RoleWindow(1000, 60_000);
+    const ticks: ReturnType<typeof tickSample>[] = [];
+    let at = 0;
+    for (let i = 0; i < 400; i++) {
+      at += rnd() < 0.1 ? 5000 + Math.floor(rnd() * 20_000) : Math.floor(rnd() * 1500);
+      const counts = [Math.floor(rnd() * 10)];
+      for (let k = 1; k < 4; k++) counts.push((counts[k - 1] as number) + Math.floor(rnd() * 10));
+      const t = { ...tickSample(at, [], 1024), pods: 2, waiting: Math.floor(rnd() * 50), kvUsageSum: rnd() * 2, itl: { bounds, counts, sum: 0, count: counts[3] as number } };
+      w.add(t);
+      ticks.push(t);
+      for (const windowMs of [6000, 60_000]) {
+        const a = w.aggregate(at + 300, windowMs);
+        const m = model(ticks, at + 300, windowMs, 60_000);
+        expect(a.samples).toBe(m.samples);
+        expect(a.waiting).toBeCloseTo(m.waiting, 9);
+        expect(a.kvUsage).toBeCloseTo(m.kvUsage, 9);
+        const total = m.itl[3] as number;
+        if (total > 0) expect(a.itlP90Ms).toBeCloseTo((quantile(0.9, bounds, m.itl) as number) * 1000, 9);
+        else expect(a.itlP90Ms).toBeUndefined();
+      }
+    }
+  });
+
+  it('a new histogram layout (vLLM upgrade) is left out until the old one has left the window, then used', () => {
+    const w = new RoleWindow(1000, 10_000);
+    const other = [0.2, 1, Infinity];
+    w.add(tick(0, 0, { itl: { bounds, counts: [10, 10, 10, 10], sum: 0, count: 10 } }));
+    w.add(tick(1000, 0, { itl: { bounds: other, counts: [0, 0, 50], sum: 0, count: 50 } }));
+    expect(w.aggregate(1500, 10_000).itlP90Ms).toBeCloseTo(45); // the first layout only
+    w.add(tick(20_000, 0, { itl: { bounds: other, counts: [0, 50, 50], sum: 0, count: 50 } }));
+    expect(w.aggregate(20_500, 10_000).itlP90Ms).toBeCloseTo(920);
+  });
+
+  it('clear() forgets everything (a role scaled to zero starts fresh)', () => {
+    const w = new RoleWindow();
+    w.add(tick(1000, 9));
+    w.clear();
+    expect(w.newestMs()).toBeUndefined();
+    expect(w.aggregate(1500, 60_000).samples).toBe(0);
+    w.add(tick(2000, 1));
+    expect(w.aggregate(2500, 60_000)).toMatchObject({ samples: 1, waiting: 1 });
   });
 });
