@@ -9,7 +9,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 const n = Number(process.argv[2] ?? 4000);
-const base = readFileSync(new URL('../test/fixtures/vllm-metrics.txt', import.meta.url), 'utf8');
+const base = readFileSync(process.argv[3] ?? new URL('../test/fixtures/vllm-metrics.txt', import.meta.url), 'utf8');
 const ports: number[] = [];
 for (let i = 0; i < n; i++) {
   const kv = ((i * 37) % 100) / 100;

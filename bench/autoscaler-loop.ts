@@ -87,8 +87,12 @@ export async function runAutoscalerLoopBench(o: { pas: number; podsPerPa: number
   const n = o.pas * o.podsPerPa;
   const loadBefore = load();
   const rssIdle = process.memoryUsage().rss / 2 ** 20;
-  const child = fork(fileURLToPath(new URL('./autoscaler-loop-servers.ts', import.meta.url)), [String(n)], {
-    execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'], env: { ...process.env, BENCH_SERVERS_MAX_MS: String(15 * 60_000) },
+  // Compiled (dist/, as the image runs it: Dockerfile ENTRYPOINT node dist/src/cli/main.js) or from source
+  // through tsx, whose loader thread and transpiled-source caches add ~90 MB of RSS that production never has.
+  const compiled = import.meta.url.endsWith('.js');
+  const fixture = fileURLToPath(new URL(compiled ? '../../test/fixtures/vllm-metrics.txt' : '../test/fixtures/vllm-metrics.txt', import.meta.url));
+  const child = fork(fileURLToPath(new URL(`./autoscaler-loop-servers.${compiled ? 'js' : 'ts'}`, import.meta.url)), [String(n), fixture], {
+    execArgv: compiled ? [] : ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'], env: { ...process.env, BENCH_SERVERS_MAX_MS: String(15 * 60_000) },
   });
   try {
     const { ports, bytes } = await new Promise<{ ports: number[]; bytes: number }>((resolve, reject) => {
@@ -145,7 +149,7 @@ export async function runAutoscalerLoopBench(o: { pas: number; podsPerPa: number
 
     const tick = scrape.map((s, i) => s + (dec[i] as number));
     o.out(`autoscaler-loop: ${o.pas} PAs × ${o.podsPerPa} pods = ${n} loopback vLLM endpoints (${(bytes / 1024).toFixed(1)} KiB page each), concurrency ${o.concurrency}, ${o.ticks} ticks, node ${process.version}`);
-    o.out(`load average (1/5/15 min): ${loadBefore} before, ${load()} after`);
+    o.out(`load average (1/5/15 min): ${loadBefore} before, ${load()} after; ${compiled ? 'compiled dist/ (as the image runs it)' : 'from source through tsx (its loader adds ~90 MB RSS; `npm run bench:autoscaler-loop` builds and runs dist/)'}`);
     o.out('');
     o.out('| measure | p50 | max | goal |');
     o.out('|---|---|---|---|');
