@@ -18,6 +18,12 @@ export const DEFAULT_TARGETS: DeciderTargets = {
   // llm-d P/D guidance: disaggregation pays for long inputs (its guide benchmarks ISL 10k); below ~2k tokens
   // local prefill on decode costs little (autoscaling.md §7.3: 2,048 tokens ≈ 43–57 ms on an H100).
   longPromptTokens: 2048,
+  // One cold start: schedule + weight load + engine init ≈ 33 s for Llama-3-8B on one H100 (autoscaling.md §7.4;
+  // the simulator's preset). Shorter than the real cold start errs toward scaling up.
+  transientBacklogMs: 30_000,
+  // 10% of TTFT (200 ms at a 2 s SLO): a wait users do not notice. Knative's KPA tolerates the same order of
+  // slack (target 70% of concurrency); above it a scale-down would lengthen a queue that already shows.
+  queueWaitTtftFraction: 0.1,
 };
 
 export const DEFAULT_CAPACITY: DeciderCapacity = {
@@ -75,6 +81,8 @@ export function validateDeciderSpec(s: DeciderSpec): string[] {
   check(s.targets.scaleDownHeadroom > 0 && s.targets.scaleDownHeadroom <= 1, `targets.scaleDownHeadroom must be in (0, 1]`);
   check(s.targets.prefillUtilization > 0 && s.targets.prefillUtilization <= 1, `targets.prefillUtilization must be in (0, 1]`);
   check(s.targets.backlogTtftFraction > 0 && s.targets.backlogTtftFraction <= 1, `targets.backlogTtftFraction must be in (0, 1]`);
+  check(s.targets.transientBacklogMs >= 0, `targets.transientBacklogMs ${s.targets.transientBacklogMs} must be ≥ 0`);
+  check(s.targets.queueWaitTtftFraction > 0 && s.targets.queueWaitTtftFraction <= 1, `targets.queueWaitTtftFraction must be in (0, 1]`);
   check(s.capacity.prefillTokensPerSec > 0, `capacity.prefillTokensPerSec must be > 0`);
   check(s.slo.ttftMs > 0 && s.slo.itlMs > 0, `slo.ttftMs and slo.itlMs must be > 0`);
   return errors;

@@ -12,7 +12,7 @@
  *   6. scale to zero after the idle window; a predictive floor under everything else
  *   7. clamp to [min, max]
  */
-import { combine, decodeRules, fmt, prefillRules } from './load.js';
+import { combine, decodeRules, fmt, prefillRules, type LoadContext } from './load.js';
 import {
   cloneState, hasDemand, initialState, prefillCapacity, stabilize, updateEwma, updateMeasured,
 } from './state.js';
@@ -49,10 +49,7 @@ export function decide(spec: DeciderSpec, w: RoleWindows, nowMs: number, prev?: 
   if (zero) return finish(zero);
 
   const tps = prefillCapacity(s, spec);
-  const rulesOf = (x: WindowAggregate) => (spec.role === 'decode' ? decodeRules(x, w.readyPods, spec) : prefillRules(x, w.readyPods, spec, tps));
-  const stable = combine(rulesOf(w.stable));
-  const panicLoad = w.panic.samples > 0 ? combine(rulesOf(w.panic)) : stable;
-  const up = panicLoad.up > stable.up ? panicLoad : stable;
+  const { stable, panicLoad, up } = loadOf(spec, w, s, tps);
   signals.tokensPerSecPerReplica = tps;
 
   // Knative KPA: panic when the panic window wants ≥ panic-threshold × ready; while in panic the count
@@ -81,6 +78,35 @@ export function decide(spec: DeciderSpec, w: RoleWindows, nowMs: number, prev?: 
   return finish(scaleDown(spec, w, s, nowMs, { current, valid, down: stable.down, up }));
 }
 
+/** The load rules on both windows: the stable recommendation, the panic one, and the larger of the two. */
+function loadOf(spec: DeciderSpec, w: RoleWindows, s: DeciderState, tps: number) {
+  const ctx: LoadContext = {
+    tokensPerSec: tps,
+    backlogGrowing: w.panic.samples > 0 && w.panic.promptBacklogTokens > w.stable.promptBacklogTokens,
+    measuredTokensPerSec: s.measured.prefillTokensPerSec === null ? null : tps,
+  };
+  const rulesOf = (x: WindowAggregate) => (spec.role === 'decode' ? decodeRules(x, w.readyPods, spec, ctx) : prefillRules(x, w.readyPods, spec, ctx));
+  const stable = combine(rulesOf(w.stable));
+  // The panic window reacts to queues, backlog and KV, but its counter RATES are taken from the stable window:
+  // vLLM counts a prompt's tokens when its first token comes out, so over 6 s a single 100k-token prompt looks
+  // like a surge (issue 6, Mooncake P/D: prefill bounced 6 → 10 → 6 on such spikes, each bounce a cold start).
+  // Dynamo's throughput planner likewise plans on rates averaged over its adjustment interval (autoscaling.md §1.1).
+  const panicAgg: WindowAggregate = { ...w.panic, promptTokensRate: w.stable.promptTokensRate, arrivalRate: w.stable.arrivalRate, generationTokensRate: w.stable.generationTokensRate };
+  const panicLoad = w.panic.samples > 0 ? combine(rulesOf(panicAgg)) : stable;
+  return { stable, panicLoad, up: panicLoad.up > stable.up ? panicLoad : stable };
+}
+
+/**
+ * Pods are starting: hold, and restart the scale-down delay, so a replica is removed only after it has been
+ * Ready for a full delay. Otherwise a cold start longer than the delay (33 s vs 30 s here) ends in an
+ * immediate scale-down and was paid for nothing (issue 6: pods removed the tick they became Ready).
+ */
+function holdWhileStarting(spec: DeciderSpec, w: RoleWindows, s: DeciderState, nowMs: number, current: number): Draft {
+  const hold = Math.max(current, s.desired);
+  stabilize(s, nowMs, hold, spec.scaleDownDelayMs);
+  return { desired: hold, reason: 'starting', detail: `${w.startingPods} pod(s) starting` };
+}
+
 function scaleDown(
   spec: DeciderSpec, w: RoleWindows, s: DeciderState, nowMs: number,
   x: { current: number; valid: boolean; down: number; up: { reason: DecisionReason; detail: string } },
@@ -97,7 +123,7 @@ function scaleDown(
     return { desired: hold, reason: 'fail-static', detail: `data ${x.valid ? `missing for ${w.missingPods} pod(s)` : `stale (age ${fmt(w.dataAgeMs)} ms)`}: holding ${hold}` };
   }
   if (zeroAllowed && current > 0) return { desired: 0, reason: 'idle-to-zero', detail: `no demand for ${Math.round(idleMs / 1000)} s` };
-  if (w.startingPods > 0) return { desired: Math.max(current, s.desired), reason: 'starting', detail: `${w.startingPods} pod(s) starting` };
+  if (w.startingPods > 0) return holdWhileStarting(spec, w, s, nowMs, current);
   if (stabilized >= current) {
     if (rec < current) return { desired: current, reason: 'scale-down-delay', detail: `${rec} recommended, holding ${current} for the scale-down delay` };
     return { desired: current, reason: floor > x.down && floor >= current ? 'predictive-floor' : 'hold', detail: x.up.detail };

@@ -18,11 +18,85 @@ export interface LoadRule {
 const EPS = 1e-9;
 const ceil = (x: number): number => Math.max(0, Math.ceil(x - EPS));
 
+/** What the load rules need besides one window (the same for the stable and the panic window). */
+export interface LoadContext {
+  /** Prompt tokens/s one replica prefills: measured while work waited, else the configured profile. */
+  tokensPerSec: number;
+  /**
+   * The prompt backlog is growing: the panic window holds more of it than the stable window (Knative compares
+   * the same two windows to detect a surge, kserve-knative.md §4). A shrinking or flat backlog is draining.
+   */
+  backlogGrowing: boolean;
+  /** Like tokensPerSec, but null until the role has been MEASURED while work waited (see decodeRules). */
+  measuredTokensPerSec: number | null;
+}
+
+/**
+ * Seconds the ready replicas need to prefill the current backlog at their capacity. A backlog that does not
+ * grow and drains within `transientBacklogMs` is over before a replica added now could be Ready (a cold start
+ * is ≈ 33 s for an 8B model on one H100, autoscaling.md §7.4): adding replicas for it only buys idle GPUs.
+ * This is what a wake from zero looks like: the activator replays everything it buffered during the cold
+ * start onto the first Ready pod at once (kserve-knative.md §4), and that pod drains it in seconds.
+ */
+export function drainSeconds(w: WindowAggregate, ready: number, tokensPerSec: number): number {
+  return w.promptBacklogTokens / (Math.max(1, ready) * tokensPerSec);
+}
+
+function transientBacklog(w: WindowAggregate, ready: number, spec: DeciderSpec, ctx: LoadContext): boolean {
+  return !ctx.backlogGrowing && drainSeconds(w, ready, ctx.tokensPerSec) * 1000 <= spec.targets.transientBacklogMs;
+}
+
+/**
+ * Mean time a request waits in the engine queue, by Little's law (L = λ·W, so W = waiting ÷ completion
+ * rate; in steady state completions equal arrivals). This is the part of TTFT more replicas can shorten; the
+ * rest is the request's own prefill, which no replica count changes (a 100k-token prompt takes seconds on
+ * one engine). Waiting with nothing completing is an unbounded wait.
+ */
+export function queueWaitSeconds(w: WindowAggregate): number {
+  if (w.waiting <= EPS) return 0;
+  return w.arrivalRate > EPS ? w.waiting / w.arrivalRate : Number.POSITIVE_INFINITY;
+}
+
+/** Consolidation needs the queue wait under this fraction of the TTFT SLO (see DEFAULT_TARGETS.queueWaitTtftFraction). */
+function queueBlocksConsolidation(w: WindowAggregate, spec: DeciderSpec): boolean {
+  return queueWaitSeconds(w) * 1000 > spec.slo.ttftMs * spec.targets.queueWaitTtftFraction;
+}
+
+/**
+ * Utilization to plan prefill capacity at, from the TTFT SLO. TTFT = queue wait + the request's own prefill
+ * S (mean prompt ÷ per-replica throughput), so the queue may take q = TTFT − S. Per replica as an M/M/1
+ * queue, P(wait > q) = ρ·e^(−(1−ρ)·q/S); the largest ρ with P ≤ 1% keeps 99% of requests (the attainment
+ * goal of issue 6) from waiting past their budget. Short prompts (2k tokens, S ≈ 0.07 s at 2 s) give the
+ * configured 0.8; Mooncake's long ones (S ≈ 0.45 s) about 0.2. Real prompt lengths are heavier-tailed than
+ * exponential and the llm-d router does better than random assignment; the two errors pull in opposite
+ * directions. Floored at 0.2: prompts longer than the SLO allows cannot be fixed by any replica count.
+ */
+export function plannedUtilization(w: WindowAggregate, spec: DeciderSpec, tokensPerSec: number): number {
+  const cap = spec.targets.prefillUtilization;
+  const meanPromptTokens = w.arrivalRate > EPS ? w.promptTokensRate / w.arrivalRate : 0;
+  const ownPrefillS = meanPromptTokens / tokensPerSec;
+  if (!(ownPrefillS > 0)) return cap;
+  const ratio = Math.max(0, spec.slo.ttftMs / 1000 - ownPrefillS) / ownPrefillS;
+  const tail = (rho: number): number => rho * Math.exp(-(1 - rho) * ratio);
+  if (tail(cap) <= TAIL) return cap;
+  let lo = 0;
+  let hi = cap;
+  for (let i = 0; i < 30; i++) {
+    const mid = (lo + hi) / 2;
+    if (tail(mid) <= TAIL) lo = mid;
+    else hi = mid;
+  }
+  return Math.max(MIN_UTILIZATION, lo);
+}
+
+const TAIL = 0.01;
+const MIN_UTILIZATION = 0.2;
+
 /**
  * Decode (autoscaling.md §1.2, §3): KV-cache pressure is the capacity signal of a decode replica;
  * waiting requests mean every slot is taken; a p90 ITL over the SLO means batches are too large.
  */
-export function decodeRules(w: WindowAggregate, ready: number, spec: DeciderSpec): LoadRule[] {
+export function decodeRules(w: WindowAggregate, ready: number, spec: DeciderSpec, ctx: LoadContext): LoadRule[] {
   const t = spec.targets;
   const kvPods = w.kvUsage * ready; // KV in use, in replica-equivalents
   const rules: LoadRule[] = [{
@@ -31,15 +105,41 @@ export function decodeRules(w: WindowAggregate, ready: number, spec: DeciderSpec
     down: ceil(kvPods / (t.kvUsage * t.scaleDownHeadroom)),
     detail: `kv ${fmt(w.kvUsage)} × ${ready} ready vs target ${t.kvUsage}`,
   }];
-  // Queue: once the waiting queue exceeds the tolerance, size for running + waiting at the concurrency one
-  // replica actually holds (its running count when saturated), as KPA sizes on concurrency per pod.
   const slots = ready > 0 ? Math.max(1, w.running / ready) : 1;
+  const waitMs = queueWaitSeconds(w) * 1000;
   if (w.waiting > t.waitingPerReplica * Math.max(1, ready)) {
-    const need = ceil((w.running + w.waiting) / slots);
-    rules.push({ reason: 'queue', up: need, down: need, detail: `${fmt(w.waiting)} waiting, ${fmt(w.running)} running, ${fmt(slots)} per replica` });
-  } else if (w.waiting > EPS) {
-    // Any queue at all: no consolidation (WVA: scale down only if spare queue stays ≥ 3 on N−1).
-    rules.push({ reason: 'queue', up: 0, down: ready, detail: `${fmt(w.waiting)} waiting: no consolidation` });
+    // Only while KV has room: with the cache full, waiting requests are admitted as others finish, not at
+    // prefill speed, and the drain estimate does not hold.
+    if (w.kvUsage < t.kvUsage && transientBacklog(w, ready, spec, ctx)) {
+      // A draining backlog the ready replicas clear before a new one could start: hold (no consolidation
+      // either), do not size the fleet on it (issue 6: a wake sized on the replayed buffer asked for 10
+      // replicas for a 4 req/s burst one replica serves).
+      const drainS = drainSeconds(w, ready, ctx.tokensPerSec);
+      rules.push({ reason: 'queue', up: ready, down: ready, detail: `${fmt(w.waiting)} waiting drain in ${fmt(drainS)} s ≤ ${fmt(t.transientBacklogMs / 1000)} s: transient` });
+    } else {
+      // A growing or long queue: size for running + waiting at the concurrency one replica actually holds
+      // (its running count when saturated), as KPA sizes on concurrency per pod.
+      const need = ceil((w.running + w.waiting) / slots);
+      rules.push({ reason: 'queue', up: need, down: need, detail: `${fmt(w.waiting)} waiting, ${fmt(w.running)} running, ${fmt(slots)} per replica` });
+    }
+  } else if (queueBlocksConsolidation(w, spec)) {
+    // A queue whose wait is a noticeable part of TTFT: no consolidation (WVA: scale down only if the spare
+    // queue stays ≥ 3 on N−1). A few requests briefly waiting behind a long chunked prefill are not that:
+    // with long prompts some request is nearly always waiting somewhere (issue 6, Mooncake: 13 replicas
+    // held for an hour at a 24 ms mean wait), so the test is the wait, not "waiting > 0".
+    rules.push({ reason: 'queue', up: 0, down: ready, detail: `queue wait ${fmt(waitMs)} ms > ${fmt(t.queueWaitTtftFraction * 100)}% of ttft ${spec.slo.ttftMs} ms: no consolidation` });
+  }
+  // Local prefill (aggregated serving: decode prefills every prompt): consolidate only while the remaining
+  // replicas keep prompt-throughput headroom, the Dynamo throughput planner's sizing (offered prompt tok/s ÷
+  // per-replica throughput, autoscaling.md §1.1) used as the N−1 check. Only with a capacity MEASURED on this
+  // role: vLLM's prompt-token counter also counts prompts prefilled remotely (P/D) or cached, which a profile
+  // would misread as local work; a measurement made with the same counter cancels that out. Down-only: a
+  // shortage shows first as a queue, KV pressure or ITL, which scale up.
+  if (ctx.measuredTokensPerSec !== null && ctx.measuredTokensPerSec > 0 && w.promptTokensRate > 0) {
+    // No extra scaleDownHeadroom: that factor is hysteresis against a matching up-rule, which this one lacks.
+    const util = plannedUtilization(w, spec, ctx.measuredTokensPerSec);
+    const keep = ceil(w.promptTokensRate / (ctx.measuredTokensPerSec * util));
+    rules.push({ reason: 'prompt-backlog', up: 0, down: Math.min(ready, keep), detail: `${fmt(w.promptTokensRate)} prompt tok/s vs ${fmt(ctx.measuredTokensPerSec)} tok/s/replica at ${fmt(util)} utilization` });
   }
   // ITL ≈ α + β·batch (WVA, Dynamo): over the SLO add one. Consolidating N → M grows batches by N/M; bounding
   // ITL by itl·N/M (conservative: it ignores α) keeps M where the estimate stays under SLO × headroom
@@ -59,25 +159,36 @@ export function decodeRules(w: WindowAggregate, ready: number, spec: DeciderSpec
 
 /**
  * Prefill (Dynamo throughput planner, autoscaling.md §1.1): replicas = offered prompt tokens/s ÷ per-replica
- * throughput, plus what it takes to drain the current backlog within part of the TTFT budget.
+ * throughput, plus what it takes to drain a backlog that is not transient within part of the TTFT budget.
  */
-export function prefillRules(w: WindowAggregate, ready: number, spec: DeciderSpec, tokensPerSec: number): LoadRule[] {
+export function prefillRules(w: WindowAggregate, ready: number, spec: DeciderSpec, ctx: LoadContext): LoadRule[] {
   const t = spec.targets;
+  const tokensPerSec = ctx.tokensPerSec;
   const budgetS = (spec.slo.ttftMs / 1000) * t.backlogTtftFraction;
-  const need = w.promptTokensRate / (tokensPerSec * t.prefillUtilization) + w.promptBacklogTokens / (tokensPerSec * budgetS);
+  // A transient backlog (draining, gone before a new replica is Ready) adds nothing: issue 6, Mooncake P/D,
+  // the first burst drove prefill 1 → 6 in 5 s on a backlog one replica cleared in seconds.
+  const backlog = transientBacklog(w, ready, spec, ctx) ? 0 : w.promptBacklogTokens;
+  const util = plannedUtilization(w, spec, tokensPerSec);
+  const need = w.promptTokensRate / (tokensPerSec * util) + backlog / (tokensPerSec * budgetS);
   const rules: LoadRule[] = [{
     reason: 'prompt-backlog',
     up: ceil(need),
     down: ceil(need / t.scaleDownHeadroom),
-    detail: `${fmt(w.promptTokensRate)} prompt tok/s + backlog ${fmt(w.promptBacklogTokens)} tok vs ${fmt(tokensPerSec)} tok/s/replica, ttft ${spec.slo.ttftMs} ms`,
+    detail: `${fmt(w.promptTokensRate)} prompt tok/s + backlog ${fmt(w.promptBacklogTokens)} tok${backlog === 0 && w.promptBacklogTokens > 0 ? ' (transient)' : ''} vs ${fmt(tokensPerSec)} tok/s/replica at ${fmt(util)} utilization, ttft ${spec.slo.ttftMs} ms`,
   }];
   if (w.ttftP90Ms !== undefined && ready > 0) {
-    const over = w.ttftP90Ms > spec.slo.ttftMs;
+    // More prefill replicas only shorten the queueing part of TTFT. A p90 over the SLO made of prompts whose
+    // own prefill takes longer than the SLO is not fixable by scaling (issue 6, Mooncake P/D: prefill pinned at
+    // the 16-replica cap for 57 of 60 minutes). So the rule acts only while the queue wait (Little's law) is
+    // itself over the queueing budget (up) or a noticeable part of TTFT (no consolidation).
+    const waitMs = queueWaitSeconds(w) * 1000;
+    const over = w.ttftP90Ms > spec.slo.ttftMs && waitMs > budgetS * 1000;
+    const block = w.ttftP90Ms > spec.slo.ttftMs * t.scaleDownHeadroom && queueBlocksConsolidation(w, spec);
     rules.push({
       reason: 'ttft-slo',
       up: over ? ready + 1 : 0,
-      down: over || w.ttftP90Ms > spec.slo.ttftMs * t.scaleDownHeadroom ? ready : 0,
-      detail: `ttft p90 ${fmt(w.ttftP90Ms)} ms vs slo ${spec.slo.ttftMs} ms`,
+      down: over || block ? ready : 0,
+      detail: `ttft p90 ${fmt(w.ttftP90Ms)} ms vs slo ${spec.slo.ttftMs} ms, queue wait ${fmt(waitMs)} ms`,
     });
   }
   return rules;

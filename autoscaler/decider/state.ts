@@ -64,9 +64,15 @@ export function updateMeasured(s: DeciderState, w: WindowAggregate): void {
   s.measured.prefillTokensPerSec = prev === null ? tps : 0.8 * prev + 0.2 * tps;
 }
 
-/** Prefill throughput per replica to plan with: measured when available, else the configured capacity. */
+/**
+ * Prefill throughput per replica to plan with: the configured (profiled) capacity, raised by a higher
+ * measurement. A lower measurement is not trusted: vLLM adds a prompt's tokens to vllm:prompt_tokens_total
+ * when its first token comes out, so a window in which a long prompt is still prefilling shows a busy replica
+ * that processed nothing. The bias is one-sided (issue 6, Mooncake P/D: 1.7k tok/s "measured" on engines that
+ * prefill ~14k, which pinned prefill at its cap), so the profile is the floor.
+ */
 export function prefillCapacity(s: DeciderState, spec: DeciderSpec): number {
-  return s.measured.prefillTokensPerSec ?? spec.capacity.prefillTokensPerSec;
+  return Math.max(s.measured.prefillTokensPerSec ?? 0, spec.capacity.prefillTokensPerSec);
 }
 
 /** True when the windows show anything for the role to do (the idle clock restarts). */

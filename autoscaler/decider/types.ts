@@ -37,6 +37,13 @@ export interface DeciderTargets {
   prefillUtilization: number;
   /** Prefill at zero wakes (while decode serves) only when the mean prompt reaches this many tokens. */
   longPromptTokens: number;
+  /**
+   * A prompt backlog that is not growing and that the ready replicas drain within this long is transient:
+   * no replicas are added for it (about one cold start; a replica added now would arrive after it is gone).
+   */
+  transientBacklogMs: number;
+  /** Consolidation is blocked while the queue wait (Little's law: waiting ÷ completions/s) exceeds this fraction of the TTFT SLO. */
+  queueWaitTtftFraction: number;
 }
 
 /** Profiled or configured per-replica capacity; used until (and floored by) measurements. */
