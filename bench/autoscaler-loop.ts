@@ -133,6 +133,7 @@ export async function runAutoscalerLoopBench(o: { pas: number; podsPerPa: number
     const srvCpu = cpuMs(srv.cpu) - cpuMs(childCpu0);
     const mem = process.memoryUsage();
     const rss = mem.rss / 2 ** 20;
+    const peakRss = process.resourceUsage().maxRSS / 1024; // KiB → MB, before the baselines add their own sockets
     // Deciding all 1,000 alone (windows already built), repeated for a stable figure.
     const windows = list.map((t) => ({ t, w: { readyPods: 4, startingPods: 0, stable: { samples: 60, waiting: 3, running: 40, kvUsage: 0.6, kvUsageMax: 0.8, promptBacklogTokens: 3000, arrivalRate: 4, promptTokensRate: 8000, generationTokensRate: 900, itlP90Ms: 30, ttftP90Ms: 400 }, panic: { samples: 6, waiting: 3, running: 40, kvUsage: 0.6, kvUsageMax: 0.8, promptBacklogTokens: 3000, arrivalRate: 4, promptTokensRate: 8000, generationTokensRate: 900 }, demandAtZero: { queuedRequests: 0, queuedPromptTokens: 0 }, dataAgeMs: 500, missingPods: 0 } }));
     const pure: number[] = [];
@@ -158,6 +159,7 @@ export async function runAutoscalerLoopBench(o: { pas: number; podsPerPa: number
     o.out(`| tick total (scrape + decide) | ${ms(pct(tick, 0.5))} | ${ms(Math.max(...tick))} | ≤ 1000 ms |`);
     o.out(`| decide all ${o.pas} (pure decider) | ${ms(pct(pure, 0.5))} | ${ms(Math.max(...pure))} | ≤ 50 ms |`);
     o.out(`| autoscaler RSS after the ticks | ${rss.toFixed(0)} MB (heap ${(mem.heapUsed / 2 ** 20).toFixed(0)}/${(mem.heapTotal / 2 ** 20).toFixed(0)} MB, external ${(mem.external / 2 ** 20).toFixed(0)} MB; ${rssIdle.toFixed(0)} MB before the first tick) | | ≤ 300 MB |`);
+    o.out(`| autoscaler peak RSS during the ticks | ${peakRss.toFixed(0)} MB | | |`);
     o.out(`| autoscaler CPU per tick | ${ms(ownCpu / o.ticks)} (${((100 * ownCpu) / wall).toFixed(0)} % of one core) | | |`);
     o.out(`| fake vLLM servers (child process, not the autoscaler) | RSS ${(srv.rss / 2 ** 20).toFixed(0)} MB, CPU ${ms(srvCpu / o.ticks)} per tick | | |`);
     o.out(`| scrape errors | ${errors} | | 0 |`);
