@@ -9,6 +9,7 @@
  * Usage:
  *   const events = createEventEmitter({ sink: config.sink ?? process.env.K_SINK, source: 'kserve-llmd/controller', registry });
  *   events.emit('dev.kserve-llmd.routing.ready', 'models/llama', { objects: [...] });
+ *   events.emit(type, subject, data, { source: '/apis/…/podautoscalers/x' });   // per-event source
  *   await events.close();   // flushes for up to 2 s
  * The sink is Knative's K_SINK when a SinkBinding/ContainerSource injects it (Knative Eventing convention).
  */
@@ -28,9 +29,18 @@ export interface EventEmitterOptions {
   timeoutMs?: number;
 }
 
+/** Per-event attributes (optional; the emitter's own apply otherwise). */
+export interface EmitOptions {
+  /**
+   * CloudEvents `source` of this event (a URI-reference) instead of the emitter's: when one process speaks for
+   * many objects, the object that acted (the autoscaler: the PodAutoscaler that decided, issue 5).
+   */
+  source?: string;
+}
+
 export interface EventEmitter {
   readonly enabled: boolean;
-  emit(type: string, subject: string, data: Record<string, unknown>): void;
+  emit(type: string, subject: string, data: Record<string, unknown>, opts?: EmitOptions): void;
   /** Send what is buffered (up to `deadlineMs`), then close connections. */
   close(deadlineMs?: number): Promise<void>;
 }
@@ -92,12 +102,21 @@ export function createEventEmitter(opts: EventEmitterOptions): EventEmitter {
 
   return {
     enabled: true,
-    emit(type, subject, data) {
+    emit(type, subject, data, o) {
       if (buffer.length >= limit) {
         record(type, 'dropped');
         return;
       }
-      buffer.push(new CloudEvent({ id: randomUUID(), specversion: '1.0', type, source: opts.source, subject, datacontenttype: 'application/json', data }));
+      let ce: CloudEvent<Record<string, unknown>>;
+      try {
+        ce = new CloudEvent({ id: randomUUID(), specversion: '1.0', type, source: o?.source || opts.source, subject, datacontenttype: 'application/json', data });
+      } catch (err) {
+        // An attribute the CloudEvents spec rejects: count it, never throw into the caller's loop.
+        record(type, 'failed');
+        opts.logger?.debug('cloudevent not built', { type, error: String((err as Error).message ?? err) });
+        return;
+      }
+      buffer.push(ce);
       sending ??= drain();
     },
     async close(deadlineMs = 2_000) {
