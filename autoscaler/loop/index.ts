@@ -167,9 +167,10 @@ export class Loop {
   private announce(t: ScaleTarget, d: Decision, from: number, to: number): void {
     const transition = to === 0 ? 'sleep' : from === 0 ? 'wake' : to > from ? 'scale-up' : 'scale-down';
     this.o.logger.info('scaled', { target: t.key, role: t.role, from, to, reason: d.reason, detail: d.detail });
-    this.o.events?.emit(SCALED_EVENT, paPath(t), {
+    // source: the PodAutoscaler that decided (issue 5); subject: what it scaled (its scaleTargetRef's /scale).
+    this.o.events?.emit(SCALED_EVENT, scaledPath(t), {
       namespace: t.namespace, name: t.name, pool: t.pool, role: t.role, from, to, transition, reason: d.reason, detail: d.detail, signals: d.signals,
-    });
+    }, { source: paPath(t) });
   }
 
   private countScrapes(results: ScrapeResult[]): number {
@@ -195,7 +196,12 @@ export class Loop {
   }
 }
 
-/** The PA (or Deployment) as a resource path: the CloudEvent subject. */
+/** The Deployment whose /scale a decision writes: the CloudEvent subject. */
+export function scaledPath(t: ScaleTarget): string {
+  return `/apis/apps/v1/namespaces/${t.namespace}/deployments/${t.deployment}`;
+}
+
+/** The PA (or, in Standard mode, the Deployment) as a resource path: the CloudEvent source. */
 export function paPath(t: ScaleTarget): string {
   return t.pa
     ? `/apis/autoscaling.internal.knative.dev/v1alpha1/namespaces/${t.namespace}/podautoscalers/${t.name}`

@@ -151,8 +151,10 @@ describe('autoscaler end to end (fake API server, loopback vLLM metrics)', () =>
       await waitFor(() => sink.events.some((e) => e.data?.transition === 'wake'), 'the wake event');
       const up = sink.events.find((e) => e.data.role === 'decode' && e.data.transition === 'scale-up');
       expect(up?.headers).toMatchObject({
-        'ce-specversion': '1.0', 'ce-type': 'dev.kserve-llmd.autoscaler.scaled', 'ce-source': 'kserve-llmd/autoscaler',
-        'ce-subject': `/apis/autoscaling.internal.knative.dev/v1alpha1/namespaces/${NS}/podautoscalers/${DECODE}`,
+        // source: the PodAutoscaler that decided (issue 5); subject: the Deployment it scaled.
+        'ce-specversion': '1.0', 'ce-type': 'dev.kserve-llmd.autoscaler.scaled',
+        'ce-source': `/apis/autoscaling.internal.knative.dev/v1alpha1/namespaces/${NS}/podautoscalers/${DECODE}`,
+        'ce-subject': `/apis/apps/v1/namespaces/${NS}/deployments/${DECODE}-deployment`,
       });
       expect(up?.headers['ce-id']).toMatch(/^[0-9a-f-]{36}$/);
       expect(up?.data).toMatchObject({ from: 1, to: 2, reason: expect.stringMatching(/kv-pressure|queue/), pool: 'llama' });
