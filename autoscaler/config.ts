@@ -30,7 +30,10 @@ export interface AutoscalerConfig {
   scaleToZeroGraceMs: number;
   /** CloudEvents sink (else $K_SINK; empty = off). */
   sink: string;
-  /** EPP metrics URL per pool, `{pool}` and `{namespace}` substituted; empty = no EPP source. */
+  /**
+   * EPP metrics URL per pool: `{service}` (the controller's EPP Service, src/names.ts eppServiceName), `{pool}`,
+   * `{namespace}` substituted; empty = no EPP source. For our controller's EPPs: EPP_METRICS_URL_TEMPLATE.
+   */
   eppMetricsUrl: string;
   /** File with a bearer token for the EPP metrics endpoint (it is authenticated, llm-d.md §1). */
   eppTokenFile: string;

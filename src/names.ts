@@ -2,6 +2,8 @@
  * Names other components rely on (serving runtimes, controller, autoscaler, manifests).
  * One place, so a rename cannot drift between the webhook and what it selects.
  */
+import { createHash } from 'node:crypto';
+
 export const ANNOTATION_PREFIX = 'kserve-llmd.io/';
 
 /** The Knative PodAutoscaler class. Must not end in `.knative.dev` (Knative rejects foreign classes there). */
@@ -114,3 +116,29 @@ export const CONTROLLER = {
 
 /** Endpoint picker ports (llm-d.md §1): ext_proc gRPC, gRPC health, Prometheus metrics. */
 export const EPP_PORTS = { grpc: 9002, health: 9003, metrics: 9090 } as const;
+
+/**
+ * `<name>-<suffix>`, kept a DNS-1035 label (≤ 63 characters; Service names must be, and InferenceService names
+ * may reach 63, the pool label's limit). Too long → the name is cut and 8 hex of sha256(name) keep it unique.
+ * The routing controller names its per-service objects with it; other components find them by it.
+ */
+export function boundedChildName(name: string, suffix: string): string {
+  const full = `${name}-${suffix}`;
+  if (full.length <= 63) return full;
+  const keep = 63 - suffix.length - 10;
+  return `${name.slice(0, keep).replace(/-+$/, '')}-${createHash('sha256').update(name).digest('hex').slice(0, 8)}-${suffix}`;
+}
+
+/**
+ * The endpoint picker's Service for an InferenceService (= its pool, `kserve-llmd.io/pool`): the routing
+ * controller creates it under this name, the autoscaler scrapes its metrics port through it.
+ */
+export function eppServiceName(isvcName: string): string {
+  return boundedChildName(isvcName, 'epp');
+}
+
+/**
+ * The autoscaler's `eppMetricsUrl` for the controller's EPP Services: `{service}` = eppServiceName(pool),
+ * `{namespace}` = the pool's namespace, port = EPP_PORTS.metrics.
+ */
+export const EPP_METRICS_URL_TEMPLATE = `http://{service}.{namespace}.svc:${EPP_PORTS.metrics}/metrics`;

@@ -4,7 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { KubeObject, OwnerReference } from '../../src/kube.js';
-import { CONTROLLER } from '../../src/names.js';
+import { boundedChildName, CONTROLLER, eppServiceName } from '../../src/names.js';
 import type { InferenceService } from '../../src/types/kube.js';
 import type { LlmdSettings } from '../../webhooks/annotations/settings.js';
 import type { ControllerConfig } from '../config.js';
@@ -32,19 +32,14 @@ export function shortHash(value: unknown, length = 16): string {
   return createHash('sha256').update(typeof value === 'string' ? value : stableJson(value)).digest('hex').slice(0, length);
 }
 
-/**
- * `<name>-<suffix>`, kept a DNS-1035 label (≤ 63): Service names must be (InferenceService names may reach 63,
- * the pool label's limit). Too long → the name is cut and a hash of the full name keeps it unique.
- */
+/** `<name>-<suffix>` within 63 characters: src/names.ts boundedChildName (shared with whoever looks it up). */
 export function childName(name: string, suffix: string): string {
-  const full = `${name}-${suffix}`;
-  if (full.length <= 63) return full;
-  const keep = 63 - suffix.length - 10;
-  return `${name.slice(0, keep).replace(/-+$/, '')}-${shortHash(name, 8)}-${suffix}`;
+  return boundedChildName(name, suffix);
 }
 
+/** The EPP's name (Service, Deployment, ConfigMap, RBAC): src/names.ts eppServiceName, which the autoscaler uses too. */
 export function eppName(ctx: Pick<BuildContext, 'name'>): string {
-  return childName(ctx.name, 'epp');
+  return eppServiceName(ctx.name);
 }
 
 export function ownerLabels(ctx: Pick<BuildContext, 'name'>, component: string): Record<string, string> {
