@@ -66,29 +66,30 @@ export function readLabels(l: Line, i: number, keep: readonly string[], onLabel:
     const key = labelName(l, at, eq);
     if (buf[eq + 1] !== QUOTE || eq + 1 >= end) throw new ExpositionError(`line ${lineNo}: label ${keyText(l, at, eq, key)} value must be quoted`);
     const kept = key === undefined ? keptFast(buf, at, eq, keep) : keep.includes(key) ? key : undefined;
-    const close = quoted(l, at, eq, key, kept, onLabel);
+    let close = quotedFast(l, eq + 2, kept, onLabel);
+    if (close < 0) {
+      const [value, c] = quotedSlow(l, eq + 2, keyText(l, at, eq, key));
+      if (kept !== undefined) onLabel(kept, value);
+      close = c;
+    }
     i = close + 1;
     const c = i < end ? buf[i] : undefined;
     if (c !== COMMA && c !== RBRACE) throw new ExpositionError(`line ${lineNo}: expected "," or "}" after label ${keyText(l, at, eq, key)}`);
   }
 }
 
-/** The quoted value of the label [at, eq): reported to onLabel when kept; returns the closing quote's index. */
-function quoted(l: Line, at: number, eq: number, key: string | undefined, kept: string | undefined, onLabel: OnLabel): number {
+/**
+ * A quoted value without escapes from `from` (after `"`): reported to onLabel when kept; returns the closing
+ * quote's index, or -1 when the value has escapes or no closing quote on the line (quotedSlow's case).
+ */
+function quotedFast(l: Line, from: number, kept: string | undefined, onLabel: OnLabel): number {
   const { buf, end } = l;
-  const from = eq + 2;
-  let q = buf.indexOf(QUOTE, from);
-  if (q >= end) q = -1;
-  // A backslash before the closing quote means escapes (the slow path); look only up to that quote.
-  let plain = q >= 0;
-  for (let j = from; plain && j < q; j++) plain = buf[j] !== BACKSLASH;
-  if (plain) {
-    if (kept !== undefined) onLabel(kept, buf.toString('utf8', from, q));
-    return q;
-  }
-  const [value, close] = quotedSlow(l, from, keyText(l, at, eq, key));
-  if (kept !== undefined) onLabel(kept, value);
-  return close;
+  const q = buf.indexOf(QUOTE, from);
+  if (q < 0 || q >= end) return -1;
+  // A backslash before the closing quote means escapes; look only up to that quote.
+  for (let j = from; j < q; j++) if (buf[j] === BACKSLASH) return -1;
+  if (kept !== undefined) onLabel(kept, buf.toString('utf8', from, q));
+  return q;
 }
 
 /**
