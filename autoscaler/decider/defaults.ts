@@ -24,6 +24,19 @@ export const DEFAULT_TARGETS: DeciderTargets = {
   // 10% of TTFT (200 ms at a 2 s SLO): a wait users do not notice. Knative's KPA tolerates the same order of
   // slack (target 70% of concurrency); above it a scale-down would lengthen a queue that already shows.
   queueWaitTtftFraction: 0.1,
+  // Until measured (DeciderState.coldStart): t_sched + weights ÷ storage bandwidth + engine init ≈ 8 s + 10–30 s
+  // for an 8B model (autoscaling.md §7.4); the trace benchmark's preset takes 33 s.
+  coldStartMs: 33_000,
+  // Predictive wake lead on top of the cold start: a quarter of one, so the pod is Ready a few seconds before
+  // the first request instead of racing it (the expected Poisson delay of an episode's first request is tiny).
+  wakeMarginColdStarts: 0.25,
+  // "Regular": each of the last gaps within ±20% of their mean (issue 6 brief); a stricter test wakes less often,
+  // a looser one wakes for patterns that are not there.
+  episodeTolerance: 0.2,
+  // Peak hold: 6 cold starts (≈ 3 min at 33 s). Azure code bursts recur every 1–4 min (issue 6); holding a peak
+  // for k cold starts costs at most k cold starts of the extra replicas, a missed burst costs a cold start of
+  // late requests per burst.
+  peakHoldColdStarts: 6,
 };
 
 export const DEFAULT_CAPACITY: DeciderCapacity = {
@@ -69,6 +82,19 @@ export function deciderSpec(
   };
 }
 
+/** The optional (additive) targets: absent is fine (the default applies); present must be in range. */
+function validateOptionalTargets(t: DeciderTargets): string[] {
+  const ranges: Array<[keyof DeciderTargets, number, number, string]> = [
+    ['coldStartMs', 0, 3_600_000, '[0, 3600000]'],
+    ['wakeMarginColdStarts', 0, 10, '[0, 10]'],
+    ['episodeTolerance', 0.01, 0.99, '[0.01, 0.99]'],
+    ['peakHoldColdStarts', 0, 100, '[0, 100]'],
+  ];
+  return ranges
+    .filter(([k, lo, hi]) => t[k] !== undefined && !((t[k] as number) >= lo && (t[k] as number) <= hi))
+    .map(([k, , , range]) => `targets.${k} ${t[k]} must be in ${range}`);
+}
+
 /** Problems with a spec (each names the allowed range); empty when valid. */
 export function validateDeciderSpec(s: DeciderSpec): string[] {
   const errors: string[] = [];
@@ -83,6 +109,7 @@ export function validateDeciderSpec(s: DeciderSpec): string[] {
   check(s.targets.backlogTtftFraction > 0 && s.targets.backlogTtftFraction <= 1, `targets.backlogTtftFraction must be in (0, 1]`);
   check(s.targets.transientBacklogMs >= 0, `targets.transientBacklogMs ${s.targets.transientBacklogMs} must be ≥ 0`);
   check(s.targets.queueWaitTtftFraction > 0 && s.targets.queueWaitTtftFraction <= 1, `targets.queueWaitTtftFraction must be in (0, 1]`);
+  errors.push(...validateOptionalTargets(s.targets));
   check(s.capacity.prefillTokensPerSec > 0, `capacity.prefillTokensPerSec must be > 0`);
   check(s.slo.ttftMs > 0 && s.slo.itlMs > 0, `slo.ttftMs and slo.itlMs must be > 0`);
   return errors;

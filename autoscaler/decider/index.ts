@@ -11,6 +11,8 @@
  *      the consolidation check passes and the lower count persisted for the scale-down delay
  *   6. scale to zero after the idle window; a predictive floor under everything else
  *   7. clamp to [min, max]
+ * With two memories (issue 6): at zero, a predictive wake before a regularly recurring demand episode
+ * (episodes.ts), and a peak hold under scale-downs when bursts recur faster than a cold start (peak.ts).
  */
 import { combine, decodeRules, fmt, prefillRules, type LoadContext } from './load.js';
 import {
@@ -18,6 +20,8 @@ import {
 } from './state.js';
 import type { Decision, DecisionReason, DeciderSpec, DeciderState, RoleWindows, WindowAggregate } from './types.js';
 import { atZero, followsDecodeToZero } from './zero.js';
+import { noteScaleDecision, observeColdStart, predictiveWake, recordDemand } from './episodes.js';
+import { notePeak, noteScaleDown, peakFloor } from './peak.js';
 
 export * from './types.js';
 export { deciderSpec, validateDeciderSpec, DEFAULT_TARGETS, DEFAULT_CAPACITY } from './defaults.js';
@@ -29,7 +33,10 @@ export function decide(spec: DeciderSpec, w: RoleWindows, nowMs: number, prev?: 
   const current = w.readyPods + w.startingPods;
   const s = prev ? cloneState(prev) : initialState(nowMs, current);
   const valid = w.stable.samples > 0 && Number.isFinite(w.dataAgeMs) && w.dataAgeMs <= spec.staleAfterMs;
-  if (hasDemand(w, spec)) s.lastDemandMs = nowMs;
+  const demand = hasDemand(w, spec);
+  if (demand) s.lastDemandMs = nowMs;
+  observeColdStart(s, w, nowMs);
+  recordDemand(s, spec, demand, nowMs);
   if (valid) {
     updateEwma(s, w.stable, nowMs, spec.predictiveTauMs);
     updateMeasured(s, w.stable);
@@ -37,6 +44,8 @@ export function decide(spec: DeciderSpec, w: RoleWindows, nowMs: number, prev?: 
   const signals = signalsOf(w, s);
   const finish = (d: Draft, panic = false): Decision => {
     const bounded = clamp(d, spec, w.readyPods);
+    if (bounded.desired < s.desired && bounded.desired > 0) noteScaleDown(s, nowMs, bounded.desired);
+    noteScaleDecision(s, w, nowMs, bounded.desired);
     if (bounded.desired !== s.desired) {
       if (bounded.desired > s.desired) s.lastScaleUpMs = nowMs;
       s.lastChangeMs = nowMs;
@@ -45,12 +54,13 @@ export function decide(spec: DeciderSpec, w: RoleWindows, nowMs: number, prev?: 
     return { ...bounded, valid: valid || current === 0, panic, signals, state: s };
   };
 
-  const zero = atZero(spec, w, s, current) ?? followsDecodeToZero(spec, w, s);
+  const zero = zeroRules(spec, w, s, nowMs, demand);
   if (zero) return finish(zero);
 
   const tps = prefillCapacity(s, spec);
   const { stable, panicLoad, up } = loadOf(spec, w, s, tps);
   signals.tokensPerSecPerReplica = tps;
+  if (valid) notePeak(spec, s, nowMs, up.up, surgeOf(spec, w));
 
   // Knative KPA: panic when the panic window wants ≥ panic-threshold × ready; while in panic the count
   // only ratchets up; exit after a full stable window below the threshold (kserve-knative.md §4).
@@ -76,6 +86,21 @@ export function decide(spec: DeciderSpec, w: RoleWindows, nowMs: number, prev?: 
     return finish({ desired: Math.max(current, s.panicPods), reason: 'panic-hold', detail: `panic since ${s.panicSinceMs}` }, panic);
   }
   return finish(scaleDown(spec, w, s, nowMs, { current, valid, down: stable.down, up }));
+}
+
+/**
+ * Rules 1–2 and the predictive wake: a wake on demand first, then prefill following decode to zero (which
+ * also cancels a pre-warm), then the pre-warm (episodes.ts), then staying at zero.
+ */
+function zeroRules(spec: DeciderSpec, w: RoleWindows, s: DeciderState, nowMs: number, demand: boolean): Draft | null {
+  const zero = atZero(spec, w, s, w.readyPods + w.startingPods);
+  if (zero && zero.desired > 0) return zero;
+  const follow = followsDecodeToZero(spec, w, s);
+  if (follow) {
+    if (s.episodes) s.episodes.wake = null;
+    return follow;
+  }
+  return predictiveWake(spec, w, s, nowMs, demand) ?? zero;
 }
 
 /** The load rules on both windows: the stable recommendation, the panic one, and the larger of the two. */
@@ -114,7 +139,7 @@ function scaleDown(
   const { current } = x;
   // Predictive floor (Dynamo throughput planner): slow-average load ÷ per-replica capacity, under the reactive rules.
   const floor = predictiveFloor(spec, s);
-  const rec = Math.max(x.down, floor);
+  const { unheld, held, rec } = withPeakHold(s, nowMs, current, Math.max(x.down, floor));
   const stabilized = stabilize(s, nowMs, rec, spec.scaleDownDelayMs);
   const idleMs = nowMs - s.lastDemandMs;
   const zeroAllowed = spec.scaleToZeroEnabled && spec.minReplicas === 0 && idleMs >= spec.scaleToZeroAfterMs;
@@ -126,13 +151,31 @@ function scaleDown(
   if (w.startingPods > 0) return holdWhileStarting(spec, w, s, nowMs, current);
   if (stabilized >= current) {
     if (rec < current) return { desired: current, reason: 'scale-down-delay', detail: `${rec} recommended, holding ${current} for the scale-down delay` };
+    if (held > unheld && unheld < current) return { desired: current, reason: 'peak-hold', detail: `holding the recent peak ${held} (bursts recur faster than a cold start; ${unheld} needed now)` };
     return { desired: current, reason: floor > x.down && floor >= current ? 'predictive-floor' : 'hold', detail: x.up.detail };
   }
   // Knative max-scale-down-rate: at most ready/rate removed per decision. A non-zero floor of 1 until idle.
   const limited = Math.max(stabilized, Math.floor(w.readyPods / spec.maxScaleDownRate), 1);
   if (limited >= current) return { desired: current, reason: 'hold', detail: `${current} is the floor until idle (${x.up.detail})` };
-  const reason: DecisionReason = limited > stabilized ? 'rate-limited' : floor >= stabilized && floor > x.down ? 'predictive-floor' : 'consolidate';
+  const reason = downReason({ limited, stabilized, held, unheld, floor, down: x.down });
   return { desired: Math.min(limited, current), reason, detail: `${current} → ${limited} keeps headroom (${x.up.detail})` };
+}
+
+/**
+ * Peak hold (peak.ts): while bursts recur faster than a cold start, keep the recent peak. A scale-down only
+ * the hold prevents still counts as one, so the next burst above it renews the hold.
+ */
+function withPeakHold(s: DeciderState, nowMs: number, current: number, unheld: number): { unheld: number; held: number; rec: number } {
+  const held = peakFloor(s, nowMs);
+  if (held > unheld && unheld < current) noteScaleDown(s, nowMs, unheld);
+  return { unheld, held, rec: Math.max(unheld, held) };
+}
+
+/** Which rule set the level of a scale-down. */
+function downReason(x: { limited: number; stabilized: number; held: number; unheld: number; floor: number; down: number }): DecisionReason {
+  if (x.limited > x.stabilized) return 'rate-limited';
+  if (x.held >= x.stabilized && x.held > x.unheld) return 'peak-hold';
+  return x.floor >= x.stabilized && x.floor > x.down ? 'predictive-floor' : 'consolidate';
 }
 
 function predictiveFloor(spec: DeciderSpec, s: DeciderState): number {
@@ -153,6 +196,11 @@ function clamp(d: Draft, spec: DeciderSpec, ready: number): Draft {
   const maxUp = Math.ceil(spec.maxScaleUpRate * Math.max(1, ready));
   if (d.desired > maxUp) return { ...d, desired: maxUp, reason: 'rate-limited', detail: `${d.reason}: ${d.desired} limited to ${maxUp} by max-scale-up-rate` };
   return d;
+}
+
+/** Knative's surge test on arrivals: the panic window's rate at ≥ panic-threshold × the stable window's. */
+function surgeOf(spec: DeciderSpec, w: RoleWindows): boolean {
+  return w.panic.samples > 0 && w.panic.arrivalRate > 0 && w.panic.arrivalRate >= spec.panicThreshold * w.stable.arrivalRate;
 }
 
 function signalsOf(w: RoleWindows, s: DeciderState): Record<string, number> {

@@ -22,7 +22,11 @@ export function initialState(nowMs: number, current: number): DeciderState {
 
 /** A copy the decider may mutate (the caller's object is never changed). */
 export function cloneState(s: DeciderState): DeciderState {
-  return { ...s, downRecs: s.downRecs.map(([t, r]) => [t, r]), ewma: { ...s.ewma }, measured: { ...s.measured } };
+  const c: DeciderState = { ...s, downRecs: s.downRecs.map(([t, r]) => [t, r]), ewma: { ...s.ewma }, measured: { ...s.measured } };
+  if (s.coldStart) c.coldStart = { ms: s.coldStart.ms, since: s.coldStart.since && { ...s.coldStart.since } };
+  if (s.episodes) c.episodes = { list: s.episodes.list.map(([a, b]) => [a, b]), wake: s.episodes.wake && { ...s.episodes.wake }, usedMs: s.episodes.usedMs };
+  if (s.peak) c.peak = { ...s.peak, recs: s.peak.recs.map(([t, r]) => [t, r]) };
+  return c;
 }
 
 /**

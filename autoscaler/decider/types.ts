@@ -44,6 +44,17 @@ export interface DeciderTargets {
   transientBacklogMs: number;
   /** Consolidation is blocked while the queue wait (Little's law: waiting ÷ completions/s) exceeds this fraction of the TTFT SLO. */
   queueWaitTtftFraction: number;
+  /**
+   * Cold start to assume before one has been measured (a scale-up or wake decision to the first new Ready
+   * pod; then DeciderState.coldStart holds the measurement). Optional (additive): default in defaults.ts.
+   */
+  coldStartMs?: number;
+  /** Predictive wake: wake this many cold starts ahead of the predicted episode on top of the cold start itself. */
+  wakeMarginColdStarts?: number;
+  /** Predictive wake: the gaps between episode starts are regular when each is within this fraction of their mean. */
+  episodeTolerance?: number;
+  /** Peak hold: how many cold starts a recent peak is held once bursts recur faster than scaling can follow; 0 = off. */
+  peakHoldColdStarts?: number;
 }
 
 /** Profiled or configured per-replica capacity; used until (and floored by) measurements. */
@@ -151,12 +162,19 @@ export interface DeciderState {
   /** Slow averages for the predictive floor and measured capacity. */
   ewma: { promptTokensRate: number; generationTokensRate: number; atMs: number | null };
   measured: { prefillTokensPerSec: number | null };
+  /** Measured cold start and the scale-up it is timing (optional: states from older deciders lack it). */
+  coldStart?: { ms: number | null; since: { atMs: number; ready: number } | null };
+  /** Demand episodes (oldest first, [start, end]) and the predictive wake in flight (episodes.ts). */
+  episodes?: { list: Array<[number, number]>; wake: { predictedMs: number; untilMs: number } | null; usedMs: number | null };
+  /** Peak hold (peak.ts): recent up-recommendations, the last (or held-back) scale-down and its target, hold end. */
+  peak?: { recs: Array<[number, number]>; lastDownMs: number | null; lastDownTo: number; holdUntilMs: number | null };
 }
 
 export type DecisionReason =
   | 'hold' | 'kv-pressure' | 'queue' | 'itl-slo' | 'prompt-backlog' | 'ttft-slo' | 'predictive-floor'
   | 'consolidate' | 'scale-down-delay' | 'panic-hold' | 'starting' | 'idle-to-zero' | 'decode-at-zero'
-  | 'wake' | 'fail-static' | 'min-scale' | 'max-scale' | 'rate-limited';
+  | 'wake' | 'fail-static' | 'min-scale' | 'max-scale' | 'rate-limited'
+  | 'predictive-wake' | 'predictive-wake-missed' | 'peak-hold';
 
 export interface Decision {
   /** Replicas to set on the scale target. */
