@@ -16,6 +16,16 @@ describe('kserve-llmd CLI', () => {
     expect(run(['render', '-h']).stdout).toMatch(/-f, --filename <value>/);
   });
 
+  it('every command listed in the top help loads and answers --help', () => {
+    const names = [...run(['--help']).stdout.matchAll(/^ {2}([a-z-]+) /gm)].map((m) => m[1]!);
+    expect(names).toEqual(['webhook', 'render', 'bench', 'local', 'controller', 'autoscaler']);
+    for (const name of names) {
+      const r = run([name, '--help']);
+      expect([name, r.code]).toEqual([name, 0]);
+      expect(r.stdout).toMatch(/^Usage: kserve-llmd /);
+    }
+  });
+
   it.each([
     [['nope'], /^kserve-llmd: unknown command "nope"; commands: webhook, render(, [a-z]+)*\n$/],
     [['webhook', '--prot', '1'], /^kserve-llmd webhook: unknown flag --prot \(see kserve-llmd webhook --help\)\n$/],

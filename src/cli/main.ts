@@ -3,11 +3,7 @@
  * on stderr and exit code 2; runtime failures exit 1.
  */
 import { ConfigError } from '../config.js';
-import { RENDER_COMMAND, runRender, runWebhook, WEBHOOK_COMMAND } from '../../webhooks/commands.js';
 import { benchNames, DEFAULT_BENCH, loadBench } from '../../bench/registry.js';
-import { CONTROLLER_COMMAND, runController } from '../../controller/main.js';
-import { AUTOSCALER_COMMAND, runAutoscalerCommand } from '../../autoscaler/command.js';
-import { LOCAL_COMMAND, runLocalCommand } from '../../local/command.js';
 import { formatHelp, parseFlags, UsageError, type CommandSpec, type FlagValues } from './args.js';
 
 interface Command {
@@ -37,14 +33,39 @@ async function runBench(args: string[]): Promise<number> {
   return bench.run(parsed.values, parsed.rest);
 }
 
+interface CommandEntry {
+  name: string;
+  summary: string;
+  /**
+   * Imported only when the command runs: each component loads only its own dependencies (the autoscaler's
+   * resident memory is a benchmark goal; client-node alone is ~85 MB), and every CLI start stays fast.
+   */
+  load(): Promise<Command>;
+}
+
 /** Each subcommand; `raw` commands get their arguments unparsed. To add one: one entry here. */
-const COMMANDS: Command[] = [
-  { spec: WEBHOOK_COMMAND, run: (v) => runWebhook(v) },
-  { spec: RENDER_COMMAND, run: (v, rest) => runRender(v, rest) },
-  { spec: BENCH_COMMAND, raw: true, run: (_v, rest) => runBench(rest) },
-  { spec: LOCAL_COMMAND, run: (v) => runLocalCommand(v) },
-  { spec: CONTROLLER_COMMAND, run: (v) => runController(v) },
-  { spec: AUTOSCALER_COMMAND, run: (v) => runAutoscalerCommand(v) },
+const COMMANDS: CommandEntry[] = [
+  {
+    name: 'webhook', summary: 'Serve the mutating admission webhooks over HTTPS',
+    load: async () => { const m = await import('../../webhooks/commands.js'); return { spec: m.WEBHOOK_COMMAND, run: (v) => m.runWebhook(v) }; },
+  },
+  {
+    name: 'render', summary: 'Apply the InferenceService mutation to YAML documents and print the result',
+    load: async () => { const m = await import('../../webhooks/commands.js'); return { spec: m.RENDER_COMMAND, run: (v, rest) => m.runRender(v, rest) }; },
+  },
+  { name: 'bench', summary: BENCH_COMMAND.summary, load: async () => ({ spec: BENCH_COMMAND, raw: true, run: (_v, rest) => runBench(rest) }) },
+  {
+    name: 'local', summary: 'Run the whole system on this machine',
+    load: async () => { const m = await import('../../local/command.js'); return { spec: m.LOCAL_COMMAND, run: (v) => m.runLocalCommand(v) }; },
+  },
+  {
+    name: 'controller', summary: 'Run the routing controller',
+    load: async () => { const m = await import('../../controller/main.js'); return { spec: m.CONTROLLER_COMMAND, run: (v) => m.runController(v) }; },
+  },
+  {
+    name: 'autoscaler', summary: 'Run the PodAutoscaler class autoscaler.kserve-llmd.io',
+    load: async () => { const m = await import('../../autoscaler/command.js'); return { spec: m.AUTOSCALER_COMMAND, run: (v) => m.runAutoscalerCommand(v) }; },
+  },
 ];
 
 function topHelp(): string {
@@ -54,7 +75,7 @@ function topHelp(): string {
     'llm-d routing, prefill/decode disaggregation, KV offload and autoscaling for KServe InferenceServices.',
     '',
     'Commands:',
-    ...COMMANDS.map((c) => `  ${c.spec.name.padEnd(10)} ${c.spec.summary.split('. ')[0]}`),
+    ...COMMANDS.map((c) => `  ${c.name.padEnd(10)} ${c.summary}`),
     '',
     'Run kserve-llmd <command> --help for its flags.',
   ].join('\n');
@@ -66,32 +87,34 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${topHelp()}\n`);
     return name === undefined ? 2 : 0;
   }
-  const command = COMMANDS.find((c) => c.spec.name === name);
+  const entry = COMMANDS.find((c) => c.name === name);
+  const prefix = `kserve-llmd${entry ? ` ${entry.name}` : ''}`;
   try {
-    if (!command) throw new UsageError(`unknown command "${name}"; commands: ${COMMANDS.map((c) => c.spec.name).join(', ')}`);
-    if (command.raw) {
-      if (args[0] === '--help' || args[0] === '-h') {
-        process.stdout.write(`${formatHelp(command.spec)}\nBenchmarks: ${benchNames().join(', ')}\n`);
-        return 0;
-      }
-      const code = await command.run({}, args);
-      return typeof code === 'number' ? code : 0;
-    }
-    const { values, help, rest } = parseFlags(args, command.spec);
-    if (help) {
-      process.stdout.write(`${formatHelp(command.spec)}\n`);
+    if (!entry) throw new UsageError(`unknown command "${name}"; commands: ${COMMANDS.map((c) => c.name).join(', ')}`);
+    return await runCommand(await entry.load(), args);
+  } catch (err) {
+    const usage = err instanceof UsageError || err instanceof ConfigError;
+    process.stderr.write(`${prefix}: ${err instanceof Error ? err.message : String(err)}\n`);
+    return usage ? 2 : 1;
+  }
+}
+
+async function runCommand(command: Command, args: string[]): Promise<number> {
+  if (command.raw) {
+    if (args[0] === '--help' || args[0] === '-h') {
+      process.stdout.write(`${formatHelp(command.spec)}\nBenchmarks: ${benchNames().join(', ')}\n`);
       return 0;
     }
-    const code = await command.run(values, rest);
-    return typeof code === 'number' ? code : -1;
-  } catch (err) {
-    if (err instanceof UsageError || err instanceof ConfigError) {
-      process.stderr.write(`kserve-llmd${command ? ` ${command.spec.name}` : ''}: ${err.message}\n`);
-      return 2;
-    }
-    process.stderr.write(`kserve-llmd${command ? ` ${command.spec.name}` : ''}: ${err instanceof Error ? err.message : String(err)}\n`);
-    return 1;
+    const code = await command.run({}, args);
+    return typeof code === 'number' ? code : 0;
   }
+  const { values, help, rest } = parseFlags(args, command.spec);
+  if (help) {
+    process.stdout.write(`${formatHelp(command.spec)}\n`);
+    return 0;
+  }
+  const code = await command.run(values, rest);
+  return typeof code === 'number' ? code : -1;
 }
 
 // -1: a long-running command (the webhook server) keeps the process alive; anything else exits.
