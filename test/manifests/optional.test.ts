@@ -8,7 +8,7 @@ import { Registry } from 'prom-client';
 import { autoscalerMetrics } from '../../autoscaler/metrics.js';
 import { parseAutoscalerConfig } from '../../autoscaler/config.js';
 import { defaultControllerConfig } from '../../controller/config.js';
-import { INSTALL_NAMESPACE, LEASE_NAMES } from '../../src/names.js';
+import { EPP_METRICS_URL_TEMPLATE, INSTALL_NAMESPACE, LEASE_NAMES } from '../../src/names.js';
 import { webhookMetrics } from '../../src/metrics.js';
 import type { KObject } from '../support/kustomize.js';
 import { validateObject } from '../support/schema.js';
@@ -87,6 +87,8 @@ describe('optional components', () => {
     const pod = one(production(), 'Deployment', 'kserve-llmd-autoscaler').spec.template.spec;
     expect((pod.containers[0].ports as KObject[]).find((p) => p.name === 'metrics')?.containerPort).toBe(config.metrics.port);
     expect(config.leaderElection).toEqual({ enabled: true, namespace: INSTALL_NAMESPACE, name: LEASE_NAMES.autoscaler });
+    // Demand at zero through the Gateway: the endpoint picker Service the controller creates.
+    expect(config.eppMetricsUrl).toBe(EPP_METRICS_URL_TEMPLATE);
   });
 
   it('the controller mutates prefill siblings with the webhook\'s own config file, and serves probes on its metrics port', () => {
