@@ -18,8 +18,13 @@ import type { DeciderSpec, DeciderState } from './types.js';
 
 type Peak = NonNullable<DeciderState['peak']>;
 
-/** The hold window: k cold starts (0 = the rule is off). */
+/**
+ * The hold window: k cold starts (0 = the rule is off). Decode only: prefill is sized on prompt-token RATES
+ * taken from the 60 s stable window (index.ts loadOf), which already carry a burst for a window; holding its
+ * peaks as well cost 0.34 GPU-h on Mooncake P/D (issue 6) for +0.01 points of attainment.
+ */
 export function peakHoldMs(spec: DeciderSpec, s: DeciderState): number {
+  if (spec.role !== 'decode') return 0;
   return target(spec, 'peakHoldColdStarts') * coldStartMs(spec, s);
 }
 

@@ -136,3 +136,23 @@ describe('decider: peak hold when bursts recur faster than a cold start', () => 
     expect(desiredAt(run, 698)).toBe(1);
   });
 });
+
+describe('decider: peak hold is decode-only', () => {
+  // Two prompt surges 200 s apart with 30 s cold starts: the pattern that engages the hold on decode.
+  const surges = (t: number): boolean => t < 70 || (t >= 200 && t < 270);
+  const prompts = (t: number, ready: number): RoleWindows =>
+    win(ready, { promptTokensRate: surges(t) ? 60_000 : 2_000, arrivalRate: surges(t) ? 30 : 1, running: 1 }, { peer: { desired: 1, ready: 1 } });
+
+  it.each([
+    // [role, expect a peak hold]
+    ['prefill', false],
+    ['decode', true],
+  ] as const)('%s', (role, held) => {
+    // Decode sees the same surges as queue pressure; prefill as prompt tokens/s.
+    const decodeLoad = (t: number, ready: number): RoleWindows => (surges(t) ? win(ready, { running: Math.min(32, 8 * ready), waiting: 32 - Math.min(32, 8 * ready), promptBacklogTokens: 32_000, arrivalRate: 5, kvUsage: 0.3 }, { panicAgg: { running: Math.min(32, 8 * ready), waiting: 32 - Math.min(32, 8 * ready), promptBacklogTokens: 64_000, arrivalRate: 5, kvUsage: 0.3 } }) : win(ready, { running: 1, arrivalRate: 0.2, kvUsage: 0.01 }));
+    const spec = deciderSpec(role, { minReplicas: 0, maxReplicas: 16 });
+    const run = drive(spec, () => true, 600, { tickS: 2, coldS: 30, serving: role === 'prefill' ? prompts : decodeLoad });
+    expect(Math.max(...run.map((x) => x.d.desired))).toBeGreaterThan(1);
+    expect(run.some((x) => x.d.reason === 'peak-hold')).toBe(held);
+  });
+});
