@@ -20,10 +20,38 @@ export interface AdmissionHttpOptions {
 
 type Listener = (req: IncomingMessage, res: ServerResponse) => void;
 
+/**
+ * Per-webhook metric children, resolved once: prom-client hashes the label set on every `inc({…})`, which is
+ * measurable at thousands of reviews per second; a bound child skips it.
+ */
+interface BoundMetrics {
+  inFlight: { inc(): void; dec(): void };
+  latency: { observe(seconds: number): void };
+  count(code: string, result: AdmissionResult): void;
+}
+
+function bind(webhook: string, metrics: WebhookMetrics): BoundMetrics {
+  const counters = new Map<string, { inc(): void }>();
+  return {
+    inFlight: metrics.inFlight.labels({ webhook }),
+    latency: metrics.latency.labels({ webhook }),
+    count(code, result) {
+      const key = `${code}/${result}`;
+      let child = counters.get(key);
+      if (!child) counters.set(key, (child = metrics.requests.labels({ webhook, code, result })));
+      child.inc();
+    },
+  };
+}
+
 export function admissionListener(webhook: string, handler: AdmissionHandler, opts: AdmissionHttpOptions): Listener {
+  const bound = bind(webhook, opts.metrics);
   return (req, res) => {
+    // In flight from the request's arrival to its answer (body upload included), whatever the outcome.
+    bound.inFlight.inc();
+    res.once('close', () => bound.inFlight.dec());
     const fail = (code: number, error: string): void => {
-      opts.metrics.requests.inc({ webhook, code: String(code), result: 'error' });
+      bound.count(String(code), 'error');
       if (code === 400) opts.logger.warn('rejected malformed AdmissionReview', { webhook, error });
       sendJson(res, code, { error }, code === 413);
     };
@@ -41,7 +69,7 @@ export function admissionListener(webhook: string, handler: AdmissionHandler, op
       }
       const checked = admissionRequest(parsed);
       if (typeof checked === 'string') return fail(400, checked);
-      answer(webhook, handler, checked, res, opts);
+      answer(webhook, handler, checked, res, { ...opts, bound });
     });
   };
 }
@@ -84,17 +112,13 @@ function readBody(req: IncomingMessage, done: (err: Error | undefined, body: str
   });
 }
 
-function answer(webhook: string, handler: AdmissionHandler, request: AdmissionRequest, res: ServerResponse, opts: AdmissionHttpOptions): void {
-  const { metrics } = opts;
+type AnswerOptions = AdmissionHttpOptions & { bound: BoundMetrics };
+
+function answer(webhook: string, handler: AdmissionHandler, request: AdmissionRequest, res: ServerResponse, opts: AnswerOptions): void {
   const started = process.hrtime.bigint();
-  metrics.inFlight.inc({ webhook });
-  try {
-    const decision = decide(handler, request);
-    sendReview(res, request.uid, decision.response);
-    record(webhook, request, decision, Number(process.hrtime.bigint() - started) / 1e9, opts);
-  } finally {
-    metrics.inFlight.dec({ webhook });
-  }
+  const decision = decide(handler, request);
+  sendReview(res, request.uid, decision.response);
+  record(webhook, request, decision, Number(process.hrtime.bigint() - started) / 1e9, opts);
 }
 
 interface Decision {
@@ -137,11 +161,11 @@ export function sendJson(res: ServerResponse, status: number, value: unknown, cl
   res.writeHead(status, headers).end(body);
 }
 
-function record(webhook: string, req: AdmissionRequest, decision: Decision, seconds: number, opts: AdmissionHttpOptions): void {
-  const { metrics, logger } = opts;
+function record(webhook: string, req: AdmissionRequest, decision: Decision, seconds: number, opts: AnswerOptions): void {
+  const { metrics, logger, bound } = opts;
   const { response, result } = decision;
-  metrics.requests.inc({ webhook, code: '200', result });
-  metrics.latency.observe({ webhook }, seconds);
+  bound.count('200', result);
+  bound.latency.observe(seconds);
   if (result === 'denied') metrics.denials.inc({ webhook, reason: reasonLabel(response.status?.reason) });
   const kind = typeof req.kind === 'object' && req.kind !== null ? req.kind.kind : undefined;
   logger.info('admission', {
