@@ -60,7 +60,7 @@ export function decide(spec: DeciderSpec, w: RoleWindows, nowMs: number, prev?: 
   const tps = prefillCapacity(s, spec);
   const { stable, panicLoad, up } = loadOf(spec, w, s, tps);
   signals.tokensPerSecPerReplica = tps;
-  if (valid) notePeak(spec, s, nowMs, up.up, surgeOf(spec, w));
+  if (valid) notePeak(spec, s, nowMs, { up: up.up, surge: surgeOf(spec, w), arrivalRate: w.panic.samples > 0 ? w.panic.arrivalRate : w.stable.arrivalRate });
 
   // Knative KPA: panic when the panic window wants ≥ panic-threshold × ready; while in panic the count
   // only ratchets up; exit after a full stable window below the threshold (kserve-knative.md §4).

@@ -11,7 +11,10 @@
  * last k cold starts; each new regret renews it; k cold starts after the last one it lapses. While held, the
  * reactive requirement on the enlarged fleet no longer shows the bursts (issue 6, Azure: a 400-request burst
  * spread on 6 replicas reads "1 needed"), so a surge seen the Knative way — the panic window's arrival rate at
- * ≥ panic-threshold × the stable window's (kserve-knative.md §4) — also renews the hold at the held level.
+ * ≥ panic-threshold × the stable window's (kserve-knative.md §4) — also renews the hold, at the held level
+ * scaled by the surge's arrival rate against the peak's (replicas per request/s as measured at the peak), so a
+ * trickle after a big burst does not latch the big burst's fleet (issue 6, Azure: 6 replicas held through
+ * 10 quiet minutes before this scaling).
  */
 import { coldStartMs, target } from './episodes.js';
 import type { DeciderSpec, DeciderState } from './types.js';
@@ -39,7 +42,9 @@ function peakOf(s: DeciderState): Peak {
  * over the hold window (its max is the peak); a requirement above what the role last went (or would have
  * gone) down to, within the window, is a regret and (re)engages the hold.
  */
-export function notePeak(spec: DeciderSpec, s: DeciderState, nowMs: number, up: number, surge: boolean): void {
+export function notePeak(spec: DeciderSpec, s: DeciderState, nowMs: number, tick: { up: number; surge: boolean; arrivalRate: number }): void {
+  const { surge, arrivalRate } = tick;
+  let { up } = tick;
   const holdMs = peakHoldMs(spec, s);
   const p = peakOf(s);
   if (holdMs <= 0) {
@@ -48,12 +53,19 @@ export function notePeak(spec: DeciderSpec, s: DeciderState, nowMs: number, up: 
     return;
   }
   const held = peakFloor(s, nowMs);
-  if (surge && held > up) up = held; // the held capacity is in use again: keep it
+  if (surge && held > up) up = surgeLevel(p, held, up, arrivalRate);
+  else if (up > 0 && arrivalRate > 0 && up >= (p.recs[0]?.[1] ?? 0)) p.perRate = up / arrivalRate; // measured at (or above) the peak
   const recs = p.recs.filter(([t]) => nowMs - t < holdMs);
   while (recs.length > 0 && (recs[recs.length - 1] as [number, number])[1] <= up) recs.pop();
   recs.push([nowMs, up]);
   p.recs = recs;
   if ((p.lastDownMs !== null && nowMs - p.lastDownMs < holdMs && up > p.lastDownTo) || (surge && held > 0)) p.holdUntilMs = nowMs + holdMs;
+}
+
+/** The held capacity is in use again: keep what this surge needs at the peak's replicas per request/s. */
+function surgeLevel(p: Peak, held: number, up: number, arrivalRate: number): number {
+  if (p.perRate === undefined || !(p.perRate > 0)) return held;
+  return Math.min(held, Math.max(up, Math.ceil(p.perRate * arrivalRate - 1e-9)));
 }
 
 /** The floor while the hold is engaged, else 0. */

@@ -167,7 +167,7 @@ export interface DeciderState {
   /** Demand episodes (oldest first, [start, end]) and the predictive wake in flight (episodes.ts). */
   episodes?: { list: Array<[number, number]>; wake: { predictedMs: number; untilMs: number } | null; usedMs: number | null };
   /** Peak hold (peak.ts): recent up-recommendations, the last (or held-back) scale-down and its target, hold end. */
-  peak?: { recs: Array<[number, number]>; lastDownMs: number | null; lastDownTo: number; holdUntilMs: number | null };
+  peak?: { recs: Array<[number, number]>; lastDownMs: number | null; lastDownTo: number; holdUntilMs: number | null; perRate?: number };
 }
 
 export type DecisionReason =

@@ -137,6 +137,32 @@ describe('decider: peak hold when bursts recur faster than a cold start', () => 
   });
 });
 
+describe('decider: a surge renews the hold at the level its arrival rate needs', () => {
+  const burst = (ready: number): RoleWindows => {
+    const running = Math.min(32, 8 * ready);
+    const x = { running, waiting: 32 - running, promptBacklogTokens: (32 - running) * 1000, arrivalRate: 5, kvUsage: 0.3 };
+    return win(ready, x, { panicAgg: { ...x, promptBacklogTokens: 2 * x.promptBacklogTokens } });
+  };
+  // A surge on the held fleet: the panic window's arrivals at 5× the stable window's; no queue (the fleet is big).
+  const surge = (rate: number) => (ready: number): RoleWindows =>
+    win(ready, { running: 1, arrivalRate: rate / 5, kvUsage: 0.01 }, { panicAgg: { running: 1, arrivalRate: rate, kvUsage: 0.01 } });
+  const quiet = (ready: number): RoleWindows => win(ready, { running: 1, arrivalRate: 0.2, kvUsage: 0.01 });
+
+  it.each([
+    // [name, surge arrival rate at 320 s (the peak of 4 replicas was measured at 5 req/s), desired at 480 s]
+    ['a surge as large as the peak keeps the peak', 5, 4],
+    ['a trickle surge (1 req/s) does not latch the peak', 1, 1],
+  ] as const)('%s', (_n, rate, at480) => {
+    const windows = (t: number, ready: number): RoleWindows => {
+      if ([0, 150].some((b) => t >= b && t < b + 6)) return burst(ready);
+      return t >= 320 && t < 326 ? surge(rate)(ready) : quiet(ready);
+    };
+    const run = drive(decode(), () => true, 520, { tickS: 2, coldS: 30, serving: windows });
+    expect(run.find((x) => x.t === 300)?.d.desired).toBe(4); // held after the second burst
+    expect(run.find((x) => x.t === 480)?.d.desired).toBe(at480);
+  });
+});
+
 describe('decider: peak hold is decode-only', () => {
   // Two prompt surges 200 s apart with 30 s cold starts: the pattern that engages the hold on decode.
   const surges = (t: number): boolean => t < 70 || (t >= 200 && t < 270);
