@@ -3,14 +3,15 @@
  * leading, Lease in src/leader.ts), collector, demand sources, actuator, CloudEvents and metrics. Tests and
  * main.ts both build the autoscaler through here.
  */
-import type { KubeConfig } from '@kubernetes/client-node';
 import type { Registry } from 'prom-client';
 import { createEventEmitter, type EventEmitter } from '../src/events.js';
-import type { KubeClient } from '../src/kube.js';
+import type { KubeAuth, KubeClient } from '../src/kube.js';
 import { LeaderElector } from '../src/leader.js';
 import type { Logger } from '../src/log.js';
 import { Actuator } from './actuator/index.js';
-import { Collector } from './collector/index.js';
+import { Collector, type PodCollector } from './collector/index.js';
+import { HttpText } from './collector/http.js';
+import { PrometheusCollector } from './collector/prometheus.js';
 import type { AutoscalerConfig } from './config.js';
 import { InformerView } from './loop/informer-view.js';
 import { Loop } from './loop/index.js';
@@ -19,7 +20,7 @@ import { createDemandSources } from './sources/index.js';
 import { readFileSync } from 'node:fs';
 
 export interface AutoscalerDeps {
-  kc: KubeConfig;
+  kc: KubeAuth;
   client: KubeClient;
   config: AutoscalerConfig;
   logger: Logger;
@@ -33,7 +34,7 @@ export interface AutoscalerDeps {
 
 export class Autoscaler {
   readonly loop: Loop;
-  readonly collector: Collector;
+  readonly collector: PodCollector;
   readonly events: EventEmitter;
   readonly view: InformerView;
   private elector?: LeaderElector;
@@ -42,7 +43,8 @@ export class Autoscaler {
   constructor(private readonly d: AutoscalerDeps) {
     const c = d.config;
     const metrics = autoscalerMetrics(d.registry);
-    this.collector = new Collector(c.scrape, d.now);
+    // Direct scrapes by default; the Prometheus HTTP API when configured (prometheusUrl).
+    this.collector = c.prometheusUrl ? new PrometheusCollector(c.prometheusUrl, new HttpText(c.scrape), d.now) : new Collector(c.scrape, d.now);
     const tokenFile = c.eppTokenFile;
     if (tokenFile) this.eppCollector = new Collector({ ...c.scrape, bearerToken: () => readToken(tokenFile) });
     const eppHttp = this.eppCollector?.http ?? this.collector.http;

@@ -17,11 +17,18 @@ export interface ScrapeTarget {
 
 export type ScrapeErrorKind = 'timeout' | 'connect' | 'http' | 'too-large' | 'parse' | 'not-vllm';
 
+/** What the loop needs from a pod collector: direct scrapes (Collector) or Prometheus (PrometheusCollector). */
+export interface PodCollector {
+  readonly http: HttpText;
+  scrape(targets: readonly ScrapeTarget[]): Promise<ScrapeResult[]>;
+  close(): Promise<void>;
+}
+
 export type ScrapeResult =
   | { key: string; ok: true; observation: PodObservation }
   | { key: string; ok: false; error: ScrapeErrorKind; message: string };
 
-export class Collector {
+export class Collector implements PodCollector {
   readonly http: HttpText;
   private last = new Map<string, { atMs: number; snap: PodSnapshot }>();
 

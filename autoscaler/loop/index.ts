@@ -6,7 +6,7 @@
 import type { EventEmitter } from '../../src/events.js';
 import type { Logger } from '../../src/log.js';
 import type { Actuator } from '../actuator/index.js';
-import type { Collector, ScrapeResult } from '../collector/index.js';
+import type { PodCollector, ScrapeResult } from '../collector/index.js';
 import { decide } from '../decider/index.js';
 import type { Decision, DeciderState, RoleWindows } from '../decider/types.js';
 import type { AutoscalerMetrics } from '../metrics.js';
@@ -18,7 +18,7 @@ import { metricsUrl, type ClusterView } from './view.js';
 
 export interface LoopOptions {
   view: ClusterView;
-  collector: Collector;
+  collector: PodCollector;
   demand: DemandSources;
   actuator: Actuator;
   metrics?: AutoscalerMetrics;
