@@ -48,9 +48,16 @@ export function admissionListener(webhook: string, handler: AdmissionHandler, op
   const bound = bind(webhook, opts.metrics);
   return (req, res) => {
     // In flight from the request's arrival to its answer (body upload included), whatever the outcome.
+    // (Settled by hand rather than on res 'close': one listener fewer per review on the hot path.)
     bound.inFlight.inc();
-    res.once('close', () => bound.inFlight.dec());
+    let settled = false;
+    const settle = (): void => {
+      if (settled) return;
+      settled = true;
+      bound.inFlight.dec();
+    };
     const fail = (code: number, error: string): void => {
+      settle();
       bound.count(String(code), 'error');
       if (code === 400) opts.logger.warn('rejected malformed AdmissionReview', { webhook, error });
       sendJson(res, code, { error }, code === 413);
@@ -59,7 +66,7 @@ export function admissionListener(webhook: string, handler: AdmissionHandler, op
     if (unsupported) return fail(415, unsupported);
     const declared = Number(req.headers['content-length']);
     if (declared > MAX_BODY_BYTES) return fail(413, `request entity too large: ${declared} bytes, limit ${MAX_BODY_BYTES}`);
-    readBody(req, (err, body) => {
+    readBody(req, settle, (err, body) => {
       if (err) return fail(413, err.message);
       let parsed: unknown;
       try {
@@ -70,6 +77,7 @@ export function admissionListener(webhook: string, handler: AdmissionHandler, op
       const checked = admissionRequest(parsed);
       if (typeof checked === 'string') return fail(400, checked);
       answer(webhook, handler, checked, res, { ...opts, bound });
+      settle();
     });
   };
 }
@@ -86,7 +94,7 @@ function contentTypeProblem(req: IncomingMessage): string | undefined {
   return undefined;
 }
 
-function readBody(req: IncomingMessage, done: (err: Error | undefined, body: string) => void): void {
+function readBody(req: IncomingMessage, aborted: () => void, done: (err: Error | undefined, body: string) => void): void {
   const chunks: Buffer[] = [];
   let size = 0;
   let finished = false;
@@ -109,6 +117,7 @@ function readBody(req: IncomingMessage, done: (err: Error | undefined, body: str
   // An aborted upload has nobody to answer; the socket is already gone.
   req.on('error', () => {
     finished = true;
+    aborted();
   });
 }
 
