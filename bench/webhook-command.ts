@@ -23,6 +23,7 @@ export const WEBHOOK_BENCH: BenchEntry = {
       concurrencies,
       rate: Number(values.rate),
       handler: createIsvcHandler(defaultWebhookConfig()),
+      expectPatch: true,
       out: (line) => process.stdout.write(`${line}\n`),
     });
     return 0;

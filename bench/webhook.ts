@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { Agent, request as send } from 'undici';
 import { createLogger } from '../src/log.js';
 import { generateSelfSigned, writeCertDir, type PemPair } from '../src/tls/self-signed.js';
 import type { AdmissionHandler } from '../src/types/admission.js';
@@ -26,6 +27,8 @@ export interface BenchOptions {
   handler: AdmissionHandler;
   /** Open-loop rate for the latency goal (default 200 requests/s). */
   rate?: number;
+  /** Fail the run unless the webhook answers the sample review with a patch (the real handler must mutate it). */
+  expectPatch?: boolean;
 }
 
 export interface Result {
@@ -56,7 +59,9 @@ export async function runWebhookBench(opts: BenchOptions): Promise<Result[]> {
   const body = JSON.stringify(sampleReview());
   const results: Result[] = [];
   try {
-    out(`body ${body.length} bytes, ${opts.durationMs} ms per run, node ${process.version}`);
+    const probe = await probeOnce(webhook.url, pair.cert, body);
+    if (opts.expectPatch && !probe.patchBytes) throw new Error(`the webhook did not patch the sample review (${probe.summary}); the benchmark would measure the wrong path`);
+    out(`body ${body.length} bytes, ${opts.durationMs} ms per run, node ${process.version}; webhook answer: ${probe.summary}`);
     const targets = [['webhook', webhook.url], ['bare', bare.url]] as const;
     for (const concurrency of opts.concurrencies) {
       for (const [server, url] of targets) {
@@ -73,6 +78,21 @@ export async function runWebhookBench(opts: BenchOptions): Promise<Result[]> {
     await rm(certDir, { recursive: true, force: true });
   }
   return results;
+}
+
+/** One review through the webhook before measuring: what path is being measured. */
+async function probeOnce(url: string, ca: string, body: string): Promise<{ patchBytes: number; summary: string }> {
+  const dispatcher = new Agent({ connect: { ca, timeout: 2_000 }, headersTimeout: 5_000, bodyTimeout: 5_000 });
+  try {
+    const res = await send(`${url}${PATH}`, { method: 'POST', body, headers: { 'content-type': 'application/json' }, dispatcher, signal: AbortSignal.timeout(5_000) });
+    const review = (await res.body.json()) as { response?: { allowed?: boolean; patch?: string; status?: { message?: string } } };
+    const r = review.response ?? {};
+    const patchBytes = r.patch ? Buffer.from(r.patch, 'base64').length : 0;
+    const summary = r.allowed ? (patchBytes ? `patched (${patchBytes}-byte JSON patch)` : 'allowed, no patch') : `denied: ${r.status?.message ?? ''}`;
+    return { patchBytes, summary };
+  } finally {
+    await dispatcher.close();
+  }
 }
 
 interface LoadSpec {
@@ -197,15 +217,16 @@ export function sampleReview(): unknown {
       namespace: 'ml-serving',
       labels: { app: 'llama', team: 'inference', 'app.kubernetes.io/part-of': 'chat' },
       annotations: {
-        'llmd.kserve.io/router': 'enabled',
-        'llmd.kserve.io/disaggregation': 'prefill-decode',
-        'llmd.kserve.io/kv-offload': 'cpu',
-        'llmd.kserve.io/autoscaler': 'kv-cache-utilization',
+        'kserve-llmd.io/routing': 'prefix-aware',
+        'kserve-llmd.io/disaggregation': 'prefill-decode',
+        'kserve-llmd.io/kv-offload': 'cpu=20Gi',
+        'kserve-llmd.io/decode-replicas': '1-8',
+        'kserve-llmd.io/slo': 'ttft=2s,itl=100ms',
         'kubectl.kubernetes.io/last-applied-configuration': 'x'.repeat(1200),
       },
       managedFields: Array.from({ length: 3 }, (_, i) => ({
         manager: `kubectl-client-side-apply-${i}`, operation: 'Update', apiVersion: 'serving.kserve.io/v1beta1', time: '2026-05-01T10:00:00Z',
-        fieldsType: 'FieldsV1', fieldsV1: { 'f:metadata': { 'f:annotations': { '.': {}, 'f:llmd.kserve.io/router': {} } }, 'f:spec': { '.': {}, 'f:predictor': { '.': {}, 'f:model': {} } } },
+        fieldsType: 'FieldsV1', fieldsV1: { 'f:metadata': { 'f:annotations': { '.': {}, 'f:kserve-llmd.io/routing': {} } }, 'f:spec': { '.': {}, 'f:predictor': { '.': {}, 'f:model': {} } } },
       })),
     },
     spec: {

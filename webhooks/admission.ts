@@ -40,9 +40,39 @@ export function patched(uid: string, original: unknown, mutated: unknown, warnin
 
 export type JsonPatchOp = ReturnType<typeof compare>[number];
 
-/** The JSON patch between two plain JSON values. */
+/**
+ * The JSON patch between two plain JSON values. Subtrees the mutation shares with the original (the same
+ * reference) are skipped without a walk: the InferenceService mutation copies only what it writes, and a real
+ * object's managedFields and last-applied-configuration are most of its bytes. Maps are diffed key by key;
+ * anything else that differs is handed to fast-json-patch, whose operations get the path prefix.
+ */
 export function jsonPatch(original: unknown, mutated: unknown): JsonPatchOp[] {
-  return compare(original as object, mutated as object);
+  const ops: JsonPatchOp[] = [];
+  diff(original, mutated, '', ops);
+  return ops;
+}
+
+const escape = (key: string): string => key.replace(/~/g, '~0').replace(/\//g, '~1');
+const isMap = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+function diff(a: unknown, b: unknown, path: string, ops: JsonPatchOp[]): void {
+  if (a === b) return;
+  if (isMap(a) && isMap(b)) {
+    for (const key of Object.keys(a)) {
+      if (a[key] === undefined) continue;
+      if (!Object.hasOwn(b, key) || b[key] === undefined) ops.push({ op: 'remove', path: `${path}/${escape(key)}` });
+      else diff(a[key], b[key], `${path}/${escape(key)}`, ops);
+    }
+    for (const key of Object.keys(b)) {
+      if (b[key] !== undefined && (!Object.hasOwn(a, key) || a[key] === undefined)) ops.push({ op: 'add', path: `${path}/${escape(key)}`, value: b[key] });
+    }
+    return;
+  }
+  if (Array.isArray(a) && Array.isArray(b)) {
+    for (const op of compare(a, b)) ops.push({ ...op, path: `${path}${op.path}` } as JsonPatchOp);
+    return;
+  }
+  if (JSON.stringify(a) !== JSON.stringify(b)) ops.push({ op: 'replace', path, value: b });
 }
 
 function withWarnings(response: AdmissionResponse, warnings: string[]): AdmissionResponse {

@@ -236,3 +236,15 @@ describe('idempotence and GitOps', () => {
     expect(handler(r.request!).uid).toBe(r.request!.uid);
   });
 });
+
+describe('a hand-edited defaulted record', () => {
+  it('cannot make the webhook delete fields outside what it writes', () => {
+    const object = isvc({ [`${P}routing`]: 'prefix-aware', [`${P}defaulted`]: JSON.stringify({ metadata: { labels: { team: 'a' } }, spec: { predictor: { model: { storageUri: 'hf://meta-llama/Llama-3.1-8B-Instruct' } } } }) });
+    object.metadata.labels = { team: 'a' };
+    const copy = structuredClone(object);
+    const out = mutated(object);
+    expect(out.metadata.labels).toEqual({ team: 'a' });
+    expect(out.spec.predictor.model?.storageUri).toBe('hf://meta-llama/Llama-3.1-8B-Instruct');
+    expect(object).toEqual(copy);
+  });
+});

@@ -101,7 +101,7 @@ export class FieldWriter {
   /** Remove what the webhook set before and no longer wants; write the new record (sorted: deterministic). */
   finish(): void {
     for (const [path, value] of leaves(this.previous)) {
-      if (getAt(this.record, path) !== undefined) continue;
+      if (getAt(this.record, path) !== undefined || !writable(path)) continue;
       if (sameValue(getAt(this.draft, path), value)) deleteAt(this.draft, path);
     }
     const annotations = (isRecord(getAt(this.draft, ['metadata', 'annotations'])) ? getAt(this.draft, ['metadata', 'annotations']) : undefined) as
@@ -119,6 +119,20 @@ export class FieldWriter {
     return previous !== undefined && !isRecord(previous) && sameValue(previous, current);
   }
 }
+
+/**
+ * Where the webhook ever writes (and so the only places a record may name): a hand-edited record cannot make
+ * it delete anything else, and the mutation's copy-on-write draft (mutate.ts) holds fresh maps exactly there.
+ */
+function writable(path: readonly string[]): boolean {
+  const key = path.join('\u0000');
+  const under = (...prefix: string[]): boolean => path.length === prefix.length + 1 && key.startsWith(prefix.join('\u0000') + '\u0000');
+  return WRITABLE_FIELDS.has(key) || under('spec', 'predictor', 'labels') || under('spec', 'predictor', 'annotations') || under('metadata', 'annotations');
+}
+
+const WRITABLE_FIELDS = new Set(
+  [['spec', 'predictor', 'minReplicas'], ['spec', 'predictor', 'maxReplicas'], ['spec', 'predictor', 'timeout'], ['spec', 'predictor', 'model', 'runtime']].map((p) => p.join('\u0000')),
+);
 
 /** Keys sorted at every level: the annotation is deterministic whatever order the mutators ran in. */
 function sortKeys(value: Record<string, unknown>): Record<string, unknown> {

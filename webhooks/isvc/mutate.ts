@@ -24,7 +24,7 @@ export function mutateInferenceService(input: unknown, config: WebhookConfig): I
   if (!parsed.optedIn) {
     // Opted out (or never in): take back what the webhook added earlier, nothing else.
     if (Object.keys(previous).length === 0) return { kind: 'untouched' };
-    const draft = structuredClone(input) as InferenceService;
+    const draft = writableCopy(input as unknown as InferenceService);
     new FieldWriter(draft as unknown as Record<string, unknown>, previous).finish();
     return { kind: 'mutated', object: draft, warnings: [] };
   }
@@ -36,12 +36,33 @@ export function mutateInferenceService(input: unknown, config: WebhookConfig): I
   const broken = checkRules(ctx, isvc);
   if (broken.length > 0) return { kind: 'denied', errors: broken };
 
-  const draft = structuredClone(isvc);
+  const draft = writableCopy(isvc);
   const writer = new FieldWriter(draft as unknown as Record<string, unknown>, previous);
   const warnings = ISVC_MUTATORS.flatMap((m) => m.apply(draft, ctx, writer));
   if (writer.conflicts.length > 0) return { kind: 'denied', errors: writer.conflicts };
   writer.finish();
   return { kind: 'mutated', object: draft, warnings, context: ctx };
+}
+
+/**
+ * A copy of the InferenceService in which exactly the maps the mutators write (metadata.annotations and
+ * spec.predictor with its labels, annotations and model) are fresh objects; everything else is shared with
+ * the input, which is never modified. A full deep clone of a real object (managedFields, the
+ * last-applied-configuration annotation) cost more than the whole mutation, on every admission.
+ */
+function writableCopy(isvc: InferenceService): InferenceService {
+  /** A shallow copy of `obj` with the listed map-valued keys copied too (absent keys stay absent). */
+  const withFresh = <T extends object>(obj: T, keys: string[]): T => {
+    const out = { ...obj } as Record<string, unknown>;
+    for (const k of keys) if (isRecord(out[k])) out[k] = { ...(out[k] as object) };
+    return out as T;
+  };
+  const draft = withFresh(isvc, ['metadata', 'spec']);
+  draft.metadata = withFresh(draft.metadata, ['annotations']);
+  if (isRecord(draft.spec) && isRecord(draft.spec.predictor)) {
+    draft.spec.predictor = withFresh(draft.spec.predictor, ['labels', 'annotations', 'model']);
+  }
+  return draft;
 }
 
 /** One message naming every problem, as the API server shows it to `kubectl apply`. */
