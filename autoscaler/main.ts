@@ -50,7 +50,7 @@ export function startMetricsServer(registry: Registry, host: string, port: numbe
 export async function runAutoscaler(values: FlagValues): Promise<void> {
   const config = resolveAutoscalerConfig(values);
   const logger: Logger = createLogger({ level: config.logLevel });
-  const kc = loadKubeConfig({ kubeconfig: typeof values.kubeconfig === 'string' ? values.kubeconfig : undefined });
+  const kc = await loadKubeConfig({ kubeconfig: typeof values.kubeconfig === 'string' ? values.kubeconfig : undefined });
   const client = createKubeClient(kc, { timeoutMs: 10_000, fieldManager: 'kserve-llmd-autoscaler' });
   const registry = createRegistry();
   const autoscaler = new Autoscaler({ kc, client, config, logger, registry, identity: `${hostname()}-${process.pid}`, sink: config.sink || process.env.K_SINK });

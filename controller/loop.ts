@@ -5,11 +5,10 @@
  *
  * Usage: const c = new RoutingController({ kc, client, config, registry, events, logger }); await c.start(); … await c.stop();
  */
-import type { KubeConfig } from '@kubernetes/client-node';
 import type { Registry } from 'prom-client';
 import type { EventEmitter } from '../src/events.js';
 import { createInformer, type InformerEvent, type RestartableInformer } from '../src/informer.js';
-import { RESOURCES, type KubeClient, type KubeObject } from '../src/kube.js';
+import { RESOURCES, type KubeAuth, type KubeClient, type KubeObject } from '../src/kube.js';
 import type { Logger } from '../src/log.js';
 import { CONTROLLER } from '../src/names.js';
 import { WorkQueue } from '../src/workqueue.js';
@@ -20,7 +19,7 @@ import { objectKey, Reconciler, type Written } from './reconcile.js';
 import { createReporter } from './reporter.js';
 
 export interface ControllerDeps {
-  kc: KubeConfig;
+  kc: KubeAuth;
   client: KubeClient;
   config: ControllerConfig;
   registry: Registry;

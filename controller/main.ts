@@ -74,7 +74,7 @@ function serveMetrics(c: ControllerConfig, registry: ReturnType<typeof createReg
 export async function runController(values: FlagValues): Promise<void> {
   const config = resolveControllerConfig(values);
   const logger: Logger = createLogger({ level: (values['log-level'] as LogLevel | undefined) ?? 'info' }).child({ component: 'controller' });
-  const kc = loadKubeConfig({ kubeconfig: typeof values.kubeconfig === 'string' ? values.kubeconfig : undefined });
+  const kc = await loadKubeConfig({ kubeconfig: typeof values.kubeconfig === 'string' ? values.kubeconfig : undefined });
   const client = createKubeClient(kc, { timeoutMs: config.requestTimeoutMs, fieldManager: 'kserve-llmd-controller' });
   const registry = createRegistry();
   const events = createEventEmitter({ sink: config.cloudEventsSink, source: 'kserve-llmd/controller', registry, logger });

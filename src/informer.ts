@@ -1,25 +1,32 @@
 /**
- * An informer that stays up: client-node's ListWatch (list, watch, 410 → relist, timeout → resume) plus the
- * two things client-node lacks (style.md §4.8): restart with backoff when the informer stops on an error, and
- * a periodic resync that replays the cache to the handler (client-go's resyncPeriod; knative ticks too).
- * Watches ask for BOOKMARK events, so a quiet resource keeps a fresh resourceVersion and its connection
- * (client-node's 30 s inactivity timeout would otherwise recycle it).
+ * An informer that stays up, on the project's own REST client (src/kube.ts; client-node's ListWatch cost
+ * ~88 MB of RSS to import). client-go's reflector, in small:
+ * - list, then watch from the list's resourceVersion with allowWatchBookmarks (a quiet resource keeps a
+ *   fresh resourceVersion, and the bookmarks are the liveness signal for the inactivity deadline);
+ * - a watch the server ends (timeoutSeconds, jittered 5–10 min like client-go's minWatchTimeout) or that
+ *   goes silent past the inactivity deadline, or is dropped, resumes from the last seen resourceVersion;
+ * - 410 Gone (history compacted) → relist; objects that vanished meanwhile are delivered as deletes;
+ * - any other error → restart with jittered exponential backoff, resuming from the last resourceVersion
+ *   (a list that never succeeded is retried as a list);
+ * - a periodic resync replays the cache to the handler (client-go's resyncPeriod).
  *
  * Usage:
- *   const inf = createInformer({ kc, client, resource: RESOURCES.inferenceServices, namespace: 'models',
+ *   const inf = createInformer({ client, resource: RESOURCES.inferenceServices, namespace: 'models',
  *     labelSelector: 'a=b', resyncMs: 300_000, onEvent: (type, obj) => queue.add(keyOf(obj)) });
  *   await inf.start();          // resolves after the first list (hasSynced() is true)
  *   inf.list(); inf.get(name, ns);
  *   await inf.stop();
  */
-import { ListWatch, Watch, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
-import { resourcePath, type KubeClient, type KubeObject, type ResourceType } from './kube.js';
+import { ApiError, isStatus, resourcePath, type KubeAuth, type KubeClient, type KubeObject, type ResourceType } from './kube.js';
 import type { Logger } from './log.js';
+import { ObjectCache } from './informer-cache.js';
+import type { WatchEvent } from './watch-stream.js';
 
 export type InformerEvent = 'add' | 'update' | 'delete' | 'resync';
 
 export interface InformerOptions {
-  kc: KubeConfig;
+  /** Unused: kept so existing callers compile (the client carries the credentials). */
+  kc?: KubeAuth;
   client: KubeClient;
   resource: ResourceType;
   /** Omit for all namespaces. */
@@ -32,6 +39,14 @@ export interface InformerOptions {
   /** Restart backoff after an error: base doubling to max, with ±20% jitter. */
   restartBaseMs?: number;
   restartMaxMs?: number;
+  /** Server-side watch timeout; default random in [300, 600) s (client-go reflector). */
+  watchTimeoutSeconds?: number;
+  /**
+   * No byte on a watch for this long = a dead connection (resume). kube-apiserver's watch cache sends a
+   * bookmark to watchers that allow them about once a minute (cacher bookmarkFrequency), so 90 s of
+   * silence is not a quiet resource.
+   */
+  watchIdleMs?: number;
 }
 
 export interface RestartableInformer {
@@ -44,73 +59,129 @@ export interface RestartableInformer {
   restarts(): number;
 }
 
-/** client-node's Watch, asking the server for bookmarks. */
-class BookmarkWatch extends Watch {
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the signature client-node declares
-  override watch(path: string, query: Record<string, string | number | boolean | undefined>, cb: (phase: string, apiObj: any, watchObj?: any) => void, done: (err: any) => void): Promise<AbortController> {
-    return super.watch(path, { ...query, allowWatchBookmarks: true }, cb, done);
-  }
+/** A 410 from the watch (as an ERROR event or as the answer): the resourceVersion is compacted. */
+class Expired extends Error {}
+
+function statusError(obj: Record<string, unknown>, what: string): Error {
+  const code = typeof obj.code === 'number' ? obj.code : 500;
+  const reason = typeof obj.reason === 'string' ? obj.reason : `HTTP${code}`;
+  const message = typeof obj.message === 'string' ? obj.message : '';
+  if (code === 410) return new Expired(`${what}: ${message || 'resourceVersion expired'}`);
+  return new ApiError(code, reason, `${what}: ${code} ${reason}: ${message}`, obj);
 }
 
 export function createInformer(opts: InformerOptions): RestartableInformer {
-  const path = resourcePath(opts.resource, opts.namespace);
+  const what = `watch ${resourcePath(opts.resource, opts.namespace)}`;
   const base = opts.restartBaseMs ?? 1_000;
   const max = opts.restartMaxMs ?? 30_000;
-  let listed = false;
-  const listFn = async () => {
-    const list = await opts.client.list(opts.resource, opts.namespace, { labelSelector: opts.labelSelector });
-    listed = true;
-    return list as unknown as { items: KubernetesObject[]; metadata: { resourceVersion?: string } } as never;
-  };
-  const lw = new ListWatch<KubernetesObject>(path, new BookmarkWatch(opts.kc), listFn, false, opts.labelSelector);
+  const cache = new ObjectCache();
+  let rv: string | undefined; // undefined = must (re)list
   let synced = false;
   let stopped = true;
   let restarts = 0;
   let delay = base;
-  let restartTimer: NodeJS.Timeout | undefined;
+  let abort: AbortController | undefined;
+  let running: Promise<void> | undefined;
   let resyncTimer: NodeJS.Timeout | undefined;
-  let firstSync: { resolve: () => void } | undefined;
+  let sleepTimer: { timer: NodeJS.Timeout; wake: () => void } | undefined;
+  let firstSync: (() => void) | undefined;
 
-  lw.on('add', (o) => opts.onEvent('add', o as KubeObject));
-  lw.on('update', (o) => opts.onEvent('update', o as KubeObject));
-  lw.on('delete', (o) => opts.onEvent('delete', o as KubeObject));
-  lw.on('connect', () => {
-    // connect fires before each (re)list or rewatch; a successful event resets the backoff below.
-  });
-  lw.on('error', (err: unknown) => {
-    if (stopped) return;
-    restarts += 1;
-    const wait = Math.round(delay * (0.8 + Math.random() * 0.4));
-    opts.logger?.warn('informer stopped on error; restarting', { resource: opts.resource.plural, error: String((err as Error)?.message ?? err), inMs: wait });
-    delay = Math.min(delay * 2, max);
-    restartTimer = setTimeout(() => {
-      if (!stopped) void run();
-    }, wait);
-  });
-
-  async function run(): Promise<void> {
+  const emit = (type: InformerEvent, obj: KubeObject): void => {
     try {
-      await lw.start();
-      if (!listed) return; // the list failed: the error handler has scheduled a restart
-      delay = base;
-      if (!synced) {
-        synced = true;
-        firstSync?.resolve();
-      }
+      opts.onEvent(type, obj);
     } catch (err) {
-      // start() rejects only if the watch request itself cannot be made; the error handler restarts.
-      opts.logger?.warn('informer start failed', { resource: opts.resource.plural, error: String(err) });
+      opts.logger?.error('informer handler threw', { resource: opts.resource.plural, error: String(err) });
+    }
+  };
+
+  async function relist(): Promise<void> {
+    const list = await opts.client.list(opts.resource, opts.namespace, { labelSelector: opts.labelSelector });
+    const changes = cache.replace(list.items);
+    for (const [type, obj] of changes) emit(type, obj);
+    rv = list.metadata.resourceVersion ?? '';
+    delay = base;
+    if (!synced) {
+      synced = true;
+      firstSync?.();
+    }
+  }
+
+  function apply(e: WatchEvent): void {
+    const obj = e.object as KubeObject;
+    if (e.type === 'ERROR') throw statusError(e.object, what);
+    const objRv = obj.metadata?.resourceVersion;
+    if (e.type !== 'BOOKMARK') {
+      const change = e.type === 'DELETED' ? cache.remove(obj) : cache.upsert(obj);
+      if (change) emit(change, obj);
+    }
+    if (objRv) rv = objRv;
+    delay = base; // a working watch resets the backoff
+  }
+
+  async function watchOnce(signal: AbortSignal): Promise<void> {
+    const timeoutSeconds = opts.watchTimeoutSeconds ?? Math.floor(300 * (1 + Math.random()));
+    const started = Date.now();
+    let events = 0;
+    const end = await opts.client.watch(opts.resource, opts.namespace, {
+      resourceVersion: rv, labelSelector: opts.labelSelector, allowWatchBookmarks: true, timeoutSeconds,
+      idleTimeoutMs: opts.watchIdleMs ?? 90_000, signal,
+    }, (e) => {
+      events++;
+      apply(e);
+    });
+    if (end === 'idle') opts.logger?.debug('watch went silent; resuming', { resource: opts.resource.plural, rv });
+    // A watch the server closes at once, over and over, would spin: pace it like an error (not counted).
+    if (end === 'closed' && events === 0 && Date.now() - started < 1_000) await sleep(jittered());
+  }
+
+  function jittered(): number {
+    const wait = Math.round(delay * (0.8 + Math.random() * 0.4));
+    delay = Math.min(delay * 2, max);
+    return wait;
+  }
+
+  function sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const wake = (): void => {
+        clearTimeout(timer);
+        sleepTimer = undefined;
+        resolve();
+      };
+      const timer = setTimeout(wake, ms);
+      sleepTimer = { timer, wake };
+    });
+  }
+
+  async function loop(): Promise<void> {
+    while (!stopped) {
+      const ac = new AbortController();
+      abort = ac;
+      try {
+        if (rv === undefined) await relist();
+        else await watchOnce(ac.signal);
+      } catch (err) {
+        if (stopped) break;
+        if (err instanceof Expired || isStatus(err, 410)) {
+          opts.logger?.info('watch history expired (410); relisting', { resource: opts.resource.plural });
+          rv = undefined;
+          continue;
+        }
+        restarts += 1;
+        const wait = jittered();
+        opts.logger?.warn('informer stopped on error; restarting', { resource: opts.resource.plural, error: String((err as Error)?.message ?? err), inMs: wait });
+        await sleep(wait);
+      }
     }
   }
 
   return {
     async start() {
       stopped = false;
-      const ready = new Promise<void>((resolve) => (firstSync = { resolve }));
-      void run();
+      const ready = new Promise<void>((resolve) => (firstSync = resolve));
+      running = loop();
       if (opts.resyncMs > 0) {
         resyncTimer = setInterval(() => {
-          for (const o of lw.list()) opts.onEvent('resync', o as KubeObject);
+          for (const o of cache.list()) emit('resync', o);
         }, opts.resyncMs);
         resyncTimer.unref();
       }
@@ -118,13 +189,14 @@ export function createInformer(opts: InformerOptions): RestartableInformer {
     },
     async stop() {
       stopped = true;
-      if (restartTimer) clearTimeout(restartTimer);
       if (resyncTimer) clearInterval(resyncTimer);
-      firstSync?.resolve();
-      await lw.stop();
+      abort?.abort();
+      sleepTimer?.wake();
+      firstSync?.();
+      await running;
     },
-    list: (ns) => lw.list(ns) as KubeObject[],
-    get: (name, ns) => lw.get(name, ns) as KubeObject | undefined,
+    list: (ns) => cache.list(ns),
+    get: (name, ns) => cache.get(name, ns),
     hasSynced: () => synced,
     restarts: () => restarts,
   };

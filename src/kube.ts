@@ -3,8 +3,9 @@
  * REST client with timeouts on every call.
  *
  * Usage:
- *   const kc = loadKubeConfig();                       // $KUBECONFIG (or --kubeconfig), else in-cluster
+ *   const kc = await loadKubeConfig();                 // --kubeconfig, $KUBECONFIG, in-cluster, ~/.kube/config
  *   const client = createKubeClient(kc, { timeoutMs: 10_000 });
+ *   await client.watch(RESOURCES.pods, 'models', { resourceVersion: rv, allowWatchBookmarks: true }, (e) => …);
  *   const pools = await client.list(RESOURCES.inferencePools, 'models');
  *   await client.patch(RESOURCES.inferenceServices, 'models', 'llama', { metadata: { annotations } }, { type: 'merge' });
  *   // errors are ApiError {status, reason}: isStatus(err, 409) etc.
@@ -12,13 +13,28 @@
  * Why a client of our own over client-node's generated APIs: one typed path for every kind (custom and
  * built-in) with plain JSON in and out (client-node turns built-in timestamps into Date objects, which
  * breaks comparing desired with live state), and undici timeouts and body limits set here once (client-node's
- * generated calls have no timeout, style.md §4.6). Credentials still come from client-node's KubeConfig, so
- * exec/OIDC/token-file auth and in-cluster token rotation work as in kubectl.
+ * generated calls have no timeout, style.md §4.6). In a pod the credentials are the service account's
+ * (src/kube-incluster.ts, without client-node: importing it costs ~88 MB of RSS, docs/benchmarks.md);
+ * from a kubeconfig file they come from client-node's KubeConfig, imported only then, so exec/OIDC/
+ * token-file auth plugins work as in kubectl.
  */
-import { KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
 import type { RequestOptions } from 'node:https';
-import { Agent, request, type Dispatcher } from 'undici';
+import { Agent, errors, request, type Dispatcher } from 'undici';
+import { loadInClusterConfig } from './kube-incluster.js';
 import { isRecord } from './types/kube.js';
+import { DEFAULT_MAX_LINE_BYTES, WatchDecoder, WatchStreamError, type WatchEvent } from './watch-stream.js';
+
+export type { WatchEvent, WatchEventType } from './watch-stream.js';
+
+/**
+ * What the REST client needs from credentials: the server and a way to fill TLS material and auth headers
+ * per call. client-node's KubeConfig and our InClusterConfig both satisfy it.
+ */
+export interface KubeAuth {
+  getCurrentCluster(): { server: string; skipTLSVerify?: boolean } | null;
+  applyToHTTPSOptions(opts: RequestOptions): Promise<void>;
+}
 
 /** Where a resource lives in the REST API (the path segments and its scope). */
 export interface ResourceType {
@@ -139,6 +155,22 @@ export interface DeleteOptions {
   propagationPolicy?: 'Background' | 'Foreground' | 'Orphan';
 }
 
+export interface WatchOptions {
+  labelSelector?: string;
+  /** Start after this version; omitted = the current state as ADDED events first. */
+  resourceVersion?: string;
+  allowWatchBookmarks?: boolean;
+  /** The server ends the watch after this long (kube-apiserver honours timeoutSeconds). */
+  timeoutSeconds?: number;
+  /** No byte for this long (not even a bookmark) = a dead connection; the watch ends with 'idle'. */
+  idleTimeoutMs?: number;
+  maxLineBytes?: number;
+  signal?: AbortSignal;
+}
+
+/** Why a watch ended without an error: the server closed it, it went silent, or the caller aborted. */
+export type WatchEnd = 'closed' | 'idle' | 'aborted';
+
 export interface KubeClient {
   readonly server: string;
   get<T = KubeObject>(type: ResourceType, namespace: string | undefined, name: string, subresource?: string): Promise<T>;
@@ -147,20 +179,30 @@ export interface KubeClient {
   replace<T = KubeObject>(type: ResourceType, namespace: string | undefined, name: string, body: unknown, subresource?: string): Promise<T>;
   patch<T = KubeObject>(type: ResourceType, namespace: string | undefined, name: string, patch: unknown, opts: { type: PatchType; subresource?: string }): Promise<T>;
   delete(type: ResourceType, namespace: string | undefined, name: string, opts?: DeleteOptions): Promise<void>;
+  /**
+   * One watch request: events go to onEvent in order (ERROR events included, for the caller to judge);
+   * resolves when the stream ends, rejects on a non-2xx answer (ApiError), a connection error or a line
+   * that is not a watch event (WatchStreamError). The body is always consumed or destroyed.
+   */
+  watch(type: ResourceType, namespace: string | undefined, opts: WatchOptions, onEvent: (e: WatchEvent) => void): Promise<WatchEnd>;
   close(): Promise<void>;
 }
 
 /**
- * Credentials: an explicit kubeconfig path, else $KUBECONFIG, else ~/.kube/config when present, else the
- * in-cluster service account (client-go's order, minus the flag we do not have).
+ * Credentials, in client-go's order (controller-runtime's GetConfig): an explicit kubeconfig path, else
+ * $KUBECONFIG, else the in-cluster service account when this runs in a pod (KUBERNETES_SERVICE_HOST/PORT
+ * set and the token mounted), else ~/.kube/config. client-node is imported only for kubeconfig files.
  */
-export function loadKubeConfig(opts: { kubeconfig?: string; env?: NodeJS.ProcessEnv } = {}): KubeConfig {
-  const kc = new KubeConfig();
+export async function loadKubeConfig(opts: { kubeconfig?: string; env?: NodeJS.ProcessEnv; serviceAccountDir?: string } = {}): Promise<KubeAuth> {
   const env = opts.env ?? process.env;
+  if (!opts.kubeconfig && !env.KUBECONFIG) {
+    const inCluster = loadInClusterConfig({ env, dir: opts.serviceAccountDir });
+    if (inCluster) return inCluster;
+  }
+  const { KubeConfig } = await import('@kubernetes/client-node');
+  const kc: KubeConfig = new KubeConfig();
   try {
     if (opts.kubeconfig) kc.loadFromFile(opts.kubeconfig);
-    else if (env.KUBECONFIG) kc.loadFromDefault();
-    else if (env.KUBERNETES_SERVICE_HOST) kc.loadFromCluster();
     else kc.loadFromDefault();
   } catch (cause) {
     throw new Error(`cannot load Kubernetes credentials (kubeconfig ${opts.kubeconfig ?? env.KUBECONFIG ?? '~/.kube/config'} or in-cluster)`, { cause });
@@ -169,16 +211,15 @@ export function loadKubeConfig(opts: { kubeconfig?: string; env?: NodeJS.Process
   return kc;
 }
 
-/** A KubeConfig for a plain-HTTP loopback server (tests, benchmarks). */
-export function kubeConfigForServer(server: string, namespace = 'default'): KubeConfig {
-  const kc = new KubeConfig();
-  kc.loadFromOptions({
-    clusters: [{ name: 'local', server, skipTLSVerify: server.startsWith('http:') }],
-    users: [{ name: 'local', token: 'test-token' }],
-    contexts: [{ name: 'local', cluster: 'local', user: 'local', namespace }],
-    currentContext: 'local',
-  });
-  return kc;
+/** Credentials for a loopback server (tests, benchmarks): a fixed bearer token, TLS not verified. */
+export function kubeConfigForServer(server: string, namespace = 'default', token = 'test-token'): KubeAuth & { namespace: string } {
+  return {
+    namespace,
+    getCurrentCluster: () => ({ server, skipTLSVerify: true }),
+    async applyToHTTPSOptions(o) {
+      o.headers = { ...(Array.isArray(o.headers) ? {} : o.headers), Authorization: `Bearer ${token}` };
+    },
+  };
 }
 
 function toQuery(params: Record<string, string | undefined>): string {
@@ -214,8 +255,34 @@ function apiError(status: number, text: string, what: string): ApiError {
   return new ApiError(status, reason, `${what}: ${status} ${reason}: ${message}`, parsed);
 }
 
+/** Decodes a watch body into events; always leaves the body consumed or destroyed. */
+async function readWatchBody(body: Dispatcher.ResponseData['body'], o: WatchOptions, what: string, onEvent: (e: WatchEvent) => void): Promise<WatchEnd> {
+  const decoder = new WatchDecoder(o.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES);
+  let fromHandler: { err: unknown } | undefined;
+  const deliver = (e: WatchEvent): void => {
+    try {
+      onEvent(e);
+    } catch (err) {
+      fromHandler = { err };
+      throw err;
+    }
+  };
+  try {
+    for await (const chunk of body) decoder.push(chunk as Buffer, deliver);
+    decoder.end(deliver);
+    return 'closed';
+  } catch (err) {
+    if (fromHandler) throw fromHandler.err; // the caller's own error, unchanged
+    if (o.signal?.aborted) return 'aborted';
+    if (err instanceof errors.BodyTimeoutError) return 'idle';
+    throw err instanceof WatchStreamError ? err : new Error(`${what}: ${(err as Error).message}`, { cause: err });
+  } finally {
+    if (!body.destroyed) body.destroy(); // never leave a watch body half-read (its socket is not reusable)
+  }
+}
+
 /** A client with a deadline, a body limit and keep-alive on every call (style.md §4.6). */
-export function createKubeClient(kc: KubeConfig, opts: ClientOptions = {}): KubeClient {
+export function createKubeClient(kc: KubeAuth, opts: ClientOptions = {}): KubeClient {
   const cluster = kc.getCurrentCluster();
   if (!cluster) throw new Error('no current cluster in the kubeconfig');
   const server = cluster.server.replace(/\/$/, '');
@@ -269,6 +336,29 @@ export function createKubeClient(kc: KubeConfig, opts: ClientOptions = {}): Kube
     return (text ? JSON.parse(text) : {}) as T;
   }
 
+  async function watch(type: ResourceType, ns: string | undefined, o: WatchOptions, onEvent: (e: WatchEvent) => void): Promise<WatchEnd> {
+    const { headers, dispatcher } = await prepare();
+    headers.accept = 'application/json';
+    const query = toQuery({
+      watch: 'true', labelSelector: o.labelSelector, resourceVersion: o.resourceVersion,
+      allowWatchBookmarks: o.allowWatchBookmarks ? 'true' : undefined, timeoutSeconds: o.timeoutSeconds === undefined ? undefined : String(o.timeoutSeconds),
+    });
+    const what = label('watch', type, ns);
+    let res: Dispatcher.ResponseData;
+    try {
+      res = await request(`${server}${resourcePath(type, ns)}${query}`, {
+        method: 'GET', headers, dispatcher, signal: o.signal,
+        // The server answers a watch at once; after that, bodyTimeout is the inactivity deadline.
+        headersTimeout: timeoutMs, bodyTimeout: o.idleTimeoutMs ?? 0,
+      });
+    } catch (cause) {
+      if (o.signal?.aborted) return 'aborted';
+      throw new Error(`${what}: ${(cause as Error).message}`, { cause });
+    }
+    if (res.statusCode < 200 || res.statusCode > 299) throw apiError(res.statusCode, await readBody(res.body, maxBodyBytes), what);
+    return readWatchBody(res.body, o, what, onEvent);
+  }
+
   const fm = opts.fieldManager ? { fieldManager: opts.fieldManager } : {};
   const label = (verb: string, type: ResourceType, ns: string | undefined, name?: string): string =>
     `${verb} ${type.plural}${ns && type.namespaced ? ` ${ns}/` : ' '}${name ?? ''}`.trimEnd();
@@ -286,6 +376,7 @@ export function createKubeClient(kc: KubeConfig, opts: ClientOptions = {}): Kube
       const body = { apiVersion: 'v1', kind: 'DeleteOptions', ...(o.preconditions ? { preconditions: o.preconditions } : {}), propagationPolicy: o.propagationPolicy ?? 'Background' };
       await call('DELETE', resourcePath(type, ns, name), label('delete', type, ns, name), body);
     },
+    watch,
     async close() {
       await agent?.close();
       agent = undefined;

@@ -3,9 +3,8 @@
  * ServerlessServices, all from watch caches (no API call per tick). Pods and Deployments are indexed by the
  * revision label, so a tick over 1,000 PAs does not scan every pod 1,000 times.
  */
-import type { KubeConfig } from '@kubernetes/client-node';
 import { createInformer, type RestartableInformer } from '../../src/informer.js';
-import { RESOURCES, type KubeClient, type KubeObject } from '../../src/kube.js';
+import { RESOURCES, type KubeAuth, type KubeClient, type KubeObject } from '../../src/kube.js';
 import type { Logger } from '../../src/log.js';
 import { LABELS } from '../../src/names.js';
 import type { AutoscalerConfig } from '../config.js';
@@ -22,7 +21,7 @@ export class InformerView implements ClusterView {
   private sksInf?: RestartableInformer;
   private podIndex?: { at: number; byNs: Map<string, KubeObject[]> };
 
-  constructor(private readonly kc: KubeConfig, private readonly client: KubeClient, private readonly cfg: AutoscalerConfig, private readonly logger: Logger) {}
+  constructor(private readonly kc: KubeAuth, private readonly client: KubeClient, private readonly cfg: AutoscalerConfig, private readonly logger: Logger) {}
 
   async start(): Promise<void> {
     const ns = this.cfg.namespace || undefined;
