@@ -17,6 +17,9 @@ import { Loop } from '../autoscaler/loop/index.js';
 import type { ClusterView, PodInfo } from '../autoscaler/loop/view.js';
 import { vllmSnapshot } from '../autoscaler/metrics/vllm-signals.js';
 import { paTarget, type ScaleTarget } from '../autoscaler/targets.js';
+import { parseAutoscalerConfig } from '../autoscaler/config.js';
+import { InformerView } from '../autoscaler/loop/informer-view.js';
+import { createKubeClient, kubeConfigForServer } from '../src/kube.js';
 import { silentLogger } from '../src/log.js';
 import type { BenchEntry } from './registry.js';
 
@@ -83,7 +86,32 @@ function childStats(child: ChildProcess): Promise<ChildStats> {
 const cpuMs = (c: NodeJS.CpuUsage): number => (c.user + c.system) / 1000;
 const load = (): string => loadavg().map((x) => x.toFixed(2)).join(' ');
 
-export async function runAutoscalerLoopBench(o: { pas: number; podsPerPa: number; ticks: number; concurrency: number; out: (l: string) => void }): Promise<number> {
+/**
+ * `--api`: the real InformerView (PodAutoscaler, Deployment, ServerlessService and Pod informers: list +
+ * watch on src/kube.ts's client, as in a pod) against the seeded fake API server, instead of a synthetic view.
+ */
+async function informerView(apiUrl: string, o: { pas: number; podsPerPa: number }): Promise<{ view: ClusterView; close: () => Promise<void> }> {
+  const client = createKubeClient(kubeConfigForServer(apiUrl), { timeoutMs: 60_000 });
+  const view = new InformerView(kubeConfigForServer(apiUrl), client, parseAutoscalerConfig({ leaderElection: { enabled: false }, metrics: { port: 0 } }), silentLogger);
+  await view.start();
+  const ts = view.targets();
+  const ready = ts.reduce((a, t) => a + view.pods(t).filter((p) => p.ready).length, 0);
+  if (ts.length !== o.pas || ready !== o.pas * o.podsPerPa) throw new Error(`informer view: ${ts.length} targets, ${ready} ready pods (want ${o.pas}, ${o.pas * o.podsPerPa})`);
+  return { view, close: async () => { await view.stop(); await client.close(); } };
+}
+
+/** The servers child's arguments: pod count, page fixture, and `PASxPODS` when it also serves the fake API server. */
+function serverArgs(n: number, fixture: string, o: { pas: number; podsPerPa: number; api?: boolean }): string[] {
+  return o.api ? [String(n), fixture, `${o.pas}x${o.podsPerPa}`] : [String(n), fixture];
+}
+
+function viewLine(api: boolean, pods: number, rssSynced: number): string {
+  return api
+    ? `cluster view: the real informers (PodAutoscalers, Deployments, ServerlessServices, ${pods} Pods) listing and watching a loopback fake API server in the child; RSS ${rssSynced.toFixed(0)} MB once synced`
+    : 'cluster view: synthetic (no Kubernetes client loaded; `--api` runs the real informers against a fake API server)';
+}
+
+export async function runAutoscalerLoopBench(o: { pas: number; podsPerPa: number; ticks: number; concurrency: number; api?: boolean; out: (l: string) => void }): Promise<number> {
   const n = o.pas * o.podsPerPa;
   const loadBefore = load();
   const rssIdle = process.memoryUsage().rss / 2 ** 20;
@@ -91,16 +119,18 @@ export async function runAutoscalerLoopBench(o: { pas: number; podsPerPa: number
   // through tsx, whose loader thread and transpiled-source caches add ~90 MB of RSS that production never has.
   const compiled = import.meta.url.endsWith('.js');
   const fixture = fileURLToPath(new URL(compiled ? '../../test/fixtures/vllm-metrics.txt' : '../test/fixtures/vllm-metrics.txt', import.meta.url));
-  const child = fork(fileURLToPath(new URL(`./autoscaler-loop-servers.${compiled ? 'js' : 'ts'}`, import.meta.url)), [String(n), fixture], {
+  const child = fork(fileURLToPath(new URL(`./autoscaler-loop-servers.${compiled ? 'js' : 'ts'}`, import.meta.url)), serverArgs(n, fixture, o), {
     execArgv: compiled ? [] : ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'], env: { ...process.env, BENCH_SERVERS_MAX_MS: String(15 * 60_000) },
   });
   try {
-    const { ports, bytes } = await new Promise<{ ports: number[]; bytes: number }>((resolve, reject) => {
-      child.once('message', (m) => resolve(m as { ports: number[]; bytes: number }));
+    const { ports, bytes, apiUrl } = await new Promise<{ ports: number[]; bytes: number; apiUrl?: string }>((resolve, reject) => {
+      child.once('message', (m) => resolve(m as { ports: number[]; bytes: number; apiUrl?: string }));
       child.once('exit', (code) => reject(new Error(`metrics servers exited with ${code}`)));
     });
     const { list, pods } = targets(o.pas, ports, o.podsPerPa);
-    const view: ClusterView = { targets: () => list, pods: (t) => pods.get(t.key) ?? [], specReplicas: (t) => pods.get(t.key)?.length ?? 0, sks: () => undefined };
+    const synthetic: ClusterView = { targets: () => list, pods: (t) => pods.get(t.key) ?? [], specReplicas: (t) => pods.get(t.key)?.length ?? 0, sks: () => undefined };
+    const { view, close: closeView } = apiUrl ? await informerView(apiUrl, o) : { view: synthetic, close: async () => undefined };
+    const rssSynced = process.memoryUsage().rss / 2 ** 20;
     const collector = new Collector({ concurrency: o.concurrency, timeoutMs: 2000, maxBodyBytes: 4 << 20, keepAliveMs: 60_000 });
     // No API server here: the benchmark is scrape + decide; writes are measured by the e2e tests' call log, not timed.
     const actuator = { apply: async () => ({ waitingForActivator: false, statusWritten: false }), forget: () => undefined } as unknown as Actuator;
@@ -147,9 +177,11 @@ export async function runAutoscalerLoopBench(o: { pas: number; podsPerPa: number
     const naive = await naiveSequential(urls.slice(0, Math.min(urls.length, 1000)));
     const naiveAll = (naive * urls.length) / Math.min(urls.length, 1000);
     await collector.close();
+    await closeView();
 
     const tick = scrape.map((s, i) => s + (dec[i] as number));
     o.out(`autoscaler-loop: ${o.pas} PAs × ${o.podsPerPa} pods = ${n} loopback vLLM endpoints (${(bytes / 1024).toFixed(1)} KiB page each), concurrency ${o.concurrency}, ${o.ticks} ticks, node ${process.version}`);
+    o.out(viewLine(o.api === true, n, rssSynced));
     o.out(`load average (1/5/15 min): ${loadBefore} before, ${load()} after; ${compiled ? 'compiled dist/ (as the image runs it)' : 'from source through tsx (its loader adds ~90 MB RSS; `npm run bench:autoscaler-loop` builds and runs dist/)'}`);
     o.out('');
     o.out('| measure | p50 | max | goal |');
@@ -178,13 +210,14 @@ export const AUTOSCALER_LOOP_BENCH: BenchEntry = {
   spec: {
     name: 'bench autoscaler-loop',
     summary: 'One autoscaler tick (scrape + decide) over 1,000 PAs × 4 loopback vLLM endpoints, RSS, beside a naive sequential scraper and a bare GET loop.',
-    usage: 'kserve-llmd bench autoscaler-loop [--pas 1000] [--pods-per-pa 4] [--ticks 65] [--concurrency 256]',
+    usage: 'kserve-llmd bench autoscaler-loop [--pas 1000] [--pods-per-pa 4] [--ticks 65] [--concurrency 256] [--api]',
     flags: [
       { name: 'pas', type: 'int', help: 'PodAutoscalers', default: 1000, min: 1, max: 5000 },
       { name: 'pods-per-pa', type: 'int', help: 'ready pods per PA', default: 4, min: 1, max: 8 },
       { name: 'ticks', type: 'int', help: 'measured ticks (≥ 60 fills the 60 s stable window, so RSS and decide time are at steady state)', default: 65, min: 1, max: 1000 },
       { name: 'concurrency', type: 'int', help: 'scrapes in flight', default: 256, min: 1, max: 4096 },
+      { name: 'api', type: 'bool', help: 'run the real informers against a seeded loopback fake API server (the in-cluster process\'s memory)', default: false },
     ],
   },
-  run: (v) => runAutoscalerLoopBench({ pas: Number(v.pas), podsPerPa: Number(v['pods-per-pa']), ticks: Number(v.ticks), concurrency: Number(v.concurrency), out: (l) => process.stdout.write(`${l}\n`) }),
+  run: (v) => runAutoscalerLoopBench({ pas: Number(v.pas), podsPerPa: Number(v['pods-per-pa']), ticks: Number(v.ticks), concurrency: Number(v.concurrency), api: v.api === true, out: (l) => process.stdout.write(`${l}\n`) }),
 };
