@@ -47,6 +47,12 @@ export interface InformerOptions {
    * silence is not a quiet resource.
    */
   watchIdleMs?: number;
+  /**
+   * Applied to every object before it is cached or handed to onEvent (client-go's SetTransform): keep only
+   * the fields the caller reads, so a cache of thousands of pods does not hold their whole specs. Must keep
+   * metadata.name, namespace, uid and resourceVersion.
+   */
+  transform?: (obj: KubeObject) => KubeObject;
 }
 
 export interface RestartableInformer {
@@ -96,7 +102,7 @@ export function createInformer(opts: InformerOptions): RestartableInformer {
 
   async function relist(): Promise<void> {
     const list = await opts.client.list(opts.resource, opts.namespace, { labelSelector: opts.labelSelector });
-    const changes = cache.replace(list.items);
+    const changes = cache.replace(opts.transform ? list.items.map(opts.transform) : list.items);
     for (const [type, obj] of changes) emit(type, obj);
     rv = list.metadata.resourceVersion ?? '';
     delay = base;
@@ -107,8 +113,8 @@ export function createInformer(opts: InformerOptions): RestartableInformer {
   }
 
   function apply(e: WatchEvent): void {
-    const obj = e.object as KubeObject;
     if (e.type === 'ERROR') throw statusError(e.object, what);
+    const obj = opts.transform && e.type !== 'BOOKMARK' ? opts.transform(e.object as KubeObject) : (e.object as KubeObject);
     const objRv = obj.metadata?.resourceVersion;
     if (e.type !== 'BOOKMARK') {
       const change = e.type === 'DELETED' ? cache.remove(obj) : cache.upsert(obj);

@@ -6,7 +6,7 @@
 import { createInformer, type RestartableInformer } from '../../src/informer.js';
 import { RESOURCES, type KubeAuth, type KubeClient, type KubeObject } from '../../src/kube.js';
 import type { Logger } from '../../src/log.js';
-import { LABELS } from '../../src/names.js';
+import { LABELS, POD_ANNOTATIONS } from '../../src/names.js';
 import type { AutoscalerConfig } from '../config.js';
 import { deploymentTarget, paTarget, type ScaleTarget } from '../targets.js';
 import { podInfo, type ClusterView, type PodInfo } from './view.js';
@@ -26,16 +26,16 @@ export class InformerView implements ClusterView {
   async start(): Promise<void> {
     const ns = this.cfg.namespace || undefined;
     const selector = this.cfg.mode === 'Knative' ? REVISION : LABELS.kserveIsvc;
-    const make = (resource: (typeof RESOURCES)[keyof typeof RESOURCES], labelSelector?: string): RestartableInformer => {
+    const make = (resource: (typeof RESOURCES)[keyof typeof RESOURCES], labelSelector?: string, transform?: (o: KubeObject) => KubeObject): RestartableInformer => {
       const inf = createInformer({
-        kc: this.kc, client: this.client, resource, namespace: ns, labelSelector, resyncMs: 0, logger: this.logger,
+        kc: this.kc, client: this.client, resource, namespace: ns, labelSelector, resyncMs: 0, logger: this.logger, transform,
         onEvent: () => { this.podIndex = undefined; },
       });
       this.informers.push(inf);
       return inf;
     };
     this.deployments = make(RESOURCES.deployments, selector);
-    this.podInf = make(RESOURCES.pods, selector);
+    this.podInf = make(RESOURCES.pods, selector, slimPod);
     if (this.cfg.mode === 'Knative') {
       this.pas = make(RESOURCES.podAutoscalers);
       this.sksInf = make(RESOURCES.serverlessServices);
@@ -81,4 +81,28 @@ export class InformerView implements ClusterView {
   sks(t: ScaleTarget): KubeObject | undefined {
     return this.sksInf?.get(t.name, t.namespace);
   }
+}
+
+/**
+ * A pod as the autoscaler caches it: identity, labels, the vLLM port annotation and what readiness needs
+ * (view.ts podInfo). A Knative pod is several KB of spec the autoscaler never reads; at thousands of pods the
+ * full objects were the largest part of the informer cache.
+ */
+export function slimPod(pod: KubeObject): KubeObject {
+  const m = pod.metadata ?? {};
+  const status = (pod as { status?: { podIP?: string; phase?: string; conditions?: Array<{ type: string; status: string }> } }).status;
+  const port = m.annotations?.[POD_ANNOTATIONS.vllmPort];
+  return {
+    apiVersion: pod.apiVersion,
+    kind: pod.kind,
+    metadata: {
+      name: m.name, namespace: m.namespace, uid: m.uid, resourceVersion: m.resourceVersion, labels: m.labels,
+      ...(port !== undefined ? { annotations: { [POD_ANNOTATIONS.vllmPort]: port } } : {}),
+      ...(m.deletionTimestamp ? { deletionTimestamp: m.deletionTimestamp } : {}),
+    },
+    status: {
+      podIP: status?.podIP, phase: status?.phase,
+      conditions: (status?.conditions ?? []).filter((c) => c.type === 'Ready').map((c) => ({ type: c.type, status: c.status })),
+    },
+  } as KubeObject;
 }

@@ -130,4 +130,17 @@ describe('informer against the fake API server', () => {
     expect(inf.list().map((o) => o.metadata?.name).sort()).toEqual(['keep', 'new']);
     await inf.stop();
   });
+
+  it('caches what its transform returns, for listed and watched objects alike', async () => {
+    api.seed({ ...obj('a', {}), data: { big: 'x'.repeat(1000) } });
+    const seen: unknown[] = [];
+    const slim = (o: { metadata?: object }) => ({ metadata: o.metadata, slim: true }) as never;
+    const inf = createInformer({ client, resource: RESOURCES.configMaps, namespace: 'ns', resyncMs: 0, transform: slim, onEvent: (_t, o) => seen.push(o) });
+    await inf.start();
+    await client.create(RESOURCES.configMaps, 'ns', { ...obj('b', {}), data: { big: 'y' } });
+    await until(() => inf.get('b', 'ns') !== undefined);
+    for (const o of [inf.get('a', 'ns'), inf.get('b', 'ns'), ...seen]) expect(o).toMatchObject({ slim: true });
+    expect(inf.get('a', 'ns')).not.toHaveProperty('data');
+    await inf.stop();
+  });
 });
