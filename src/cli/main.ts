@@ -38,7 +38,7 @@ interface CommandEntry {
   summary: string;
   /**
    * Imported only when the command runs: each component loads only its own dependencies (the autoscaler's
-   * resident memory is a benchmark goal; client-node alone is ~85 MB), and every CLI start stays fast.
+   * resident memory is a benchmark goal), and every CLI start stays fast.
    */
   load(): Promise<Command>;
 }
