@@ -143,7 +143,7 @@ export class Handlers {
           throw new ApiStatus(415, 'UnsupportedMediaType', `strategic merge patch is not supported for custom resources (${kindKey(t.kind)})`);
         }
         patched = strategicMerge(base, patch) as Obj;
-      } else throw new ApiStatus(415, 'UnsupportedMediaType', `the patch type ${contentType} is not supported (server-side apply is not implemented by the fake)`);
+      } else throw new ApiStatus(415, 'UnsupportedMediaType', `the patch type ${contentType} is not supported (the fake API server does not do server-side apply)`);
     } catch (err) {
       if (err instanceof PatchError) throw new ApiStatus(422, 'Invalid', err.message);
       throw err;
