@@ -3,22 +3,13 @@
  * consolidation test, the queueing part of TTFT, the TTFT-derived prefill utilization, local-prefill
  * headroom on decode, the scale-down delay restarting while pods start, and panic-window rates.
  */
-import { decide, deciderSpec, type Decision, type DeciderSpec, type DeciderState, type RoleWindows } from '../../autoscaler/decider/index.js';
+import { decide, type RoleWindows } from '../../autoscaler/decider/index.js';
 import { drainSeconds, plannedUtilization, queueWaitSeconds } from '../../autoscaler/decider/load.js';
+import { run, specs } from './support/decider.js';
 import { agg, atZero, win } from './support/windows.js';
 
-const decode = (o: Parameters<typeof deciderSpec>[1] = {}): DeciderSpec => deciderSpec('decode', { minReplicas: 0, maxReplicas: 16, ...o });
-const prefill = (o: Parameters<typeof deciderSpec>[1] = {}): DeciderSpec => deciderSpec('prefill', { minReplicas: 0, maxReplicas: 16, ...o });
+const { decode, prefill } = specs(16);
 
-function run(spec: DeciderSpec, steps: Array<[number, RoleWindows]>, state?: DeciderState): Decision[] {
-  const out: Decision[] = [];
-  for (const [t, w] of steps) {
-    const d = decide(spec, w, t, state);
-    state = d.state;
-    out.push(d);
-  }
-  return out;
-}
 
 describe('decider: signals derived from one window', () => {
   it.each([

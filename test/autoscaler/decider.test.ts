@@ -1,21 +1,9 @@
-import {
-  decide, decidePool, deciderSpec, validateDeciderSpec, type Decision, type DeciderSpec, type DeciderState, type RoleWindows,
-} from '../../autoscaler/decider/index.js';
+import { decide, decidePool, validateDeciderSpec, type DeciderState, type RoleWindows } from '../../autoscaler/decider/index.js';
+import { run, specs } from './support/decider.js';
 import { atZero, win } from './support/windows.js';
 
-const decode = (o: Parameters<typeof deciderSpec>[1] = {}): DeciderSpec => deciderSpec('decode', { minReplicas: 0, maxReplicas: 10, ...o });
-const prefill = (o: Parameters<typeof deciderSpec>[1] = {}): DeciderSpec => deciderSpec('prefill', { minReplicas: 0, maxReplicas: 10, ...o });
+const { decode, prefill } = specs(10);
 
-/** Runs a sequence of ticks, feeding state forward; returns every decision. */
-function run(spec: DeciderSpec, steps: Array<[number, RoleWindows]>, state?: DeciderState): Decision[] {
-  const out: Decision[] = [];
-  for (const [t, w] of steps) {
-    const d = decide(spec, w, t, state);
-    state = d.state;
-    out.push(d);
-  }
-  return out;
-}
 
 describe('decider: decode rules', () => {
   it.each([
