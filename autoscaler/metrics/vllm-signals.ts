@@ -87,28 +87,48 @@ export function snapshotFromSamples(samples: Sample[]): PodSnapshot {
     const list = by.get(n);
     return list && list.length > 0 ? (sum(n) as number) / list.length : undefined;
   };
-  const waiting = sum(VLLM.waiting);
-  const running = sum(VLLM.running);
-  const kv = mean(VLLM.kvUsage) ?? mean(VLLM.kvUsageV0);
+  const cc = by.get(VLLM.cacheConfig)?.[0]?.labels;
+  return assembleSnapshot({
+    waiting: sum(VLLM.waiting), running: sum(VLLM.running), kv: mean(VLLM.kvUsage) ?? mean(VLLM.kvUsageV0),
+    promptTokens: sum(VLLM.promptTokens), generationTokens: sum(VLLM.generationTokens), requestsFinished: sum(VLLM.success),
+    ttft: histogram(by, VLLM.ttft), itl: histogram(by, VLLM.itl) ?? histogram(by, VLLM.itlV0), promptLength: histogram(by, VLLM.promptLength),
+    blockSize: cc?.block_size, numGpuBlocks: cc?.num_gpu_blocks,
+  });
+}
+
+/** What either parser (this one, or the streaming vllm-stream.ts) extracted from one page, before checks. */
+export interface PageTotals {
+  waiting?: number;
+  running?: number;
+  kv?: number;
+  promptTokens?: number;
+  generationTokens?: number;
+  requestsFinished?: number;
+  ttft?: Histogram;
+  itl?: Histogram;
+  promptLength?: Histogram;
+  blockSize?: string;
+  numGpuBlocks?: string;
+}
+
+/** Totals → PodSnapshot: the page must carry the three gauges every vLLM serves, or it is not vLLM's. */
+export function assembleSnapshot(t: PageTotals): PodSnapshot {
+  const { waiting, running, kv } = t;
   if (waiting === undefined || running === undefined || kv === undefined) {
     const missing = [waiting === undefined && VLLM.waiting, running === undefined && VLLM.running, kv === undefined && VLLM.kvUsage].filter(Boolean);
     throw new MissingMetricError(`not a vLLM /metrics page: missing ${missing.join(', ')}`);
   }
   const snap: PodSnapshot = {
     waiting, running, kvUsage: Math.min(1, Math.max(0, kv)),
-    promptTokens: sum(VLLM.promptTokens) ?? 0,
-    generationTokens: sum(VLLM.generationTokens) ?? 0,
-    requestsFinished: sum(VLLM.success) ?? 0,
+    promptTokens: t.promptTokens ?? 0,
+    generationTokens: t.generationTokens ?? 0,
+    requestsFinished: t.requestsFinished ?? 0,
   };
-  const ttft = histogram(by, VLLM.ttft);
-  const itl = histogram(by, VLLM.itl) ?? histogram(by, VLLM.itlV0);
-  const promptLength = histogram(by, VLLM.promptLength);
-  if (ttft) snap.ttft = ttft;
-  if (itl) snap.itl = itl;
-  if (promptLength) snap.promptLength = promptLength;
-  const cc = by.get(VLLM.cacheConfig)?.[0]?.labels;
-  const blockSize = Number(cc?.block_size);
-  const numGpuBlocks = Number(cc?.num_gpu_blocks);
+  if (t.ttft) snap.ttft = t.ttft;
+  if (t.itl) snap.itl = t.itl;
+  if (t.promptLength) snap.promptLength = t.promptLength;
+  const blockSize = Number(t.blockSize);
+  const numGpuBlocks = Number(t.numGpuBlocks);
   if (blockSize > 0 && numGpuBlocks > 0) snap.cacheConfig = { blockSize, numGpuBlocks };
   return snap;
 }

@@ -8,7 +8,7 @@
  * read from bytes (./prom-bytes.ts) into running sums; histogram bounds are shared between snapshots.
  */
 import { checkName, nameEnd, readLabels, readValue, type Line } from './prom-bytes.js';
-import { MissingMetricError, VLLM, type Histogram, type PodSnapshot } from './vllm-signals.js';
+import { assembleSnapshot, VLLM, type Histogram, type PodSnapshot } from './vllm-signals.js';
 
 const enum Kind { Scalar, Bucket, HistSum, HistCount, CacheConfig }
 const enum S { Waiting, Running, Kv, KvV0, Prompt, Generation, Success }
@@ -192,27 +192,12 @@ export class VllmPageParser {
   private snapshot(): PodSnapshot {
     const sum = (s: S): number | undefined => ((this.ns[s] as number) > 0 ? (this.sums[s] as number) : undefined);
     const mean = (s: S): number | undefined => ((this.ns[s] as number) > 0 ? (this.sums[s] as number) / (this.ns[s] as number) : undefined);
-    const waiting = sum(S.Waiting);
-    const running = sum(S.Running);
-    const kv = mean(S.Kv) ?? mean(S.KvV0);
-    if (waiting === undefined || running === undefined || kv === undefined) {
-      const missing = [waiting === undefined && VLLM.waiting, running === undefined && VLLM.running, kv === undefined && VLLM.kvUsage].filter(Boolean);
-      throw new MissingMetricError(`not a vLLM /metrics page: missing ${missing.join(', ')}`);
-    }
-    const snap: PodSnapshot = {
-      waiting, running, kvUsage: Math.min(1, Math.max(0, kv)),
-      promptTokens: sum(S.Prompt) ?? 0,
-      generationTokens: sum(S.Generation) ?? 0,
-      requestsFinished: sum(S.Success) ?? 0,
-    };
     const [ttft, itl, itlV0, prompt] = this.hist.map((h) => h.histogram());
-    if (ttft) snap.ttft = ttft;
-    if (itl ?? itlV0) snap.itl = (itl ?? itlV0) as Histogram;
-    if (prompt) snap.promptLength = prompt;
-    const blockSize = Number(this.cc?.block_size);
-    const numGpuBlocks = Number(this.cc?.num_gpu_blocks);
-    if (blockSize > 0 && numGpuBlocks > 0) snap.cacheConfig = { blockSize, numGpuBlocks };
-    return snap;
+    return assembleSnapshot({
+      waiting: sum(S.Waiting), running: sum(S.Running), kv: mean(S.Kv) ?? mean(S.KvV0),
+      promptTokens: sum(S.Prompt), generationTokens: sum(S.Generation), requestsFinished: sum(S.Success),
+      ttft, itl: itl ?? itlV0, promptLength: prompt, blockSize: this.cc?.block_size, numGpuBlocks: this.cc?.num_gpu_blocks,
+    });
   }
 }
 
