@@ -8,16 +8,9 @@
  * the same delimiters as the string scan. Rare shapes (odd whitespace around a label name, non-ASCII around a
  * value or timestamp) are decoded and handed to the string rules.
  */
-import { ExpositionError, parseValue } from './prom-text.js';
+import { CH, ExpositionError, parseValue } from './prom-text.js';
 
-const SPACE = 32;
-const TAB = 9;
-const COMMA = 44;
-const QUOTE = 34;
-const BACKSLASH = 92;
-const EQ = 61;
-const LBRACE = 123;
-const RBRACE = 125;
+const { SPACE, TAB, COMMA, QUOTE, BACKSLASH, EQ, LBRACE, RBRACE } = CH;
 
 /** 1: may start a metric name; 2: may continue one; 4: may start a label name; 8: may continue one. */
 const CLASS = new Uint8Array(256);

@@ -19,12 +19,9 @@ export class ExpositionError extends Error {}
 const NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
 const LABEL = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 const NUMBER = /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/;
-const LBRACE = 123;
-const RBRACE = 125;
-const QUOTE = 34;
-const SPACE = 32;
-const TAB = 9;
-const COMMA = 44;
+/** Character codes of the exposition format's delimiters (shared with the byte parser, prom-bytes.ts). */
+export const CH = { SPACE: 32, TAB: 9, COMMA: 44, QUOTE: 34, BACKSLASH: 92, EQ: 61, LBRACE: 123, RBRACE: 125 } as const;
+const { LBRACE, RBRACE, QUOTE, SPACE, TAB, COMMA } = CH;
 
 type Keep = (name: string) => readonly string[] | undefined;
 
