@@ -8,6 +8,7 @@
  *   scale-down stabilization 300 s (the max recommendation in the window wins); minReplicas 1.
  */
 import type { Policy, PolicyContext, Role, RoleObservation } from './types.js';
+import { DownStabilizer } from './stabilize.js';
 
 export interface KedaOptions {
   threshold: number;
@@ -24,11 +25,12 @@ class KedaRole {
   private lastActive = 0;
   private lastPoll = -Infinity;
   private lastSync = -Infinity;
-  private recs: Array<[number, number]> = [];
+  private readonly stabilizer: DownStabilizer;
   desired: number;
 
   constructor(private readonly k: KedaOptions, initial: number, private readonly floor: number) {
     this.desired = initial;
+    this.stabilizer = new DownStabilizer(k.downStabilizationS);
   }
 
   step(now: number, r: RoleObservation): number {
@@ -46,9 +48,7 @@ class KedaRole {
     const ratio = value / (current * k.threshold);
     let rec = Math.abs(ratio - 1) <= k.tolerance ? current : Math.max(1, Math.ceil(value / k.threshold));
     rec = Math.min(rec, Math.max(2 * current, current + 4));
-    this.recs.push([now, rec]);
-    this.recs = this.recs.filter(([t]) => t > now - k.downStabilizationS);
-    const stabilized = rec >= current ? rec : Math.min(current, Math.max(...this.recs.map(([, v]) => v)));
+    const stabilized = this.stabilizer.apply(now, rec, current);
     return (this.desired = Math.max(1, this.floor, stabilized));
   }
 }

@@ -7,6 +7,7 @@
  * a 100 ms poll of the EPP queue (here: the next tick). To zero: the same stabilization with no load.
  */
 import type { Policy, PolicyContext, Role, RoleObservation } from './types.js';
+import { DownStabilizer } from './stabilize.js';
 
 export interface WvaOptions {
   kvThreshold: number;
@@ -36,11 +37,12 @@ export function wvaDelta(w: WvaOptions, engines: ReadonlyArray<{ kvUsage: number
 
 class WvaRole {
   private last = -Infinity;
-  private recs: Array<[number, number]> = [];
+  private readonly stabilizer: DownStabilizer;
   desired: number;
 
   constructor(private readonly w: WvaOptions, initial: number, private readonly floor: number) {
     this.desired = initial;
+    this.stabilizer = new DownStabilizer(w.downStabilizationS);
   }
 
   step(now: number, r: RoleObservation): number {
@@ -52,9 +54,7 @@ class WvaRole {
     if (r.starting === 0) rec += wvaDelta(this.w, r.engines);
     if (this.floor === 0 && !busy) rec = 0;
     else rec = Math.max(1, this.floor, rec);
-    this.recs.push([now, rec]);
-    this.recs = this.recs.filter(([t]) => t > now - this.w.downStabilizationS);
-    return (this.desired = rec >= r.replicas ? rec : Math.min(r.replicas, Math.max(...this.recs.map(([, v]) => v))));
+    return (this.desired = this.stabilizer.apply(now, rec, r.replicas));
   }
 }
 
