@@ -1,6 +1,7 @@
 import { request } from 'undici';
 import { ApiError, createKubeClient, RESOURCES, type KubeClient } from '../../src/kube.js';
 import { startFakeApiServer, type FakeApiServer } from '../support/fake-apiserver/index.js';
+import { fakeApiPerTest } from '../support/fake-api-per-test.js';
 
 const cm = (name: string, labels: Record<string, string> = {}, data: Record<string, string> = {}) => ({
   apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: 'ns', labels }, data,
@@ -29,14 +30,7 @@ async function watchLines(api: FakeApiServer, path: string, count: number): Prom
 describe('fake API server over real HTTP (src/kube.ts client)', () => {
   let api: FakeApiServer;
   let client: KubeClient;
-  beforeEach(async () => {
-    api = await startFakeApiServer({ bookmarkIntervalMs: 50 });
-    client = createKubeClient(api.kubeConfig(), { timeoutMs: 2_000 });
-  });
-  afterEach(async () => {
-    await client.close();
-    await api.close();
-  });
+  fakeApiPerTest({ bookmarkIntervalMs: 50, timeoutMs: 2_000 }, (c) => ({ api, client } = c));
 
   it('serves discovery for built-in and custom kinds, with subresources', async () => {
     const res = await request(`${api.url}/apis/serving.kserve.io/v1beta1`);

@@ -8,6 +8,7 @@ import { LeaderElector } from '../../src/leader.js';
 import { createRegistry } from '../../src/metrics.js';
 import { WorkQueue } from '../../src/workqueue.js';
 import { startFakeApiServer, type FakeApiServer } from '../support/fake-apiserver/index.js';
+import { fakeApiPerTest } from '../support/fake-api-per-test.js';
 
 async function until(check: () => boolean | Promise<boolean>, ms = 5_000): Promise<void> {
   const end = Date.now() + ms;
@@ -22,14 +23,7 @@ const cm = (name: string) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: {
 describe('informer', () => {
   let api: FakeApiServer;
   let client: KubeClient;
-  beforeEach(async () => {
-    api = await startFakeApiServer({ bookmarkIntervalMs: 100 });
-    client = createKubeClient(api.kubeConfig(), { timeoutMs: 1_000 });
-  });
-  afterEach(async () => {
-    await client.close();
-    await api.close();
-  });
+  fakeApiPerTest({ bookmarkIntervalMs: 100, timeoutMs: 1_000 }, (c) => ({ api, client } = c));
 
   it('lists, watches, resyncs, and comes back after a server restart with compacted history', async () => {
     api.seed(cm('a'));

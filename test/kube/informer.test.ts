@@ -7,7 +7,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { createInformer, type InformerEvent } from '../../src/informer.js';
 import { createKubeClient, kubeConfigForServer, RESOURCES, type KubeClient } from '../../src/kube.js';
-import { startFakeApiServer, type FakeApiServer } from '../support/fake-apiserver/index.js';
+import type { FakeApiServer } from '../support/fake-apiserver/index.js';
+import { fakeApiPerTest } from '../support/fake-api-per-test.js';
 
 async function until(check: () => boolean, ms = 5_000): Promise<void> {
   const end = Date.now() + ms;
@@ -88,14 +89,7 @@ describe('informer against a scripted API server', () => {
 describe('informer against the fake API server', () => {
   let api: FakeApiServer;
   let client: KubeClient;
-  beforeEach(async () => {
-    api = await startFakeApiServer({ bookmarkIntervalMs: 100 });
-    client = createKubeClient(api.kubeConfig(), { timeoutMs: 1_000 });
-  });
-  afterEach(async () => {
-    await client.close();
-    await api.close();
-  });
+  fakeApiPerTest({ bookmarkIntervalMs: 100, timeoutMs: 1_000 }, (c) => ({ api, client } = c));
 
   const obj = (name: string, labels: Record<string, string>) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: 'ns', labels } });
 
