@@ -13,25 +13,14 @@
  */
 import { runCluster, type Outcome } from './cluster.js';
 import { meetsSlo } from './metrics.js';
-import type { EnginePreset } from './presets.js';
 import { staticPolicy } from './policies/static.js';
-import type { Desired, SloTarget } from './policies/types.js';
-import type { RouterName } from './router.js';
+import type { Desired } from './policies/types.js';
+import type { SimSettings } from './settings.js';
 import type { TraceRequest } from './traffic/types.js';
 
-export interface OracleOptions {
-  preset: EnginePreset;
+export interface OracleOptions extends SimSettings {
   requests: readonly TraceRequest[];
   horizonS: number;
-  slo: SloTarget;
-  router: RouterName;
-  disaggregated: boolean;
-  pdThresholdTokens: number;
-  seed: number;
-  maxReplicas: number;
-  windowS: number;
-  /** Fraction of all requests that must meet the SLO. */
-  attainment: number;
   onProgress?(fraction: number): void;
 }
 

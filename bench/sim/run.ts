@@ -8,23 +8,13 @@ import { runOracle, type OracleWindow } from './oracle.js';
 import { POLICIES } from './policies/index.js';
 import { staticPolicy } from './policies/static.js';
 import type { Desired, Policy, PolicyContext, SloTarget } from './policies/types.js';
-import { coldStartSeconds, type EnginePreset } from './presets.js';
+import { coldStartSeconds } from './presets.js';
 import type { RouterName } from './router.js';
+import type { SimSettings } from './settings.js';
 import type { Trace } from './traffic/types.js';
 
-export interface BenchConfig {
+export interface BenchConfig extends SimSettings {
   trace: Trace;
-  preset: EnginePreset;
-  slo: SloTarget;
-  router: RouterName;
-  disaggregated: boolean;
-  pdThresholdTokens: number;
-  seed: number;
-  maxReplicas: number;
-  /** Oracle window, seconds. */
-  windowS: number;
-  /** Attainment goal (0.99): the oracle spends misses up to it; the goal check uses it. */
-  attainment: number;
   scaleToZeroAfterS: number;
   /** Policy names to run (default: all). */
   policies?: string[];
