@@ -11,10 +11,15 @@ import { findPortArg, type PodContext } from '../context.js';
 import { mainContainer, type PodMutator } from './types.js';
 
 export const SIDECAR_NAME = 'routing-proxy';
+/** llm-d-router pkg/sidecar/proxy/options.go: `defaultVLLMPort = "8200"`. */
 const DEFAULT_SIDECAR_VLLM_PORT = 8200;
 
 export function sidecarContainer(ctx: PodContext): Container {
   const { injection, servingPort } = ctx;
+  // Flag names per llm-d-router pkg/sidecar/proxy/options.go. `--secure-proxy` is the older name of
+  // `--secure-serving` (kept there as a deprecated alias), so it works on releases before and after the rename;
+  // likewise `--vllm-port` for `--model-server-port`. The sidecar serves plain HTTP: queue-proxy and the
+  // gateway reach it in-cluster, as they reach vLLM on every other pod.
   const args = [`--port=${servingPort}`, '--kv-connector=nixlv2', '--secure-proxy=false', '--zap-log-level=1'];
   if (injection.vllmPortBehindSidecar !== DEFAULT_SIDECAR_VLLM_PORT) args.push(`--vllm-port=${injection.vllmPortBehindSidecar}`);
   return {
