@@ -52,7 +52,8 @@ export function jsonPatch(original: unknown, mutated: unknown): JsonPatchOp[] {
   return ops;
 }
 
-const escape = (key: string): string => key.replace(/~/g, '~0').replace(/\//g, '~1');
+// RFC 6901: '~' → '~0', '/' → '~1'. Most keys have neither; skip the two regex passes for them.
+const escape = (key: string): string => (key.includes('~') || key.includes('/') ? key.replace(/~/g, '~0').replace(/\//g, '~1') : key);
 const isMap = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 function diff(a: unknown, b: unknown, path: string, ops: JsonPatchOp[]): void {
