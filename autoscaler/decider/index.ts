@@ -14,11 +14,11 @@
  * With two memories (issue 6): at zero, a predictive wake before a regularly recurring demand episode
  * (episodes.ts), and a peak hold under scale-downs when bursts recur faster than a cold start (peak.ts).
  */
-import { combine, decodeRules, fmt, prefillRules, type LoadContext } from './load.js';
+import { combine, decodeRules, fmt, localPrompts, prefillRules, type LoadContext } from './load.js';
 import {
   cloneState, hasDemand, initialState, prefillCapacity, stabilize, updateEwma, updateMeasured,
 } from './state.js';
-import type { Decision, DecisionReason, DeciderSpec, DeciderState, RoleWindows, WindowAggregate } from './types.js';
+import type { Decision, DecisionReason, DeciderSpec, DeciderState, RemotePrefill, RoleWindows, WindowAggregate } from './types.js';
 import { atZero, followsDecodeToZero } from './zero.js';
 import { noteScaleDecision, observeColdStart, predictiveWake, recordDemand } from './episodes.js';
 import { notePeak, noteScaleDown, peakFloor } from './peak.js';
@@ -39,9 +39,9 @@ export function decide(spec: DeciderSpec, w: RoleWindows, nowMs: number, prev?: 
   recordDemand(s, spec, demand, nowMs);
   if (valid) {
     updateEwma(s, w.stable, nowMs, spec.predictiveTauMs);
-    updateMeasured(s, w.stable);
+    updateMeasured(s, w.stable, localShare(spec, w));
   }
-  const signals = signalsOf(w, s);
+  const signals = signalsOf(spec, w, s);
   const finish = (d: Draft, panic = false): Decision => {
     const bounded = clamp(d, spec, w.readyPods);
     if (bounded.desired < s.desired && bounded.desired > 0) noteScaleDown(s, nowMs, bounded.desired);
@@ -110,6 +110,7 @@ function loadOf(spec: DeciderSpec, w: RoleWindows, s: DeciderState, tps: number)
     backlogGrowing: w.panic.samples > 0 && w.panic.promptBacklogTokens > w.stable.promptBacklogTokens,
     measuredTokensPerSec: s.measured.prefillTokensPerSec === null ? null : tps,
   };
+  if (decodeRemote(spec, w)) ctx.remotePrefill = w.remotePrefill;
   const rulesOf = (x: WindowAggregate) => (spec.role === 'decode' ? decodeRules(x, w.readyPods, spec, ctx) : prefillRules(x, w.readyPods, spec, ctx));
   const stable = combine(rulesOf(w.stable));
   // The panic window reacts to queues, backlog and KV, but its counter RATES are taken from the stable window:
@@ -198,12 +199,22 @@ function clamp(d: Draft, spec: DeciderSpec, ready: number): Draft {
   return d;
 }
 
+/** Decode with its pool's prefill role prefilling (RoleWindows.remotePrefill); prefill ignores the field. */
+function decodeRemote(spec: DeciderSpec, w: RoleWindows): boolean {
+  return spec.role === 'decode' && w.remotePrefill !== undefined;
+}
+
+/** The fraction of decode's counted prompt tokens it prefilled itself (load.ts localPrompts); 1 otherwise. */
+function localShare(spec: DeciderSpec, w: RoleWindows): number {
+  return decodeRemote(spec, w) ? localPrompts(w.stable, w.remotePrefill).share : 1;
+}
+
 /** Knative's surge test on arrivals: the panic window's rate at ≥ panic-threshold × the stable window's. */
 function surgeOf(spec: DeciderSpec, w: RoleWindows): boolean {
   return w.panic.samples > 0 && w.panic.arrivalRate > 0 && w.panic.arrivalRate >= spec.panicThreshold * w.stable.arrivalRate;
 }
 
-function signalsOf(w: RoleWindows, s: DeciderState): Record<string, number> {
+function signalsOf(spec: DeciderSpec, w: RoleWindows, s: DeciderState): Record<string, number> {
   const x = w.stable;
   const out: Record<string, number> = {
     ready: w.readyPods, starting: w.startingPods, waiting: x.waiting, running: x.running, kvUsage: x.kvUsage,
@@ -214,6 +225,7 @@ function signalsOf(w: RoleWindows, s: DeciderState): Record<string, number> {
   if (x.ttftP90Ms !== undefined) out.ttftP90Ms = x.ttftP90Ms;
   if (x.itlP90Ms !== undefined) out.itlP90Ms = x.itlP90Ms;
   if (s.measured.prefillTokensPerSec !== null) out.measuredPrefillTokensPerSec = s.measured.prefillTokensPerSec;
+  if (decodeRemote(spec, w)) out.remotePrefillTokensRate = (w.remotePrefill as RemotePrefill).promptTokensRate;
   return out;
 }
 

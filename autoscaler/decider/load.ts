@@ -6,7 +6,7 @@
  * load planner and WVA do; this is what stops 2→1→2 oscillation). The largest rule wins (AIBrix/KPA: with
  * several metrics the max of the per-metric counts wins, autoscaling.md §2).
  */
-import type { DecisionReason, DeciderSpec, WindowAggregate } from './types.js';
+import type { DecisionReason, DeciderSpec, RemotePrefill, WindowAggregate } from './types.js';
 
 export interface LoadRule {
   reason: DecisionReason;
@@ -29,6 +29,25 @@ export interface LoadContext {
   backlogGrowing: boolean;
   /** Like tokensPerSec, but null until the role has been MEASURED while work waited (see decodeRules). */
   measuredTokensPerSec: number | null;
+  /** Decode in P/D: what the pool's prefill role prefilled (RoleWindows.remotePrefill); absent = all local. */
+  remotePrefill?: RemotePrefill;
+}
+
+/**
+ * The part of a decode window's prompt traffic decode prefilled itself. vLLM's prompt-token counter (and the
+ * prompt-length histogram behind promptBacklogTokens) counts remotely prefilled prompts in full on the decode
+ * pod (types.ts RoleWindows.remotePrefill), so the prefill role's rates are subtracted, clamped at 0 (the
+ * two roles count a prompt a KV transfer apart). `share` is the local fraction of decode's counted prompt
+ * tokens. Without remote prefill: the window unchanged and share 1, so aggregated serving is untouched.
+ */
+export function localPrompts(w: WindowAggregate, remote: RemotePrefill | undefined): { window: WindowAggregate; share: number } {
+  if (!remote) return { window: w, share: 1 };
+  const promptTokensRate = Math.max(0, w.promptTokensRate - remote.promptTokensRate);
+  const share = w.promptTokensRate > EPS ? promptTokensRate / w.promptTokensRate : 1;
+  return {
+    window: { ...w, promptTokensRate, arrivalRate: Math.max(0, w.arrivalRate - remote.requestRate), promptBacklogTokens: w.promptBacklogTokens * share },
+    share,
+  };
 }
 
 /**
@@ -107,14 +126,17 @@ export function decodeRules(w: WindowAggregate, ready: number, spec: DeciderSpec
   }];
   const slots = ready > 0 ? Math.max(1, w.running / ready) : 1;
   const waitMs = queueWaitSeconds(w) * 1000;
+  // Local prefill work only (P/D: a remotely prefilled request computes one token here). Queue wait, slots
+  // and KV stay on the whole window: remote requests queue and hold KV like any other.
+  const local = localPrompts(w, ctx.remotePrefill).window;
   if (w.waiting > t.waitingPerReplica * Math.max(1, ready)) {
     // Only while KV has room: with the cache full, waiting requests are admitted as others finish, not at
     // prefill speed, and the drain estimate does not hold.
-    if (w.kvUsage < t.kvUsage && transientBacklog(w, ready, spec, ctx)) {
+    if (w.kvUsage < t.kvUsage && transientBacklog(local, ready, spec, ctx)) {
       // A draining backlog the ready replicas clear before a new one could start: hold (no consolidation
       // either), do not size the fleet on it (issue 6: a wake sized on the replayed buffer asked for 10
       // replicas for a 4 req/s burst one replica serves).
-      const drainS = drainSeconds(w, ready, ctx.tokensPerSec);
+      const drainS = drainSeconds(local, ready, ctx.tokensPerSec);
       rules.push({ reason: 'queue', up: ready, down: ready, detail: `${fmt(w.waiting)} waiting drain in ${fmt(drainS)} s ≤ ${fmt(t.transientBacklogMs / 1000)} s: transient` });
     } else {
       // A growing or long queue: size for running + waiting at the concurrency one replica actually holds
@@ -132,14 +154,17 @@ export function decodeRules(w: WindowAggregate, ready: number, spec: DeciderSpec
   // Local prefill (aggregated serving: decode prefills every prompt): consolidate only while the remaining
   // replicas keep prompt-throughput headroom, the Dynamo throughput planner's sizing (offered prompt tok/s ÷
   // per-replica throughput, autoscaling.md §1.1) used as the N−1 check. Only with a capacity MEASURED on this
-  // role: vLLM's prompt-token counter also counts prompts prefilled remotely (P/D) or cached, which a profile
-  // would misread as local work; a measurement made with the same counter cancels that out. Down-only: a
-  // shortage shows first as a queue, KV pressure or ITL, which scale up.
-  if (ctx.measuredTokensPerSec !== null && ctx.measuredTokensPerSec > 0 && w.promptTokensRate > 0) {
+  // role: vLLM's prompt-token counter also counts prompts cached (and, without remotePrefill, prefilled
+  // remotely), which a profile would misread as local work; a measurement made with the same counter cancels
+  // that out. In P/D the prefill role's prompts are subtracted (localPrompts; the measurement is scaled the
+  // same way, state.ts updateMeasured), and the mean prompt behind the planned utilization is the mean LOCAL
+  // prompt. Down-only: a shortage shows first as a queue, KV pressure or ITL, which scale up.
+  if (ctx.measuredTokensPerSec !== null && ctx.measuredTokensPerSec > 0 && local.promptTokensRate > 0) {
     // No extra scaleDownHeadroom: that factor is hysteresis against a matching up-rule, which this one lacks.
-    const util = plannedUtilization(w, spec, ctx.measuredTokensPerSec);
-    const keep = ceil(w.promptTokensRate / (ctx.measuredTokensPerSec * util));
-    rules.push({ reason: 'prompt-backlog', up: 0, down: Math.min(ready, keep), detail: `${fmt(w.promptTokensRate)} prompt tok/s vs ${fmt(ctx.measuredTokensPerSec)} tok/s/replica at ${fmt(util)} utilization` });
+    const util = plannedUtilization(local, spec, ctx.measuredTokensPerSec);
+    const keep = ceil(local.promptTokensRate / (ctx.measuredTokensPerSec * util));
+    const remote = ctx.remotePrefill ? ` (${fmt(w.promptTokensRate)} counted − ${fmt(ctx.remotePrefill.promptTokensRate)} prefilled remotely)` : '';
+    rules.push({ reason: 'prompt-backlog', up: 0, down: Math.min(ready, keep), detail: `${fmt(local.promptTokensRate)} ${remote ? 'local ' : ''}prompt tok/s${remote} vs ${fmt(ctx.measuredTokensPerSec)} tok/s/replica at ${fmt(util)} utilization` });
   }
   // ITL ≈ α + β·batch (WVA, Dynamo): over the SLO add one. Consolidating N → M grows batches by N/M; bounding
   // ITL by itl·N/M (conservative: it ignores α) keeps M where the estimate stays under SLO × headroom

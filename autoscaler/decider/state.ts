@@ -60,10 +60,13 @@ export function updateEwma(s: DeciderState, w: WindowAggregate, nowMs: number, t
  * Measured prefill capacity: the best per-replica prompt throughput seen while a backlog existed (a replica
  * is only at capacity when work waits), blended so one noisy window cannot swing it (Dynamo corrects its
  * profile with observed/expected ratios the same way, autoscaling.md §1.1).
+ * `localShare` (decode in P/D, load.ts localPrompts): the fraction of the counted prompt tokens decode
+ * prefilled itself. The busy replicas' counter includes prompts whose KV arrived from prefill pods, which
+ * would read as prefill speed; the busy windows are assumed to have the window's mix. 1 = all local.
  */
-export function updateMeasured(s: DeciderState, w: WindowAggregate): void {
-  const tps = w.prefillTokensPerSecPerReplica;
-  if (tps === undefined || !(tps > 0) || w.promptBacklogTokens <= 0) return;
+export function updateMeasured(s: DeciderState, w: WindowAggregate, localShare = 1): void {
+  const tps = (w.prefillTokensPerSecPerReplica ?? 0) * localShare;
+  if (!(tps > 0) || w.promptBacklogTokens <= 0) return;
   const prev = s.measured.prefillTokensPerSec;
   s.measured.prefillTokensPerSec = prev === null ? tps : 0.8 * prev + 0.2 * tps;
 }

@@ -143,6 +143,29 @@ export interface RoleWindows {
   missingPods: number;
   /** For prefill: this tick's decode decision of the same pool (decode at zero takes prefill with it). */
   peer?: { desired: number; ready: number };
+  /**
+   * For decode with prefill/decode disaggregation: what the pool's prefill role prefilled, from its STABLE
+   * window (Σ over its ready pods). Absent: no prefill role, or it has no data (at zero, not scraped yet);
+   * the decider then treats every prompt decode counts as its own prefill work, as in aggregated serving.
+   *
+   * Why: a decode pod's vllm:prompt_tokens_total counts every prompt it serves in full, also the ones whose
+   * KV arrived from a prefill pod over NIXL (llm-d.md §3: both roles run NixlConnector); vLLM counts a
+   * request's prompt whoever computed its KV, and the prefill pod counts the same prompt again.
+   * Decode's local-prefill rules (load.ts decodeRules: transient backlog, prompt-throughput headroom) must
+   * see only the prompts decode prefilled itself: issue 6, Mooncake P/D held ~7 decode replicas for prompts
+   * the prefill pods had already processed (1.90× the oracle).
+   * Why here and not on WindowAggregate: it is not an observation of this role's pods (like `peer`), and the
+   * decider takes counter rates from the stable window for both windows (index.ts loadOf), so one value.
+   */
+  remotePrefill?: RemotePrefill;
+}
+
+/** Prompt traffic the pool's prefill role processed (see RoleWindows.remotePrefill). */
+export interface RemotePrefill {
+  /** Rate of vllm:prompt_tokens_total on the prefill pods (full prompts, as decode counts them). */
+  promptTokensRate: number;
+  /** Requests/s the prefill pods completed (their arrivalRate: P/D prefill runs each request with max_tokens=1). */
+  requestRate: number;
 }
 
 /** Opaque, JSON-serializable. Times are ms on the caller's clock; null = never. */

@@ -13,7 +13,7 @@ import type { AutoscalerMetrics } from '../metrics.js';
 import type { DemandSources } from '../sources/index.js';
 import type { ScaleTarget } from '../targets.js';
 import { RoleWindow } from '../windows/window.js';
-import { observe, withPoolPrompts } from './observe.js';
+import { observe, withPoolPrompts, withRemotePrefill } from './observe.js';
 import { metricsUrl, type ClusterView } from './view.js';
 
 export interface LoopOptions {
@@ -114,13 +114,24 @@ export class Loop {
     return { nowMs: t1, scrapeMs: p1 - p0, decideMs: p2 - p1, actuateMs: p3 - p2, decisions, scrapeErrors };
   }
 
-  /** Decode before prefill in each pool; prefill's peer is the sum of its pool's decode decisions. */
+  /**
+   * Decode before prefill in each pool; prefill's peer is the sum of its pool's decode decisions. Decode sees
+   * what its pool's prefill targets prefilled this tick (withRemotePrefill: P/D decode pods count those prompts too).
+   */
   decideAll(targets: ScaleTarget[], windows: Map<string, RoleWindows>, nowMs: number): Map<string, Decision> {
     const out = new Map<string, Decision>();
     const decodeByPool = new Map<string, { desired: number; ready: number; windows: RoleWindows[] }>();
+    const byPool = (role: ScaleTarget['role']): Map<string, RoleWindows[]> => {
+      const m = new Map<string, RoleWindows[]>();
+      for (const t of targets) if (t.role === role) m.set(t.poolKey, [...(m.get(t.poolKey) ?? []), windows.get(t.key) as RoleWindows]);
+      return m;
+    };
+    const prefillWindows = byPool('prefill');
+    const decodeWindows = byPool('decode');
     const ordered = [...targets].sort((a, b) => (a.role === b.role ? 0 : a.role === 'decode' ? -1 : 1));
     for (const t of ordered) {
       let w = windows.get(t.key) as RoleWindows;
+      if (t.role === 'decode') w = withRemotePrefill(w, prefillWindows.get(t.poolKey) ?? [], decodeWindows.get(t.poolKey));
       if (t.role === 'prefill') {
         const peer = decodeByPool.get(t.poolKey);
         if (peer) w = { ...withPoolPrompts(w, peer.windows), peer: { desired: peer.desired, ready: peer.ready } };

@@ -49,3 +49,24 @@ export function withPoolPrompts(prefill: RoleWindows, decode: RoleWindows[]): Ro
   };
   return { ...prefill, stable: merge(prefill.stable, (w) => w.stable), panic: merge(prefill.panic, (w) => w.panic) };
 }
+
+/**
+ * Decode in P/D sees what its pool's prefill role prefilled (decider/types.ts RoleWindows.remotePrefill):
+ * the prefill targets' stable-window prompt tokens/s and requests/s, summed. With several decode targets in
+ * the pool, each gets the share of its own counted prompt tokens (the router sends a prompt to prefill for
+ * the decode pod it picked). Unchanged when no prefill target has data (aggregated, or prefill at zero):
+ * then decode prefills everything itself.
+ */
+export function withRemotePrefill(decode: RoleWindows, prefill: RoleWindows[], poolDecode: RoleWindows[] = [decode]): RoleWindows {
+  const ps = prefill.filter((p) => p.readyPods > 0 && p.stable.samples > 0);
+  if (ps.length === 0) return decode;
+  const poolPrompts = poolDecode.reduce((s, d) => s + d.stable.promptTokensRate, 0);
+  const share = poolPrompts > 0 ? decode.stable.promptTokensRate / poolPrompts : 1 / Math.max(1, poolDecode.length);
+  return {
+    ...decode,
+    remotePrefill: {
+      promptTokensRate: share * ps.reduce((s, p) => s + p.stable.promptTokensRate, 0),
+      requestRate: share * ps.reduce((s, p) => s + p.stable.arrivalRate, 0),
+    },
+  };
+}

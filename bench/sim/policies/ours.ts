@@ -2,14 +2,14 @@
  * Ours: the real autoscaler (autoscaler/), fed the way its loop feeds it (autoscaler/loop/index.ts): every
  * tick each ready pod's vLLM /metrics text goes through the autoscaler's parser (vllmSnapshot, with the
  * pod's previous scrape as the collector keeps it), `observe` turns the tick into the decider's RoleWindows
- * (stable/panic windows, starting pods, demand at zero), decode is decided first and prefill gets the
- * pool's prompt traffic (`withPoolPrompts`) and decode's decision as its peer, exactly as Loop.decideAll
- * does. Tick, windows and default prompt length come from defaultAutoscalerConfig(). Nothing of the decision
+ * (stable/panic windows, starting pods, demand at zero), decode is decided first with what the pool's
+ * prefill role prefilled (`withRemotePrefill`), and prefill gets the pool's prompt traffic (`withPoolPrompts`)
+ * and decode's decision as its peer, exactly as Loop.decideAll does. Tick, windows and default prompt length come from defaultAutoscalerConfig(). Nothing of the decision
  * is re-implemented here: this file only converts simulator state into the loop's inputs.
  */
 import { defaultAutoscalerConfig } from '../../../autoscaler/config.js';
 import { decide, deciderSpec, type Decision, type DeciderSpec, type DeciderState, type RoleWindows } from '../../../autoscaler/decider/index.js';
-import { observe, withPoolPrompts } from '../../../autoscaler/loop/observe.js';
+import { observe, withPoolPrompts, withRemotePrefill } from '../../../autoscaler/loop/observe.js';
 import { vllmSnapshot, type PodSnapshot } from '../../../autoscaler/metrics/vllm-signals.js';
 import type { PodObservation } from '../../../autoscaler/windows/tick.js';
 import { RoleWindow } from '../../../autoscaler/windows/window.js';
@@ -77,14 +77,16 @@ export function oursPolicy(ctx: PolicyContext, opts: Partial<OursOptions> = {}):
       if ((obs.now - last) * 1000 < cfg.tickMs) return undefined;
       last = obs.now;
       const nowMs = obs.now * 1000;
+      // Loop.decideAll: every target's windows are observed before any decision; decode sees prefill's.
       const dw = feeds.decode.tick(nowMs, obs.decode);
-      const d = decide(specs.decode, dw, nowMs, states.decode);
+      const pwOwn = obs.prefill ? feeds.prefill.tick(nowMs, obs.prefill) : undefined;
+      const d = decide(specs.decode, pwOwn ? withRemotePrefill(dw, [pwOwn]) : dw, nowMs, states.decode);
       states.decode = d.state;
       count('decode', d.reason);
       o.onDecision?.('decode', nowMs, d);
-      if (!obs.prefill) return { decode: d.desired, prefill: 0 };
+      if (!pwOwn) return { decode: d.desired, prefill: 0 };
       // Loop.decideAll: prefill sees the pool's prompts through decode and decode's decision as its peer.
-      const pw = { ...withPoolPrompts(feeds.prefill.tick(nowMs, obs.prefill), [dw]), peer: { desired: d.desired, ready: dw.readyPods } };
+      const pw = { ...withPoolPrompts(pwOwn, [dw]), peer: { desired: d.desired, ready: dw.readyPods } };
       const p = decide(specs.prefill, pw, nowMs, states.prefill);
       states.prefill = p.state;
       count('prefill', p.reason);
