@@ -85,7 +85,11 @@ export function decide(spec: DeciderSpec, w: RoleWindows, nowMs: number, prev?: 
     stabilize(s, nowMs, current, spec.scaleDownDelayMs);
     return finish({ desired: Math.max(current, s.panicPods), reason: 'panic-hold', detail: `panic since ${s.panicSinceMs}` }, panic);
   }
-  return finish(scaleDown(spec, w, s, nowMs, { current, valid, down: stable.down, up }));
+  // Consolidate only to what both windows allow: a KV spike or queue in the last 6 s says the fleet is not
+  // oversized, whatever the minute's mean says (HPA likewise scales down to the highest recent
+  // recommendation, autoscaling.md §2; issue 6, Mooncake P/D: decode dropped to one replica between KV spikes
+  // of 0.8–0.99 with a 60 s mean of 0.4, and each drop ended in a queue and a cold start).
+  return finish(scaleDown(spec, w, s, nowMs, { current, valid, down: Math.max(stable.down, panicLoad.down), up }));
 }
 
 /**

@@ -82,6 +82,22 @@ describe('decider: decode with remote prefill', () => {
   });
 });
 
+describe('decider: consolidation needs both windows', () => {
+  // Mooncake P/D (issue 6): with remote prompts subtracted decode is sized by KV; one replica's KV jumps to
+  // 0.8–0.99 when long prompts land together while the 60 s mean stays at 0.4.
+  const quiet = { ...counted, kvUsage: 0.1 };
+  it.each([
+    // [name, panic window, expected desired]
+    // kv 0.1 × 13 = 1.3 replica-equivalents at 0.8 × 0.8 headroom → 3.
+    ['a quiet last 6 s: consolidate to what the minute needs', { kvUsage: 0.1 }, 3],
+    ['a KV spike in the last 6 s: keep what the spike needs', { kvUsage: 0.5 }, 11],
+    ['a queue in the last 6 s (KV at the minute mean): no consolidation', { kvUsage: 0.1, waiting: 6 }, 13],
+  ] as const)('%s', (_n, panic, desired) => {
+    const d = decide(pdSpec, win(13, quiet, { remotePrefill: remote, panicAgg: { ...quiet, ...panic } }), 0);
+    expect(d.desired).toBe(desired);
+  });
+});
+
 describe('loop: decode sees its pool prefill', () => {
   const prefillWin = win(5, { promptTokensRate: 44_000, arrivalRate: 3.3, running: 5 });
 
