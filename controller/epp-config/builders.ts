@@ -62,6 +62,12 @@ export const EPP_BUILDERS: readonly EppBuilder[] = [
     build: (i) => ({
       plugins: [
         { type: 'endpoint-notification-source' },
+        // The precise index is keyed by real token blocks, so the prompt must be tokenized as vLLM does: a vLLM
+        // token-producer rendering on the pool's own pods (`/v1/*/render`, reached through the InferencePool
+        // target port, which the routing sidecar passes through). Without it the EPP falls back to byte
+        // estimates and "silently degrades precise cache correlation" (llm-d-router
+        // pkg/epp/framework/plugins/requestcontrol/dataproducer/tokenizer/README.md).
+        { type: 'token-producer', parameters: { modelName: i.pool, vllm: { endpointDiscovery: {} } } },
         {
           type: 'precise-prefix-cache-producer',
           parameters: {

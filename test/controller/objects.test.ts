@@ -67,6 +67,10 @@ describe('EndpointPickerConfig (llm-d.md §2)', () => {
     const producer = c.plugins.find((p) => p.type === 'precise-prefix-cache-producer')!;
     expect(producer.parameters).toEqual({ kvEventsConfig: { topicFilter: 'kv@', concurrency: 4, discoverPods: true, podDiscoveryConfig: { podLabelSelector: 'kserve-llmd.io/pool=llama', podNamespace: 'models', socketPort: 5557 } } });
     expect(c.plugins.find((p) => p.type === 'prefix-cache-scorer')!.parameters).toEqual({ prefixMatchInfoProducerName: 'precise-prefix-cache-producer' });
+    // Real tokens for the precise index: vLLM renders on the pool's pods (served model name = the pool).
+    const tokens = c.plugins.findIndex((p) => p.type === 'token-producer');
+    expect(c.plugins[tokens]!.parameters).toEqual({ modelName: 'llama', vllm: { endpointDiscovery: {} } });
+    expect(tokens).toBeLessThan(c.plugins.indexOf(producer));
     expect(c.dataLayer).toEqual({ sources: [{ pluginRef: 'endpoint-notification-source', extractors: [{ pluginRef: 'precise-prefix-cache-producer' }] }] });
   });
 
