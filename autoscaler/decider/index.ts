@@ -14,7 +14,7 @@
  * With two memories (issue 6): at zero, a predictive wake before a regularly recurring demand episode
  * (episodes.ts), and a peak hold under scale-downs when bursts recur faster than a cold start (peak.ts).
  */
-import { combine, decodeRules, fmt, localPrompts, prefillRules, type LoadContext } from './load.js';
+import { combine, decodeRules, fmt, localPrompts, prefillRules, uncachedPrompts, type LoadContext } from './load.js';
 import {
   cloneState, hasDemand, initialState, prefillCapacity, stabilize, updateEwma, updateMeasured,
 } from './state.js';
@@ -30,6 +30,9 @@ export { initialState } from './state.js';
 interface Draft { desired: number; reason: DecisionReason; detail: string }
 
 export function decide(spec: DeciderSpec, w: RoleWindows, nowMs: number, prev?: DeciderState): Decision {
+  // Demand, zero rules and signals read the windows as observed; the load rules, the rate averages and the
+  // measured capacity read the prefill WORK in them (prefillWork: cached prompt tokens taken out).
+  const work = prefillWork(spec, w);
   const current = w.readyPods + w.startingPods;
   const s = prev ? cloneState(prev) : initialState(nowMs, current);
   const valid = w.stable.samples > 0 && Number.isFinite(w.dataAgeMs) && w.dataAgeMs <= spec.staleAfterMs;
@@ -38,8 +41,8 @@ export function decide(spec: DeciderSpec, w: RoleWindows, nowMs: number, prev?: 
   observeColdStart(s, w, nowMs);
   recordDemand(s, spec, demand, nowMs);
   if (valid) {
-    updateEwma(s, w.stable, nowMs, spec.predictiveTauMs);
-    updateMeasured(s, w.stable, localShare(spec, w));
+    updateEwma(s, work.stable, nowMs, spec.predictiveTauMs);
+    updateMeasured(s, work.stable, localShare(spec, w));
   }
   const signals = signalsOf(spec, w, s);
   const finish = (d: Draft, panic = false): Decision => {
@@ -58,7 +61,7 @@ export function decide(spec: DeciderSpec, w: RoleWindows, nowMs: number, prev?: 
   if (zero) return finish(zero);
 
   const tps = prefillCapacity(s, spec);
-  const { stable, panicLoad, up } = loadOf(spec, w, s, tps);
+  const { stable, panicLoad, up } = loadOf(spec, work, s, tps);
   signals.tokensPerSecPerReplica = tps;
   if (valid) notePeak(spec, s, nowMs, { up: up.up, surge: surgeOf(spec, w), arrivalRate: w.panic.samples > 0 ? w.panic.arrivalRate : w.stable.arrivalRate });
 
@@ -203,6 +206,17 @@ function clamp(d: Draft, spec: DeciderSpec, ready: number): Draft {
   return d;
 }
 
+/**
+ * Prefill sizes on uncached prompt tokens (load.ts uncachedPrompts). Decode keeps the counted tokens: its
+ * local-prefill check compares them with a capacity measured by the same counter, and in P/D its local
+ * prompts are the ones the P/D decider kept BECAUSE they were well cached on that pod, so the window's
+ * average hit rate would misstate them (the decode side of the limitation stays, issue 6).
+ */
+function prefillWork(spec: DeciderSpec, w: RoleWindows): RoleWindows {
+  if (spec.role !== 'prefill') return w;
+  return { ...w, stable: uncachedPrompts(w.stable), panic: uncachedPrompts(w.panic) };
+}
+
 /** Decode with its pool's prefill role prefilling (RoleWindows.remotePrefill); prefill ignores the field. */
 function decodeRemote(spec: DeciderSpec, w: RoleWindows): boolean {
   return spec.role === 'decode' && w.remotePrefill !== undefined;
@@ -227,6 +241,7 @@ function signalsOf(spec: DeciderSpec, w: RoleWindows, s: DeciderState): Record<s
     dataAgeMs: Number.isFinite(w.dataAgeMs) ? w.dataAgeMs : -1, missingPods: w.missingPods,
   };
   if (x.ttftP90Ms !== undefined) out.ttftP90Ms = x.ttftP90Ms;
+  if (x.prefixCacheHitRate !== undefined) out.prefixCacheHitRate = x.prefixCacheHitRate;
   if (x.itlP90Ms !== undefined) out.itlP90Ms = x.itlP90Ms;
   if (s.measured.prefillTokensPerSec !== null) out.measuredPrefillTokensPerSec = s.measured.prefillTokensPerSec;
   if (decodeRemote(spec, w)) out.remotePrefillTokensRate = (w.remotePrefill as RemotePrefill).promptTokensRate;

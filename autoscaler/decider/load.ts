@@ -51,6 +51,26 @@ export function localPrompts(w: WindowAggregate, remote: RemotePrefill | undefin
 }
 
 /**
+ * A prefill window as prefill WORK: the prompt tokens found in the prefix cache taken out. vLLM counts a
+ * prompt in full in vllm:prompt_tokens_total (and in the prompt-length histogram behind promptBacklogTokens)
+ * whatever part of it was cached, but a cached block is not recomputed (vLLM automatic prefix caching); the
+ * engine's vllm:prefix_cache_hits_total ÷ vllm:prefix_cache_queries_total says which part was
+ * (WindowAggregate.prefixCacheHitRate). Scaled by the uncached fraction: the offered prompt rate, the backlog
+ * (waiting prompts are assumed to hit the cache like the window's), and the measured per-replica throughput
+ * (counted by the same counter). The profile it is compared with (DeciderCapacity.prefillTokensPerSec) is
+ * compute speed, which cached tokens do not use. Without the counters the window is unchanged.
+ * Issue 6, Mooncake P/D: 10–11% of the prefill pods' counted prompt tokens were cache hits.
+ */
+export function uncachedPrompts(w: WindowAggregate): WindowAggregate {
+  const hit = w.prefixCacheHitRate;
+  if (hit === undefined || !(hit > 0)) return w;
+  const f = 1 - Math.min(1, hit);
+  const out: WindowAggregate = { ...w, promptTokensRate: w.promptTokensRate * f, promptBacklogTokens: w.promptBacklogTokens * f };
+  if (w.prefillTokensPerSecPerReplica !== undefined) out.prefillTokensPerSecPerReplica = w.prefillTokensPerSecPerReplica * f;
+  return out;
+}
+
+/**
  * Seconds the ready replicas need to prefill the current backlog at their capacity. A backlog that does not
  * grow and drains within `transientBacklogMs` is over before a replica added now could be Ready (a cold start
  * is ≈ 33 s for an 8B model on one H100, autoscaling.md §7.4): adding replicas for it only buys idle GPUs.
@@ -199,7 +219,7 @@ export function prefillRules(w: WindowAggregate, ready: number, spec: DeciderSpe
     reason: 'prompt-backlog',
     up: ceil(need),
     down: ceil(need / t.scaleDownHeadroom),
-    detail: `${fmt(w.promptTokensRate)} prompt tok/s + backlog ${fmt(w.promptBacklogTokens)} tok${backlog === 0 && w.promptBacklogTokens > 0 ? ' (transient)' : ''} vs ${fmt(tokensPerSec)} tok/s/replica at ${fmt(util)} utilization, ttft ${spec.slo.ttftMs} ms`,
+    detail: `${fmt(w.promptTokensRate)} ${w.prefixCacheHitRate ? `uncached (${fmt(w.prefixCacheHitRate * 100)}% prefix-cache hits) ` : ''}prompt tok/s + backlog ${fmt(w.promptBacklogTokens)} tok${backlog === 0 && w.promptBacklogTokens > 0 ? ' (transient)' : ''} vs ${fmt(tokensPerSec)} tok/s/replica at ${fmt(util)} utilization, ttft ${spec.slo.ttftMs} ms`,
   }];
   if (w.ttftP90Ms !== undefined && ready > 0) {
     // More prefill replicas only shorten the queueing part of TTFT. A p90 over the SLO made of prompts whose

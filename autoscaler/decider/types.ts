@@ -123,6 +123,13 @@ export interface WindowAggregate {
   generationTokensRate: number;
   /** Measured prompt tokens/s per busy replica over the window (undefined: not measured, e.g. idle). */
   prefillTokensPerSecPerReplica?: number;
+  /**
+   * Fraction of the prompt tokens looked up in the prefix cache that were found there, over the window
+   * (Σ increase of vllm:prefix_cache_hits_total ÷ Σ increase of vllm:prefix_cache_queries_total). Undefined:
+   * the engines do not export the counters, or nothing was looked up. Cached tokens cost no prefill, but
+   * vllm:prompt_tokens_total counts them in full.
+   */
+  prefixCacheHitRate?: number;
   /** TTFT / inter-token latency p90 from histogram bucket deltas in the window (undefined: no requests). */
   ttftP90Ms?: number;
   itlP90Ms?: number;

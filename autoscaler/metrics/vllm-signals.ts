@@ -23,6 +23,12 @@ export interface PodSnapshot {
   promptTokens: number;
   generationTokens: number;
   requestsFinished: number;
+  /**
+   * vllm:prefix_cache_queries_total / vllm:prefix_cache_hits_total (V1 counters, in prompt tokens looked up
+   * in / found in the prefix cache). Absent when the engine does not export them (V0, prefix caching off).
+   */
+  prefixCacheQueries?: number;
+  prefixCacheHits?: number;
   /** Histograms (cumulative since engine start). */
   ttft?: Histogram;
   itl?: Histogram;
@@ -44,6 +50,8 @@ export const VLLM = {
   /** Older name of the ITL histogram (llm-d.md §5). */
   itlV0: 'vllm:time_per_output_token_seconds',
   promptLength: 'vllm:request_prompt_tokens',
+  prefixCacheQueries: 'vllm:prefix_cache_queries_total',
+  prefixCacheHits: 'vllm:prefix_cache_hits_total',
   cacheConfig: 'vllm:cache_config_info',
 } as const;
 
@@ -51,6 +59,7 @@ const HIST_SUFFIXES = ['_bucket', '_sum', '_count'];
 const HISTOGRAMS = new Set([VLLM.ttft, VLLM.itl, VLLM.itlV0, VLLM.promptLength]);
 const WANTED = new Set<string>([
   VLLM.waiting, VLLM.running, VLLM.kvUsage, VLLM.kvUsageV0, VLLM.promptTokens, VLLM.generationTokens, VLLM.success, VLLM.cacheConfig,
+  VLLM.prefixCacheQueries, VLLM.prefixCacheHits,
   ...[...HISTOGRAMS].flatMap((h) => HIST_SUFFIXES.map((s) => h + s)),
 ]);
 // Only the mean prompt length is used (sum/count): skip its ~20 bucket lines per page.
@@ -91,6 +100,7 @@ export function snapshotFromSamples(samples: Sample[]): PodSnapshot {
   return assembleSnapshot({
     waiting: sum(VLLM.waiting), running: sum(VLLM.running), kv: mean(VLLM.kvUsage) ?? mean(VLLM.kvUsageV0),
     promptTokens: sum(VLLM.promptTokens), generationTokens: sum(VLLM.generationTokens), requestsFinished: sum(VLLM.success),
+    prefixCacheQueries: sum(VLLM.prefixCacheQueries), prefixCacheHits: sum(VLLM.prefixCacheHits),
     ttft: histogram(by, VLLM.ttft), itl: histogram(by, VLLM.itl) ?? histogram(by, VLLM.itlV0), promptLength: histogram(by, VLLM.promptLength),
     blockSize: cc?.block_size, numGpuBlocks: cc?.num_gpu_blocks,
   });
@@ -104,6 +114,8 @@ export interface PageTotals {
   promptTokens?: number;
   generationTokens?: number;
   requestsFinished?: number;
+  prefixCacheQueries?: number;
+  prefixCacheHits?: number;
   ttft?: Histogram;
   itl?: Histogram;
   promptLength?: Histogram;
@@ -124,6 +136,7 @@ export function assembleSnapshot(t: PageTotals): PodSnapshot {
     generationTokens: t.generationTokens ?? 0,
     requestsFinished: t.requestsFinished ?? 0,
   };
+  withPrefixCache(snap, t);
   if (t.ttft) snap.ttft = t.ttft;
   if (t.itl) snap.itl = t.itl;
   if (t.promptLength) snap.promptLength = t.promptLength;
@@ -131,6 +144,13 @@ export function assembleSnapshot(t: PageTotals): PodSnapshot {
   const numGpuBlocks = Number(t.numGpuBlocks);
   if (blockSize > 0 && numGpuBlocks > 0) snap.cacheConfig = { blockSize, numGpuBlocks };
   return snap;
+}
+
+/** Both prefix-cache counters or neither: a hit rate needs its denominator. */
+function withPrefixCache(snap: PodSnapshot, t: PageTotals): void {
+  if (t.prefixCacheQueries === undefined || t.prefixCacheHits === undefined) return;
+  snap.prefixCacheQueries = t.prefixCacheQueries;
+  snap.prefixCacheHits = t.prefixCacheHits;
 }
 
 /** Sum a histogram's series across label sets (engines, models) by bucket bound. */

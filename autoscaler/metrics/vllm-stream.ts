@@ -11,7 +11,7 @@ import { checkName, nameEnd, readLabels, readValue, type Line } from './prom-byt
 import { assembleSnapshot, VLLM, type Histogram, type PodSnapshot } from './vllm-signals.js';
 
 const enum Kind { Scalar, Bucket, HistSum, HistCount, CacheConfig }
-const enum S { Waiting, Running, Kv, KvV0, Prompt, Generation, Success }
+const enum S { Waiting, Running, Kv, KvV0, Prompt, Generation, Success, PrefixQueries, PrefixHits }
 const enum H { Ttft, Itl, ItlV0, PromptLength }
 
 interface Family { name: string; bytes: Buffer; kind: Kind; slot: number }
@@ -25,6 +25,8 @@ add(VLLM.kvUsageV0, Kind.Scalar, S.KvV0);
 add(VLLM.promptTokens, Kind.Scalar, S.Prompt);
 add(VLLM.generationTokens, Kind.Scalar, S.Generation);
 add(VLLM.success, Kind.Scalar, S.Success);
+add(VLLM.prefixCacheQueries, Kind.Scalar, S.PrefixQueries);
+add(VLLM.prefixCacheHits, Kind.Scalar, S.PrefixHits);
 add(VLLM.cacheConfig, Kind.CacheConfig, 0);
 for (const [name, slot] of [[VLLM.ttft, H.Ttft], [VLLM.itl, H.Itl], [VLLM.itlV0, H.ItlV0], [VLLM.promptLength, H.PromptLength]] as const) {
   // Only the mean prompt length is read (sum/count): its buckets are skipped, as vllm-signals.ts WANTED does.
@@ -97,8 +99,8 @@ function intern(b: number[]): number[] {
 export class VllmPageParser {
   private readonly line: Line = { buf: Buffer.alloc(0), start: 0, end: 0, lineNo: 0 };
   private carry: Buffer[] = [];
-  private readonly sums = [0, 0, 0, 0, 0, 0, 0];
-  private readonly ns = [0, 0, 0, 0, 0, 0, 0];
+  private readonly sums = [0, 0, 0, 0, 0, 0, 0, 0, 0];
+  private readonly ns = [0, 0, 0, 0, 0, 0, 0, 0, 0];
   private readonly hist = [new HistAcc(), new HistAcc(), new HistAcc(), new HistAcc()];
   private le: string | undefined;
   /** cache_config_info: the first sample's labels are the engine's KV geometry (as in vllm-signals.ts). */
@@ -196,6 +198,7 @@ export class VllmPageParser {
     return assembleSnapshot({
       waiting: sum(S.Waiting), running: sum(S.Running), kv: mean(S.Kv) ?? mean(S.KvV0),
       promptTokens: sum(S.Prompt), generationTokens: sum(S.Generation), requestsFinished: sum(S.Success),
+      prefixCacheQueries: sum(S.PrefixQueries), prefixCacheHits: sum(S.PrefixHits),
       ttft, itl: itl ?? itlV0, promptLength: prompt, blockSize: this.cc?.block_size, numGpuBlocks: this.cc?.num_gpu_blocks,
     });
   }

@@ -9,6 +9,7 @@ import type { Sample } from '../metrics/prom-text.js';
 import type { HttpText } from '../collector/http.js';
 
 const SERIES = [VLLM.waiting, VLLM.running, VLLM.kvUsage, VLLM.kvUsageV0, VLLM.promptTokens, VLLM.generationTokens, VLLM.success,
+  VLLM.prefixCacheQueries, VLLM.prefixCacheHits,
   `${VLLM.ttft}_bucket`, `${VLLM.itl}_bucket`, `${VLLM.itlV0}_bucket`, `${VLLM.promptLength}_sum`, `${VLLM.promptLength}_count`];
 
 const quote = (s: string): string => s.replace(/\\/g, '\\\\').replace(/"/g, '\\"');

@@ -25,6 +25,9 @@ export interface TickSample {
   /** Prompt tokens processed by pods that had work waiting, and those pods' seconds: measured capacity. */
   busyPromptTokens: number;
   busyPodSeconds: number;
+  /** Prompt tokens looked up in / found in the prefix cache (pods exporting both counters, now and before). */
+  prefixQueriedTokens: number;
+  prefixHitTokens: number;
   ttft?: Histogram;
   itl?: Histogram;
 }
@@ -38,6 +41,7 @@ export function tickSample(atMs: number, pods: PodObservation[], defaultPromptTo
   const t: TickSample = {
     atMs, pods: pods.length, waiting: 0, running: 0, kvUsageSum: 0, kvUsageMax: 0, promptBacklogTokens: 0,
     requestRate: 0, promptTokensRate: 0, generationTokensRate: 0, busyPromptTokens: 0, busyPodSeconds: 0,
+    prefixQueriedTokens: 0, prefixHitTokens: 0,
   };
   for (const p of pods) {
     const s = p.snap;
@@ -55,6 +59,12 @@ export function tickSample(atMs: number, pods: PodObservation[], defaultPromptTo
     t.promptTokensRate += prompt / dt;
     t.generationTokensRate += increase(p.prev.snap.generationTokens, s.generationTokens) / dt;
     t.requestRate += increase(p.prev.snap.requestsFinished, s.requestsFinished) / dt;
+    const before = p.prev.snap;
+    if (s.prefixCacheQueries !== undefined && s.prefixCacheHits !== undefined && before.prefixCacheQueries !== undefined && before.prefixCacheHits !== undefined) {
+      t.prefixQueriedTokens += increase(before.prefixCacheQueries, s.prefixCacheQueries);
+      // A restart resets both counters; hits never exceed the queries they answer.
+      t.prefixHitTokens += Math.min(increase(before.prefixCacheHits, s.prefixCacheHits), increase(before.prefixCacheQueries, s.prefixCacheQueries));
+    }
     if (p.prev.snap.waiting > 0 && s.waiting > 0) {
       t.busyPromptTokens += prompt;
       t.busyPodSeconds += dt;

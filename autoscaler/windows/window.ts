@@ -16,7 +16,7 @@ import type { WindowAggregate } from '../decider/types.js';
 import type { TickSample } from './tick.js';
 
 /** Per-slot numbers: the means' sums, then busy tokens/seconds (summed, not averaged), then flags. */
-const enum F { Waiting, Running, Kv, KvMax, Backlog, Requests, Prompt, Generation, BusyTokens, BusySeconds, Ticks, Newest, HasTtft, HasItl, N }
+const enum F { Waiting, Running, Kv, KvMax, Backlog, Requests, Prompt, Generation, BusyTokens, BusySeconds, PrefixQueried, PrefixHits, Ticks, Newest, HasTtft, HasItl, N }
 const MEANS: ReadonlyArray<[F, keyof WindowAggregate]> = [
   [F.Waiting, 'waiting'], [F.Running, 'running'], [F.Kv, 'kvUsage'], [F.KvMax, 'kvUsageMax'], [F.Backlog, 'promptBacklogTokens'],
   [F.Requests, 'arrivalRate'], [F.Prompt, 'promptTokensRate'], [F.Generation, 'generationTokensRate'],
@@ -97,6 +97,8 @@ export class RoleWindow {
     bump(d, o + F.Generation, t.generationTokensRate);
     bump(d, o + F.BusyTokens, t.busyPromptTokens);
     bump(d, o + F.BusySeconds, t.busyPodSeconds);
+    bump(d, o + F.PrefixQueried, t.prefixQueriedTokens);
+    bump(d, o + F.PrefixHits, t.prefixHitTokens);
     bump(d, o + F.Ticks, 1);
     d[o + F.Newest] = t.atMs;
     if (t.ttft && this.ttft.add(slot, this.size, t.ttft, () => this.anyLive(slot, F.HasTtft))) d[o + F.HasTtft] = 1;
@@ -123,6 +125,8 @@ export class RoleWindow {
     };
     let busyTokens = 0;
     let busySeconds = 0;
+    let queried = 0;
+    let hits = 0;
     const lenT = this.ttft.bounds?.length ?? 0;
     const lenI = this.itl.bounds?.length ?? 0;
     if (scratch.length < lenT + lenI) scratch = new Float64Array(lenT + lenI);
@@ -140,12 +144,14 @@ export class RoleWindow {
       for (const [f, k] of MEANS) agg[k] = (agg[k] as number) + (d[o + f] as number) / n;
       busyTokens += d[o + F.BusyTokens] as number;
       busySeconds += d[o + F.BusySeconds] as number;
+      queried += d[o + F.PrefixQueried] as number;
+      hits += d[o + F.PrefixHits] as number;
       if (d[o + F.HasTtft]) ttftSeen = addInto(scratch, 0, this.ttft.counts, slot * lenT, lenT);
       if (d[o + F.HasItl]) itlSeen = addInto(scratch, lenT, this.itl.counts, slot * lenI, lenI);
     }
     if (agg.samples === 0) return agg;
     for (const [, k] of MEANS) agg[k] = (agg[k] as number) / agg.samples;
-    if (busySeconds > 0) agg.prefillTokensPerSecPerReplica = busyTokens / busySeconds;
+    withRatios(agg, busyTokens, busySeconds, queried, hits);
     const ttftS = ttftSeen ? quantile(0.9, this.ttft.bounds as number[], scratch.subarray(0, lenT)) : undefined;
     const itlS = itlSeen ? quantile(0.9, this.itl.bounds as number[], scratch.subarray(lenT, lenT + lenI)) : undefined;
     if (ttftS !== undefined) agg.ttftP90Ms = ttftS * 1000;
@@ -161,6 +167,12 @@ export class RoleWindow {
     }
     return false;
   }
+}
+
+/** The window's ratios of sums: measured prefill throughput of busy pods, prefix-cache hit rate. */
+function withRatios(agg: WindowAggregate, busyTokens: number, busySeconds: number, queried: number, hits: number): void {
+  if (busySeconds > 0) agg.prefillTokensPerSecPerReplica = busyTokens / busySeconds;
+  if (queried > 0) agg.prefixCacheHitRate = Math.min(1, hits / queried);
 }
 
 function bump(a: Float64Array | Float32Array, i: number, v: number): void {
