@@ -124,7 +124,8 @@ function loadOf(spec: DeciderSpec, w: RoleWindows, s: DeciderState, tps: number)
   // vLLM counts a prompt's tokens when its first token comes out, so over 6 s a single 100k-token prompt looks
   // like a surge (issue 6, Mooncake P/D: prefill bounced 6 → 10 → 6 on such spikes, each bounce a cold start).
   // Dynamo's throughput planner likewise plans on rates averaged over its adjustment interval (autoscaling.md §1.1).
-  const panicAgg: WindowAggregate = { ...w.panic, promptTokensRate: w.stable.promptTokensRate, arrivalRate: w.stable.arrivalRate, generationTokensRate: w.stable.generationTokensRate };
+  // So is the TTFT spread behind prefill's pooled queue (load.ts pooledPromptReplicas): 6 s hold a handful of prompts.
+  const panicAgg: WindowAggregate = { ...w.panic, promptTokensRate: w.stable.promptTokensRate, arrivalRate: w.stable.arrivalRate, generationTokensRate: w.stable.generationTokensRate, ttftCv2: w.stable.ttftCv2 };
   const panicLoad = w.panic.samples > 0 ? combine(rulesOf(panicAgg)) : stable;
   return { stable, panicLoad, up: panicLoad.up > stable.up ? panicLoad : stable };
 }
@@ -242,6 +243,7 @@ function signalsOf(spec: DeciderSpec, w: RoleWindows, s: DeciderState): Record<s
   };
   if (x.ttftP90Ms !== undefined) out.ttftP90Ms = x.ttftP90Ms;
   if (x.prefixCacheHitRate !== undefined) out.prefixCacheHitRate = x.prefixCacheHitRate;
+  if (x.ttftCv2 !== undefined) out.ttftCv2 = x.ttftCv2;
   if (x.itlP90Ms !== undefined) out.itlP90Ms = x.itlP90Ms;
   if (s.measured.prefillTokensPerSec !== null) out.measuredPrefillTokensPerSec = s.measured.prefillTokensPerSec;
   if (decodeRemote(spec, w)) out.remotePrefillTokensRate = (w.remotePrefill as RemotePrefill).promptTokensRate;

@@ -109,6 +109,9 @@ function queueBlocksConsolidation(w: WindowAggregate, spec: DeciderSpec): boolea
  * configured 0.8; Mooncake's long ones (S ≈ 0.45 s) about 0.2. Real prompt lengths are heavier-tailed than
  * exponential and the llm-d router does better than random assignment; the two errors pull in opposite
  * directions. Floored at 0.2: prompts longer than the SLO allows cannot be fixed by any replica count.
+ * Used by decode's local-prefill check: there prompts share each step's token budget with running decodes
+ * (chunked prefill), which the pooled model below does not describe (a pooled form on decode cost 3.8 points
+ * on Mooncake aggregated, issue 6). The prefill role plans with pooledPromptReplicas.
  */
 export function plannedUtilization(w: WindowAggregate, spec: DeciderSpec, tokensPerSec: number): number {
   const cap = spec.targets.prefillUtilization;
@@ -130,6 +133,50 @@ export function plannedUtilization(w: WindowAggregate, spec: DeciderSpec, tokens
 
 const TAIL = 0.01;
 const MIN_UTILIZATION = 0.2;
+
+/**
+ * Prefill replicas for a window's prompt load, from the TTFT SLO, for a role whose replicas serve ONE queue
+ * (M/G/c). The llm-d router sends each prompt to the prefill pod with the shortest queue and the most free
+ * KV (queue-scorer, kv-cache-utilization-scorer, llm-d.md §2), so a prompt waits only while the pods it could
+ * go to are busy; plannedUtilization's c separate M/M/1 queues (random assignment) overstate that wait.
+ * Erlang C: with a = λ·S replicas of offered load (S the mean prompt's own prefill),
+ *   P(wait > q) = C(c, a)·e^(−(c/S − λ)·q / v),
+ * C the probability of waiting and v = (1 + Cs²)/2 the Allen–Cunneen factor by which variable service times
+ * lengthen the waits of an M/M/c (Poisson arrivals; Cs² from the prefill pods' TTFT spread,
+ * WindowAggregate.ttftCv2; never below the exponential case, v ≥ 1). The budget q is that of the 90th-
+ * percentile request, TTFT − max(S, TTFT p90), not the mean one's: with heavy-tailed prompts the requests
+ * that miss are the long ones, whose own prefill leaves them little or no room to wait (a p90 at or over the
+ * SLO gives q = 0: P(any wait) ≤ 1%). The p90 includes the queue wait, so more waiting plans more replicas.
+ * The fewest c with P ≤ 1%, bounded by the configured utilization (short prompts: a / 0.8, as before) and by
+ * MIN_UTILIZATION. Why (issue 6, Mooncake P/D): the M/M/1 form sat at its 0.2 floor for 12k–15k-token
+ * prompts and, with the consolidation headroom, held ~9 prefill replicas where the oracle's windows need 4–7
+ * (mean 5.4) and the pods were busy ~2 replica-equivalents. Known errors: the router's prefix-cache affinity
+ * (weight 3) departs from join-the-shortest-queue, and bucket midpoints understate Cs².
+ * `loadFactor` scales the offered load (consolidation asks for capacity at load ÷ scaleDownHeadroom).
+ */
+export function pooledPromptReplicas(w: WindowAggregate, spec: DeciderSpec, tokensPerSec: number, loadFactor = 1): number {
+  const cap = spec.targets.prefillUtilization;
+  const a = (w.promptTokensRate * loadFactor) / tokensPerSec;
+  if (!(a > 0)) return 0;
+  const lambda = w.arrivalRate * loadFactor;
+  const ownPrefillS = lambda > EPS ? a / lambda : 0;
+  if (!(ownPrefillS > 0)) return a / cap;
+  const p90S = w.ttftP90Ms !== undefined ? w.ttftP90Ms / 1000 : 0;
+  const q = Math.max(0, spec.slo.ttftMs / 1000 - Math.max(ownPrefillS, p90S));
+  const v = Math.max(1, (1 + (w.ttftCv2 ?? 1)) / 2);
+  const first = Math.max(1, Math.ceil(a / cap - EPS));
+  const most = Math.max(first, Math.ceil(a / MIN_UTILIZATION - EPS));
+  // Erlang B by its recurrence B(c) = a·B(c−1) / (c + a·B(c−1)), B(0) = 1 (numerically stable); C from B.
+  let erlangB = 1;
+  for (let c = 1; c <= most; c++) {
+    erlangB = (a * erlangB) / (c + a * erlangB);
+    if (c < first) continue;
+    const waits = erlangB / (1 - (a / c) * (1 - erlangB));
+    // The configured utilization binds: keep its continuous count (a / cap), as the rule always planned.
+    if (waits * Math.exp((-(c / ownPrefillS - lambda) * q) / v) <= TAIL) return c === first ? a / cap : c;
+  }
+  return a / MIN_UTILIZATION;
+}
 
 /**
  * Decode (autoscaling.md §1.2, §3): KV-cache pressure is the capacity signal of a decode replica;
@@ -213,12 +260,15 @@ export function prefillRules(w: WindowAggregate, ready: number, spec: DeciderSpe
   // A transient backlog (draining, gone before a new replica is Ready) adds nothing: issue 6, Mooncake P/D,
   // the first burst drove prefill 1 → 6 in 5 s on a backlog one replica cleared in seconds.
   const backlog = transientBacklog(w, ready, spec, ctx) ? 0 : w.promptBacklogTokens;
-  const util = plannedUtilization(w, spec, tokensPerSec);
-  const need = w.promptTokensRate / (tokensPerSec * util) + backlog / (tokensPerSec * budgetS);
+  const prompts = pooledPromptReplicas(w, spec, tokensPerSec);
+  const util = prompts > 0 ? w.promptTokensRate / (tokensPerSec * prompts) : spec.targets.prefillUtilization;
+  const drain = backlog / (tokensPerSec * budgetS);
+  const need = prompts + drain;
   const rules: LoadRule[] = [{
     reason: 'prompt-backlog',
     up: ceil(need),
-    down: ceil(need / t.scaleDownHeadroom),
+    // Consolidation: capacity for the load ÷ headroom (the remaining replicas stay under target × headroom).
+    down: ceil(pooledPromptReplicas(w, spec, tokensPerSec, 1 / t.scaleDownHeadroom) + drain / t.scaleDownHeadroom),
     detail: `${fmt(w.promptTokensRate)} ${w.prefixCacheHitRate ? `uncached (${fmt(w.prefixCacheHitRate * 100)}% prefix-cache hits) ` : ''}prompt tok/s + backlog ${fmt(w.promptBacklogTokens)} tok${backlog === 0 && w.promptBacklogTokens > 0 ? ' (transient)' : ''} vs ${fmt(tokensPerSec)} tok/s/replica at ${fmt(util)} utilization, ttft ${spec.slo.ttftMs} ms`,
   }];
   if (w.ttftP90Ms !== undefined && ready > 0) {

@@ -22,12 +22,14 @@ import type { DeciderSpec, DeciderState } from './types.js';
 type Peak = NonNullable<DeciderState['peak']>;
 
 /**
- * The hold window: k cold starts (0 = the rule is off). Decode only: prefill is sized on prompt-token RATES
- * taken from the 60 s stable window (index.ts loadOf), which already carry a burst for a window; holding its
- * peaks as well cost 0.34 GPU-h on Mooncake P/D (issue 6) for +0.01 points of attainment.
+ * The hold window: k cold starts (0 = the rule is off). Both roles. Prefill was left out while it planned at
+ * M/M/1 utilization (≤ 0.2 for long prompts, plus the consolidation headroom): that slack absorbed its bursts,
+ * and the hold cost 0.34 GPU-h on Mooncake P/D for +0.01 points (issue 6, round 2). Planned as one pooled
+ * queue (load.ts pooledPromptReplicas) prefill runs near what the minute needs, and without the hold each
+ * backlog burst became a scale-up, a cold start and a consolidation 30 s later (Mooncake P/D: 54–57 cold
+ * starts instead of 19–22 with decode held fixed, −1 point).
  */
 export function peakHoldMs(spec: DeciderSpec, s: DeciderState): number {
-  if (spec.role !== 'decode') return 0;
   return target(spec, 'peakHoldColdStarts') * coldStartMs(spec, s);
 }
 

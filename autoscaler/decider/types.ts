@@ -133,6 +133,13 @@ export interface WindowAggregate {
   /** TTFT / inter-token latency p90 from histogram bucket deltas in the window (undefined: no requests). */
   ttftP90Ms?: number;
   itlP90Ms?: number;
+  /**
+   * Squared coefficient of variation of TTFT over the window, from the same bucket deltas (bucket midpoints).
+   * On a prefill pod TTFT is the request's queue wait plus its own prefill; while queues are short (tens of
+   * ms next to prefills of 0.1–10 s) this is the variability of prefill service times. Undefined with fewer
+   * than two requests.
+   */
+  ttftCv2?: number;
 }
 
 export interface RoleWindows {

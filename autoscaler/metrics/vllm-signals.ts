@@ -193,6 +193,32 @@ export function quantile(q: number, bounds: number[], counts: ArrayLike<number>)
   return bounds.filter(Number.isFinite).pop();
 }
 
+/**
+ * Squared coefficient of variation (variance ÷ mean²) of the observations behind cumulative bucket counts,
+ * each observation taken at its bucket's midpoint (the first bucket from 0; the +Inf bucket at its lower
+ * bound, so a long tail is under-, never over-stated). Undefined with fewer than two observations.
+ */
+export function histogramCv2(bounds: number[], counts: ArrayLike<number>): number | undefined {
+  let n = 0;
+  let s1 = 0;
+  let s2 = 0;
+  let prevCount = 0;
+  for (let i = 0; i < bounds.length; i++) {
+    const c = (counts[i] as number) - prevCount;
+    prevCount = counts[i] as number;
+    if (!(c > 0)) continue;
+    const lower = i === 0 ? 0 : (bounds[i - 1] as number);
+    const upper = bounds[i] as number;
+    const x = Number.isFinite(upper) ? (lower + upper) / 2 : lower;
+    n += c;
+    s1 += c * x;
+    s2 += c * x * x;
+  }
+  if (n < 2 || !(s1 > 0)) return undefined;
+  const mean = s1 / n;
+  return Math.max(0, s2 / n / (mean * mean) - 1);
+}
+
 /** Cumulative counts b − a per bound (a histogram delta); a reset (any count fell) returns b as the delta. */
 export function histogramDelta(a: Histogram | undefined, b: Histogram | undefined): Histogram | undefined {
   if (!b) return undefined;

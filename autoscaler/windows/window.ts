@@ -11,7 +11,7 @@
  * Histogram bounds are the window's: the first layout seen; a tick with another layout (a vLLM upgrade
  * changing buckets) is left out of the quantiles until the old layout has left the window, then adopted.
  */
-import { quantile, type Histogram } from '../metrics/vllm-signals.js';
+import { histogramCv2, quantile, type Histogram } from '../metrics/vllm-signals.js';
 import type { WindowAggregate } from '../decider/types.js';
 import type { TickSample } from './tick.js';
 
@@ -152,9 +152,8 @@ export class RoleWindow {
     if (agg.samples === 0) return agg;
     for (const [, k] of MEANS) agg[k] = (agg[k] as number) / agg.samples;
     withRatios(agg, busyTokens, busySeconds, queried, hits);
-    const ttftS = ttftSeen ? quantile(0.9, this.ttft.bounds as number[], scratch.subarray(0, lenT)) : undefined;
+    if (ttftSeen) withTtft(agg, this.ttft.bounds as number[], scratch.subarray(0, lenT));
     const itlS = itlSeen ? quantile(0.9, this.itl.bounds as number[], scratch.subarray(lenT, lenT + lenI)) : undefined;
-    if (ttftS !== undefined) agg.ttftP90Ms = ttftS * 1000;
     if (itlS !== undefined) agg.itlP90Ms = itlS * 1000;
     return agg;
   }
@@ -173,6 +172,14 @@ export class RoleWindow {
 function withRatios(agg: WindowAggregate, busyTokens: number, busySeconds: number, queried: number, hits: number): void {
   if (busySeconds > 0) agg.prefillTokensPerSecPerReplica = busyTokens / busySeconds;
   if (queried > 0) agg.prefixCacheHitRate = Math.min(1, hits / queried);
+}
+
+/** TTFT p90 and spread (squared coefficient of variation) from the window's summed bucket counts. */
+function withTtft(agg: WindowAggregate, bounds: number[], counts: Float64Array): void {
+  const p90 = quantile(0.9, bounds, counts);
+  if (p90 !== undefined) agg.ttftP90Ms = p90 * 1000;
+  const cv2 = histogramCv2(bounds, counts);
+  if (cv2 !== undefined) agg.ttftCv2 = cv2;
 }
 
 function bump(a: Float64Array | Float32Array, i: number, v: number): void {

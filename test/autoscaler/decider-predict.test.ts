@@ -163,15 +163,16 @@ describe('decider: a surge renews the hold at the level its arrival rate needs',
   });
 });
 
-describe('decider: peak hold is decode-only', () => {
-  // Two prompt surges 200 s apart with 30 s cold starts: the pattern that engages the hold on decode.
+describe('decider: peak hold on both roles', () => {
+  // Two prompt surges 200 s apart with 30 s cold starts: the pattern that engages the hold (prefill too, now
+  // that it plans as one pooled queue, load.ts pooledPromptReplicas).
   const surges = (t: number): boolean => t < 70 || (t >= 200 && t < 270);
   const prompts = (t: number, ready: number): RoleWindows =>
     win(ready, { promptTokensRate: surges(t) ? 60_000 : 2_000, arrivalRate: surges(t) ? 30 : 1, running: 1 }, { peer: { desired: 1, ready: 1 } });
 
   it.each([
     // [role, expect a peak hold]
-    ['prefill', false],
+    ['prefill', true],
     ['decode', true],
   ] as const)('%s', (role, held) => {
     // Decode sees the same surges as queue pressure; prefill as prompt tokens/s.

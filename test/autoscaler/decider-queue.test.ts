@@ -111,9 +111,11 @@ describe('decider: consolidation on queue wait, not "anything waiting"', () => {
 describe('decider: prefill TTFT rule watches the queueing part', () => {
   it.each([
     // [name, stable, expected desired, expected reason]
-    // Nothing holds the 4 any more: a lower count is recommended and waits out the scale-down delay.
-    ['p90 over the SLO from long prompts, nothing queued: no scale-up', { promptTokensRate: 20_000, arrivalRate: 2, running: 2, ttftP90Ms: 4000 }, 4, 'scale-down-delay'],
-    ['p90 over the SLO with a 2.5 s queue wait: +1', { promptTokensRate: 20_000, arrivalRate: 2, running: 2, waiting: 5, promptBacklogTokens: 20_000, ttftP90Ms: 4000 }, 5, 'ttft-slo'],
+    // Nothing holds the 4 any more: a lower count is recommended and waits out the scale-down delay. (0.2
+    // replica-equivalents of 10k-token prompts; the pooled prompt plan for a p90 over the SLO, no wait at all,
+    // stays at its 0.2-utilization bound: 1 replica, 2 with the consolidation headroom.)
+    ['p90 over the SLO from long prompts, nothing queued: no scale-up', { promptTokensRate: 8000, arrivalRate: 0.8, running: 2, ttftP90Ms: 4000 }, 4, 'scale-down-delay'],
+    ['p90 over the SLO with a 6 s queue wait: +1', { promptTokensRate: 8000, arrivalRate: 0.8, running: 2, waiting: 5, promptBacklogTokens: 20_000, ttftP90Ms: 4000 }, 5, 'ttft-slo'],
   ] as const)('%s', (_n, stable, desired, reason) => {
     const d = decide(prefill({ capacity: { prefillTokensPerSec: 40_000 } }), win(4, stable), 0);
     expect(d.desired).toBe(desired);
