@@ -26,8 +26,8 @@ type Peak = NonNullable<DeciderState['peak']>;
  * M/M/1 utilization (≤ 0.2 for long prompts, plus the consolidation headroom): that slack absorbed its bursts,
  * and the hold cost 0.34 GPU-h on Mooncake P/D for +0.01 points (issue 6, round 2). Planned as one pooled
  * queue (load.ts pooledPromptReplicas) prefill runs near what the minute needs, and without the hold each
- * backlog burst became a scale-up, a cold start and a consolidation 30 s later (Mooncake P/D: 54–57 cold
- * starts instead of 19–22 with decode held fixed, −1 point).
+ * backlog burst became a scale-up, a cold start and a consolidation 30 s later (Mooncake P/D, seeds 1–8:
+ * 41–54 cold starts instead of 25–37, 0.26 points less attainment on average).
  */
 export function peakHoldMs(spec: DeciderSpec, s: DeciderState): number {
   return target(spec, 'peakHoldColdStarts') * coldStartMs(spec, s);
