@@ -100,7 +100,8 @@ describe('KV offload', () => {
   it('CPU + disk: a tiered spec and a local volume for the disk tier', () => {
     const out = mutated(knativePod(labels('prefill-decode'), { [`${P}kv-offload`]: 'cpu=100Gi,disk=500Gi' }));
     const extra = (argValue(main(out), '--kv-transfer-config') as any).kv_connector_extra_config;
-    expect(extra.secondary_tiers).toEqual([{ type: 'fs', path: '/var/cache/kserve-llmd/kv-offload', bytes_to_use: 500 * 2 ** 30 }]);
+    // vLLM's FileSystemTierManager takes root_dir (an unknown key would stop vLLM); the emptyDir bounds the size.
+    expect(extra.secondary_tiers).toEqual([{ type: 'fs', root_dir: '/var/cache/kserve-llmd/kv-offload' }]);
     expect(out.spec!.volumes).toContainEqual({ name: 'kserve-llmd-kv-offload', emptyDir: { sizeLimit: '500Gi' } });
     expect(main(out).volumeMounts).toContainEqual({ name: 'kserve-llmd-kv-offload', mountPath: '/var/cache/kserve-llmd/kv-offload' });
   });

@@ -16,9 +16,12 @@ export function offloadConnector(ctx: PodContext): Record<string, unknown> | und
   if (!offload) return undefined;
   const extra: Record<string, unknown> = { cpu_bytes_to_use: offload.cpuBytes };
   if (offload.diskBytes !== undefined) {
-    // A local-disk tier below CPU memory (vLLM TieringOffloadingSpec, llm-d kv-offloader.md `fs` tier).
+    // A local-disk tier below CPU memory (vLLM TieringOffloadingSpec, llm-d kv-offloader.md `fs` tier). The tier's
+    // settings become constructor arguments (vllm/v1/kv_offload/tiering/factory.py → FileSystemTierManager: root_dir,
+    // n_read_threads, n_write_threads, ...), so an unknown key stops vLLM at start. It takes no size: the tier does
+    // not evict (its LRU evictor is marked test-only), and the emptyDir's sizeLimit (volumes.ts) is the bound.
     extra.spec_name = 'TieringOffloadingSpec';
-    extra.secondary_tiers = [{ type: 'fs', path: ctx.injection.kvDiskPath, bytes_to_use: offload.diskBytes }];
+    extra.secondary_tiers = [{ type: 'fs', root_dir: ctx.injection.kvDiskPath }];
   }
   return { kv_connector: 'OffloadingConnector', kv_role: 'kv_both', kv_connector_extra_config: extra };
 }
