@@ -91,7 +91,8 @@ export const EPP_BUILDERS: readonly EppBuilder[] = [
     build: (i) => ({
       plugins: [
         { type: 'prefix-based-pd-decider', parameters: { nonCachedTokens: i.pdNonCachedTokens } },
-        { type: 'disagg-profile-handler', parameters: { deciders: { prefill: 'prefix-based-pd-decider' } } },
+        // Stage → scheduling profile named explicitly (llm-d-router docs/disaggregation.md), not left to defaults.
+        { type: 'disagg-profile-handler', parameters: { profiles: { prefill: 'prefill', decode: 'decode' }, deciders: { prefill: 'prefix-based-pd-decider' } } },
         { type: 'prefill-filter' },
         { type: 'decode-filter' },
       ],

@@ -58,7 +58,7 @@ describe('EndpointPickerConfig (llm-d.md §2)', () => {
     const c = eppConfig({ ...base, disaggregation: 'prefill-decode' });
     expect(c.plugins).toEqual(expect.arrayContaining([
       { type: 'prefix-based-pd-decider', parameters: { nonCachedTokens: 16 } },
-      { type: 'disagg-profile-handler', parameters: { deciders: { prefill: 'prefix-based-pd-decider' } } },
+      { type: 'disagg-profile-handler', parameters: { profiles: { prefill: 'prefill', decode: 'decode' }, deciders: { prefill: 'prefix-based-pd-decider' } } },
     ]));
   });
 
