@@ -1,15 +1,15 @@
 /**
  * The local autoscaler loop: every tick, scrape each ready replica's vLLM /metrics with the cluster
  * autoscaler's Collector, build each role's windows with its `observe` (Knative-style stable/panic windows),
- * decide with the real decider (`decidePool`: decode first, prefill with decode as its peer and the pool's prompt
- * traffic), and hand the counts to the supervisor — the local actuator. Demand at zero is the gateway's queue
+ * decide with the real decider (`decidePool`: decode first, seeing what prefill prefilled, then prefill with decode
+ * as its peer and the pool's prompt traffic), and hand the counts to the supervisor — the local actuator. Demand at zero is the gateway's queue
  * (prefill counts only queued prompts long enough for P/D, as the decider expects). The gateway pokes the loop
  * when a request is buffered at zero, so a wake does not wait for the next tick (the activator's poke, kserve-knative.md §4).
  */
 import { Collector } from '../autoscaler/collector/index.js';
 import { decidePool, type Decision, type DeciderRole, type DeciderState, type RoleWindows } from '../autoscaler/decider/index.js';
 import { SCALED_EVENT } from '../autoscaler/loop/index.js';
-import { observe, withPoolPrompts } from '../autoscaler/loop/observe.js';
+import { observe } from '../autoscaler/loop/observe.js';
 import { RoleWindow } from '../autoscaler/windows/window.js';
 import type { EventEmitter } from '../src/events.js';
 import type { Logger } from '../src/log.js';
@@ -97,7 +97,7 @@ export class LocalLoop {
       }, { stableWindowMs: this.o.stableWindowMs, panicWindowMs: this.o.panicWindowMs, defaultPromptTokens: this.o.defaultPromptTokens ?? 1024 });
     };
     const decodeW = windowsOf('decode');
-    const prefill = service.roles.prefill ? { spec: service.roles.prefill, windows: withPoolPrompts(windowsOf('prefill'), [decodeW]) } : undefined;
+    const prefill = service.roles.prefill ? { spec: service.roles.prefill, windows: windowsOf('prefill') } : undefined;
     const out = decidePool({ decode: { spec: service.roles.decode, windows: decodeW }, ...(prefill ? { prefill } : {}) }, nowMs, this.states);
     // Same CloudEvent type as the cluster autoscaler, so one sink sees both.
     this.apply('decode', out.decode, decodeW, nowMs);

@@ -26,6 +26,7 @@ import { notePeak, noteScaleDown, peakFloor } from './peak.js';
 export * from './types.js';
 export { deciderSpec, validateDeciderSpec, DEFAULT_TARGETS, DEFAULT_CAPACITY } from './defaults.js';
 export { initialState } from './state.js';
+export { decidePool, withPoolPrompts, withRemotePrefill } from './pool.js';
 
 interface Draft { desired: number; reason: DecisionReason; detail: string }
 
@@ -248,20 +249,4 @@ function signalsOf(spec: DeciderSpec, w: RoleWindows, s: DeciderState): Record<s
   if (s.measured.prefillTokensPerSec !== null) out.measuredPrefillTokensPerSec = s.measured.prefillTokensPerSec;
   if (decodeRemote(spec, w)) out.remotePrefillTokensRate = (w.remotePrefill as RemotePrefill).promptTokensRate;
   return out;
-}
-
-/**
- * Both roles of one pool in the right order: decode first, then prefill with decode's decision as its peer
- * (decode at zero takes prefill with it; a decode wake with long prompts wakes prefill too).
- */
-export function decidePool(
-  roles: { decode: { spec: DeciderSpec; windows: RoleWindows }; prefill?: { spec: DeciderSpec; windows: RoleWindows } },
-  nowMs: number,
-  states: { decode?: DeciderState; prefill?: DeciderState } = {},
-): { decode: Decision; prefill?: Decision } {
-  const decode = decide(roles.decode.spec, roles.decode.windows, nowMs, states.decode);
-  if (!roles.prefill) return { decode };
-  const peer = { desired: decode.desired, ready: roles.decode.windows.readyPods };
-  const prefill = decide(roles.prefill.spec, { ...roles.prefill.windows, peer }, nowMs, states.prefill);
-  return { decode, prefill };
 }

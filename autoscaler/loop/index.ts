@@ -8,12 +8,13 @@ import type { Logger } from '../../src/log.js';
 import type { Actuator } from '../actuator/index.js';
 import type { PodCollector, ScrapeResult } from '../collector/index.js';
 import { decide } from '../decider/index.js';
+import { withPoolPrompts, withRemotePrefill } from '../decider/pool.js';
 import type { Decision, DeciderState, RoleWindows } from '../decider/types.js';
 import type { AutoscalerMetrics } from '../metrics.js';
 import type { DemandSources } from '../sources/index.js';
 import type { ScaleTarget } from '../targets.js';
 import { RoleWindow } from '../windows/window.js';
-import { observe, withPoolPrompts, withRemotePrefill } from './observe.js';
+import { observe } from './observe.js';
 import { metricsUrl, type ClusterView } from './view.js';
 
 export interface LoopOptions {

@@ -6,7 +6,7 @@
 import { decide, type RoleWindows, type WindowAggregate } from '../../autoscaler/decider/index.js';
 import { localPrompts } from '../../autoscaler/decider/load.js';
 import { Loop, type LoopOptions } from '../../autoscaler/loop/index.js';
-import { withRemotePrefill } from '../../autoscaler/loop/observe.js';
+import { withRemotePrefill } from '../../autoscaler/decider/pool.js';
 import type { ScaleTarget } from '../../autoscaler/targets.js';
 import { specs } from './support/decider.js';
 import { agg, win } from './support/windows.js';

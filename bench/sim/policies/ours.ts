@@ -8,8 +8,8 @@
  * is re-implemented here: this file only converts simulator state into the loop's inputs.
  */
 import { defaultAutoscalerConfig } from '../../../autoscaler/config.js';
-import { decide, deciderSpec, type Decision, type DeciderSpec, type DeciderState, type RoleWindows } from '../../../autoscaler/decider/index.js';
-import { observe, withPoolPrompts, withRemotePrefill } from '../../../autoscaler/loop/observe.js';
+import { decidePool, deciderSpec, type Decision, type DeciderSpec, type DeciderState, type RoleWindows } from '../../../autoscaler/decider/index.js';
+import { observe } from '../../../autoscaler/loop/observe.js';
 import { vllmSnapshot, type PodSnapshot } from '../../../autoscaler/metrics/vllm-signals.js';
 import type { PodObservation } from '../../../autoscaler/windows/tick.js';
 import { RoleWindow } from '../../../autoscaler/windows/window.js';
@@ -77,17 +77,17 @@ export function oursPolicy(ctx: PolicyContext, opts: Partial<OursOptions> = {}):
       if ((obs.now - last) * 1000 < cfg.tickMs) return undefined;
       last = obs.now;
       const nowMs = obs.now * 1000;
-      // Loop.decideAll: every target's windows are observed before any decision; decode sees prefill's.
+      // As Loop.decideAll: every role's windows are observed before any decision, then decidePool wires the
+      // roles to each other (decode sees what prefill prefilled; prefill the pool's prompts and decode as peer).
       const dw = feeds.decode.tick(nowMs, obs.decode);
-      const pwOwn = obs.prefill ? feeds.prefill.tick(nowMs, obs.prefill) : undefined;
-      const d = decide(specs.decode, pwOwn ? withRemotePrefill(dw, [pwOwn]) : dw, nowMs, states.decode);
+      const pw = obs.prefill ? feeds.prefill.tick(nowMs, obs.prefill) : undefined;
+      const out = decidePool({ decode: { spec: specs.decode, windows: dw }, ...(pw ? { prefill: { spec: specs.prefill, windows: pw } } : {}) }, nowMs, states);
+      const d = out.decode;
       states.decode = d.state;
       count('decode', d.reason);
       o.onDecision?.('decode', nowMs, d);
-      if (!pwOwn) return { decode: d.desired, prefill: 0 };
-      // Loop.decideAll: prefill sees the pool's prompts through decode and decode's decision as its peer.
-      const pw = { ...withPoolPrompts(pwOwn, [dw]), peer: { desired: d.desired, ready: dw.readyPods } };
-      const p = decide(specs.prefill, pw, nowMs, states.prefill);
+      const p = out.prefill;
+      if (!p) return { decode: d.desired, prefill: 0 };
       states.prefill = p.state;
       count('prefill', p.reason);
       o.onDecision?.('prefill', nowMs, p);
