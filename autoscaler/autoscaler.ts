@@ -44,17 +44,33 @@ export class Autoscaler {
     const c = d.config;
     const metrics = autoscalerMetrics(d.registry);
     // Direct scrapes by default; the Prometheus HTTP API when configured (prometheusUrl).
-    this.collector = c.prometheusUrl ? new PrometheusCollector(c.prometheusUrl, new HttpText(c.scrape), d.now) : new Collector(c.scrape, d.now);
+    this.collector = c.prometheusUrl
+      ? new PrometheusCollector(c.prometheusUrl, new HttpText(c.scrape), d.now)
+      : new Collector(c.scrape, d.now);
     const tokenFile = c.eppTokenFile;
     if (tokenFile) this.eppCollector = new Collector({ ...c.scrape, bearerToken: () => readToken(tokenFile) });
     const eppHttp = this.eppCollector?.http ?? this.collector.http;
     this.view = new InformerView(d.kc, d.client, c, d.logger.child({ component: 'informers' }));
-    this.events = createEventEmitter({ sink: d.sink || undefined, source: 'kserve-llmd/autoscaler', registry: d.registry, logger: d.logger });
+    this.events = createEventEmitter({
+      sink: d.sink || undefined,
+      source: 'kserve-llmd/autoscaler',
+      registry: d.registry,
+      logger: d.logger,
+    });
     this.loop = new Loop({
       view: this.view,
       collector: this.collector,
-      demand: createDemandSources({ http: eppHttp, eppMetricsUrl: c.eppMetricsUrl, activatorMetricsUrls: c.activatorMetricsUrls, metrics }),
-      actuator: new Actuator(d.client, { scaleToZeroGraceMs: c.scaleToZeroGraceMs, logger: d.logger.child({ component: 'actuator' }), now: d.now }),
+      demand: createDemandSources({
+        http: eppHttp,
+        eppMetricsUrl: c.eppMetricsUrl,
+        activatorMetricsUrls: c.activatorMetricsUrls,
+        metrics,
+      }),
+      actuator: new Actuator(d.client, {
+        scaleToZeroGraceMs: c.scaleToZeroGraceMs,
+        logger: d.logger.child({ component: 'actuator' }),
+        now: d.now,
+      }),
       metrics,
       events: this.events,
       logger: d.logger.child({ component: 'loop' }),
@@ -79,7 +95,11 @@ export class Autoscaler {
       return;
     }
     this.elector = new LeaderElector({
-      client: this.d.client, namespace: le.namespace, name: le.name, identity: this.d.identity, logger: this.d.logger,
+      client: this.d.client,
+      namespace: le.namespace,
+      name: le.name,
+      identity: this.d.identity,
+      logger: this.d.logger,
       onStartedLeading: () => this.loop.start(),
       // Losing the lease stops acting at once; the informers stay warm for the next term.
       onStoppedLeading: () => void this.loop.stop(),

@@ -11,9 +11,18 @@ export const AUTOSCALER_COMMAND: CommandSpec = {
   usage: 'kserve-llmd autoscaler [--config FILE] [--kubeconfig FILE] [--namespace NS] [--mode Knative|Standard]',
   flags: [
     { name: 'config', type: 'string', help: 'YAML config file (docs/autoscaler.md lists every key)' },
-    { name: 'kubeconfig', type: 'string', help: 'kubeconfig file (default: $KUBECONFIG, ~/.kube/config, or in-cluster)' },
+    {
+      name: 'kubeconfig',
+      type: 'string',
+      help: 'kubeconfig file (default: $KUBECONFIG, ~/.kube/config, or in-cluster)',
+    },
     { name: 'namespace', type: 'string', help: 'watch one namespace (default: all)' },
-    { name: 'mode', type: 'string', help: 'Knative: PodAutoscalers of our class; Standard: predictor Deployments', choices: ['Knative', 'Standard'] },
+    {
+      name: 'mode',
+      type: 'string',
+      help: 'Knative: PodAutoscalers of our class; Standard: predictor Deployments',
+      choices: ['Knative', 'Standard'],
+    },
     { name: 'tick-ms', type: 'int', help: 'decision interval in ms', min: 100, max: 10_000 },
     { name: 'sink', type: 'string', help: 'CloudEvents sink URL (default: $K_SINK)' },
     { name: 'metrics-port', type: 'int', help: 'port for /metrics and /healthz', min: 0, max: 65535 },

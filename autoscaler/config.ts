@@ -73,19 +73,45 @@ export function defaultAutoscalerConfig(): AutoscalerConfig {
 }
 
 type Check = (v: unknown) => string | undefined;
-const int = (min: number, max: number): Check => (v) => (Number.isInteger(v) && (v as number) >= min && (v as number) <= max ? undefined : `must be an integer in [${min}, ${max}]`);
+const int =
+  (min: number, max: number): Check =>
+  (v) =>
+    Number.isInteger(v) && (v as number) >= min && (v as number) <= max
+      ? undefined
+      : `must be an integer in [${min}, ${max}]`;
 const str: Check = (v) => (typeof v === 'string' ? undefined : 'must be a string');
-const url: Check = (v) => (typeof v === 'string' && (v === '' || /^https?:\/\/\S+$/.test(v)) ? undefined : 'must be an http(s) URL or empty');
-const oneOf = (xs: readonly string[]): Check => (v) => (typeof v === 'string' && xs.includes(v) ? undefined : `must be one of ${xs.join(', ')}`);
+const url: Check = (v) =>
+  typeof v === 'string' && (v === '' || /^https?:\/\/\S+$/.test(v)) ? undefined : 'must be an http(s) URL or empty';
+const oneOf =
+  (xs: readonly string[]): Check =>
+  (v) =>
+    typeof v === 'string' && xs.includes(v) ? undefined : `must be one of ${xs.join(', ')}`;
 const bool: Check = (v) => (typeof v === 'boolean' ? undefined : 'must be true or false');
-const urls: Check = (v) => (Array.isArray(v) && v.every((x) => url(x) === undefined && x !== '') ? undefined : 'must be a list of http(s) URLs');
+const urls: Check = (v) =>
+  Array.isArray(v) && v.every((x) => url(x) === undefined && x !== '') ? undefined : 'must be a list of http(s) URLs';
 
 const CHECKS: Record<string, Check | Record<string, Check>> = {
-  mode: oneOf(['Knative', 'Standard']), namespace: str, tickMs: int(100, 10_000), stableWindowMs: int(6_000, 3_600_000),
-  panicWindowPercentage: int(1, 100), defaultVllmPort: int(1, 65535), defaultPromptTokens: int(1, 10_000_000),
-  scaleToZeroGraceMs: int(0, 3_600_000), sink: url, eppMetricsUrl: str, eppTokenFile: str, activatorMetricsUrls: urls,
-  prometheusUrl: url, maxReplicasCap: int(1, 100_000), logLevel: oneOf(['debug', 'info', 'warn', 'error']),
-  scrape: { concurrency: int(1, 10_000), timeoutMs: int(50, 60_000), maxBodyBytes: int(1024, 256 * 2 ** 20), keepAliveMs: int(1_000, 600_000) },
+  mode: oneOf(['Knative', 'Standard']),
+  namespace: str,
+  tickMs: int(100, 10_000),
+  stableWindowMs: int(6_000, 3_600_000),
+  panicWindowPercentage: int(1, 100),
+  defaultVllmPort: int(1, 65535),
+  defaultPromptTokens: int(1, 10_000_000),
+  scaleToZeroGraceMs: int(0, 3_600_000),
+  sink: url,
+  eppMetricsUrl: str,
+  eppTokenFile: str,
+  activatorMetricsUrls: urls,
+  prometheusUrl: url,
+  maxReplicasCap: int(1, 100_000),
+  logLevel: oneOf(['debug', 'info', 'warn', 'error']),
+  scrape: {
+    concurrency: int(1, 10_000),
+    timeoutMs: int(50, 60_000),
+    maxBodyBytes: int(1024, 256 * 2 ** 20),
+    keepAliveMs: int(1_000, 600_000),
+  },
   leaderElection: { enabled: bool, namespace: str, name: str },
   metrics: { host: str, port: int(0, 65535) },
 };

@@ -27,13 +27,23 @@ export function resolveAutoscalerConfig(values: FlagValues): AutoscalerConfig {
 }
 
 /** /metrics and /healthz with timeouts on the server (style.md: timeouts on every server). */
-export function startMetricsServer(registry: Registry, host: string, port: number, healthy: () => boolean): Promise<Server> {
+export function startMetricsServer(
+  registry: Registry,
+  host: string,
+  port: number,
+  healthy: () => boolean,
+): Promise<Server> {
   const server = createServer((req, res) => {
     if (req.method === 'GET' && req.url === '/metrics') {
-      registry.metrics().then((text) => {
-        res.writeHead(200, { 'content-type': registry.contentType });
-        res.end(text);
-      }, () => { res.writeHead(500).end(); });
+      registry.metrics().then(
+        (text) => {
+          res.writeHead(200, { 'content-type': registry.contentType });
+          res.end(text);
+        },
+        () => {
+          res.writeHead(500).end();
+        },
+      );
     } else if (req.method === 'GET' && (req.url === '/healthz' || req.url === '/readyz')) {
       res.writeHead(healthy() ? 200 : 503, { 'content-type': 'text/plain' }).end(healthy() ? 'ok\n' : 'not ready\n');
     } else res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
@@ -50,19 +60,37 @@ export function startMetricsServer(registry: Registry, host: string, port: numbe
 export async function runAutoscaler(values: FlagValues): Promise<void> {
   const config = resolveAutoscalerConfig(values);
   const logger: Logger = createLogger({ level: config.logLevel });
-  const kc = await loadKubeConfig({ kubeconfig: typeof values.kubeconfig === 'string' ? values.kubeconfig : undefined });
+  const kc = await loadKubeConfig({
+    kubeconfig: typeof values.kubeconfig === 'string' ? values.kubeconfig : undefined,
+  });
   const client = createKubeClient(kc, { timeoutMs: 10_000, fieldManager: 'kserve-llmd-autoscaler' });
   const registry = createRegistry();
-  const autoscaler = new Autoscaler({ kc, client, config, logger, registry, identity: `${hostname()}-${process.pid}`, sink: config.sink || process.env.K_SINK });
+  const autoscaler = new Autoscaler({
+    kc,
+    client,
+    config,
+    logger,
+    registry,
+    identity: `${hostname()}-${process.pid}`,
+    sink: config.sink || process.env.K_SINK,
+  });
   const server = await startMetricsServer(registry, config.metrics.host, config.metrics.port, () => true);
   await autoscaler.start();
-  logger.info('autoscaler started', { class: AUTOSCALER_CLASS, mode: config.mode, namespace: config.namespace || '(all)', tickMs: config.tickMs });
+  logger.info('autoscaler started', {
+    class: AUTOSCALER_CLASS,
+    mode: config.mode,
+    namespace: config.namespace || '(all)',
+    tickMs: config.tickMs,
+  });
   let closing = false;
   const shutdown = (signal: string): void => {
     if (closing) return;
     closing = true;
     logger.info('shutting down', { signal });
-    void autoscaler.stop().then(() => client.close()).finally(() => server.close(() => process.exit(0)));
+    void autoscaler
+      .stop()
+      .then(() => client.close())
+      .finally(() => server.close(() => process.exit(0)));
   };
   process.once('SIGTERM', () => shutdown('SIGTERM'));
   process.once('SIGINT', () => shutdown('SIGINT'));

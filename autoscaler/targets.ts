@@ -55,9 +55,17 @@ function intAnnotation(a: Record<string, string>, key: string, problems: string[
   return Number(raw);
 }
 
-interface SpecInput { annotations: Record<string, string>; labels: Record<string, string>; reachable: boolean; scaleToZeroEnabled: boolean }
+interface SpecInput {
+  annotations: Record<string, string>;
+  labels: Record<string, string>;
+  reachable: boolean;
+  scaleToZeroEnabled: boolean;
+}
 
-export function specFor(input: SpecInput, opts: { maxReplicasCap: number; stableWindowMs: number }): { spec: DeciderSpec; problems: string[] } {
+export function specFor(
+  input: SpecInput,
+  opts: { maxReplicasCap: number; stableWindowMs: number },
+): { spec: DeciderSpec; problems: string[] } {
   const role = roleOf(input.labels);
   const parsed = parseAnnotations(input.annotations);
   const problems = parsed.optedIn ? [...parsed.errors] : [];
@@ -67,7 +75,7 @@ export function specFor(input: SpecInput, opts: { maxReplicasCap: number; stable
   const maxScale = intAnnotation(input.annotations, `${KN}max-scale`, problems);
   const activation = intAnnotation(input.annotations, `${KN}activation-scale`, problems);
   // Knative: min-scale is ignored for an unreachable revision (no route sends it traffic).
-  let min = input.reachable ? minScale ?? range.min : 0;
+  let min = input.reachable ? (minScale ?? range.min) : 0;
   let max = maxScale === undefined || maxScale === 0 ? (parsed.optedIn ? range.max : opts.maxReplicasCap) : maxScale;
   max = Math.min(Math.max(1, max), opts.maxReplicasCap);
   if (min > max) {
@@ -87,7 +95,10 @@ export function specFor(input: SpecInput, opts: { maxReplicasCap: number; stable
 }
 
 /** A PodAutoscaler of our class → its target; undefined for other classes or a PA without a scale target. */
-export function paTarget(pa: KubeObject, opts: { maxReplicasCap: number; stableWindowMs: number }): ScaleTarget | undefined {
+export function paTarget(
+  pa: KubeObject,
+  opts: { maxReplicasCap: number; stableWindowMs: number },
+): ScaleTarget | undefined {
   if (!isOurClass(pa) || pa.metadata?.deletionTimestamp) return undefined;
   const ref = (pa.spec as { scaleTargetRef?: { kind?: string; name?: string } } | undefined)?.scaleTargetRef;
   const namespace = pa.metadata?.namespace ?? '';
@@ -95,13 +106,25 @@ export function paTarget(pa: KubeObject, opts: { maxReplicasCap: number; stableW
   if (!ref?.name || (ref.kind ?? 'Deployment') !== 'Deployment') return undefined;
   const labels = pa.metadata?.labels ?? {};
   const reachable = (pa.spec as { reachability?: string }).reachability !== 'Unreachable';
-  const { spec, problems } = specFor({ annotations: pa.metadata?.annotations ?? {}, labels, reachable, scaleToZeroEnabled: true }, opts);
+  const { spec, problems } = specFor(
+    { annotations: pa.metadata?.annotations ?? {}, labels, reachable, scaleToZeroEnabled: true },
+    opts,
+  );
   // The pool links decode and prefill (set on the predictor by our webhook); without it, the revision's service.
   const pool = labels[LABELS.pool] ?? labels[LABELS.kserveIsvc] ?? labels['serving.knative.dev/service'] ?? name;
   return {
-    key: `${namespace}/${name}`, namespace, name, role: spec.role, pool, poolKey: `${namespace}/${pool}`, deployment: ref.name,
+    key: `${namespace}/${name}`,
+    namespace,
+    name,
+    role: spec.role,
+    pool,
+    poolKey: `${namespace}/${pool}`,
+    deployment: ref.name,
     // Knative labels every revision pod with serving.knative.dev/revision (= the PA name).
-    podSelector: { 'serving.knative.dev/revision': name }, spec, problems, pa,
+    podSelector: { 'serving.knative.dev/revision': name },
+    spec,
+    problems,
+    pa,
   };
 }
 
@@ -109,15 +132,34 @@ export function paTarget(pa: KubeObject, opts: { maxReplicasCap: number; stableW
  * Standard mode: an opted-in predictor Deployment. Scale to zero only when an EPP queue buffers requests at
  * zero (nothing else would: KServe's own e2e says requests at zero fail without it, kserve-knative.md §3).
  */
-export function deploymentTarget(d: KubeObject, opts: { maxReplicasCap: number; stableWindowMs: number; eppBuffers: boolean }): ScaleTarget | undefined {
+export function deploymentTarget(
+  d: KubeObject,
+  opts: { maxReplicasCap: number; stableWindowMs: number; eppBuffers: boolean },
+): ScaleTarget | undefined {
   const labels = d.metadata?.labels ?? {};
   const annotations = d.metadata?.annotations ?? {};
-  if (!labels[LABELS.kserveIsvc] || !parseAnnotations(annotations).optedIn || d.metadata?.deletionTimestamp) return undefined;
-  const selector = (d.spec as { selector?: { matchLabels?: Record<string, string> } } | undefined)?.selector?.matchLabels;
+  if (!labels[LABELS.kserveIsvc] || !parseAnnotations(annotations).optedIn || d.metadata?.deletionTimestamp)
+    return undefined;
+  const selector = (d.spec as { selector?: { matchLabels?: Record<string, string> } } | undefined)?.selector
+    ?.matchLabels;
   if (!selector || Object.keys(selector).length === 0) return undefined;
   const namespace = d.metadata?.namespace ?? '';
   const name = d.metadata?.name ?? '';
-  const { spec, problems } = specFor({ annotations, labels, reachable: true, scaleToZeroEnabled: opts.eppBuffers }, opts);
+  const { spec, problems } = specFor(
+    { annotations, labels, reachable: true, scaleToZeroEnabled: opts.eppBuffers },
+    opts,
+  );
   const pool = labels[LABELS.pool] ?? labels[LABELS.kserveIsvc] ?? name;
-  return { key: `${namespace}/${name}`, namespace, name, role: spec.role, pool, poolKey: `${namespace}/${pool}`, deployment: name, podSelector: selector, spec, problems };
+  return {
+    key: `${namespace}/${name}`,
+    namespace,
+    name,
+    role: spec.role,
+    pool,
+    poolKey: `${namespace}/${pool}`,
+    deployment: name,
+    podSelector: selector,
+    spec,
+    problems,
+  };
 }

@@ -27,7 +27,11 @@ for (let i = 0; i < n; i++) {
 }
 // `--api`: also the fake API server with the PodAutoscalers, Deployments, SKSs and pods for these ports.
 const apiArg = process.argv[4];
-const api = apiArg ? await (await import('./autoscaler-loop-api.js')).startBenchApi(Number(apiArg.split('x')[0]), Number(apiArg.split('x')[1]), ports) : undefined;
+const api = apiArg
+  ? await (
+      await import('./autoscaler-loop-api.js')
+    ).startBenchApi(Number(apiArg.split('x')[0]), Number(apiArg.split('x')[1]), ports)
+  : undefined;
 process.send?.({ ports, bytes: Buffer.byteLength(base), apiUrl: api?.url });
 // The parent asks for this process's own figures, reported apart from the autoscaler's.
 process.on('message', (m) => {

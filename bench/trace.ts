@@ -31,13 +31,17 @@ export function parseSloFlag(value: string): SloTarget {
 function durationFlag(name: string, value: FlagValues[string], min: number, max: number): number | undefined {
   if (value === undefined) return undefined;
   const ms = parseDuration(String(value));
-  if (!ms.ok || ms.value < min * 1000 || ms.value > max * 1000) throw new UsageError(`--${name} ${String(value)}: must be a duration in [${min}s, ${max / 3600}h], e.g. 90s, 10m, 1h`);
+  if (!ms.ok || ms.value < min * 1000 || ms.value > max * 1000)
+    throw new UsageError(
+      `--${name} ${String(value)}: must be a duration in [${min}s, ${max / 3600}h], e.g. 90s, 10m, 1h`,
+    );
   return ms.value / 1000;
 }
 
 function numberFlag(name: string, value: FlagValues[string], min: number, max: number): number {
   const n = Number(value);
-  if (!Number.isFinite(n) || n < min || n > max) throw new UsageError(`--${name} ${String(value)}: must be a number in [${min}, ${max}]`);
+  if (!Number.isFinite(n) || n < min || n > max)
+    throw new UsageError(`--${name} ${String(value)}: must be a number in [${min}, ${max}]`);
   return n;
 }
 
@@ -45,7 +49,9 @@ function numberFlag(name: string, value: FlagValues[string], min: number, max: n
 async function traffic(v: FlagValues): Promise<Trace> {
   try {
     return await loadTraffic(v.trace !== undefined ? { file: String(v.trace) } : { synthetic: String(v.synthetic) }, {
-      seed: Number(v.seed), rateMultiplier: numberFlag('rate-multiplier', v['rate-multiplier'], 0.01, 100), durationS: durationFlag('duration', v.duration, 1, 7 * 86_400),
+      seed: Number(v.seed),
+      rateMultiplier: numberFlag('rate-multiplier', v['rate-multiplier'], 0.01, 100),
+      durationS: durationFlag('duration', v.duration, 1, 7 * 86_400),
     });
   } catch (err) {
     if (err instanceof TraceError) throw new UsageError(err.message);
@@ -54,7 +60,10 @@ async function traffic(v: FlagValues): Promise<Trace> {
 }
 
 function defaultStem(v: FlagValues): string {
-  const base = v.trace !== undefined ? basename(String(v.trace)).replace(/\.[^.]+$/, '') : `synthetic-${String(v.synthetic).split(':')[0]}`;
+  const base =
+    v.trace !== undefined
+      ? basename(String(v.trace)).replace(/\.[^.]+$/, '')
+      : `synthetic-${String(v.synthetic).split(':')[0]}`;
   return base + (v.disaggregation === 'prefill-decode' ? '-pd' : '');
 }
 
@@ -63,46 +72,111 @@ const POLICY_NAMES = [...POLICIES.map((p) => p.name), 'static-peak'];
 export const TRACE_BENCH: BenchEntry = {
   spec: {
     name: 'bench trace',
-    summary: 'Trace-driven autoscaler benchmark: simulated vLLM fleets under ours, Knative KPA, KEDA/HPA, llm-d WVA, Dynamo load planner, a static peak fleet and the oracle lower bound.',
-    usage: 'kserve-llmd bench [trace] (--trace FILE | --synthetic KIND[:k=v,…]) [--model llama3-8b] [--slo ttft=2s,itl=100ms] [flags]',
+    summary:
+      'Trace-driven autoscaler benchmark: simulated vLLM fleets under ours, Knative KPA, KEDA/HPA, llm-d WVA, Dynamo load planner, a static peak fleet and the oracle lower bound.',
+    usage:
+      'kserve-llmd bench [trace] (--trace FILE | --synthetic KIND[:k=v,…]) [--model llama3-8b] [--slo ttft=2s,itl=100ms] [flags]',
     flags: [
       { name: 'trace', type: 'string', help: 'trace file: Mooncake JSONL or Azure CSV (format detected from content)' },
-      { name: 'synthetic', type: 'string', help: 'synthetic traffic instead of a file: poisson|bursty|diurnal[:rate=4,duration=1h,on=5m,off=10m,peak=2,period=1h,isl=2000,osl=200,prefix=0.5]' },
+      {
+        name: 'synthetic',
+        type: 'string',
+        help: 'synthetic traffic instead of a file: poisson|bursty|diurnal[:rate=4,duration=1h,on=5m,off=10m,peak=2,period=1h,isl=2000,osl=200,prefix=0.5]',
+      },
       { name: 'model', type: 'string', help: 'engine preset', default: 'llama3-8b', choices: Object.keys(PRESETS) },
-      { name: 'slo', type: 'string', help: 'latency targets, as the kserve-llmd.io/slo annotation', default: 'ttft=2s,itl=100ms' },
+      {
+        name: 'slo',
+        type: 'string',
+        help: 'latency targets, as the kserve-llmd.io/slo annotation',
+        default: 'ttft=2s,itl=100ms',
+      },
       { name: 'router', type: 'string', help: 'request routing', default: 'llm-d', choices: ROUTERS },
-      { name: 'disaggregation', type: 'string', help: 'prefill/decode disaggregation', default: 'none', choices: ['none', 'prefill-decode'] },
-      { name: 'pd-threshold', type: 'int', help: 'P/D: non-cached prompt tokens from which a prefill pod is used', default: 1024, min: 1, max: 1_000_000 },
+      {
+        name: 'disaggregation',
+        type: 'string',
+        help: 'prefill/decode disaggregation',
+        default: 'none',
+        choices: ['none', 'prefill-decode'],
+      },
+      {
+        name: 'pd-threshold',
+        type: 'int',
+        help: 'P/D: non-cached prompt tokens from which a prefill pod is used',
+        default: 1024,
+        min: 1,
+        max: 1_000_000,
+      },
       { name: 'rate-multiplier', type: 'string', help: 'scale the request rate, keeping the timeline', default: '1' },
       { name: 'duration', type: 'string', help: 'replay only the first part of the traffic, e.g. 10m' },
-      { name: 'max-replicas', type: 'int', help: 'upper bound per role for every policy and the oracle', default: 16, min: 1, max: 256 },
-      { name: 'scale-to-zero-after', type: 'string', help: 'kserve-llmd.io/scale-to-zero-after for ours', default: '5m' },
+      {
+        name: 'max-replicas',
+        type: 'int',
+        help: 'upper bound per role for every policy and the oracle',
+        default: 16,
+        min: 1,
+        max: 256,
+      },
+      {
+        name: 'scale-to-zero-after',
+        type: 'string',
+        help: 'kserve-llmd.io/scale-to-zero-after for ours',
+        default: '5m',
+      },
       { name: 'window', type: 'string', help: 'oracle interval', default: '60s' },
       { name: 'attainment', type: 'string', help: 'goal: fraction of requests within the SLO', default: '0.99' },
-      { name: 'policies', type: 'string', help: `comma-separated subset of ${POLICY_NAMES.join(', ')} (the oracle always runs)` },
-      { name: 'seed', type: 'int', help: 'random seed (arrival jitter, synthetic traffic, router ties)', default: 1, min: 0, max: 2 ** 31 - 1 },
+      {
+        name: 'policies',
+        type: 'string',
+        help: `comma-separated subset of ${POLICY_NAMES.join(', ')} (the oracle always runs)`,
+      },
+      {
+        name: 'seed',
+        type: 'int',
+        help: 'random seed (arrival jitter, synthetic traffic, router ties)',
+        default: 1,
+        min: 0,
+        max: 2 ** 31 - 1,
+      },
       { name: 'out', type: 'string', help: 'directory for the JSON result and SVG chart', default: 'bench-results' },
       { name: 'name', type: 'string', help: 'file name stem for the outputs (default: from the trace)' },
       { name: 'quiet', type: 'bool', help: 'no progress on stderr' },
     ],
   },
   async run(v) {
-    if ((v.trace === undefined) === (v.synthetic === undefined)) throw new UsageError('give exactly one of --trace FILE or --synthetic KIND[:…]');
+    if ((v.trace === undefined) === (v.synthetic === undefined))
+      throw new UsageError('give exactly one of --trace FILE or --synthetic KIND[:…]');
     const slo = parseSloFlag(String(v.slo));
-    const policies = v.policies === undefined ? undefined : String(v.policies).split(',').map((s) => s.trim());
+    const policies =
+      v.policies === undefined
+        ? undefined
+        : String(v.policies)
+            .split(',')
+            .map((s) => s.trim());
     const unknown = policies?.filter((p) => !POLICY_NAMES.includes(p)) ?? [];
-    if (unknown.length > 0) throw new UsageError(`--policies: unknown ${unknown.join(', ')} (known: ${POLICY_NAMES.join(', ')})`);
+    if (unknown.length > 0)
+      throw new UsageError(`--policies: unknown ${unknown.join(', ')} (known: ${POLICY_NAMES.join(', ')})`);
     const say = v.quiet ? () => undefined : (line: string) => process.stderr.write(`${line}\n`);
     const trace = await traffic(v);
     say(`${trace.name}: ${trace.requests.length} requests over ${Math.round(trace.durationS)} s`);
     const result = runBenchmark({
-      trace, preset: PRESETS[String(v.model)] as (typeof PRESETS)[string], slo, router: String(v.router) as RouterName,
-      disaggregated: v.disaggregation === 'prefill-decode', pdThresholdTokens: Number(v['pd-threshold']), seed: Number(v.seed), maxReplicas: Number(v['max-replicas']),
-      windowS: durationFlag('window', v.window, 10, 3600) as number, attainment: numberFlag('attainment', v.attainment, 0.5, 1),
-      scaleToZeroAfterS: durationFlag('scale-to-zero-after', v['scale-to-zero-after'], 30, 86_400) as number, policies, progress: say,
+      trace,
+      preset: PRESETS[String(v.model)] as (typeof PRESETS)[string],
+      slo,
+      router: String(v.router) as RouterName,
+      disaggregated: v.disaggregation === 'prefill-decode',
+      pdThresholdTokens: Number(v['pd-threshold']),
+      seed: Number(v.seed),
+      maxReplicas: Number(v['max-replicas']),
+      windowS: durationFlag('window', v.window, 10, 3600) as number,
+      attainment: numberFlag('attainment', v.attainment, 0.5, 1),
+      scaleToZeroAfterS: durationFlag('scale-to-zero-after', v['scale-to-zero-after'], 30, 86_400) as number,
+      policies,
+      progress: say,
     });
     const out = (line: string): boolean => process.stdout.write(`${line}\n`);
-    out(`${trace.name} · ${result.config.requests} requests · ${result.config.model} · SLO ttft ${slo.ttftMs} ms, itl ${slo.itlMs} ms · ${result.config.router}${result.config.disaggregated ? ' · P/D' : ''} · cold start ${result.config.coldStartS.toFixed(0)} s · seed ${result.config.seed}`);
+    out(
+      `${trace.name} · ${result.config.requests} requests · ${result.config.model} · SLO ttft ${slo.ttftMs} ms, itl ${slo.itlMs} ms · ${result.config.router}${result.config.disaggregated ? ' · P/D' : ''} · cold start ${result.config.coldStartS.toFixed(0)} s · seed ${result.config.seed}`,
+    );
     for (const line of textTable(result)) out(line);
     for (const line of verdict(result).lines) out(line);
     const stem = v.name !== undefined ? String(v.name) : defaultStem(v);

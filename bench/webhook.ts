@@ -54,28 +54,58 @@ type ServerName = 'webhook' | 'bare' | 'parse-only';
 export async function runWebhookBench(opts: BenchOptions): Promise<Result[]> {
   const out = opts.out ?? ((line: string) => console.log(line));
   const rate = opts.rate ?? 200;
-  const pair = await generateSelfSigned({ commonName: 'kserve-llmd-webhook', altNames: ['localhost', '127.0.0.1'], days: 1 });
+  const pair = await generateSelfSigned({
+    commonName: 'kserve-llmd-webhook',
+    altNames: ['localhost', '127.0.0.1'],
+    days: 1,
+  });
   const certDir = await mkdtemp(join(tmpdir(), 'kserve-llmd-bench-'));
   await writeCertDir(certDir, pair);
   // Log lines are serialized as in production, then discarded, so logging cost is measured.
   const logger = createLogger({ level: 'info', stream: { write: () => true } });
-  const webhook = await startWebhookServer({ host: '127.0.0.1', port: 0, certDir, handlers: { [PATH]: opts.handler }, logger });
+  const webhook = await startWebhookServer({
+    host: '127.0.0.1',
+    port: 0,
+    certDir,
+    handlers: { [PATH]: opts.handler },
+    logger,
+  });
   const bare = await startBareServer(pair, false);
   const parseOnly = await startBareServer(pair, true);
   const body = JSON.stringify(sampleReview());
   const results: Result[] = [];
   try {
     const probe = await probeOnce(webhook.url, pair.cert, body);
-    if (opts.expectPatch && !probe.patchBytes) throw new Error(`the webhook did not patch the sample review (${probe.summary}); the benchmark would measure the wrong path`);
-    out(`body ${body.length} bytes, ${opts.durationMs} ms per run, node ${process.version}; webhook answer: ${probe.summary}`);
-    const targets = [['webhook', webhook.url], ['bare', bare.url], ['parse-only', parseOnly.url]] as const;
+    if (opts.expectPatch && !probe.patchBytes)
+      throw new Error(
+        `the webhook did not patch the sample review (${probe.summary}); the benchmark would measure the wrong path`,
+      );
+    out(
+      `body ${body.length} bytes, ${opts.durationMs} ms per run, node ${process.version}; webhook answer: ${probe.summary}`,
+    );
+    const targets = [
+      ['webhook', webhook.url],
+      ['bare', bare.url],
+      ['parse-only', parseOnly.url],
+    ] as const;
     for (const concurrency of opts.concurrencies) {
       for (const [server, url] of targets) {
-        results.push({ server, ...(await load({ url, ca: pair.cert, body, mode: 'closed', concurrency, durationMs: opts.durationMs })) });
+        results.push({
+          server,
+          ...(await load({ url, ca: pair.cert, body, mode: 'closed', concurrency, durationMs: opts.durationMs })),
+        });
       }
     }
     for (const [server, url] of targets) {
-      const r = await load({ url, ca: pair.cert, body, mode: 'open', concurrency: 16, rate, durationMs: Math.max(opts.durationMs, 2_000) });
+      const r = await load({
+        url,
+        ca: pair.cert,
+        body,
+        mode: 'open',
+        concurrency: 16,
+        rate,
+        durationMs: Math.max(opts.durationMs, 2_000),
+      });
       results.push({ server, ...r });
     }
     for (const line of table(results, rate)) out(line);
@@ -90,11 +120,23 @@ export async function runWebhookBench(opts: BenchOptions): Promise<Result[]> {
 async function probeOnce(url: string, ca: string, body: string): Promise<{ patchBytes: number; summary: string }> {
   const dispatcher = new Agent({ connect: { ca, timeout: 2_000 }, headersTimeout: 5_000, bodyTimeout: 5_000 });
   try {
-    const res = await send(`${url}${PATH}`, { method: 'POST', body, headers: { 'content-type': 'application/json' }, dispatcher, signal: AbortSignal.timeout(5_000) });
-    const review = (await res.body.json()) as { response?: { allowed?: boolean; patch?: string; status?: { message?: string } } };
+    const res = await send(`${url}${PATH}`, {
+      method: 'POST',
+      body,
+      headers: { 'content-type': 'application/json' },
+      dispatcher,
+      signal: AbortSignal.timeout(5_000),
+    });
+    const review = (await res.body.json()) as {
+      response?: { allowed?: boolean; patch?: string; status?: { message?: string } };
+    };
     const r = review.response ?? {};
     const patchBytes = r.patch ? Buffer.from(r.patch, 'base64').length : 0;
-    const summary = r.allowed ? (patchBytes ? `patched (${patchBytes}-byte JSON patch)` : 'allowed, no patch') : `denied: ${r.status?.message ?? ''}`;
+    const summary = r.allowed
+      ? patchBytes
+        ? `patched (${patchBytes}-byte JSON patch)`
+        : 'allowed, no patch'
+      : `denied: ${r.status?.message ?? ''}`;
     return { patchBytes, summary };
   } finally {
     await dispatcher.close();
@@ -113,10 +155,16 @@ interface LoadSpec {
 
 function load(spec: LoadSpec): Promise<Omit<Result, 'server'>> {
   const undiciPath = createRequire(import.meta.url).resolve('undici');
-  const worker = new Worker(LOAD_WORKER, { eval: true, workerData: { ...spec, path: PATH, undiciPath, warmupMs: Math.min(500, spec.durationMs / 4) } });
+  const worker = new Worker(LOAD_WORKER, {
+    eval: true,
+    workerData: { ...spec, path: PATH, undiciPath, warmupMs: Math.min(500, spec.durationMs / 4) },
+  });
   return new Promise((resolve, reject) => {
     // Bounded: a run that does not report within duration + 30 s is abandoned.
-    const timer = setTimeout(() => void worker.terminate().then(() => reject(new Error('load worker timed out'))), spec.durationMs + 30_000);
+    const timer = setTimeout(
+      () => void worker.terminate().then(() => reject(new Error('load worker timed out'))),
+      spec.durationMs + 30_000,
+    );
     worker.once('message', (r: Omit<Result, 'server'>) => {
       clearTimeout(timer);
       resolve(r);
@@ -181,7 +229,11 @@ async function open(until) {
  * review and answers with its uid: the floor under any webhook, whatever its mutation.
  */
 async function startBareServer(pair: PemPair, parse: boolean): Promise<{ url: string; close(): Promise<void> }> {
-  const fixed = JSON.stringify({ apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', response: { uid: 'bench', allowed: true } });
+  const fixed = JSON.stringify({
+    apiVersion: 'admission.k8s.io/v1',
+    kind: 'AdmissionReview',
+    response: { uid: 'bench', allowed: true },
+  });
   const server = https.createServer({ cert: pair.cert, key: pair.key, minVersion: 'TLSv1.2' }, (req, res) => {
     if (!parse) {
       req.on('data', () => undefined);
@@ -192,7 +244,11 @@ async function startBareServer(pair: PemPair, parse: boolean): Promise<{ url: st
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
       const review = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { request?: { uid?: string } };
-      const answer = JSON.stringify({ apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', response: { uid: review.request?.uid ?? '', allowed: true } });
+      const answer = JSON.stringify({
+        apiVersion: 'admission.k8s.io/v1',
+        kind: 'AdmissionReview',
+        response: { uid: review.request?.uid ?? '', allowed: true },
+      });
       res.writeHead(200, { 'content-type': 'application/json' }).end(answer);
     });
   });
@@ -201,10 +257,11 @@ async function startBareServer(pair: PemPair, parse: boolean): Promise<{ url: st
   server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as { port: number };
-  const close = (): Promise<void> => new Promise((resolve) => {
-    server.closeAllConnections();
-    server.close(() => resolve());
-  });
+  const close = (): Promise<void> =>
+    new Promise((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    });
   return { url: `https://127.0.0.1:${port}`, close };
 }
 
@@ -217,13 +274,20 @@ function table(results: Result[], rate: number): string[] {
     const ratio = r.server !== 'bare' && peer && r.mode === 'closed' ? r.rps / peer.rps : undefined;
     if (ratio !== undefined) ratios[r.server].push(ratio);
     const label = r.mode === 'open' ? `${rate}/s` : String(r.concurrency);
-    rows.push(`${r.mode.padEnd(7)} ${label.padStart(5)}  ${r.server.padEnd(11)} ${fmt(r.rps, 0).padStart(7)}  ${fmt(r.p50Ms).padStart(7)} ${fmt(r.p99Ms).padStart(7)}  ${String(r.errors).padStart(6)}  ${ratio === undefined ? '' : `${(ratio * 100).toFixed(0)}%`}`);
+    rows.push(
+      `${r.mode.padEnd(7)} ${label.padStart(5)}  ${r.server.padEnd(11)} ${fmt(r.rps, 0).padStart(7)}  ${fmt(r.p50Ms).padStart(7)} ${fmt(r.p99Ms).padStart(7)}  ${String(r.errors).padStart(6)}  ${ratio === undefined ? '' : `${(ratio * 100).toFixed(0)}%`}`,
+    );
   }
   const open = results.find((r) => r.mode === 'open' && r.server === 'webhook');
-  const range = (xs: number[]): string => (xs.length ? `${fmt(Math.min(...xs) * 100, 0)}–${fmt(Math.max(...xs) * 100, 0)}%` : '-');
+  const range = (xs: number[]): string =>
+    xs.length ? `${fmt(Math.min(...xs) * 100, 0)}–${fmt(Math.max(...xs) * 100, 0)}%` : '-';
   const minRatio = ratios.webhook.length ? Math.min(...ratios.webhook) : NaN;
-  rows.push(`goal p99 ≤ 5 ms at ${rate}/s: ${open && open.p99Ms <= 5 ? 'met' : 'NOT met'} (${fmt(open?.p99Ms ?? NaN)} ms)`);
-  rows.push(`goal throughput ≥ 60% of bare: ${minRatio >= 0.6 ? 'met' : 'NOT met'} (webhook ${range(ratios.webhook)}; parse-only server ${range(ratios['parse-only'])})`);
+  rows.push(
+    `goal p99 ≤ 5 ms at ${rate}/s: ${open && open.p99Ms <= 5 ? 'met' : 'NOT met'} (${fmt(open?.p99Ms ?? NaN)} ms)`,
+  );
+  rows.push(
+    `goal throughput ≥ 60% of bare: ${minRatio >= 0.6 ? 'met' : 'NOT met'} (webhook ${range(ratios.webhook)}; parse-only server ${range(ratios['parse-only'])})`,
+  );
   return rows;
 }
 
@@ -245,8 +309,15 @@ export function sampleReview(): unknown {
         'kubectl.kubernetes.io/last-applied-configuration': 'x'.repeat(1200),
       },
       managedFields: Array.from({ length: 3 }, (_, i) => ({
-        manager: `kubectl-client-side-apply-${i}`, operation: 'Update', apiVersion: 'serving.kserve.io/v1beta1', time: '2026-05-01T10:00:00Z',
-        fieldsType: 'FieldsV1', fieldsV1: { 'f:metadata': { 'f:annotations': { '.': {}, 'f:kserve-llmd.io/routing': {} } }, 'f:spec': { '.': {}, 'f:predictor': { '.': {}, 'f:model': {} } } },
+        manager: `kubectl-client-side-apply-${i}`,
+        operation: 'Update',
+        apiVersion: 'serving.kserve.io/v1beta1',
+        time: '2026-05-01T10:00:00Z',
+        fieldsType: 'FieldsV1',
+        fieldsV1: {
+          'f:metadata': { 'f:annotations': { '.': {}, 'f:kserve-llmd.io/routing': {} } },
+          'f:spec': { '.': {}, 'f:predictor': { '.': {}, 'f:model': {} } },
+        },
       })),
     },
     spec: {
@@ -257,8 +328,14 @@ export function sampleReview(): unknown {
           modelFormat: { name: 'huggingface' },
           storageUri: 'hf://meta-llama/Meta-Llama-3-8B-Instruct',
           args: ['--max-model-len=8192', '--gpu-memory-utilization=0.9', '--enable-prefix-caching'],
-          env: [{ name: 'HF_HOME', value: '/models/cache' }, { name: 'VLLM_LOGGING_LEVEL', value: 'INFO' }],
-          resources: { limits: { cpu: '8', memory: '48Gi', 'nvidia.com/gpu': '1' }, requests: { cpu: '4', memory: '32Gi', 'nvidia.com/gpu': '1' } },
+          env: [
+            { name: 'HF_HOME', value: '/models/cache' },
+            { name: 'VLLM_LOGGING_LEVEL', value: 'INFO' },
+          ],
+          resources: {
+            limits: { cpu: '8', memory: '48Gi', 'nvidia.com/gpu': '1' },
+            requests: { cpu: '4', memory: '32Gi', 'nvidia.com/gpu': '1' },
+          },
         },
         tolerations: [{ key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' }],
         nodeSelector: { 'nvidia.com/gpu.product': 'NVIDIA-H100-80GB-HBM3' },

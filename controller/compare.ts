@@ -15,7 +15,9 @@ export function isSubset(want: unknown, have: unknown): boolean {
   }
   if (want !== null && typeof want === 'object') {
     if (have === null || typeof have !== 'object' || Array.isArray(have)) return false;
-    return Object.entries(want as Record<string, unknown>).every(([k, v]) => v === undefined || isSubset(v, (have as Record<string, unknown>)[k]));
+    return Object.entries(want as Record<string, unknown>).every(
+      ([k, v]) => v === undefined || isSubset(v, (have as Record<string, unknown>)[k]),
+    );
   }
   return want === have;
 }
@@ -44,7 +46,11 @@ export function inSync(desired: KubeObject, live: KubeObject, opts: CompareOptio
   if (opts.hashOnly || (opts.writtenRv !== undefined && opts.writtenRv === live.metadata?.resourceVersion)) return true;
   const { metadata: want, ...wantBody } = desired;
   const { metadata: have, ...haveBody } = live;
-  return isSubset(wantBody, haveBody) && isSubset(want?.labels ?? {}, have?.labels ?? {}) && isSubset(want?.annotations ?? {}, have?.annotations ?? {});
+  return (
+    isSubset(wantBody, haveBody) &&
+    isSubset(want?.labels ?? {}, have?.labels ?? {}) &&
+    isSubset(want?.annotations ?? {}, have?.annotations ?? {})
+  );
 }
 
 /**

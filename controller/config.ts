@@ -65,17 +65,29 @@ export function validateControllerConfig(c: ControllerConfig): ControllerConfig 
   const fail = (key: string, value: unknown, rule: string): never => {
     throw new ConfigError(`controller ${key}=${JSON.stringify(value)}: ${rule}`);
   };
-  if (c.namespace !== undefined && !DNS_LABEL.test(c.namespace)) fail('namespace', c.namespace, 'must be a namespace name (DNS label)');
-  if (!/^[^\s:]+(:[\w][\w.-]{0,127})?(@sha256:[a-f0-9]{64})?$/.test(c.eppImage) || !/[:@]/.test(c.eppImage.split('/').pop() ?? '') || c.eppImage.endsWith(':latest')) {
+  if (c.namespace !== undefined && !DNS_LABEL.test(c.namespace))
+    fail('namespace', c.namespace, 'must be a namespace name (DNS label)');
+  if (
+    !/^[^\s:]+(:[\w][\w.-]{0,127})?(@sha256:[a-f0-9]{64})?$/.test(c.eppImage) ||
+    !/[:@]/.test(c.eppImage.split('/').pop() ?? '') ||
+    c.eppImage.endsWith(':latest')
+  ) {
     fail('eppImage', c.eppImage, 'must be an image with a pinned tag or digest (not :latest)');
   }
-  if (!['FailOpen', 'FailClose'].includes(c.eppFailureMode)) fail('eppFailureMode', c.eppFailureMode, 'must be FailOpen or FailClose');
-  if (!Number.isInteger(c.pdNonCachedTokens) || c.pdNonCachedTokens < 1 || c.pdNonCachedTokens > 1_000_000) fail('pdNonCachedTokens', c.pdNonCachedTokens, 'must be an integer in [1, 1000000]');
-  if (!Number.isInteger(c.kvBytesPerBlock) || c.kvBytesPerBlock < 1024) fail('kvBytesPerBlock', c.kvBytesPerBlock, 'must be an integer ≥ 1024');
-  if (!Number.isInteger(c.resyncPeriodMs) || c.resyncPeriodMs < 10_000 || c.resyncPeriodMs > 86_400_000) fail('resyncPeriod', `${c.resyncPeriodMs}ms`, 'must be in [10s, 24h]');
-  if (!Number.isInteger(c.workers) || c.workers < 1 || c.workers > 64) fail('workers', c.workers, 'must be an integer in [1, 64]');
-  if (!Number.isInteger(c.metricsPort) || c.metricsPort < 0 || c.metricsPort > 65535) fail('metricsPort', c.metricsPort, 'must be an integer in [0, 65535] (0 = any free port)');
-  if (!Number.isInteger(c.requestTimeoutMs) || c.requestTimeoutMs < 100 || c.requestTimeoutMs > 120_000) fail('requestTimeoutMs', c.requestTimeoutMs, 'must be in [100, 120000]');
+  if (!['FailOpen', 'FailClose'].includes(c.eppFailureMode))
+    fail('eppFailureMode', c.eppFailureMode, 'must be FailOpen or FailClose');
+  if (!Number.isInteger(c.pdNonCachedTokens) || c.pdNonCachedTokens < 1 || c.pdNonCachedTokens > 1_000_000)
+    fail('pdNonCachedTokens', c.pdNonCachedTokens, 'must be an integer in [1, 1000000]');
+  if (!Number.isInteger(c.kvBytesPerBlock) || c.kvBytesPerBlock < 1024)
+    fail('kvBytesPerBlock', c.kvBytesPerBlock, 'must be an integer ≥ 1024');
+  if (!Number.isInteger(c.resyncPeriodMs) || c.resyncPeriodMs < 10_000 || c.resyncPeriodMs > 86_400_000)
+    fail('resyncPeriod', `${c.resyncPeriodMs}ms`, 'must be in [10s, 24h]');
+  if (!Number.isInteger(c.workers) || c.workers < 1 || c.workers > 64)
+    fail('workers', c.workers, 'must be an integer in [1, 64]');
+  if (!Number.isInteger(c.metricsPort) || c.metricsPort < 0 || c.metricsPort > 65535)
+    fail('metricsPort', c.metricsPort, 'must be an integer in [0, 65535] (0 = any free port)');
+  if (!Number.isInteger(c.requestTimeoutMs) || c.requestTimeoutMs < 100 || c.requestTimeoutMs > 120_000)
+    fail('requestTimeoutMs', c.requestTimeoutMs, 'must be in [100, 120000]');
   if (c.cloudEventsSink !== undefined) {
     let ok = false;
     try {
@@ -85,14 +97,16 @@ export function validateControllerConfig(c: ControllerConfig): ControllerConfig 
     }
     if (!ok) fail('cloudEventsSink', c.cloudEventsSink, 'must be an http(s) URL');
   }
-  if (c.defaultGateway && (!DNS_LABEL.test(c.defaultGateway.namespace) || c.defaultGateway.name.length === 0)) fail('gateway', c.defaultGateway, 'must be NAMESPACE/NAME');
+  if (c.defaultGateway && (!DNS_LABEL.test(c.defaultGateway.namespace) || c.defaultGateway.name.length === 0))
+    fail('gateway', c.defaultGateway, 'must be NAMESPACE/NAME');
   return c;
 }
 
 /** "ns/name" → {namespace, name}, for --gateway. */
 export function parseGatewayRef(text: string): { namespace: string; name: string } {
   const [namespace, name, ...rest] = text.split('/');
-  if (!namespace || !name || rest.length > 0) throw new ConfigError(`controller gateway=${JSON.stringify(text)}: must be NAMESPACE/NAME`);
+  if (!namespace || !name || rest.length > 0)
+    throw new ConfigError(`controller gateway=${JSON.stringify(text)}: must be NAMESPACE/NAME`);
   return { namespace, name };
 }
 

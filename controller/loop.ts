@@ -47,7 +47,12 @@ export class RoutingController {
       onDone: (key, result, ms, err) => {
         this.metrics.reconciles.inc({ result });
         this.metrics.duration.observe({ result }, ms / 1000);
-        if (err) deps.logger.warn('reconcile failed; retrying with backoff', { service: key, error: String((err as Error).message ?? err), failures: this.queue.failuresOf(key) });
+        if (err)
+          deps.logger.warn('reconcile failed; retrying with backoff', {
+            service: key,
+            error: String((err as Error).message ?? err),
+            failures: this.queue.failuresOf(key),
+          });
       },
     });
     this.metrics = controllerMetrics(deps.registry, () => this.queue.len());
@@ -62,20 +67,42 @@ export class RoutingController {
       written: this.written,
       logger: deps.logger,
       onWrite: (kind, op) => this.metrics.writes.inc({ kind, op }),
-      report: createReporter({ client: deps.client, events: deps.events, logger: deps.logger, onConflictCount: (n) => this.metrics.conflicts.set(n) }),
+      report: createReporter({
+        client: deps.client,
+        events: deps.events,
+        logger: deps.logger,
+        onConflictCount: (n) => this.metrics.conflicts.set(n),
+      }),
     });
   }
 
   /** Start informers (resolves when every cache has listed once), then the workers. */
   async start(): Promise<void> {
     const { config } = this.deps;
-    const owned = [...new Map(OBJECT_BUILDERS.filter((b) => b.kind !== 'InferenceService').map((b) => [b.resource.plural, b.resource])).values()];
-    const isvcInformer = this.informer(RESOURCES.inferenceServices.plural, RESOURCES.inferenceServices, undefined, config.resyncPeriodMs, (type, obj) => this.onIsvc(type, obj));
+    const owned = [
+      ...new Map(
+        OBJECT_BUILDERS.filter((b) => b.kind !== 'InferenceService').map((b) => [b.resource.plural, b.resource]),
+      ).values(),
+    ];
+    const isvcInformer = this.informer(
+      RESOURCES.inferenceServices.plural,
+      RESOURCES.inferenceServices,
+      undefined,
+      config.resyncPeriodMs,
+      (type, obj) => this.onIsvc(type, obj),
+    );
     const ownedInformers = owned.map((r) =>
-      this.informer(r.plural, r, `app.kubernetes.io/managed-by=${CONTROLLER.managedBy}`, 0, (type, obj) => this.onOwned(r.plural, type, obj)));
+      this.informer(r.plural, r, `app.kubernetes.io/managed-by=${CONTROLLER.managedBy}`, 0, (type, obj) =>
+        this.onOwned(r.plural, type, obj),
+      ),
+    );
     await Promise.all([isvcInformer, ...ownedInformers].map((i) => i.start()));
     this.queue.run((key) => this.reconciler.reconcile(key), config.workers);
-    this.deps.logger.info('controller started', { namespace: config.namespace ?? '(all)', workers: config.workers, resyncMs: config.resyncPeriodMs });
+    this.deps.logger.info('controller started', {
+      namespace: config.namespace ?? '(all)',
+      workers: config.workers,
+      resyncMs: config.resyncPeriodMs,
+    });
   }
 
   async stop(): Promise<void> {
@@ -88,21 +115,40 @@ export class RoutingController {
     return this.queue.len() === 0 && this.queue.active() === 0;
   }
 
-  private informer(plural: string, resource: typeof RESOURCES.inferenceServices, labelSelector: string | undefined, resyncMs: number, onEvent: (t: InformerEvent, o: KubeObject) => void): RestartableInformer {
-    const inf = createInformer({ kc: this.deps.kc, client: this.deps.client, resource, namespace: this.deps.config.namespace, labelSelector, resyncMs, onEvent, logger: this.deps.logger });
+  private informer(
+    plural: string,
+    resource: typeof RESOURCES.inferenceServices,
+    labelSelector: string | undefined,
+    resyncMs: number,
+    onEvent: (t: InformerEvent, o: KubeObject) => void,
+  ): RestartableInformer {
+    const inf = createInformer({
+      kc: this.deps.kc,
+      client: this.deps.client,
+      resource,
+      namespace: this.deps.config.namespace,
+      labelSelector,
+      resyncMs,
+      onEvent,
+      logger: this.deps.logger,
+    });
     this.informers.set(plural, inf);
     return inf;
   }
 
   private onIsvc(type: InformerEvent, obj: KubeObject): void {
-    if (type === 'delete') this.written.delete(objectKey(RESOURCES.inferenceServices.plural, obj.metadata?.namespace ?? '', obj.metadata?.name ?? ''));
+    if (type === 'delete')
+      this.written.delete(
+        objectKey(RESOURCES.inferenceServices.plural, obj.metadata?.namespace ?? '', obj.metadata?.name ?? ''),
+      );
     const owner = ownerKey(obj);
     // A prefill sibling's changes (KServe status, a user's edit) are its owner's business.
     this.queue.add(owner ?? `${obj.metadata?.namespace ?? ''}/${obj.metadata?.name ?? ''}`);
   }
 
   private onOwned(plural: string, type: InformerEvent, obj: KubeObject): void {
-    if (type === 'delete') this.written.delete(objectKey(plural, obj.metadata?.namespace ?? '', obj.metadata?.name ?? ''));
+    if (type === 'delete')
+      this.written.delete(objectKey(plural, obj.metadata?.namespace ?? '', obj.metadata?.name ?? ''));
     const owner = ownerKey(obj);
     if (owner) this.queue.add(owner);
   }

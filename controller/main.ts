@@ -12,25 +12,49 @@ import { LeaderElector } from '../src/leader.js';
 import { createLogger, type LogLevel, type Logger } from '../src/log.js';
 import { createRegistry } from '../src/metrics.js';
 import { LEASE_NAMES } from '../src/names.js';
-import { defaultControllerConfig, parseGatewayRef, parsePeriod, validateControllerConfig, type ControllerConfig } from './config.js';
+import {
+  defaultControllerConfig,
+  parseGatewayRef,
+  parsePeriod,
+  validateControllerConfig,
+  type ControllerConfig,
+} from './config.js';
 import { RoutingController } from './loop.js';
 
 export const CONTROLLER_COMMAND: CommandSpec = {
   name: 'controller',
-  summary: 'Run the routing controller: InferencePool, endpoint picker, HTTPRoute and prefill sibling for every annotated InferenceService.',
-  usage: 'kserve-llmd controller [--namespace NS] [--gateway NS/NAME] [--epp-image IMAGE] [--resync-period 10m] [--leader-election=false]',
+  summary:
+    'Run the routing controller: InferencePool, endpoint picker, HTTPRoute and prefill sibling for every annotated InferenceService.',
+  usage:
+    'kserve-llmd controller [--namespace NS] [--gateway NS/NAME] [--epp-image IMAGE] [--resync-period 10m] [--leader-election=false]',
   flags: [
-    { name: 'kubeconfig', type: 'string', help: 'kubeconfig file (default: $KUBECONFIG, ~/.kube/config, then in-cluster)' },
+    {
+      name: 'kubeconfig',
+      type: 'string',
+      help: 'kubeconfig file (default: $KUBECONFIG, ~/.kube/config, then in-cluster)',
+    },
     { name: 'namespace', type: 'string', help: 'watch only this namespace (default: all namespaces)' },
-    { name: 'gateway', type: 'string', help: 'default Gateway NAMESPACE/NAME for services without kserve-llmd.io/gateway (default: no route)' },
+    {
+      name: 'gateway',
+      type: 'string',
+      help: 'default Gateway NAMESPACE/NAME for services without kserve-llmd.io/gateway (default: no route)',
+    },
     { name: 'epp-image', type: 'string', help: 'endpoint picker image, pinned' },
     { name: 'resync-period', type: 'string', help: 're-check every service this often (e.g. 10m)' },
-    { name: 'leader-election', type: 'bool', help: 'hold a coordination.k8s.io Lease before acting (--leader-election=false for one replica)' },
+    {
+      name: 'leader-election',
+      type: 'bool',
+      help: 'hold a coordination.k8s.io Lease before acting (--leader-election=false for one replica)',
+    },
     { name: 'lease-namespace', type: 'string', help: 'namespace of the leader Lease' },
     { name: 'workers', type: 'int', help: 'services reconciled in parallel', min: 1, max: 64 },
     { name: 'metrics-port', type: 'int', help: 'HTTP port for /metrics, /healthz, /readyz', min: 0, max: 65535 },
     { name: 'cloudevents-sink', type: 'string', help: 'CloudEvents sink URL (default: $K_SINK; none = off)' },
-    { name: 'config', type: 'string', help: "the webhook's YAML config (the prefill sibling is mutated with the same settings)" },
+    {
+      name: 'config',
+      type: 'string',
+      help: "the webhook's YAML config (the prefill sibling is mutated with the same settings)",
+    },
     { name: 'log-level', type: 'string', help: 'log level', choices: ['debug', 'info', 'warn', 'error'] },
   ],
 };
@@ -53,13 +77,20 @@ export function resolveControllerConfig(values: FlagValues, env: NodeJS.ProcessE
   return validateControllerConfig(c);
 }
 
-function serveMetrics(c: ControllerConfig, registry: ReturnType<typeof createRegistry>, ready: () => boolean): Promise<Server> {
+function serveMetrics(
+  c: ControllerConfig,
+  registry: ReturnType<typeof createRegistry>,
+  ready: () => boolean,
+): Promise<Server> {
   const server = createServer((req, res) => {
     if (req.method !== 'GET') return void res.writeHead(405).end();
     if (req.url === '/healthz') return void res.writeHead(200).end('ok');
     if (req.url === '/readyz') return void res.writeHead(ready() ? 200 : 503).end(ready() ? 'ok' : 'not ready');
     if (req.url === '/metrics') {
-      registry.metrics().then((text) => res.writeHead(200, { 'content-type': registry.contentType }).end(text), () => res.writeHead(500).end());
+      registry.metrics().then(
+        (text) => res.writeHead(200, { 'content-type': registry.contentType }).end(text),
+        () => res.writeHead(500).end(),
+      );
       return;
     }
     res.writeHead(404).end();
@@ -73,23 +104,39 @@ function serveMetrics(c: ControllerConfig, registry: ReturnType<typeof createReg
 /** Runs until SIGTERM/SIGINT; losing the Lease exits 1 so the pod restarts as a follower (client-go's pattern). */
 export async function runController(values: FlagValues): Promise<void> {
   const config = resolveControllerConfig(values);
-  const logger: Logger = createLogger({ level: (values['log-level'] as LogLevel | undefined) ?? 'info' }).child({ component: 'controller' });
-  const kc = await loadKubeConfig({ kubeconfig: typeof values.kubeconfig === 'string' ? values.kubeconfig : undefined });
+  const logger: Logger = createLogger({ level: (values['log-level'] as LogLevel | undefined) ?? 'info' }).child({
+    component: 'controller',
+  });
+  const kc = await loadKubeConfig({
+    kubeconfig: typeof values.kubeconfig === 'string' ? values.kubeconfig : undefined,
+  });
   const client = createKubeClient(kc, { timeoutMs: config.requestTimeoutMs, fieldManager: 'kserve-llmd-controller' });
   const registry = createRegistry();
-  const events = createEventEmitter({ sink: config.cloudEventsSink, source: 'kserve-llmd/controller', registry, logger });
+  const events = createEventEmitter({
+    sink: config.cloudEventsSink,
+    source: 'kserve-llmd/controller',
+    registry,
+    logger,
+  });
   const controller = new RoutingController({ kc, client, config, registry, events, logger });
   let started = false;
   const start = (): void => {
     controller.metrics.leader.set(1);
-    controller.start().then(() => (started = true), (err: unknown) => {
-      logger.error('controller failed to start', { error: String(err) });
-      process.exit(1);
-    });
+    controller.start().then(
+      () => (started = true),
+      (err: unknown) => {
+        logger.error('controller failed to start', { error: String(err) });
+        process.exit(1);
+      },
+    );
   };
   const elector = config.leaderElection
     ? new LeaderElector({
-        client, namespace: config.leaseNamespace, name: LEASE_NAMES.controller, identity: `${hostname()}-${process.pid}`, logger,
+        client,
+        namespace: config.leaseNamespace,
+        name: LEASE_NAMES.controller,
+        identity: `${hostname()}-${process.pid}`,
+        logger,
         onStartedLeading: start,
         onStoppedLeading: () => {
           controller.metrics.leader.set(0);

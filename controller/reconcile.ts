@@ -54,7 +54,9 @@ function expectedName(builder: ObjectBuilder, name: string): string {
 
 function describeOwner(obj: KubeObject): string {
   const owner = (obj.metadata?.ownerReferences ?? []).find((r) => r.controller);
-  return owner ? `controlled by ${owner.kind} ${owner.name} (uid ${owner.uid})` : 'not created by kserve-llmd for this service';
+  return owner
+    ? `controlled by ${owner.kind} ${owner.name} (uid ${owner.uid})`
+    : 'not created by kserve-llmd for this service';
 }
 
 export class Reconciler {
@@ -82,7 +84,10 @@ export class Reconciler {
     if (!isvc || (isvc.metadata as { deletionTimestamp?: string }).deletionTimestamp) {
       this.memo.delete(key);
       // Gone: the garbage collector deletes what it owned (ownerReferences).
-      await this.deps.report({ apiVersion: '', kind: '', metadata: { name, namespace }, spec: { predictor: {} } }, undefined);
+      await this.deps.report(
+        { apiVersion: '', kind: '', metadata: { name, namespace }, spec: { predictor: {} } },
+        undefined,
+      );
       return;
     }
     const desired = this.desired(key, isvc);
@@ -91,7 +96,10 @@ export class Reconciler {
       return;
     }
     if (desired.kind === 'none' && desired.reason.startsWith('prefill sibling')) return;
-    const plan = desired.kind === 'objects' ? desired.byBuilder : OBJECT_BUILDERS.map((builder) => ({ builder, object: undefined }));
+    const plan =
+      desired.kind === 'objects'
+        ? desired.byBuilder
+        : OBJECT_BUILDERS.map((builder) => ({ builder, object: undefined }));
     const outcomes: ObjectOutcome[] = [];
     for (const { builder, object } of plan) {
       outcomes.push(...(await this.syncOne(builder, object, isvc)));
@@ -100,7 +108,10 @@ export class Reconciler {
     // Opted out: objects deleted above; the status annotation goes too (its removal is the "Removed" event).
     await this.deps.report(isvc, desired.kind === 'none' && status.state === 'Ready' ? undefined : status);
     const errors = outcomes.filter((o) => o.result === 'error');
-    if (errors.length > 0) throw new Error(`${key}: ${errors.map((e) => `${e.kind}/${e.name}: ${'message' in e ? e.message : ''}`).join('; ')}`);
+    if (errors.length > 0)
+      throw new Error(
+        `${key}: ${errors.map((e) => `${e.kind}/${e.name}: ${'message' in e ? e.message : ''}`).join('; ')}`,
+      );
     if (outcomes.some((o) => o.result === 'conflict')) return { requeueAfterMs: CONFLICT_RECHECK_MS };
     return undefined;
   }
@@ -109,7 +120,11 @@ export class Reconciler {
     return this.deps.caches[builder.resource.plural]?.get(name, namespace);
   }
 
-  private async syncOne(builder: ObjectBuilder, desired: KubeObject | undefined, isvc: InferenceService): Promise<ObjectOutcome[]> {
+  private async syncOne(
+    builder: ObjectBuilder,
+    desired: KubeObject | undefined,
+    isvc: InferenceService,
+  ): Promise<ObjectOutcome[]> {
     const namespace = isvc.metadata.namespace ?? '';
     const uid = isvc.metadata.uid;
     const name = desired?.metadata?.name ?? expectedName(builder, isvc.metadata.name ?? '');
@@ -118,7 +133,9 @@ export class Reconciler {
     try {
       if (!desired) {
         if (!live || !ownedBy(live, uid)) return [];
-        await this.deps.client.delete(builder.resource, namespace, name, { preconditions: { uid: live.metadata?.uid } });
+        await this.deps.client.delete(builder.resource, namespace, name, {
+          preconditions: { uid: live.metadata?.uid },
+        });
         this.deps.written.delete(key);
         this.deps.onWrite?.(builder.kind, 'delete');
         return [{ kind: builder.kind, name, result: 'deleted' }];
@@ -138,11 +155,24 @@ export class Reconciler {
         live = created.live;
       }
       if (!live || !ownedBy(live, uid)) {
-        return [{ kind: builder.kind, name, result: 'conflict', message: `an existing ${builder.kind} "${name}" is ${live ? describeOwner(live) : 'in the way'}; it is left untouched — delete or rename it to let kserve-llmd create its own` }];
+        return [
+          {
+            kind: builder.kind,
+            name,
+            result: 'conflict',
+            message: `an existing ${builder.kind} "${name}" is ${live ? describeOwner(live) : 'in the way'}; it is left untouched — delete or rename it to let kserve-llmd create its own`,
+          },
+        ];
       }
       const hashOnly = builder.kind === 'InferenceService';
-      if (inSync(desired, live, { writtenRv: this.deps.written.get(key)?.rv, hashOnly })) return [{ kind: builder.kind, name, result: 'unchanged' }];
-      const updated = await this.deps.client.replace<KubeObject>(builder.resource, namespace, name, mergeForUpdate(desired, live));
+      if (inSync(desired, live, { writtenRv: this.deps.written.get(key)?.rv, hashOnly }))
+        return [{ kind: builder.kind, name, result: 'unchanged' }];
+      const updated = await this.deps.client.replace<KubeObject>(
+        builder.resource,
+        namespace,
+        name,
+        mergeForUpdate(desired, live),
+      );
       this.deps.written.set(key, { rv: updated.metadata?.resourceVersion ?? '', hash: hashOf(desired) });
       this.deps.onWrite?.(builder.kind, 'update');
       return [{ kind: builder.kind, name, result: 'updated' }];
@@ -154,7 +184,12 @@ export class Reconciler {
   }
 
   /** Create; on AlreadyExists (cache lag or a foreign object), read what is there. */
-  private async create(builder: ObjectBuilder, namespace: string, desired: KubeObject, uid: string | undefined): Promise<{ result?: ObjectOutcome; live?: KubeObject }> {
+  private async create(
+    builder: ObjectBuilder,
+    namespace: string,
+    desired: KubeObject,
+    uid: string | undefined,
+  ): Promise<{ result?: ObjectOutcome; live?: KubeObject }> {
     const name = desired.metadata?.name ?? '';
     const key = objectKey(builder.resource.plural, namespace, name);
     try {
@@ -165,7 +200,8 @@ export class Reconciler {
     } catch (err) {
       if (!isStatus(err, 409)) throw err;
       const existing = await this.deps.client.get<KubeObject>(builder.resource, namespace, name);
-      if (ownedBy(existing, uid) && hashOf(existing) === hashOf(desired)) this.deps.written.set(key, { rv: existing.metadata?.resourceVersion ?? '', hash: hashOf(desired) });
+      if (ownedBy(existing, uid) && hashOf(existing) === hashOf(desired))
+        this.deps.written.set(key, { rv: existing.metadata?.resourceVersion ?? '', hash: hashOf(desired) });
       return { live: existing };
     }
   }

@@ -17,7 +17,9 @@ export interface ReporterDeps {
   onConflictCount?(n: number): void;
 }
 
-export function createReporter(deps: ReporterDeps): (isvc: InferenceService, status: RoutingStatus | undefined) => Promise<void> {
+export function createReporter(
+  deps: ReporterDeps,
+): (isvc: InferenceService, status: RoutingStatus | undefined) => Promise<void> {
   const conflicted = new Set<string>();
   const reported = new Set<string>();
   return async (isvc, status) => {
@@ -28,7 +30,8 @@ export function createReporter(deps: ReporterDeps): (isvc: InferenceService, sta
     deps.onConflictCount?.(conflicted.size);
     if (!isvc.apiVersion) {
       // Deleted: its objects go with it (ownerReferences).
-      if (reported.delete(key)) deps.events.emit(cloudEventType('Removed'), key, { state: 'Removed', reason: 'InferenceService deleted' });
+      if (reported.delete(key))
+        deps.events.emit(cloudEventType('Removed'), key, { state: 'Removed', reason: 'InferenceService deleted' });
       return;
     }
     const current = isvc.metadata.annotations?.[STATUS_ANNOTATION];
@@ -38,7 +41,13 @@ export function createReporter(deps: ReporterDeps): (isvc: InferenceService, sta
     // finds everything as it was emits nothing.
     if (current === text) return;
     try {
-      await deps.client.patch(RESOURCES.inferenceServices, namespace, name, { metadata: { annotations: { [STATUS_ANNOTATION]: text ?? null } } }, { type: 'merge' });
+      await deps.client.patch(
+        RESOURCES.inferenceServices,
+        namespace,
+        name,
+        { metadata: { annotations: { [STATUS_ANNOTATION]: text ?? null } } },
+        { type: 'merge' },
+      );
     } catch (err) {
       if (isStatus(err, 404)) return;
       throw err;
@@ -47,7 +56,9 @@ export function createReporter(deps: ReporterDeps): (isvc: InferenceService, sta
     if (!status) reported.delete(key);
     deps.events.emit(cloudEventType(shown.state), key, { ...shown });
     deps.logger?.info('routing status', { service: key, state: shown.state, problems: shown.problems });
-    await recordEvent(deps.client, isvc, shown).catch((err: unknown) => deps.logger?.warn('event not recorded', { service: key, error: String(err) }));
+    await recordEvent(deps.client, isvc, shown).catch((err: unknown) =>
+      deps.logger?.warn('event not recorded', { service: key, error: String(err) }),
+    );
   };
 }
 

@@ -22,14 +22,26 @@ export interface RoutingStatus {
 
 export function summarize(outcomes: ObjectOutcome[], invalid: string[] = []): RoutingStatus {
   if (invalid.length > 0) return { state: 'Invalid', objects: [], problems: invalid };
-  const present = outcomes.filter((o) => o.result === 'created' || o.result === 'updated' || o.result === 'unchanged').map((o) => `${o.kind}/${o.name}`);
-  const problems = outcomes.flatMap((o) => (o.result === 'conflict' || o.result === 'error' ? [`${o.kind}/${o.name}: ${o.message}`] : []));
-  const state: RoutingState = outcomes.some((o) => o.result === 'conflict') ? 'Conflict' : outcomes.some((o) => o.result === 'error') ? 'Failed' : 'Ready';
+  const present = outcomes
+    .filter((o) => o.result === 'created' || o.result === 'updated' || o.result === 'unchanged')
+    .map((o) => `${o.kind}/${o.name}`);
+  const problems = outcomes.flatMap((o) =>
+    o.result === 'conflict' || o.result === 'error' ? [`${o.kind}/${o.name}: ${o.message}`] : [],
+  );
+  const state: RoutingState = outcomes.some((o) => o.result === 'conflict')
+    ? 'Conflict'
+    : outcomes.some((o) => o.result === 'error')
+      ? 'Failed'
+      : 'Ready';
   return { state, objects: present, problems };
 }
 
 export function statusText(status: RoutingStatus): string {
-  return JSON.stringify({ state: status.state, objects: status.objects, ...(status.problems.length > 0 ? { problems: status.problems } : {}) });
+  return JSON.stringify({
+    state: status.state,
+    objects: status.objects,
+    ...(status.problems.length > 0 ? { problems: status.problems } : {}),
+  });
 }
 
 /** One line for a Kubernetes Event / log. */

@@ -16,25 +16,58 @@ import { RecentLog, TerminalView } from './view.js';
 
 export const LOCAL_COMMAND: CommandSpec = {
   name: 'local',
-  summary: 'Run the whole system on this machine: OpenAI-compatible gateway with llm-d routing, scale to zero, P/D autoscaling, engines as processes. Ctrl-C stops everything.',
+  summary:
+    'Run the whole system on this machine: OpenAI-compatible gateway with llm-d routing, scale to zero, P/D autoscaling, engines as processes. Ctrl-C stops everything.',
   usage: 'kserve-llmd local [-f INFERENCESERVICE.yaml] [--config LOCAL.yaml] [flags]',
   flags: [
-    { name: 'file', alias: 'f', type: 'string', help: 'InferenceService YAML (its kserve-llmd.io annotations apply); default examples/local.yaml' },
-    { name: 'config', alias: 'c', type: 'string', help: 'local settings YAML (examples/local-config.yaml lists every key)' },
+    {
+      name: 'file',
+      alias: 'f',
+      type: 'string',
+      help: 'InferenceService YAML (its kserve-llmd.io annotations apply); default examples/local.yaml',
+    },
+    {
+      name: 'config',
+      alias: 'c',
+      type: 'string',
+      help: 'local settings YAML (examples/local-config.yaml lists every key)',
+    },
     { name: 'host', type: 'string', help: 'gateway address (default 127.0.0.1)' },
     { name: 'port', alias: 'p', type: 'int', min: 0, max: 65535, help: 'gateway port (default 8080)' },
-    { name: 'engine-command', type: 'string', help: 'run real engines: argv template with {port}, {model}, {name}, {role}, e.g. "vllm serve {model} --port {port} --served-model-name {name}"' },
+    {
+      name: 'engine-command',
+      type: 'string',
+      help: 'run real engines: argv template with {port}, {model}, {name}, {role}, e.g. "vllm serve {model} --port {port} --served-model-name {name}"',
+    },
     { name: 'decode-urls', type: 'string', help: 'use engines already running: comma-separated decode URLs' },
     { name: 'prefill-urls', type: 'string', help: 'with --decode-urls: comma-separated prefill URLs' },
-    { name: 'cold-start-ms', type: 'int', min: 0, max: 3_600_000, help: 'bundled engine: delay before it serves (default 2000)' },
-    { name: 'view', type: 'string', choices: ['auto', 'tty', 'plain'], help: 'live view on a TTY, log lines otherwise (default auto)' },
-    { name: 'log-level', type: 'string', choices: ['debug', 'info', 'warn', 'error'], help: 'log level (default info)' },
+    {
+      name: 'cold-start-ms',
+      type: 'int',
+      min: 0,
+      max: 3_600_000,
+      help: 'bundled engine: delay before it serves (default 2000)',
+    },
+    {
+      name: 'view',
+      type: 'string',
+      choices: ['auto', 'tty', 'plain'],
+      help: 'live view on a TTY, log lines otherwise (default auto)',
+    },
+    {
+      name: 'log-level',
+      type: 'string',
+      choices: ['debug', 'info', 'warn', 'error'],
+      help: 'log level (default info)',
+    },
   ],
 };
 
 /** examples/local.yaml from a checkout (local/…) or a compiled tree (dist/local/…). */
 export function defaultServiceFile(): string {
-  const candidates = ['../examples/local.yaml', '../../examples/local.yaml'].map((p) => fileURLToPath(new URL(p, import.meta.url)));
+  const candidates = ['../examples/local.yaml', '../../examples/local.yaml'].map((p) =>
+    fileURLToPath(new URL(p, import.meta.url)),
+  );
   return candidates.find((p) => existsSync(p)) ?? (candidates[0] as string);
 }
 
@@ -50,10 +83,17 @@ export function applyFlags(base: LocalConfig, v: FlagValues): LocalConfig {
     c.engine.mode = 'command';
     c.engine.command = v['engine-command'];
   }
-  const list = (x: unknown): string[] => String(x).split(',').map((s) => s.trim()).filter(Boolean);
+  const list = (x: unknown): string[] =>
+    String(x)
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
   if (typeof v['decode-urls'] === 'string') {
     c.engine.mode = 'urls';
-    c.engine.urls = { decode: list(v['decode-urls']), prefill: typeof v['prefill-urls'] === 'string' ? list(v['prefill-urls']) : [] };
+    c.engine.urls = {
+      decode: list(v['decode-urls']),
+      prefill: typeof v['prefill-urls'] === 'string' ? list(v['prefill-urls']) : [],
+    };
   }
   return validateLocalConfig(c);
 }
@@ -65,7 +105,10 @@ export interface LocalIo {
   signals: Pick<NodeJS.EventEmitter, 'once' | 'off'>;
 }
 
-export async function runLocalCommand(v: FlagValues, io: LocalIo = { stdout: process.stdout, stderr: process.stderr, signals: process }): Promise<number> {
+export async function runLocalCommand(
+  v: FlagValues,
+  io: LocalIo = { stdout: process.stdout, stderr: process.stderr, signals: process },
+): Promise<number> {
   const cfg = applyFlags(loadLocalConfig(typeof v.config === 'string' ? v.config : undefined), v);
   const file = cfg.file || defaultServiceFile();
   const service = resolveService(readYamlFile(file, 'InferenceService'), file, cfg);
@@ -85,7 +128,13 @@ export async function runLocalCommand(v: FlagValues, io: LocalIo = { stdout: pro
   }
   const h = handle;
   let onSignalCleanup = (): void => undefined;
-  logger.info('gateway listening', { url: h.url, model: service.name, engines: cfg.engine.mode, disaggregated: service.disaggregated, try: `curl ${h.url}/v1/completions -H 'content-type: application/json' -d '{"model":"${service.name}","prompt":"Hello","max_tokens":32}'` });
+  logger.info('gateway listening', {
+    url: h.url,
+    model: service.name,
+    engines: cfg.engine.mode,
+    disaggregated: service.disaggregated,
+    try: `curl ${h.url}/v1/completions -H 'content-type: application/json' -d '{"model":"${service.name}","prompt":"Hello","max_tokens":32}'`,
+  });
   const view = tty ? new TerminalView(io.stdout, () => h.snapshot(recent.lines)) : undefined;
   view?.start();
   const outcome = await new Promise<{ code: number; message?: string }>((resolve) => {

@@ -69,13 +69,36 @@ export interface LocalConfig {
 export function defaultLocalConfig(): LocalConfig {
   return {
     file: '',
-    gateway: { host: '127.0.0.1', port: 8080, maxBodyBytes: 4 * 2 ** 20, requestTimeoutMs: 300_000, headersTimeoutMs: 10_000, keepAliveMs: 5_000 },
+    gateway: {
+      host: '127.0.0.1',
+      port: 8080,
+      maxBodyBytes: 4 * 2 ** 20,
+      requestTimeoutMs: 300_000,
+      headersTimeoutMs: 10_000,
+      keepAliveMs: 5_000,
+    },
     queue: { capacity: 256, timeoutMs: 120_000 },
-    autoscaler: { tickMs: 1_000, stableWindowMs: 60_000, panicWindowMs: 6_000, scaleDownDelayMs: 30_000, scaleToZeroAfterMs: null, prefillTokensPerSec: null },
+    autoscaler: {
+      tickMs: 1_000,
+      stableWindowMs: 60_000,
+      panicWindowMs: 6_000,
+      scaleDownDelayMs: 30_000,
+      scaleToZeroAfterMs: null,
+      prefillTokensPerSec: null,
+    },
     routing: { refreshMs: 100 },
     engine: {
-      mode: 'bundled', command: '', urls: { decode: [], prefill: [] }, coldStartMs: 2_000, preset: 'llama3-8b',
-      maxNumSeqs: 8, kvCapacityTokens: 65_536, readyTimeoutMs: 900_000, stopGraceMs: 5_000, maxStartFailures: 3, drainMs: 30_000,
+      mode: 'bundled',
+      command: '',
+      urls: { decode: [], prefill: [] },
+      coldStartMs: 2_000,
+      preset: 'llama3-8b',
+      maxNumSeqs: 8,
+      kvCapacityTokens: 65_536,
+      readyTimeoutMs: 900_000,
+      stopGraceMs: 5_000,
+      maxStartFailures: 3,
+      drainMs: 30_000,
     },
     view: 'auto',
     sink: '',
@@ -84,29 +107,63 @@ export function defaultLocalConfig(): LocalConfig {
 }
 
 type Check = (v: unknown) => string | undefined;
-const int = (min: number, max: number): Check => (v) => (Number.isInteger(v) && (v as number) >= min && (v as number) <= max ? undefined : `must be an integer in [${min}, ${max}]`);
-const intOrNull = (min: number, max: number): Check => (v) => (v === null ? undefined : int(min, max)(v));
+const int =
+  (min: number, max: number): Check =>
+  (v) =>
+    Number.isInteger(v) && (v as number) >= min && (v as number) <= max
+      ? undefined
+      : `must be an integer in [${min}, ${max}]`;
+const intOrNull =
+  (min: number, max: number): Check =>
+  (v) =>
+    v === null ? undefined : int(min, max)(v);
 const str: Check = (v) => (typeof v === 'string' ? undefined : 'must be a string');
-const oneOf = (xs: readonly string[]): Check => (v) => (typeof v === 'string' && xs.includes(v) ? undefined : `must be one of ${xs.join(', ')}`);
-const urls: Check = (v) => (Array.isArray(v) && v.every((x) => typeof x === 'string' && /^https?:\/\/[^\s/]+\/?$/.test(x)) ? undefined : 'must be a list of http(s)://host:port URLs');
-const sink: Check = (v) => (typeof v === 'string' && (v === '' || /^https?:\/\/\S+$/.test(v)) ? undefined : 'must be an http(s) URL or empty');
+const oneOf =
+  (xs: readonly string[]): Check =>
+  (v) =>
+    typeof v === 'string' && xs.includes(v) ? undefined : `must be one of ${xs.join(', ')}`;
+const urls: Check = (v) =>
+  Array.isArray(v) && v.every((x) => typeof x === 'string' && /^https?:\/\/[^\s/]+\/?$/.test(x))
+    ? undefined
+    : 'must be a list of http(s)://host:port URLs';
+const sink: Check = (v) =>
+  typeof v === 'string' && (v === '' || /^https?:\/\/\S+$/.test(v)) ? undefined : 'must be an http(s) URL or empty';
 
 const CHECKS: Record<string, Check | Record<string, Check | Record<string, Check>>> = {
-  file: str, view: oneOf(['auto', 'tty', 'plain']), sink, logLevel: oneOf(['debug', 'info', 'warn', 'error']),
+  file: str,
+  view: oneOf(['auto', 'tty', 'plain']),
+  sink,
+  logLevel: oneOf(['debug', 'info', 'warn', 'error']),
   gateway: {
-    host: str, port: int(0, 65535), maxBodyBytes: int(1024, 256 * 2 ** 20), requestTimeoutMs: int(1_000, 3_600_000),
-    headersTimeoutMs: int(1_000, 600_000), keepAliveMs: int(100, 600_000),
+    host: str,
+    port: int(0, 65535),
+    maxBodyBytes: int(1024, 256 * 2 ** 20),
+    requestTimeoutMs: int(1_000, 3_600_000),
+    headersTimeoutMs: int(1_000, 600_000),
+    keepAliveMs: int(100, 600_000),
   },
   queue: { capacity: int(0, 100_000), timeoutMs: int(50, 3_600_000) },
   autoscaler: {
-    tickMs: int(50, 10_000), stableWindowMs: int(500, 3_600_000), panicWindowMs: int(100, 3_600_000), scaleDownDelayMs: int(0, 3_600_000),
-    scaleToZeroAfterMs: intOrNull(100, 86_400_000), prefillTokensPerSec: intOrNull(1, 100_000_000),
+    tickMs: int(50, 10_000),
+    stableWindowMs: int(500, 3_600_000),
+    panicWindowMs: int(100, 3_600_000),
+    scaleDownDelayMs: int(0, 3_600_000),
+    scaleToZeroAfterMs: intOrNull(100, 86_400_000),
+    prefillTokensPerSec: intOrNull(1, 100_000_000),
   },
   routing: { refreshMs: int(10, 10_000) },
   engine: {
-    mode: oneOf(['bundled', 'command', 'urls']), command: str, urls: { decode: urls, prefill: urls }, coldStartMs: int(0, 3_600_000),
-    preset: oneOf(Object.keys(PRESETS)), maxNumSeqs: int(1, 4096), kvCapacityTokens: int(1024, 100_000_000), readyTimeoutMs: int(1_000, 7_200_000),
-    stopGraceMs: int(100, 600_000), maxStartFailures: int(1, 100), drainMs: int(0, 3_600_000),
+    mode: oneOf(['bundled', 'command', 'urls']),
+    command: str,
+    urls: { decode: urls, prefill: urls },
+    coldStartMs: int(0, 3_600_000),
+    preset: oneOf(Object.keys(PRESETS)),
+    maxNumSeqs: int(1, 4096),
+    kvCapacityTokens: int(1024, 100_000_000),
+    readyTimeoutMs: int(1_000, 7_200_000),
+    stopGraceMs: int(100, 600_000),
+    maxStartFailures: int(1, 100),
+    drainMs: int(0, 3_600_000),
   },
 };
 
@@ -121,7 +178,13 @@ export function parseLocalConfig(input: unknown, base = defaultLocalConfig()): L
   return validateLocalConfig(out as unknown as LocalConfig);
 }
 
-function merge(out: Record<string, unknown>, input: Record<string, unknown>, checks: Record<string, unknown>, path: string, errors: string[]): void {
+function merge(
+  out: Record<string, unknown>,
+  input: Record<string, unknown>,
+  checks: Record<string, unknown>,
+  path: string,
+  errors: string[],
+): void {
   for (const [k, v] of Object.entries(input)) {
     const check = checks[k];
     const at = `${path}${k}`;
@@ -138,9 +201,16 @@ function merge(out: Record<string, unknown>, input: Record<string, unknown>, che
 /** Cross-field rules, after every override is in. */
 export function validateLocalConfig(c: LocalConfig): LocalConfig {
   const errors: string[] = [];
-  if (c.engine.mode === 'command' && !/\{port\}/.test(c.engine.command)) errors.push(`engine.command must contain {port} (e.g. "vllm serve {model} --port {port} --served-model-name {name}"); got ${JSON.stringify(c.engine.command)}`);
-  if (c.engine.mode === 'urls' && c.engine.urls.decode.length === 0) errors.push('engine.urls.decode must list at least one URL in urls mode');
-  if (c.autoscaler.panicWindowMs > c.autoscaler.stableWindowMs) errors.push(`autoscaler.panicWindowMs ${c.autoscaler.panicWindowMs} must be ≤ stableWindowMs ${c.autoscaler.stableWindowMs}`);
+  if (c.engine.mode === 'command' && !/\{port\}/.test(c.engine.command))
+    errors.push(
+      `engine.command must contain {port} (e.g. "vllm serve {model} --port {port} --served-model-name {name}"); got ${JSON.stringify(c.engine.command)}`,
+    );
+  if (c.engine.mode === 'urls' && c.engine.urls.decode.length === 0)
+    errors.push('engine.urls.decode must list at least one URL in urls mode');
+  if (c.autoscaler.panicWindowMs > c.autoscaler.stableWindowMs)
+    errors.push(
+      `autoscaler.panicWindowMs ${c.autoscaler.panicWindowMs} must be ≤ stableWindowMs ${c.autoscaler.stableWindowMs}`,
+    );
   if (errors.length > 0) throw new ConfigError(`local config: ${errors.join('; ')}`);
   return c;
 }

@@ -6,7 +6,12 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 
 export class HttpError extends Error {
-  constructor(readonly status: number, message: string, readonly type = 'BadRequestError', readonly headers: Record<string, string> = {}) {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly type = 'BadRequestError',
+    readonly headers: Record<string, string> = {},
+  ) {
     super(message);
   }
 }
@@ -17,7 +22,9 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
     const declared = Number(req.headers['content-length']);
     if (Number.isFinite(declared) && declared > limit) {
       req.resume();
-      reject(new HttpError(413, `request body of ${declared} bytes is over the ${limit}-byte limit`, 'RequestTooLarge'));
+      reject(
+        new HttpError(413, `request body of ${declared} bytes is over the ${limit}-byte limit`, 'RequestTooLarge'),
+      );
       return;
     }
     const chunks: Buffer[] = [];
@@ -46,11 +53,17 @@ export async function readJsonObject(req: IncomingMessage, limit: number): Promi
   } catch (err) {
     throw new HttpError(400, `request body is not JSON: ${(err as Error).message}`);
   }
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new HttpError(400, 'request body must be a JSON object');
+  if (typeof body !== 'object' || body === null || Array.isArray(body))
+    throw new HttpError(400, 'request body must be a JSON object');
   return body as Record<string, unknown>;
 }
 
-export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+export function sendJson(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
   if (res.headersSent) {
     res.end();
     return;
@@ -73,7 +86,10 @@ export function sendError(res: ServerResponse, err: unknown): void {
  * Timeouts on every server (style.md §4.7): slow-loris headers, idle keep-alive, and a bound on receiving a
  * request. Responses may stream longer than that (generation), which requestTimeout does not limit.
  */
-export function hardenServer(server: Server, o: { headersTimeoutMs: number; keepAliveMs: number; requestTimeoutMs: number }): void {
+export function hardenServer(
+  server: Server,
+  o: { headersTimeoutMs: number; keepAliveMs: number; requestTimeoutMs: number },
+): void {
   server.headersTimeout = o.headersTimeoutMs;
   server.requestTimeout = o.requestTimeoutMs;
   server.keepAliveTimeout = o.keepAliveMs;
@@ -85,8 +101,14 @@ export function listen(server: Server, host: string, port: number): Promise<numb
   return new Promise((resolve, reject) => {
     const onError = (err: NodeJS.ErrnoException): void => {
       server.off('listening', onListening);
-      if (err.code === 'EADDRINUSE') reject(new ListenError(`${host}:${port} is already in use (EADDRINUSE); stop the other process or choose another port with --port`));
-      else if (err.code === 'EACCES') reject(new ListenError(`${host}:${port}: permission denied (EACCES); ports below 1024 need privileges`));
+      if (err.code === 'EADDRINUSE')
+        reject(
+          new ListenError(
+            `${host}:${port} is already in use (EADDRINUSE); stop the other process or choose another port with --port`,
+          ),
+        );
+      else if (err.code === 'EACCES')
+        reject(new ListenError(`${host}:${port}: permission denied (EACCES); ports below 1024 need privileges`));
       else reject(new ListenError(`${host}:${port}: ${err.message}`));
     };
     const onListening = (): void => {

@@ -52,8 +52,21 @@ export function bundledLauncher(service: LocalService, cfg: LocalConfig): Engine
       const port = await freePort();
       return {
         url: `http://127.0.0.1:${port}`,
-        argv: [...engineArgv(), '--port', String(port), '--name', service.name, '--preset', e.preset, '--max-num-seqs', String(e.maxNumSeqs),
-          '--kv-capacity-tokens', String(e.kvCapacityTokens), '--cold-start-ms', String(e.coldStartMs)],
+        argv: [
+          ...engineArgv(),
+          '--port',
+          String(port),
+          '--name',
+          service.name,
+          '--preset',
+          e.preset,
+          '--max-num-seqs',
+          String(e.maxNumSeqs),
+          '--kv-capacity-tokens',
+          String(e.kvCapacityTokens),
+          '--cold-start-ms',
+          String(e.coldStartMs),
+        ],
       };
     },
   };
@@ -69,7 +82,13 @@ export function splitCommand(template: string): string[] {
 
 /** argv[0] must exist: on PATH, or as a path. Checked once at startup so a typo fails fast with one line. */
 export function checkExecutable(cmd: string, path = process.env.PATH ?? ''): void {
-  const candidates = cmd.includes('/') || isAbsolute(cmd) ? [cmd] : path.split(delimiter).filter(Boolean).map((d) => join(d, cmd));
+  const candidates =
+    cmd.includes('/') || isAbsolute(cmd)
+      ? [cmd]
+      : path
+          .split(delimiter)
+          .filter(Boolean)
+          .map((d) => join(d, cmd));
   for (const c of candidates) {
     try {
       accessSync(c, constants.X_OK);
@@ -78,7 +97,9 @@ export function checkExecutable(cmd: string, path = process.env.PATH ?? ''): voi
       // next candidate
     }
   }
-  throw new ConfigError(`engine command "${cmd}" not found${cmd.includes('/') ? '' : ' on PATH'} (engine.command / --engine-command)`);
+  throw new ConfigError(
+    `engine command "${cmd}" not found${cmd.includes('/') ? '' : ' on PATH'} (engine.command / --engine-command)`,
+  );
 }
 
 export function commandLauncher(service: LocalService, template: string): EngineLauncher {
@@ -89,7 +110,10 @@ export function commandLauncher(service: LocalService, template: string): Engine
     async next(role) {
       const port = await freePort();
       const vars: Record<string, string> = { port: String(port), model: service.model, name: service.name, role };
-      return { url: `http://127.0.0.1:${port}`, argv: parts.map((p) => p.replace(/\{(port|model|name|role)\}/g, (_m, k: string) => vars[k] as string)) };
+      return {
+        url: `http://127.0.0.1:${port}`,
+        argv: parts.map((p) => p.replace(/\{(port|model|name|role)\}/g, (_m, k: string) => vars[k] as string)),
+      };
     },
   };
 }

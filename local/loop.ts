@@ -7,7 +7,13 @@
  * when a request is buffered at zero, so a wake does not wait for the next tick (the activator's poke, kserve-knative.md §4).
  */
 import { Collector } from '../autoscaler/collector/index.js';
-import { decidePool, type Decision, type DeciderRole, type DeciderState, type RoleWindows } from '../autoscaler/decider/index.js';
+import {
+  decidePool,
+  type Decision,
+  type DeciderRole,
+  type DeciderState,
+  type RoleWindows,
+} from '../autoscaler/decider/index.js';
 import { SCALED_EVENT } from '../autoscaler/loop/index.js';
 import { observe } from '../autoscaler/loop/observe.js';
 import { RoleWindow } from '../autoscaler/windows/window.js';
@@ -17,7 +23,6 @@ import type { LocalMetrics } from './metrics.js';
 import type { RequestQueue } from './queue.js';
 import type { LocalService } from './service.js';
 import type { Supervisor } from './supervisor.js';
-
 
 export interface LoopOptions {
   service: LocalService;
@@ -33,15 +38,31 @@ export interface LoopOptions {
   defaultPromptTokens?: number;
 }
 
-export interface RoleReport { decision: Decision; atMs: number; windows: RoleWindows }
+export interface RoleReport {
+  decision: Decision;
+  atMs: number;
+  windows: RoleWindows;
+}
 
 export class LocalLoop {
-  private readonly collector = new Collector({ concurrency: 32, timeoutMs: 1_000, maxBodyBytes: 4 * 2 ** 20, keepAliveMs: 30_000 });
+  private readonly collector = new Collector({
+    concurrency: 32,
+    timeoutMs: 1_000,
+    maxBodyBytes: 4 * 2 ** 20,
+    keepAliveMs: 30_000,
+  });
   private readonly windows: Record<DeciderRole, RoleWindow>;
   private readonly states: { decode?: DeciderState; prefill?: DeciderState } = {};
   /** The latest decision per role, and the latest that changed the count (for the view). */
   readonly last: Partial<Record<DeciderRole, RoleReport>> = {};
-  readonly changes: Array<{ atMs: number; role: DeciderRole; from: number; to: number; reason: string; detail: string }> = [];
+  readonly changes: Array<{
+    atMs: number;
+    role: DeciderRole;
+    from: number;
+    to: number;
+    reason: string;
+    detail: string;
+  }> = [];
   private timer?: NodeJS.Timeout;
   private running?: Promise<void>;
   private stopped = true;
@@ -72,7 +93,8 @@ export class LocalLoop {
     clearTimeout(this.timer);
     this.timer = setTimeout(() => {
       const began = Date.now();
-      this.running = this.tick().catch((err: unknown) => this.o.logger.error('autoscaler tick failed', { error: (err as Error).message }))
+      this.running = this.tick()
+        .catch((err: unknown) => this.o.logger.error('autoscaler tick failed', { error: (err as Error).message }))
         .finally(() => {
           this.running = undefined;
           if (!this.stopped) this.schedule(Math.max(0, this.o.tickMs - (Date.now() - began)));
@@ -90,15 +112,30 @@ export class LocalLoop {
     const nowMs = Date.now();
     const windowsOf = (role: DeciderRole): RoleWindows => {
       const mine = (ready[role] ?? []).map((r) => byId.get(r.id)).filter((x) => x !== undefined);
-      return observe(this.windows[role], {
-        nowMs, readyPods: mine.length, specReplicas: supervisor.active(role),
-        observations: mine.flatMap((x) => (x.ok ? [x.observation] : [])), failedPods: mine.filter((x) => !x.ok).length,
-        demandAtZero: role === 'decode' ? queue.demand() : queue.demand(service.pdThresholdTokens),
-      }, { stableWindowMs: this.o.stableWindowMs, panicWindowMs: this.o.panicWindowMs, defaultPromptTokens: this.o.defaultPromptTokens ?? 1024 });
+      return observe(
+        this.windows[role],
+        {
+          nowMs,
+          readyPods: mine.length,
+          specReplicas: supervisor.active(role),
+          observations: mine.flatMap((x) => (x.ok ? [x.observation] : [])),
+          failedPods: mine.filter((x) => !x.ok).length,
+          demandAtZero: role === 'decode' ? queue.demand() : queue.demand(service.pdThresholdTokens),
+        },
+        {
+          stableWindowMs: this.o.stableWindowMs,
+          panicWindowMs: this.o.panicWindowMs,
+          defaultPromptTokens: this.o.defaultPromptTokens ?? 1024,
+        },
+      );
     };
     const decodeW = windowsOf('decode');
     const prefill = service.roles.prefill ? { spec: service.roles.prefill, windows: windowsOf('prefill') } : undefined;
-    const out = decidePool({ decode: { spec: service.roles.decode, windows: decodeW }, ...(prefill ? { prefill } : {}) }, nowMs, this.states);
+    const out = decidePool(
+      { decode: { spec: service.roles.decode, windows: decodeW }, ...(prefill ? { prefill } : {}) },
+      nowMs,
+      this.states,
+    );
     // Same CloudEvent type as the cluster autoscaler, so one sink sees both.
     this.apply('decode', out.decode, decodeW, nowMs);
     if (out.prefill && prefill) this.apply('prefill', out.prefill, prefill.windows, nowMs);
@@ -111,12 +148,20 @@ export class LocalLoop {
     this.o.metrics.desired.set({ role }, d.desired);
     const change = this.o.supervisor.scale(role, d.desired);
     if (!change) return;
-    const transition = change.to === 0 ? 'sleep' : change.from === 0 ? 'wake' : change.to > change.from ? 'scale-up' : 'scale-down';
+    const transition =
+      change.to === 0 ? 'sleep' : change.from === 0 ? 'wake' : change.to > change.from ? 'scale-up' : 'scale-down';
     this.changes.push({ atMs, role, from: change.from, to: change.to, reason: d.reason, detail: d.detail });
     if (this.changes.length > 50) this.changes.shift();
     this.o.logger.info('scaled', { role, from: change.from, to: change.to, reason: d.reason, detail: d.detail });
     this.o.events?.emit(SCALED_EVENT, `/local/${this.o.service.name}/${role}`, {
-      name: this.o.service.name, role, from: change.from, to: change.to, transition, reason: d.reason, detail: d.detail, signals: d.signals,
+      name: this.o.service.name,
+      role,
+      from: change.from,
+      to: change.to,
+      transition,
+      reason: d.reason,
+      detail: d.detail,
+      signals: d.signals,
     });
   }
 }

@@ -28,30 +28,53 @@ export class RequestQueue {
   private readonly waiters: Waiter[] = [];
   private readonly counts = { released: 0, rejectedFull: 0, timedOut: 0, abandoned: 0 };
 
-  constructor(private readonly o: { capacity: number; timeoutMs: number }, private readonly onEnqueue: () => void = () => undefined) {}
+  constructor(
+    private readonly o: { capacity: number; timeoutMs: number },
+    private readonly onEnqueue: () => void = () => undefined,
+  ) {}
 
   /** Wait for release(). `signal` aborts the wait when the client goes away. */
   wait(promptTokens: number, signal?: AbortSignal): Promise<void> {
     if (this.waiters.length >= this.o.capacity) {
       this.counts.rejectedFull++;
       const retry = String(Math.max(1, Math.ceil(this.o.timeoutMs / 1000)));
-      return Promise.reject(new HttpError(429, `the request queue is full (${this.o.capacity} waiting for a replica to start); retry later`, 'TooManyRequests', { 'retry-after': retry }));
+      return Promise.reject(
+        new HttpError(
+          429,
+          `the request queue is full (${this.o.capacity} waiting for a replica to start); retry later`,
+          'TooManyRequests',
+          { 'retry-after': retry },
+        ),
+      );
     }
     return new Promise<void>((resolve, reject) => {
       const w: Waiter = {
-        promptTokens, since: Date.now(), resolve, reject,
+        promptTokens,
+        since: Date.now(),
+        resolve,
+        reject,
         timer: setTimeout(() => {
           if (!this.remove(w)) return;
           this.counts.timedOut++;
-          reject(new HttpError(503, `no replica became ready within ${this.o.timeoutMs} ms; the request was not sent`, 'ServiceUnavailable'));
+          reject(
+            new HttpError(
+              503,
+              `no replica became ready within ${this.o.timeoutMs} ms; the request was not sent`,
+              'ServiceUnavailable',
+            ),
+          );
         }, this.o.timeoutMs),
       };
       this.waiters.push(w);
-      signal?.addEventListener('abort', () => {
-        if (!this.remove(w)) return;
-        this.counts.abandoned++;
-        reject(new HttpError(499, 'client closed the request while it was queued', 'ClientClosedRequest'));
-      }, { once: true });
+      signal?.addEventListener(
+        'abort',
+        () => {
+          if (!this.remove(w)) return;
+          this.counts.abandoned++;
+          reject(new HttpError(499, 'client closed the request while it was queued', 'ClientClosedRequest'));
+        },
+        { once: true },
+      );
       this.onEnqueue();
     });
   }

@@ -34,7 +34,16 @@ export interface Replica {
 export const PREFIX_LRU_BLOCKS = Math.ceil(16_000_000 / HASH_BLOCK_TOKENS);
 
 export function newReplica(id: string, role: DeciderRole, url: string, now: number): Replica {
-  return { id, role, url, state: 'starting', createdAt: now, inflight: 0, prefix: new PrefixIndex(PREFIX_LRU_BLOCKS), tail: [] };
+  return {
+    id,
+    role,
+    url,
+    state: 'starting',
+    createdAt: now,
+    inflight: 0,
+    prefix: new PrefixIndex(PREFIX_LRU_BLOCKS),
+    tail: [],
+  };
 }
 
 /** Keep the last `max` lines of a stream in `tail`. */

@@ -16,7 +16,10 @@ import type { PromptShape } from './tokens.js';
 export class LocalRouter {
   private rr = 0;
 
-  constructor(private readonly service: LocalService, private readonly rng: Rng = createRng(Date.now())) {}
+  constructor(
+    private readonly service: LocalService,
+    private readonly rng: Rng = createRng(Date.now()),
+  ) {}
 
   /**
    * Choose among ready replicas of one role. The caller records the request's blocks in the chosen replica's
@@ -26,7 +29,11 @@ export class LocalRouter {
     if (replicas.length === 1) return replicas[0] as Replica;
     // routing "none": what a plain Kubernetes Service does.
     if (this.service.routing === 'none') return replicas[this.rr++ % replicas.length] as Replica;
-    const views = replicas.map((r) => ({ waiting: (r.metrics?.waiting ?? 0) + pendingSinceScrape(r), kvUsage: r.metrics?.kvUsage ?? 0, prefix: r.prefix }));
+    const views = replicas.map((r) => ({
+      waiting: (r.metrics?.waiting ?? 0) + pendingSinceScrape(r),
+      kvUsage: r.metrics?.kvUsage ?? 0,
+      prefix: r.prefix,
+    }));
     const scores = llmdScoresOf(shape, views);
     // load-aware: the same picker without the prefix scorer.
     const totals = scores.map((s) => (this.service.routing === 'load-aware' ? s.total - 3 * s.prefix : s.total));
@@ -50,11 +57,19 @@ function pendingSinceScrape(r: Replica): number {
 
 /** Re-reads ready replicas' /metrics for routing (a Collector of its own: the autoscaler loop keeps separate rates). */
 export class MetricsRefresher {
-  private readonly collector = new Collector({ concurrency: 32, timeoutMs: 1_000, maxBodyBytes: 4 * 2 ** 20, keepAliveMs: 30_000 });
+  private readonly collector = new Collector({
+    concurrency: 32,
+    timeoutMs: 1_000,
+    maxBodyBytes: 4 * 2 ** 20,
+    keepAliveMs: 30_000,
+  });
   private timer?: NodeJS.Timeout;
   private running?: Promise<void>;
 
-  constructor(private readonly replicas: () => Replica[], private readonly intervalMs: number) {}
+  constructor(
+    private readonly replicas: () => Replica[],
+    private readonly intervalMs: number,
+  ) {}
 
   start(): void {
     const run = (): void => {
@@ -70,7 +85,13 @@ export class MetricsRefresher {
     const results = await this.collector.scrape(ready.map((r) => ({ key: r.id, url: `${r.url}/metrics` })));
     results.forEach((res, i) => {
       const r = ready[i] as Replica;
-      if (res.ok) r.metrics = { waiting: res.observation.snap.waiting, running: res.observation.snap.running, kvUsage: res.observation.snap.kvUsage, atMs: res.observation.atMs };
+      if (res.ok)
+        r.metrics = {
+          waiting: res.observation.snap.waiting,
+          running: res.observation.snap.running,
+          kvUsage: res.observation.snap.kvUsage,
+          atMs: res.observation.atMs,
+        };
     });
   }
 

@@ -37,7 +37,12 @@ export interface LocalHandle {
 export async function startLocal(cfg: LocalConfig, service: LocalService, logger: Logger): Promise<LocalHandle> {
   const registry = createRegistry();
   const metrics = localMetrics(registry);
-  const events: EventEmitter = createEventEmitter({ sink: cfg.sink || process.env.K_SINK, source: 'kserve-llmd/local', registry, logger });
+  const events: EventEmitter = createEventEmitter({
+    sink: cfg.sink || process.env.K_SINK,
+    source: 'kserve-llmd/local',
+    registry,
+    logger,
+  });
   // A profile of the bundled engine stands in for Dynamo's pre-deployment profile (autoscaling.md §1.1).
   if (cfg.engine.mode === 'bundled' && cfg.autoscaler.prefillTokensPerSec === null && service.roles.prefill) {
     service.roles.prefill.capacity.prefillTokensPerSec = bundledPrefillTokensPerSec(cfg.engine);
@@ -58,8 +63,15 @@ export async function startLocal(cfg: LocalConfig, service: LocalService, logger
     onFatal: (err) => reportFatal(err),
   });
   const loop = new LocalLoop({
-    service, supervisor, queue, logger, metrics, events,
-    tickMs: cfg.autoscaler.tickMs, stableWindowMs: cfg.autoscaler.stableWindowMs, panicWindowMs: cfg.autoscaler.panicWindowMs,
+    service,
+    supervisor,
+    queue,
+    logger,
+    metrics,
+    events,
+    tickMs: cfg.autoscaler.tickMs,
+    stableWindowMs: cfg.autoscaler.stableWindowMs,
+    panicWindowMs: cfg.autoscaler.panicWindowMs,
   });
   loopRef.loop = loop;
   const router = new LocalRouter(service);
@@ -79,35 +91,63 @@ export async function startLocal(cfg: LocalConfig, service: LocalService, logger
   const snapshot = (recent: string[] = []): ViewSnapshot => {
     const q = queue.stats();
     metrics.queued.set(q.queued);
-    const roles = (['decode', 'prefill'] as const).filter((r) => service.roles[r]).map((role): RoleRow => {
-      const spec = service.roles[role];
-      const reps = supervisor.replicas(role);
-      const ready = reps.filter((r) => r.state === 'ready');
-      for (const state of ['starting', 'ready', 'draining'] as const) metrics.replicas.set({ role, state }, reps.filter((r) => r.state === state).length);
-      const last = loop.last[role];
-      return {
-        role, min: spec?.minReplicas ?? 0, max: spec?.maxReplicas ?? 0, desired: supervisor.desired(role),
-        starting: reps.filter((r) => r.state === 'starting').length, ready: ready.length, draining: reps.filter((r) => r.state === 'draining').length,
-        waiting: ready.reduce((s, r) => s + (r.metrics?.waiting ?? 0), 0), running: ready.reduce((s, r) => s + (r.metrics?.running ?? 0), 0),
-        kvUsage: ready.length ? ready.reduce((s, r) => s + (r.metrics?.kvUsage ?? 0), 0) / ready.length : 0,
-        ...(last ? { last: { reason: last.decision.reason, detail: last.decision.detail, atMs: last.atMs } } : {}),
-      };
-    });
+    const roles = (['decode', 'prefill'] as const)
+      .filter((r) => service.roles[r])
+      .map((role): RoleRow => {
+        const spec = service.roles[role];
+        const reps = supervisor.replicas(role);
+        const ready = reps.filter((r) => r.state === 'ready');
+        for (const state of ['starting', 'ready', 'draining'] as const)
+          metrics.replicas.set({ role, state }, reps.filter((r) => r.state === state).length);
+        const last = loop.last[role];
+        return {
+          role,
+          min: spec?.minReplicas ?? 0,
+          max: spec?.maxReplicas ?? 0,
+          desired: supervisor.desired(role),
+          starting: reps.filter((r) => r.state === 'starting').length,
+          ready: ready.length,
+          draining: reps.filter((r) => r.state === 'draining').length,
+          waiting: ready.reduce((s, r) => s + (r.metrics?.waiting ?? 0), 0),
+          running: ready.reduce((s, r) => s + (r.metrics?.running ?? 0), 0),
+          kvUsage: ready.length ? ready.reduce((s, r) => s + (r.metrics?.kvUsage ?? 0), 0) / ready.length : 0,
+          ...(last ? { last: { reason: last.decision.reason, detail: last.decision.detail, atMs: last.atMs } } : {}),
+        };
+      });
     return {
-      name: service.name, url: `http://${cfg.gateway.host}:${port}`, disaggregated: service.disaggregated, nowMs: Date.now(), startedAtMs,
-      roles, queue: { ...q, capacity: cfg.queue.capacity, timeoutMs: cfg.queue.timeoutMs }, counts: { ...gateway.counts }, recent,
+      name: service.name,
+      url: `http://${cfg.gateway.host}:${port}`,
+      disaggregated: service.disaggregated,
+      nowMs: Date.now(),
+      startedAtMs,
+      roles,
+      queue: { ...q, capacity: cfg.queue.capacity, timeoutMs: cfg.queue.timeoutMs },
+      counts: { ...gateway.counts },
+      recent,
     };
   };
 
   let stopped: Promise<void> | undefined;
-  const stop = (): Promise<void> => (stopped ??= (async () => {
-    const closing = gateway.close();
-    queue.failAll(new HttpError(503, 'kserve-llmd local is shutting down', 'ServiceUnavailable'));
-    await Promise.all([loop.stop(), refresher.stop()]);
-    await supervisor.stopAll();
-    await closing;
-    await events.close(1_000);
-  })());
+  const stop = (): Promise<void> =>
+    (stopped ??= (async () => {
+      const closing = gateway.close();
+      queue.failAll(new HttpError(503, 'kserve-llmd local is shutting down', 'ServiceUnavailable'));
+      await Promise.all([loop.stop(), refresher.stop()]);
+      await supervisor.stopAll();
+      await closing;
+      await events.close(1_000);
+    })());
 
-  return { url: `http://${cfg.gateway.host}:${port}`, port, service, supervisor, loop: loop, gateway, queue, snapshot, fatal, stop };
+  return {
+    url: `http://${cfg.gateway.host}:${port}`,
+    port,
+    service,
+    supervisor,
+    loop: loop,
+    gateway,
+    queue,
+    snapshot,
+    fatal,
+    stop,
+  };
 }

@@ -30,15 +30,24 @@ const KN = 'autoscaling.knative.dev/';
 
 export function resolveService(docs: unknown[], file: string, cfg: LocalConfig): LocalService {
   const isvc = docs.find((d) => isRecord(d) && d.kind === 'InferenceService');
-  if (!isvc) throw new ConfigError(`${file}: no InferenceService in the file (found ${docs.map((d) => (isRecord(d) ? String(d.kind) : typeof d)).join(', ') || 'nothing'})`);
+  if (!isvc)
+    throw new ConfigError(
+      `${file}: no InferenceService in the file (found ${docs.map((d) => (isRecord(d) ? String(d.kind) : typeof d)).join(', ') || 'nothing'})`,
+    );
   const outcome = mutateInferenceService(isvc, defaultWebhookConfig());
   if (outcome.kind === 'denied') throw new ConfigError(`${file}: ${denialMessage(outcome.errors)}`);
-  const obj = (outcome.kind === 'mutated' ? outcome.object : isvc) as { metadata: { name?: string; annotations?: Record<string, string> }; spec?: { predictor?: Record<string, unknown> } };
+  const obj = (outcome.kind === 'mutated' ? outcome.object : isvc) as {
+    metadata: { name?: string; annotations?: Record<string, string> };
+    spec?: { predictor?: Record<string, unknown> };
+  };
   const name = obj.metadata.name;
   if (!name) throw new ConfigError(`${file}: metadata.name is required`);
   const predictor = obj.spec?.predictor ?? {};
   const settings = outcome.kind === 'mutated' ? outcome.context?.settings : undefined;
-  const warnings = outcome.kind === 'mutated' ? [...outcome.warnings] : ['no kserve-llmd.io/ annotations: the defaults apply (decode 1-4, no P/D)'];
+  const warnings =
+    outcome.kind === 'mutated'
+      ? [...outcome.warnings]
+      : ['no kserve-llmd.io/ annotations: the defaults apply (decode 1-4, no P/D)'];
   const annotations = obj.metadata.annotations ?? {};
   const stable = { maxReplicasCap: 1000, stableWindowMs: cfg.autoscaler.stableWindowMs };
 
@@ -59,8 +68,16 @@ export function resolveService(docs: unknown[], file: string, cfg: LocalConfig):
   };
 }
 
-function localSpec(role: DeciderRole, annotations: Record<string, string>, opts: { maxReplicasCap: number; stableWindowMs: number }, cfg: LocalConfig): DeciderSpec {
-  const { spec, problems } = specFor({ annotations, labels: { [LABELS.role]: role }, reachable: true, scaleToZeroEnabled: true }, opts);
+function localSpec(
+  role: DeciderRole,
+  annotations: Record<string, string>,
+  opts: { maxReplicasCap: number; stableWindowMs: number },
+  cfg: LocalConfig,
+): DeciderSpec {
+  const { spec, problems } = specFor(
+    { annotations, labels: { [LABELS.role]: role }, reachable: true, scaleToZeroEnabled: true },
+    opts,
+  );
   if (problems.length > 0) throw new ConfigError(`${role}: ${problems.join('; ')}`);
   const a = cfg.autoscaler;
   // Local timing knobs (tests shorten them); the annotation-derived bounds and SLO stay as the user wrote them.
@@ -71,7 +88,10 @@ function localSpec(role: DeciderRole, annotations: Record<string, string>, opts:
     scaleToZeroAfterMs: a.scaleToZeroAfterMs ?? spec.scaleToZeroAfterMs,
     staleAfterMs: Math.max(spec.staleAfterMs, 5 * a.tickMs),
     targets: spec.targets,
-    capacity: { ...spec.capacity, ...(a.prefillTokensPerSec !== null ? { prefillTokensPerSec: a.prefillTokensPerSec } : {}) },
+    capacity: {
+      ...spec.capacity,
+      ...(a.prefillTokensPerSec !== null ? { prefillTokensPerSec: a.prefillTokensPerSec } : {}),
+    },
   });
 }
 

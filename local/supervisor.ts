@@ -89,12 +89,15 @@ export class Supervisor {
     const r = newReplica(`${role}-${this.seq++}`, role, '', Date.now());
     this.all.set(r.id, r);
     const inUse = new Set(this.replicas(role).map((x) => x.url));
-    this.launcher.next(role, inUse).then((plan) => {
-      r.url = plan.url;
-      if (r.state === 'draining') return this.forget(r);
-      if (plan.argv) this.spawn(r, plan.argv);
-      void this.probe(r);
-    }, (err: unknown) => this.failed(r, `could not start: ${(err as Error).message}`, false));
+    this.launcher.next(role, inUse).then(
+      (plan) => {
+        r.url = plan.url;
+        if (r.state === 'draining') return this.forget(r);
+        if (plan.argv) this.spawn(r, plan.argv);
+        void this.probe(r);
+      },
+      (err: unknown) => this.failed(r, `could not start: ${(err as Error).message}`, false),
+    );
   }
 
   private spawn(r: Replica, argv: string[]): void {
@@ -105,17 +108,24 @@ export class Supervisor {
     proc.stdout?.on('data', (c: Buffer) => keepTail(r.tail, c));
     proc.stderr?.on('data', (c: Buffer) => keepTail(r.tail, c));
     proc.stdin?.on('error', () => undefined);
-    this.exits.set(r.id, new Promise((resolve) => {
-      proc.once('error', (err) => {
-        this.failed(r, `${cmd}: ${err.message}`, r.state === 'ready');
-        resolve();
-      });
-      proc.once('exit', (code, signal) => {
-        resolve();
-        if (r.state === 'draining') return this.forget(r);
-        this.failed(r, `exited with ${signal ?? `code ${code}`}${r.tail.length ? `: ${r.tail[r.tail.length - 1]}` : ''}`, r.state === 'ready');
-      });
-    }));
+    this.exits.set(
+      r.id,
+      new Promise((resolve) => {
+        proc.once('error', (err) => {
+          this.failed(r, `${cmd}: ${err.message}`, r.state === 'ready');
+          resolve();
+        });
+        proc.once('exit', (code, signal) => {
+          resolve();
+          if (r.state === 'draining') return this.forget(r);
+          this.failed(
+            r,
+            `exited with ${signal ?? `code ${code}`}${r.tail.length ? `: ${r.tail[r.tail.length - 1]}` : ''}`,
+            r.state === 'ready',
+          );
+        });
+      }),
+    );
     this.logger.debug('engine starting', { replica: r.id, pid: proc.pid, url: r.url, command: argv.join(' ') });
   }
 
@@ -147,7 +157,9 @@ export class Supervisor {
     if (this.stopping) return;
     this.hooks.onCrash?.(r, detail);
     if (!wasReady && ++this.startFailures >= this.cfg.maxStartFailures) {
-      this.hooks.onFatal(new Error(`the ${r.role} engine failed to start ${this.startFailures} times in a row; last: ${detail}`));
+      this.hooks.onFatal(
+        new Error(`the ${r.role} engine failed to start ${this.startFailures} times in a row; last: ${detail}`),
+      );
       return;
     }
     this.reconcile(r.role);
@@ -160,7 +172,8 @@ export class Supervisor {
   private async drain(r: Replica): Promise<void> {
     r.state = 'draining';
     const until = Date.now() + this.cfg.drainMs;
-    while (r.inflight > 0 && Date.now() < until && !this.stopping) await new Promise((resolve) => setTimeout(resolve, 50));
+    while (r.inflight > 0 && Date.now() < until && !this.stopping)
+      await new Promise((resolve) => setTimeout(resolve, 50));
     await this.kill(r);
   }
 
@@ -170,7 +183,9 @@ export class Supervisor {
     if (!proc || proc.exitCode !== null || proc.signalCode !== null) return this.forget(r);
     proc.kill('SIGTERM');
     const exited = this.exits.get(r.id) ?? Promise.resolve();
-    const timer = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), this.cfg.stopGraceMs).unref());
+    const timer = new Promise<'timeout'>((resolve) =>
+      setTimeout(() => resolve('timeout'), this.cfg.stopGraceMs).unref(),
+    );
     if ((await Promise.race([exited, timer])) === 'timeout') proc.kill('SIGKILL');
     await exited;
     this.exits.delete(r.id);
@@ -192,7 +207,12 @@ function rank(r: Replica): number {
 async function healthy(url: string): Promise<boolean> {
   if (!url) return false;
   try {
-    const res = await request(`${url}/health`, { method: 'GET', signal: AbortSignal.timeout(1_000), headersTimeout: 1_000, bodyTimeout: 1_000 });
+    const res = await request(`${url}/health`, {
+      method: 'GET',
+      signal: AbortSignal.timeout(1_000),
+      headersTimeout: 1_000,
+      bodyTimeout: 1_000,
+    });
     await res.body.dump();
     return res.statusCode === 200;
   } catch {

@@ -18,7 +18,8 @@ export interface PromptShape {
 /** Text of a completions prompt or chat messages (role tags included, as a chat template would add them). */
 export function promptText(body: Record<string, unknown>): string | undefined {
   if (typeof body.prompt === 'string') return body.prompt;
-  if (Array.isArray(body.prompt) && body.prompt.every((p) => typeof p === 'string')) return (body.prompt as string[]).join('\n');
+  if (Array.isArray(body.prompt) && body.prompt.every((p) => typeof p === 'string'))
+    return (body.prompt as string[]).join('\n');
   if (Array.isArray(body.messages)) {
     const parts: string[] = [];
     for (const m of body.messages as unknown[]) {
@@ -35,7 +36,14 @@ export function promptText(body: Record<string, unknown>): string | undefined {
 function contentText(content: unknown): string {
   if (typeof content === 'string') return content;
   // OpenAI content parts: [{type: 'text', text}, …]; non-text parts count nothing here.
-  if (Array.isArray(content)) return content.map((p) => (typeof p === 'object' && p !== null && typeof (p as { text?: unknown }).text === 'string' ? (p as { text: string }).text : '')).join('');
+  if (Array.isArray(content))
+    return content
+      .map((p) =>
+        typeof p === 'object' && p !== null && typeof (p as { text?: unknown }).text === 'string'
+          ? (p as { text: string }).text
+          : '',
+      )
+      .join('');
   return '';
 }
 
@@ -47,7 +55,10 @@ export function promptShape(text: string): PromptShape {
   const hashIds: number[] = [];
   let prev = Buffer.alloc(8);
   for (let off = 0; off + blockBytes <= bytes.length; off += blockBytes) {
-    const h = createHash('sha256').update(prev).update(bytes.subarray(off, off + blockBytes)).digest();
+    const h = createHash('sha256')
+      .update(prev)
+      .update(bytes.subarray(off, off + blockBytes))
+      .digest();
     prev = h.subarray(0, 8);
     // 48 bits fit a JS number exactly; collisions at local scale are negligible.
     hashIds.push(h.readUIntBE(0, 6));

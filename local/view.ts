@@ -34,7 +34,8 @@ export interface ViewSnapshot {
 }
 
 const pct = (x: number): string => `${Math.round(x * 100)}%`;
-const ago = (ms: number): string => (ms < 1000 ? 'now' : ms < 60_000 ? `${Math.round(ms / 1000)}s ago` : `${Math.round(ms / 60_000)}m ago`);
+const ago = (ms: number): string =>
+  ms < 1000 ? 'now' : ms < 60_000 ? `${Math.round(ms / 1000)}s ago` : `${Math.round(ms / 60_000)}m ago`;
 
 export function renderView(s: ViewSnapshot, width = 100): string[] {
   const up = Math.round((s.nowMs - s.startedAtMs) / 1000);
@@ -45,11 +46,20 @@ export function renderView(s: ViewSnapshot, width = 100): string[] {
   ];
   for (const r of s.roles) {
     const last = r.last ? `${r.last.reason} (${ago(s.nowMs - r.last.atMs)}): ${r.last.detail}` : '-';
-    lines.push(`${r.role.padEnd(8)}${String(r.ready).padStart(6)}${String(r.starting).padStart(6)}${String(r.draining).padStart(6)}${String(r.desired).padStart(6)}${`${r.min}-${r.max}`.padStart(7)}${String(r.waiting).padStart(6)}${String(r.running).padStart(6)}${pct(r.kvUsage).padStart(6)}  ${last}`);
+    lines.push(
+      `${r.role.padEnd(8)}${String(r.ready).padStart(6)}${String(r.starting).padStart(6)}${String(r.draining).padStart(6)}${String(r.desired).padStart(6)}${`${r.min}-${r.max}`.padStart(7)}${String(r.waiting).padStart(6)}${String(r.running).padStart(6)}${pct(r.kvUsage).padStart(6)}  ${last}`,
+    );
   }
   const q = s.queue;
-  lines.push('', `queue   ${q.queued} waiting (cap ${q.capacity}, timeout ${Math.round(q.timeoutMs / 1000)}s) · released ${q.released} · full ${q.rejectedFull} · timed out ${q.timedOut}`);
-  lines.push(`answers ${s.counts.ok} ok · ${s.counts.tooMany} × 429 · ${s.counts.unavailable} × 503 · ${s.counts.other} other`, '', 'recent:');
+  lines.push(
+    '',
+    `queue   ${q.queued} waiting (cap ${q.capacity}, timeout ${Math.round(q.timeoutMs / 1000)}s) · released ${q.released} · full ${q.rejectedFull} · timed out ${q.timedOut}`,
+  );
+  lines.push(
+    `answers ${s.counts.ok} ok · ${s.counts.tooMany} × 429 · ${s.counts.unavailable} × 503 · ${s.counts.other} other`,
+    '',
+    'recent:',
+  );
   for (const e of s.recent.slice(-10)) lines.push(`  ${e}`);
   return lines.map((l) => (l.length > width ? `${l.slice(0, width - 1)}…` : l));
 }
@@ -63,8 +73,13 @@ export class RecentLog {
       if (!raw) continue;
       try {
         const { time, level, msg, ...rest } = JSON.parse(raw) as Record<string, unknown>;
-        const fields = Object.entries(rest).filter(([k, v]) => k !== 'component' && typeof v !== 'object').map(([k, v]) => `${k}=${String(v)}`).join(' ');
-        this.lines.push(`${String(time).slice(11, 19)} ${level === 'info' ? '' : `${String(level)} `}${String(msg)} ${fields}`);
+        const fields = Object.entries(rest)
+          .filter(([k, v]) => k !== 'component' && typeof v !== 'object')
+          .map(([k, v]) => `${k}=${String(v)}`)
+          .join(' ');
+        this.lines.push(
+          `${String(time).slice(11, 19)} ${level === 'info' ? '' : `${String(level)} `}${String(msg)} ${fields}`,
+        );
       } catch {
         this.lines.push(raw);
       }
@@ -77,7 +92,11 @@ export class RecentLog {
 export class TerminalView {
   private timer?: NodeJS.Timeout;
 
-  constructor(private readonly out: Pick<Writable, 'write'> & { columns?: number }, private readonly snapshot: () => ViewSnapshot, private readonly everyMs = 500) {}
+  constructor(
+    private readonly out: Pick<Writable, 'write'> & { columns?: number },
+    private readonly snapshot: () => ViewSnapshot,
+    private readonly everyMs = 500,
+  ) {}
 
   start(): void {
     this.draw();

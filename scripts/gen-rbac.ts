@@ -43,7 +43,13 @@ function role(kind: 'ClusterRole' | 'Role', name: string, rules: RbacRule[], com
   ].join('\n');
 }
 
-function binding(kind: 'ClusterRoleBinding' | 'RoleBinding', name: string, roleKind: string, serviceAccount: string, component: string): string {
+function binding(
+  kind: 'ClusterRoleBinding' | 'RoleBinding',
+  name: string,
+  roleKind: string,
+  serviceAccount: string,
+  component: string,
+): string {
   return [
     'apiVersion: rbac.authorization.k8s.io/v1',
     `kind: ${kind}`,
@@ -71,7 +77,10 @@ export function rbacYaml(): string {
     const cluster = RBAC[component].filter((r) => (r.scope ?? 'cluster') === 'cluster');
     const namespaced = RBAC[component].filter((r) => r.scope === 'install-namespace');
     if (cluster.length > 0) {
-      docs.push(role('ClusterRole', sa, cluster, component), binding('ClusterRoleBinding', sa, 'ClusterRole', sa, component));
+      docs.push(
+        role('ClusterRole', sa, cluster, component),
+        binding('ClusterRoleBinding', sa, 'ClusterRole', sa, component),
+      );
     }
     if (namespaced.length > 0) {
       const name = `${sa}-leader-election`;

@@ -8,7 +8,14 @@ import { join } from 'node:path';
 const dir = mkdtempSync(join(tmpdir(), 'kserve-llmd-jest-'));
 const out = join(dir, 'results.json');
 const jestBin = join('node_modules', 'jest', 'bin', 'jest.js');
-const args = ['--experimental-vm-modules', '--no-warnings=ExperimentalWarning', jestBin, '--json', `--outputFile=${out}`, ...process.argv.slice(2)];
+const args = [
+  '--experimental-vm-modules',
+  '--no-warnings=ExperimentalWarning',
+  jestBin,
+  '--json',
+  `--outputFile=${out}`,
+  ...process.argv.slice(2),
+];
 const run = spawnSync(process.execPath, args, { stdio: 'inherit' });
 
 let passed = 0;

@@ -65,23 +65,47 @@ export class ConfigError extends Error {}
 
 type Check = (value: unknown) => string | undefined;
 
-const port: Check = (v) => (Number.isInteger(v) && (v as number) >= 1 && (v as number) <= 65535 ? undefined : 'must be an integer in [1, 65535]');
+const port: Check = (v) =>
+  Number.isInteger(v) && (v as number) >= 1 && (v as number) <= 65535 ? undefined : 'must be an integer in [1, 65535]';
 const nonEmpty: Check = (v) => (typeof v === 'string' && v.length > 0 ? undefined : 'must be a non-empty string');
 const pinnedImage: Check = (v) =>
-  typeof v === 'string' && /^[^\s:]+(:[\w][\w.-]{0,127})?(@sha256:[a-f0-9]{64})?$/.test(v) && !v.endsWith(':latest') && /[:@]/.test(v.split('/').pop() ?? '')
+  typeof v === 'string' &&
+  /^[^\s:]+(:[\w][\w.-]{0,127})?(@sha256:[a-f0-9]{64})?$/.test(v) &&
+  !v.endsWith(':latest') &&
+  /[:@]/.test(v.split('/').pop() ?? '')
     ? undefined
     : 'must be an image with a pinned tag or digest (not :latest)';
-const oneOf = (values: readonly string[]): Check => (v) => (typeof v === 'string' && values.includes(v) ? undefined : `must be one of ${values.join(', ')}`);
-const intRange = (min: number, max: number): Check => (v) => (Number.isInteger(v) && (v as number) >= min && (v as number) <= max ? undefined : `must be an integer in [${min}, ${max}]`);
+const oneOf =
+  (values: readonly string[]): Check =>
+  (v) =>
+    typeof v === 'string' && values.includes(v) ? undefined : `must be one of ${values.join(', ')}`;
+const intRange =
+  (min: number, max: number): Check =>
+  (v) =>
+    Number.isInteger(v) && (v as number) >= min && (v as number) <= max
+      ? undefined
+      : `must be an integer in [${min}, ${max}]`;
 
 const TOP_CHECKS: Record<string, Check> = {
-  host: nonEmpty, port, certDir: nonEmpty, defaultDeploymentMode: oneOf(['Knative', 'Standard', 'ModelMesh']),
-  requestTimeoutSeconds: intRange(1, 3600), logLevel: oneOf(['debug', 'info', 'warn', 'error']),
+  host: nonEmpty,
+  port,
+  certDir: nonEmpty,
+  defaultDeploymentMode: oneOf(['Knative', 'Standard', 'ModelMesh']),
+  requestTimeoutSeconds: intRange(1, 3600),
+  logLevel: oneOf(['debug', 'info', 'warn', 'error']),
 };
 const INJECTION_CHECKS: Record<string, Check> = {
-  routingSidecarImage: pinnedImage, vllmPortBehindSidecar: port, fallbackServingPort: port, nixlSideChannelPort: port,
-  kvEventsPort: port, shmSizeLimit: nonEmpty, kvDiskPath: (v) => (typeof v === 'string' && v.startsWith('/') ? undefined : 'must be an absolute path'),
-  sidecarResources: (v) => (isRecord(v) && typeof v.cpu === 'string' && typeof v.memory === 'string' ? undefined : 'must be {cpu, memory} quantities'),
+  routingSidecarImage: pinnedImage,
+  vllmPortBehindSidecar: port,
+  fallbackServingPort: port,
+  nixlSideChannelPort: port,
+  kvEventsPort: port,
+  shmSizeLimit: nonEmpty,
+  kvDiskPath: (v) => (typeof v === 'string' && v.startsWith('/') ? undefined : 'must be an absolute path'),
+  sidecarResources: (v) =>
+    isRecord(v) && typeof v.cpu === 'string' && typeof v.memory === 'string'
+      ? undefined
+      : 'must be {cpu, memory} quantities',
 };
 
 /** Overlay `raw` (from YAML or flags) on the defaults; unknown keys and bad values are errors. */
@@ -93,13 +117,18 @@ export function parseWebhookConfig(raw: unknown, base: WebhookConfig = defaultWe
     if (key === 'injection') {
       if (!isRecord(value)) throw new ConfigError('config injection: must be a mapping');
       for (const [k, v] of Object.entries(value)) {
-        if (!(k in INJECTION_CHECKS)) throw new ConfigError(`config injection.${k}: unknown key; known: ${Object.keys(INJECTION_CHECKS).join(', ')}`);
+        if (!(k in INJECTION_CHECKS))
+          throw new ConfigError(
+            `config injection.${k}: unknown key; known: ${Object.keys(INJECTION_CHECKS).join(', ')}`,
+          );
         (merged.injection as unknown as Record<string, unknown>)[k] = v;
       }
     } else if (key in TOP_CHECKS) {
       (merged as unknown as Record<string, unknown>)[key] = value;
     } else {
-      throw new ConfigError(`config ${key}: unknown key; known: ${[...Object.keys(TOP_CHECKS), 'injection'].join(', ')}`);
+      throw new ConfigError(
+        `config ${key}: unknown key; known: ${[...Object.keys(TOP_CHECKS), 'injection'].join(', ')}`,
+      );
     }
   }
   return validate(merged);

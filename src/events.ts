@@ -66,7 +66,8 @@ export function createEventEmitter(opts: EventEmitterOptions): EventEmitter {
     return { enabled: false, emit: () => undefined, close: async () => undefined };
   }
   const url = new URL(opts.sink);
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`cloudevents sink ${opts.sink}: must be an http(s) URL`);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new Error(`cloudevents sink ${opts.sink}: must be an http(s) URL`);
   const timeoutMs = opts.timeoutMs ?? 5_000;
   const pool = new Pool(url.origin, {
     connections: 4,
@@ -84,11 +85,16 @@ export function createEventEmitter(opts: EventEmitterOptions): EventEmitter {
     const message = HTTP.binary(ce);
     try {
       const res = await pool.request({
-        path, method: 'POST', headers: message.headers as Record<string, string>, body: message.body as string, signal: AbortSignal.timeout(timeoutMs),
+        path,
+        method: 'POST',
+        headers: message.headers as Record<string, string>,
+        body: message.body as string,
+        signal: AbortSignal.timeout(timeoutMs),
       });
       await res.body.dump();
       record(ce.type, res.statusCode >= 200 && res.statusCode < 300 ? 'sent' : 'failed');
-      if (res.statusCode >= 300) opts.logger?.debug('cloudevent rejected by sink', { type: ce.type, status: res.statusCode });
+      if (res.statusCode >= 300)
+        opts.logger?.debug('cloudevent rejected by sink', { type: ce.type, status: res.statusCode });
     } catch (err) {
       record(ce.type, 'failed');
       opts.logger?.debug('cloudevent not delivered', { type: ce.type, error: String((err as Error).message ?? err) });
@@ -109,7 +115,15 @@ export function createEventEmitter(opts: EventEmitterOptions): EventEmitter {
       }
       let ce: CloudEvent<Record<string, unknown>>;
       try {
-        ce = new CloudEvent({ id: randomUUID(), specversion: '1.0', type, source: o?.source || opts.source, subject, datacontenttype: 'application/json', data });
+        ce = new CloudEvent({
+          id: randomUUID(),
+          specversion: '1.0',
+          type,
+          source: o?.source || opts.source,
+          subject,
+          datacontenttype: 'application/json',
+          data,
+        });
       } catch (err) {
         // An attribute the CloudEvents spec rejects: count it, never throw into the caller's loop.
         record(type, 'failed');

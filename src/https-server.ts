@@ -39,7 +39,12 @@ export async function startHttpsServer(opts: HttpsServerOptions): Promise<Runnin
   let reloader: CertReloader | undefined;
   let pair = opts.tls;
   if (opts.certDir) {
-    reloader = new CertReloader({ dir: opts.certDir, logger: log, metrics: opts.metrics, intervalMs: opts.reloadIntervalMs });
+    reloader = new CertReloader({
+      dir: opts.certDir,
+      logger: log,
+      metrics: opts.metrics,
+      intervalMs: opts.reloadIntervalMs,
+    });
     pair = await reloader.start();
   }
   if (!pair) throw new Error('startHttpsServer needs certDir or a tls {cert, key} pair');
@@ -103,7 +108,8 @@ function gracefulClose(server: https.Server, deadlineMs: number, log: Logger): P
     server.close((err) => {
       clearInterval(sweep);
       clearTimeout(deadline);
-      if (err && (err as NodeJS.ErrnoException).code !== 'ERR_SERVER_NOT_RUNNING') log.warn('close', { error: err.message });
+      if (err && (err as NodeJS.ErrnoException).code !== 'ERR_SERVER_NOT_RUNNING')
+        log.warn('close', { error: err.message });
       log.info('closed', { ms: Date.now() - started });
       resolve();
     });

@@ -17,7 +17,15 @@
  *   inf.list(); inf.get(name, ns);
  *   await inf.stop();
  */
-import { ApiError, isStatus, resourcePath, type KubeAuth, type KubeClient, type KubeObject, type ResourceType } from './kube.js';
+import {
+  ApiError,
+  isStatus,
+  resourcePath,
+  type KubeAuth,
+  type KubeClient,
+  type KubeObject,
+  type ResourceType,
+} from './kube.js';
 import type { Logger } from './log.js';
 import { ObjectCache } from './informer-cache.js';
 import type { WatchEvent } from './watch-stream.js';
@@ -114,7 +122,8 @@ export function createInformer(opts: InformerOptions): RestartableInformer {
 
   function apply(e: WatchEvent): void {
     if (e.type === 'ERROR') throw statusError(e.object, what);
-    const obj = opts.transform && e.type !== 'BOOKMARK' ? opts.transform(e.object as KubeObject) : (e.object as KubeObject);
+    const obj =
+      opts.transform && e.type !== 'BOOKMARK' ? opts.transform(e.object as KubeObject) : (e.object as KubeObject);
     const objRv = obj.metadata?.resourceVersion;
     if (e.type !== 'BOOKMARK') {
       const change = e.type === 'DELETED' ? cache.remove(obj) : cache.upsert(obj);
@@ -128,13 +137,22 @@ export function createInformer(opts: InformerOptions): RestartableInformer {
     const timeoutSeconds = opts.watchTimeoutSeconds ?? Math.floor(300 * (1 + Math.random()));
     const started = Date.now();
     let events = 0;
-    const end = await opts.client.watch(opts.resource, opts.namespace, {
-      resourceVersion: rv, labelSelector: opts.labelSelector, allowWatchBookmarks: true, timeoutSeconds,
-      idleTimeoutMs: opts.watchIdleMs ?? 90_000, signal,
-    }, (e) => {
-      events++;
-      apply(e);
-    });
+    const end = await opts.client.watch(
+      opts.resource,
+      opts.namespace,
+      {
+        resourceVersion: rv,
+        labelSelector: opts.labelSelector,
+        allowWatchBookmarks: true,
+        timeoutSeconds,
+        idleTimeoutMs: opts.watchIdleMs ?? 90_000,
+        signal,
+      },
+      (e) => {
+        events++;
+        apply(e);
+      },
+    );
     if (end === 'idle') opts.logger?.debug('watch went silent; resuming', { resource: opts.resource.plural, rv });
     // A watch the server closes at once, over and over, would spin: pace it like an error (not counted).
     if (end === 'closed' && events === 0 && Date.now() - started < 1_000) await sleep(jittered());
@@ -174,7 +192,11 @@ export function createInformer(opts: InformerOptions): RestartableInformer {
         }
         restarts += 1;
         const wait = jittered();
-        opts.logger?.warn('informer stopped on error; restarting', { resource: opts.resource.plural, error: String((err as Error)?.message ?? err), inMs: wait });
+        opts.logger?.warn('informer stopped on error; restarting', {
+          resource: opts.resource.plural,
+          error: String((err as Error)?.message ?? err),
+          inMs: wait,
+        });
         await sleep(wait);
       }
     }

@@ -88,7 +88,9 @@ export class InClusterConfig {
         this.token.readAt = this.now();
         return this.token.value;
       }
-      throw new Error(`cannot read the service-account token ${this.tokenFile}: ${(err as Error).message}`, { cause: err });
+      throw new Error(`cannot read the service-account token ${this.tokenFile}: ${(err as Error).message}`, {
+        cause: err,
+      });
     }
   }
 }

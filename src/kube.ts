@@ -45,7 +45,13 @@ export interface ResourceType {
   namespaced: boolean;
 }
 
-const rt = (group: string, version: string, kind: string, plural: string, namespaced = true): ResourceType => ({ group, version, kind, plural, namespaced });
+const rt = (group: string, version: string, kind: string, plural: string, namespaced = true): ResourceType => ({
+  group,
+  version,
+  kind,
+  plural,
+  namespaced,
+});
 
 /** Every resource this project reads or writes (RBAC in src/rbac.ts names the same plurals). */
 export const RESOURCES = {
@@ -173,18 +179,40 @@ export type WatchEnd = 'closed' | 'idle' | 'aborted';
 
 export interface KubeClient {
   readonly server: string;
-  get<T = KubeObject>(type: ResourceType, namespace: string | undefined, name: string, subresource?: string): Promise<T>;
+  get<T = KubeObject>(
+    type: ResourceType,
+    namespace: string | undefined,
+    name: string,
+    subresource?: string,
+  ): Promise<T>;
   list<T = KubeObject>(type: ResourceType, namespace?: string, opts?: ListOptions): Promise<KubeList<T>>;
   create<T = KubeObject>(type: ResourceType, namespace: string | undefined, body: unknown): Promise<T>;
-  replace<T = KubeObject>(type: ResourceType, namespace: string | undefined, name: string, body: unknown, subresource?: string): Promise<T>;
-  patch<T = KubeObject>(type: ResourceType, namespace: string | undefined, name: string, patch: unknown, opts: { type: PatchType; subresource?: string }): Promise<T>;
+  replace<T = KubeObject>(
+    type: ResourceType,
+    namespace: string | undefined,
+    name: string,
+    body: unknown,
+    subresource?: string,
+  ): Promise<T>;
+  patch<T = KubeObject>(
+    type: ResourceType,
+    namespace: string | undefined,
+    name: string,
+    patch: unknown,
+    opts: { type: PatchType; subresource?: string },
+  ): Promise<T>;
   delete(type: ResourceType, namespace: string | undefined, name: string, opts?: DeleteOptions): Promise<void>;
   /**
    * One watch request: events go to onEvent in order (ERROR events included, for the caller to judge);
    * resolves when the stream ends, rejects on a non-2xx answer (ApiError), a connection error or a line
    * that is not a watch event (WatchStreamError). The body is always consumed or destroyed.
    */
-  watch(type: ResourceType, namespace: string | undefined, opts: WatchOptions, onEvent: (e: WatchEvent) => void): Promise<WatchEnd>;
+  watch(
+    type: ResourceType,
+    namespace: string | undefined,
+    opts: WatchOptions,
+    onEvent: (e: WatchEvent) => void,
+  ): Promise<WatchEnd>;
   close(): Promise<void>;
 }
 
@@ -193,7 +221,9 @@ export interface KubeClient {
  * $KUBECONFIG, else the in-cluster service account when this runs in a pod (KUBERNETES_SERVICE_HOST/PORT
  * set and the token mounted), else ~/.kube/config. client-node is imported only for kubeconfig files.
  */
-export async function loadKubeConfig(opts: { kubeconfig?: string; env?: NodeJS.ProcessEnv; serviceAccountDir?: string } = {}): Promise<KubeAuth> {
+export async function loadKubeConfig(
+  opts: { kubeconfig?: string; env?: NodeJS.ProcessEnv; serviceAccountDir?: string } = {},
+): Promise<KubeAuth> {
   const env = opts.env ?? process.env;
   if (!opts.kubeconfig && !env.KUBECONFIG) {
     const inCluster = loadInClusterConfig({ env, dir: opts.serviceAccountDir });
@@ -205,14 +235,22 @@ export async function loadKubeConfig(opts: { kubeconfig?: string; env?: NodeJS.P
     if (opts.kubeconfig) kc.loadFromFile(opts.kubeconfig);
     else kc.loadFromDefault();
   } catch (cause) {
-    throw new Error(`cannot load Kubernetes credentials (kubeconfig ${opts.kubeconfig ?? env.KUBECONFIG ?? '~/.kube/config'} or in-cluster)`, { cause });
+    throw new Error(
+      `cannot load Kubernetes credentials (kubeconfig ${opts.kubeconfig ?? env.KUBECONFIG ?? '~/.kube/config'} or in-cluster)`,
+      { cause },
+    );
   }
-  if (!kc.getCurrentCluster()) throw new Error('no Kubernetes cluster configured: set KUBECONFIG or run in a pod with a service account');
+  if (!kc.getCurrentCluster())
+    throw new Error('no Kubernetes cluster configured: set KUBECONFIG or run in a pod with a service account');
   return kc;
 }
 
 /** Credentials for a loopback server (tests, benchmarks): a fixed bearer token, TLS not verified. */
-export function kubeConfigForServer(server: string, namespace = 'default', token = 'test-token'): KubeAuth & { namespace: string } {
+export function kubeConfigForServer(
+  server: string,
+  namespace = 'default',
+  token = 'test-token',
+): KubeAuth & { namespace: string } {
   return {
     namespace,
     getCurrentCluster: () => ({ server, skipTLSVerify: true }),
@@ -256,7 +294,12 @@ function apiError(status: number, text: string, what: string): ApiError {
 }
 
 /** Decodes a watch body into events; always leaves the body consumed or destroyed. */
-async function readWatchBody(body: Dispatcher.ResponseData['body'], o: WatchOptions, what: string, onEvent: (e: WatchEvent) => void): Promise<WatchEnd> {
+async function readWatchBody(
+  body: Dispatcher.ResponseData['body'],
+  o: WatchOptions,
+  what: string,
+  onEvent: (e: WatchEvent) => void,
+): Promise<WatchEnd> {
   const decoder = new WatchDecoder(o.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES);
   let fromHandler: { err: unknown } | undefined;
   const deliver = (e: WatchEvent): void => {
@@ -315,7 +358,13 @@ export function createKubeClient(kc: KubeAuth, opts: ClientOptions = {}): KubeCl
     return { headers, dispatcher: agent };
   }
 
-  async function call<T>(method: Dispatcher.HttpMethod, path: string, what: string, body?: unknown, contentType = 'application/json'): Promise<T> {
+  async function call<T>(
+    method: Dispatcher.HttpMethod,
+    path: string,
+    what: string,
+    body?: unknown,
+    contentType = 'application/json',
+  ): Promise<T> {
     const { headers, dispatcher } = await prepare();
     headers.accept = 'application/json';
     if (body !== undefined) headers['content-type'] = contentType;
@@ -325,7 +374,11 @@ export function createKubeClient(kc: KubeAuth, opts: ClientOptions = {}): KubeCl
     for (let attempt = 0; res === undefined; attempt++) {
       try {
         res = await request(`${server}${path}`, {
-          method, headers, dispatcher, body: body === undefined ? undefined : JSON.stringify(body), signal: AbortSignal.timeout(timeoutMs),
+          method,
+          headers,
+          dispatcher,
+          body: body === undefined ? undefined : JSON.stringify(body),
+          signal: AbortSignal.timeout(timeoutMs),
         });
       } catch (cause) {
         if (method !== 'GET' || attempt > 0) throw new Error(`${what}: ${(cause as Error).message}`, { cause });
@@ -336,26 +389,39 @@ export function createKubeClient(kc: KubeAuth, opts: ClientOptions = {}): KubeCl
     return (text ? JSON.parse(text) : {}) as T;
   }
 
-  async function watch(type: ResourceType, ns: string | undefined, o: WatchOptions, onEvent: (e: WatchEvent) => void): Promise<WatchEnd> {
+  async function watch(
+    type: ResourceType,
+    ns: string | undefined,
+    o: WatchOptions,
+    onEvent: (e: WatchEvent) => void,
+  ): Promise<WatchEnd> {
     const { headers, dispatcher } = await prepare();
     headers.accept = 'application/json';
     const query = toQuery({
-      watch: 'true', labelSelector: o.labelSelector, resourceVersion: o.resourceVersion,
-      allowWatchBookmarks: o.allowWatchBookmarks ? 'true' : undefined, timeoutSeconds: o.timeoutSeconds === undefined ? undefined : String(o.timeoutSeconds),
+      watch: 'true',
+      labelSelector: o.labelSelector,
+      resourceVersion: o.resourceVersion,
+      allowWatchBookmarks: o.allowWatchBookmarks ? 'true' : undefined,
+      timeoutSeconds: o.timeoutSeconds === undefined ? undefined : String(o.timeoutSeconds),
     });
     const what = label('watch', type, ns);
     let res: Dispatcher.ResponseData;
     try {
       res = await request(`${server}${resourcePath(type, ns)}${query}`, {
-        method: 'GET', headers, dispatcher, signal: o.signal,
+        method: 'GET',
+        headers,
+        dispatcher,
+        signal: o.signal,
         // The server answers a watch at once; after that, bodyTimeout is the inactivity deadline.
-        headersTimeout: timeoutMs, bodyTimeout: o.idleTimeoutMs ?? 0,
+        headersTimeout: timeoutMs,
+        bodyTimeout: o.idleTimeoutMs ?? 0,
       });
     } catch (cause) {
       if (o.signal?.aborted) return 'aborted';
       throw new Error(`${what}: ${(cause as Error).message}`, { cause });
     }
-    if (res.statusCode < 200 || res.statusCode > 299) throw apiError(res.statusCode, await readBody(res.body, maxBodyBytes), what);
+    if (res.statusCode < 200 || res.statusCode > 299)
+      throw apiError(res.statusCode, await readBody(res.body, maxBodyBytes), what);
     return readWatchBody(res.body, o, what, onEvent);
   }
 
@@ -367,13 +433,35 @@ export function createKubeClient(kc: KubeAuth, opts: ClientOptions = {}): KubeCl
     server,
     get: (type, ns, name, sub) => call('GET', resourcePath(type, ns, name, sub), label('get', type, ns, name)),
     list: (type, ns, o = {}) =>
-      call('GET', resourcePath(type, ns) + toQuery({ labelSelector: o.labelSelector, resourceVersion: o.resourceVersion }), label('list', type, ns)),
-    create: (type, ns, body) => call('POST', resourcePath(type, ns) + toQuery(fm), label('create', type, ns, (body as KubeObject)?.metadata?.name), body),
-    replace: (type, ns, name, body, sub) => call('PUT', resourcePath(type, ns, name, sub) + toQuery(fm), label('update', type, ns, name), body),
+      call(
+        'GET',
+        resourcePath(type, ns) + toQuery({ labelSelector: o.labelSelector, resourceVersion: o.resourceVersion }),
+        label('list', type, ns),
+      ),
+    create: (type, ns, body) =>
+      call(
+        'POST',
+        resourcePath(type, ns) + toQuery(fm),
+        label('create', type, ns, (body as KubeObject)?.metadata?.name),
+        body,
+      ),
+    replace: (type, ns, name, body, sub) =>
+      call('PUT', resourcePath(type, ns, name, sub) + toQuery(fm), label('update', type, ns, name), body),
     patch: (type, ns, name, patch, o) =>
-      call('PATCH', resourcePath(type, ns, name, o.subresource) + toQuery(fm), label('patch', type, ns, name), patch, PATCH_CONTENT_TYPE[o.type]),
+      call(
+        'PATCH',
+        resourcePath(type, ns, name, o.subresource) + toQuery(fm),
+        label('patch', type, ns, name),
+        patch,
+        PATCH_CONTENT_TYPE[o.type],
+      ),
     async delete(type, ns, name, o = {}) {
-      const body = { apiVersion: 'v1', kind: 'DeleteOptions', ...(o.preconditions ? { preconditions: o.preconditions } : {}), propagationPolicy: o.propagationPolicy ?? 'Background' };
+      const body = {
+        apiVersion: 'v1',
+        kind: 'DeleteOptions',
+        ...(o.preconditions ? { preconditions: o.preconditions } : {}),
+        propagationPolicy: o.propagationPolicy ?? 'Background',
+      };
       await call('DELETE', resourcePath(type, ns, name), label('delete', type, ns, name), body);
     },
     watch,

@@ -64,7 +64,9 @@ export class LeaderElector {
     this.retryMs = opts.retryPeriodMs ?? 2_000;
     this.now = opts.now ?? Date.now;
     if (!(this.renewDeadlineMs < this.leaseMs && this.retryMs < this.renewDeadlineMs)) {
-      throw new Error(`leader election: need retry (${this.retryMs} ms) < renew deadline (${this.renewDeadlineMs} ms) < lease (${this.leaseMs} ms)`);
+      throw new Error(
+        `leader election: need retry (${this.retryMs} ms) < renew deadline (${this.renewDeadlineMs} ms) < lease (${this.leaseMs} ms)`,
+      );
     }
   }
 
@@ -101,7 +103,10 @@ export class LeaderElector {
     try {
       ok = await this.tryAcquireOrRenew();
     } catch (err) {
-      this.opts.logger?.warn('leader election: lease update failed', { lease: this.opts.name, error: String((err as Error).message ?? err) });
+      this.opts.logger?.warn('leader election: lease update failed', {
+        lease: this.opts.name,
+        error: String((err as Error).message ?? err),
+      });
     }
     if (this.stopped) return;
     const t = this.now();
@@ -109,7 +114,10 @@ export class LeaderElector {
       this.lastRenew = t;
       if (!this.leading) {
         this.leading = true;
-        this.opts.logger?.info('leader election: became leader', { lease: this.opts.name, identity: this.opts.identity });
+        this.opts.logger?.info('leader election: became leader', {
+          lease: this.opts.name,
+          identity: this.opts.identity,
+        });
         this.opts.onStartedLeading();
       }
     } else if (this.leading && t - this.lastRenew >= this.renewDeadlineMs) {
@@ -141,7 +149,12 @@ export class LeaderElector {
     } catch (err) {
       if (!isStatus(err, 404)) throw err;
       try {
-        await client.create(RESOURCES.leases, namespace, { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name, namespace }, spec: this.spec(now) });
+        await client.create(RESOURCES.leases, namespace, {
+          apiVersion: 'coordination.k8s.io/v1',
+          kind: 'Lease',
+          metadata: { name, namespace },
+          spec: this.spec(now),
+        });
         this.observed = undefined;
         return true;
       } catch (createErr) {
@@ -169,9 +182,15 @@ export class LeaderElector {
     try {
       const lease = await client.get<Lease>(RESOURCES.leases, namespace, name);
       if (lease.spec?.holderIdentity !== this.opts.identity) return;
-      await client.replace(RESOURCES.leases, namespace, name, { ...lease, spec: { ...lease.spec, holderIdentity: '', leaseDurationSeconds: 1, renewTime: microTime(this.now()) } });
+      await client.replace(RESOURCES.leases, namespace, name, {
+        ...lease,
+        spec: { ...lease.spec, holderIdentity: '', leaseDurationSeconds: 1, renewTime: microTime(this.now()) },
+      });
     } catch (err) {
-      this.opts.logger?.warn('leader election: release failed; the lease expires on its own', { lease: name, error: String(err) });
+      this.opts.logger?.warn('leader election: release failed; the lease expires on its own', {
+        lease: name,
+        error: String(err),
+      });
     }
   }
 }

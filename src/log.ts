@@ -60,7 +60,8 @@ function build(level: LogLevel, stream: Pick<Writable, 'write'>, bound: LogField
 function fastStringify(line: LogFields): string {
   for (const key in line) {
     const v = line[key];
-    if (v instanceof Error || typeof v === 'bigint' || (typeof v === 'object' && v !== null)) return safeStringify(line);
+    if (v instanceof Error || typeof v === 'bigint' || (typeof v === 'object' && v !== null))
+      return safeStringify(line);
   }
   return JSON.stringify(line);
 }
@@ -79,7 +80,12 @@ function safeStringify(value: unknown): string {
       return v;
     });
   } catch (err) {
-    return JSON.stringify({ time: new Date().toISOString(), level: 'error', msg: 'unserializable log line', error: String(err) });
+    return JSON.stringify({
+      time: new Date().toISOString(),
+      level: 'error',
+      msg: 'unserializable log line',
+      error: String(err),
+    });
   }
 }
 

@@ -60,13 +60,14 @@ export const ACCELERATOR_VARIANT: Record<Accelerator, string> = {
 };
 
 /** Extended resource names that identify an accelerator in a predictor's resources. */
-export const ACCELERATOR_RESOURCES: ReadonlyArray<{ match: (resource: string) => boolean; accelerator: Accelerator }> = [
-  { match: (r) => r === 'nvidia.com/gpu', accelerator: 'nvidia' },
-  { match: (r) => r === 'amd.com/gpu', accelerator: 'amd' },
-  { match: (r) => r === 'google.com/tpu', accelerator: 'tpu' },
-  { match: (r) => r.startsWith('gpu.intel.com/'), accelerator: 'intel-xpu' },
-  { match: (r) => r === 'habana.ai/gaudi', accelerator: 'gaudi' },
-];
+export const ACCELERATOR_RESOURCES: ReadonlyArray<{ match: (resource: string) => boolean; accelerator: Accelerator }> =
+  [
+    { match: (r) => r === 'nvidia.com/gpu', accelerator: 'nvidia' },
+    { match: (r) => r === 'amd.com/gpu', accelerator: 'amd' },
+    { match: (r) => r === 'google.com/tpu', accelerator: 'tpu' },
+    { match: (r) => r.startsWith('gpu.intel.com/'), accelerator: 'intel-xpu' },
+    { match: (r) => r === 'habana.ai/gaudi', accelerator: 'gaudi' },
+  ];
 
 /** Pod annotations the pod webhook writes for other components (the autoscaler's collector). */
 export const POD_ANNOTATIONS = {

@@ -35,21 +35,50 @@ const READ: Verb[] = ['get', 'list', 'watch'];
  * back after a 409 AlreadyExists. It never patches them.
  */
 const OWN: Verb[] = ['get', 'list', 'watch', 'create', 'update', 'delete'];
-const OWN_WHY = ' (list/watch: informer cache filtered by app.kubernetes.io/managed-by; create; update: PUT with resourceVersion when the desired state changes; delete: uid precondition when no longer desired; get: only to read one back after a 409 AlreadyExists)';
+const OWN_WHY =
+  ' (list/watch: informer cache filtered by app.kubernetes.io/managed-by; create; update: PUT with resourceVersion when the desired state changes; delete: uid precondition when no longer desired; get: only to read one back after a 409 AlreadyExists)';
 
 /** Leader election on a coordination.k8s.io Lease (style.md §4.8: get, create, update). */
 function leaseRules(name: string, component: string): RbacRule[] {
   return [
-    { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'update'], resourceNames: [name], scope: 'install-namespace', why: `${component} leader election: read and renew the Lease ${name}` },
-    { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['create'], scope: 'install-namespace', why: `${component} leader election: create the Lease ${name} on first start (create cannot be limited by name)` },
+    {
+      apiGroups: ['coordination.k8s.io'],
+      resources: ['leases'],
+      verbs: ['get', 'update'],
+      resourceNames: [name],
+      scope: 'install-namespace',
+      why: `${component} leader election: read and renew the Lease ${name}`,
+    },
+    {
+      apiGroups: ['coordination.k8s.io'],
+      resources: ['leases'],
+      verbs: ['create'],
+      scope: 'install-namespace',
+      why: `${component} leader election: create the Lease ${name} on first start (create cannot be limited by name)`,
+    },
   ];
 }
 
 /** What one endpoint picker reads in its service's namespace (GIE/llm-d-router EPP Role, llm-d.md §1). */
 const EPP_RULES: RbacRule[] = [
-  { apiGroups: [''], resources: ['pods'], verbs: READ, why: 'EPP datastore: watches the pods its InferencePool selects (endpoints, labels, readiness)' },
-  { apiGroups: ['inference.networking.k8s.io'], resources: ['inferencepools'], verbs: READ, why: 'EPP: watches its InferencePool (--pool-name) for selector and target ports' },
-  { apiGroups: ['llm-d.ai'], resources: ['inferenceobjectives', 'inferencemodelrewrites'], verbs: READ, why: 'EPP (llm-d-router): watches InferenceObjectives (priority) and InferenceModelRewrites for its pool' },
+  {
+    apiGroups: [''],
+    resources: ['pods'],
+    verbs: READ,
+    why: 'EPP datastore: watches the pods its InferencePool selects (endpoints, labels, readiness)',
+  },
+  {
+    apiGroups: ['inference.networking.k8s.io'],
+    resources: ['inferencepools'],
+    verbs: READ,
+    why: 'EPP: watches its InferencePool (--pool-name) for selector and target ports',
+  },
+  {
+    apiGroups: ['llm-d.ai'],
+    resources: ['inferenceobjectives', 'inferencemodelrewrites'],
+    verbs: READ,
+    why: 'EPP (llm-d-router): watches InferenceObjectives (priority) and InferenceModelRewrites for its pool',
+  },
 ];
 
 export const RBAC: Record<Component, RbacRule[]> = {
@@ -57,25 +86,99 @@ export const RBAC: Record<Component, RbacRule[]> = {
   // no API calls at all, so no rules and no service-account token in the pod.
   webhook: [],
   controller: [
-    { apiGroups: ['serving.kserve.io'], resources: ['inferenceservices'], verbs: READ, why: 'controller informer: every InferenceService (list/watch; opted-in ones are reconciled); get: only to read the prefill sibling back after a 409 AlreadyExists' },
-    { apiGroups: ['serving.kserve.io'], resources: ['inferenceservices'], verbs: ['create', 'update', 'patch', 'delete'], why: 'controller: the prefill sibling <name>-prefill (create, propagate predictor changes, delete when disaggregation is off) and the kserve-llmd.io/status annotation (patch)' },
-    { apiGroups: ['inference.networking.k8s.io'], resources: ['inferencepools'], verbs: OWN, why: 'controller: one InferencePool per service, owned by it' + OWN_WHY },
-    { apiGroups: ['gateway.networking.k8s.io'], resources: ['httproutes'], verbs: OWN, why: 'controller: the HTTPRoute from the gateway to the InferencePool' + OWN_WHY },
-    { apiGroups: ['apps'], resources: ['deployments'], verbs: OWN, why: 'controller: the endpoint picker Deployment' + OWN_WHY },
-    { apiGroups: [''], resources: ['services', 'configmaps', 'serviceaccounts'], verbs: OWN, why: 'controller: the endpoint picker Service (gRPC 9002), its EndpointPickerConfig ConfigMap and ServiceAccount' + OWN_WHY },
-    { apiGroups: ['rbac.authorization.k8s.io'], resources: ['roles', 'rolebindings'], verbs: OWN, why: 'controller: the endpoint picker Role/RoleBinding (it holds every rule it grants: see the EPP rules below)' + OWN_WHY },
-    { apiGroups: [''], resources: ['events'], verbs: ['create'], why: 'controller/reporter.ts: a Kubernetes Event on the InferenceService when its routing status changes (one per change, never patched)' },
+    {
+      apiGroups: ['serving.kserve.io'],
+      resources: ['inferenceservices'],
+      verbs: READ,
+      why: 'controller informer: every InferenceService (list/watch; opted-in ones are reconciled); get: only to read the prefill sibling back after a 409 AlreadyExists',
+    },
+    {
+      apiGroups: ['serving.kserve.io'],
+      resources: ['inferenceservices'],
+      verbs: ['create', 'update', 'patch', 'delete'],
+      why: 'controller: the prefill sibling <name>-prefill (create, propagate predictor changes, delete when disaggregation is off) and the kserve-llmd.io/status annotation (patch)',
+    },
+    {
+      apiGroups: ['inference.networking.k8s.io'],
+      resources: ['inferencepools'],
+      verbs: OWN,
+      why: 'controller: one InferencePool per service, owned by it' + OWN_WHY,
+    },
+    {
+      apiGroups: ['gateway.networking.k8s.io'],
+      resources: ['httproutes'],
+      verbs: OWN,
+      why: 'controller: the HTTPRoute from the gateway to the InferencePool' + OWN_WHY,
+    },
+    {
+      apiGroups: ['apps'],
+      resources: ['deployments'],
+      verbs: OWN,
+      why: 'controller: the endpoint picker Deployment' + OWN_WHY,
+    },
+    {
+      apiGroups: [''],
+      resources: ['services', 'configmaps', 'serviceaccounts'],
+      verbs: OWN,
+      why:
+        'controller: the endpoint picker Service (gRPC 9002), its EndpointPickerConfig ConfigMap and ServiceAccount' +
+        OWN_WHY,
+    },
+    {
+      apiGroups: ['rbac.authorization.k8s.io'],
+      resources: ['roles', 'rolebindings'],
+      verbs: OWN,
+      why:
+        'controller: the endpoint picker Role/RoleBinding (it holds every rule it grants: see the EPP rules below)' +
+        OWN_WHY,
+    },
+    {
+      apiGroups: [''],
+      resources: ['events'],
+      verbs: ['create'],
+      why: 'controller/reporter.ts: a Kubernetes Event on the InferenceService when its routing status changes (one per change, never patched)',
+    },
     // Escalation prevention: the EPP Role the controller creates may only contain permissions the controller holds.
     ...EPP_RULES.map((r) => ({ ...r, why: `granted to the endpoint picker's Role (RBAC escalation check): ${r.why}` })),
     ...leaseRules(LEASE_NAMES.controller, 'controller'),
   ],
   autoscaler: [
-    { apiGroups: ['autoscaling.internal.knative.dev'], resources: ['podautoscalers'], verbs: READ, why: 'autoscaler informer: PodAutoscalers of class autoscaler.kserve-llmd.io' },
-    { apiGroups: ['autoscaling.internal.knative.dev'], resources: ['podautoscalers/status'], verbs: ['update', 'patch'], why: 'autoscaler actuator: PA status desiredScale/actualScale/serviceName/metricsServiceName and conditions (custom-class contract, kserve-knative.md §4)' },
-    { apiGroups: ['networking.internal.knative.dev'], resources: ['serverlessservices'], verbs: ['get', 'list', 'watch', 'create', 'update', 'patch'], why: 'autoscaler actuator: the ServerlessService per PA (Serve/Proxy mode; garbage-collected with the PA)' },
-    { apiGroups: ['apps'], resources: ['deployments'], verbs: READ, why: 'autoscaler: the scale target Deployment (replicas starting count as capacity on the way)' },
-    { apiGroups: ['apps'], resources: ['deployments/scale'], verbs: ['get', 'update', 'patch'], why: "autoscaler actuator: patches /scale of the PA's scaleTargetRef (and the predictor Deployment in Standard mode)" },
-    { apiGroups: [''], resources: ['pods'], verbs: READ, why: 'autoscaler collector: the ready pods of each revision to scrape vLLM /metrics from' },
+    {
+      apiGroups: ['autoscaling.internal.knative.dev'],
+      resources: ['podautoscalers'],
+      verbs: READ,
+      why: 'autoscaler informer: PodAutoscalers of class autoscaler.kserve-llmd.io',
+    },
+    {
+      apiGroups: ['autoscaling.internal.knative.dev'],
+      resources: ['podautoscalers/status'],
+      verbs: ['update', 'patch'],
+      why: 'autoscaler actuator: PA status desiredScale/actualScale/serviceName/metricsServiceName and conditions (custom-class contract, kserve-knative.md §4)',
+    },
+    {
+      apiGroups: ['networking.internal.knative.dev'],
+      resources: ['serverlessservices'],
+      verbs: ['get', 'list', 'watch', 'create', 'update', 'patch'],
+      why: 'autoscaler actuator: the ServerlessService per PA (Serve/Proxy mode; garbage-collected with the PA)',
+    },
+    {
+      apiGroups: ['apps'],
+      resources: ['deployments'],
+      verbs: READ,
+      why: 'autoscaler: the scale target Deployment (replicas starting count as capacity on the way)',
+    },
+    {
+      apiGroups: ['apps'],
+      resources: ['deployments/scale'],
+      verbs: ['get', 'update', 'patch'],
+      why: "autoscaler actuator: patches /scale of the PA's scaleTargetRef (and the predictor Deployment in Standard mode)",
+    },
+    {
+      apiGroups: [''],
+      resources: ['pods'],
+      verbs: READ,
+      why: 'autoscaler collector: the ready pods of each revision to scrape vLLM /metrics from',
+    },
     ...leaseRules(LEASE_NAMES.autoscaler, 'autoscaler'),
   ],
   epp: EPP_RULES,
@@ -124,18 +227,34 @@ export function requestAttributes(method: string, url: string): RequestAttribute
   const watch = legacyWatch || ['true', '1'].includes(parsed.searchParams.get('watch') ?? '');
   const verb = verbOf(method.toUpperCase(), watch, name !== undefined);
   if (!verb) throw new Error(`${method} ${url}: unknown method`);
-  return { apiGroup, resource: subresource ? `${resource}/${subresource}` : resource, verb, ...(namespace ? { namespace } : {}), ...(name ? { name } : {}) };
+  return {
+    apiGroup,
+    resource: subresource ? `${resource}/${subresource}` : resource,
+    verb,
+    ...(namespace ? { namespace } : {}),
+    ...(name ? { name } : {}),
+  };
 }
 
 /** Whether one rule allows the call, given the namespace its Role would live in. */
 export function ruleAllows(rule: RbacRule, req: RequestAttributes, installNamespace: string): boolean {
   if ((rule.scope ?? 'cluster') === 'install-namespace' && req.namespace !== installNamespace) return false;
-  if (!rule.apiGroups.includes(req.apiGroup) || !rule.resources.includes(req.resource) || !rule.verbs.includes(req.verb)) return false;
-  if (rule.resourceNames && rule.resourceNames.length > 0) return req.name !== undefined && rule.resourceNames.includes(req.name) && req.verb !== 'create';
+  if (
+    !rule.apiGroups.includes(req.apiGroup) ||
+    !rule.resources.includes(req.resource) ||
+    !rule.verbs.includes(req.verb)
+  )
+    return false;
+  if (rule.resourceNames && rule.resourceNames.length > 0)
+    return req.name !== undefined && rule.resourceNames.includes(req.name) && req.verb !== 'create';
   return true;
 }
 
 /** The rule that allows the call, if any (for error messages that point at the table). */
-export function allows(rules: readonly RbacRule[], req: RequestAttributes, installNamespace: string): RbacRule | undefined {
+export function allows(
+  rules: readonly RbacRule[],
+  req: RequestAttributes,
+  installNamespace: string,
+): RbacRule | undefined {
   return rules.find((r) => ruleAllows(r, req, installNamespace));
 }

@@ -47,9 +47,12 @@ export function parseWatchLine(line: string): WatchEvent {
     throw new WatchStreamError(`watch stream: a line is not JSON: ${JSON.stringify(line.slice(0, 80))}`);
   }
   if (!isRecord(parsed) || typeof parsed.type !== 'string' || !isRecord(parsed.object)) {
-    throw new WatchStreamError(`watch stream: a line is not a watch event {type, object}: ${JSON.stringify(line.slice(0, 80))}`);
+    throw new WatchStreamError(
+      `watch stream: a line is not a watch event {type, object}: ${JSON.stringify(line.slice(0, 80))}`,
+    );
   }
-  if (!TYPES.has(parsed.type)) throw new WatchStreamError(`watch stream: unknown event type ${JSON.stringify(parsed.type)}`);
+  if (!TYPES.has(parsed.type))
+    throw new WatchStreamError(`watch stream: unknown event type ${JSON.stringify(parsed.type)}`);
   return { type: parsed.type as WatchEventType, object: parsed.object };
 }
 

@@ -138,7 +138,11 @@ export class WorkQueue {
         const result = await handler(key);
         this.forget(key);
         if (result?.requeueAfterMs !== undefined) this.addAfterDone(key, result.requeueAfterMs);
-        this.opts.onDone?.(key, result?.requeueAfterMs !== undefined ? 'requeue' : 'success', performance.now() - started);
+        this.opts.onDone?.(
+          key,
+          result?.requeueAfterMs !== undefined ? 'requeue' : 'success',
+          performance.now() - started,
+        );
       } catch (err) {
         this.processing.delete(key);
         this.dirty.delete(key);

@@ -11,7 +11,10 @@ function run(args: string[], input?: string) {
 
 describe('kserve-llmd CLI', () => {
   it('--help for the binary and each command', () => {
-    expect(run(['--help'])).toMatchObject({ code: 0, stdout: expect.stringMatching(/Commands:\n {2}webhook .*\n {2}render /) });
+    expect(run(['--help'])).toMatchObject({
+      code: 0,
+      stdout: expect.stringMatching(/Commands:\n {2}webhook .*\n {2}render /),
+    });
     expect(run(['webhook', '--help']).stdout).toMatch(/--cert-dir <value>/);
     expect(run(['render', '-h']).stdout).toMatch(/-f, --filename <value>/);
   });
@@ -58,6 +61,8 @@ describe('kserve-llmd CLI', () => {
     const r = run(['render', '-f', example('invalid-annotations')]);
     expect(r.code).toBe(1);
     expect(r.stdout).toBe('');
-    expect(r.stderr).toMatch(/^kserve-llmd render: .*invalid-annotations.yaml document 1 \(InferenceService models\/broken\): kserve-llmd: 4 problems/);
+    expect(r.stderr).toMatch(
+      /^kserve-llmd render: .*invalid-annotations.yaml document 1 \(InferenceService models\/broken\): kserve-llmd: 4 problems/,
+    );
   });
 });

@@ -18,9 +18,18 @@ describe('CloudEvents per-event source', () => {
     await new Promise<void>((r) => sink.listen(0, '127.0.0.1', r));
     try {
       const registry = createRegistry();
-      const events = createEventEmitter({ sink: `http://127.0.0.1:${(sink.address() as AddressInfo).port}/`, source: 'kserve-llmd/autoscaler', registry });
+      const events = createEventEmitter({
+        sink: `http://127.0.0.1:${(sink.address() as AddressInfo).port}/`,
+        source: 'kserve-llmd/autoscaler',
+        registry,
+      });
       const pa = '/apis/autoscaling.internal.knative.dev/v1alpha1/namespaces/ns/podautoscalers/m-predictor-00001';
-      events.emit('dev.kserve-llmd.autoscaler.scaled', '/apis/apps/v1/namespaces/ns/deployments/m', { to: 2 }, { source: pa });
+      events.emit(
+        'dev.kserve-llmd.autoscaler.scaled',
+        '/apis/apps/v1/namespaces/ns/deployments/m',
+        { to: 2 },
+        { source: pa },
+      );
       events.emit('dev.kserve-llmd.autoscaler.scaled', 'ns/m', { to: 3 });
       events.emit('dev.kserve-llmd.autoscaler.scaled', 'ns/m', { to: 4 }, {});
       // A source the CloudEvents spec rejects (not a string) must not throw into the caller's loop.

@@ -65,7 +65,8 @@ export function admissionListener(webhook: string, handler: AdmissionHandler, op
     const unsupported = contentTypeProblem(req);
     if (unsupported) return fail(415, unsupported);
     const declared = Number(req.headers['content-length']);
-    if (declared > MAX_BODY_BYTES) return fail(413, `request entity too large: ${declared} bytes, limit ${MAX_BODY_BYTES}`);
+    if (declared > MAX_BODY_BYTES)
+      return fail(413, `request entity too large: ${declared} bytes, limit ${MAX_BODY_BYTES}`);
     readBody(req, settle, (err, body) => {
       if (err) return fail(413, err.message);
       let parsed: unknown;
@@ -87,14 +88,22 @@ function contentTypeProblem(req: IncomingMessage): string | undefined {
   const header = req.headers['content-type'] ?? '';
   const [media, ...params] = header.split(';').map((p) => p.trim().toLowerCase());
   if (media !== 'application/json') return `Content-Type must be application/json, got ${describe(header)}`;
-  const charset = params.find((p) => p.startsWith('charset='))?.slice(8).replace(/"/g, '');
-  if (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8') return `unsupported charset "${charset}"; use utf-8`;
+  const charset = params
+    .find((p) => p.startsWith('charset='))
+    ?.slice(8)
+    .replace(/"/g, '');
+  if (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8')
+    return `unsupported charset "${charset}"; use utf-8`;
   const encoding = (req.headers['content-encoding'] ?? 'identity').toLowerCase();
   if (encoding !== 'identity') return `unsupported Content-Encoding "${encoding}"`;
   return undefined;
 }
 
-function readBody(req: IncomingMessage, aborted: () => void, done: (err: Error | undefined, body: string) => void): void {
+function readBody(
+  req: IncomingMessage,
+  aborted: () => void,
+  done: (err: Error | undefined, body: string) => void,
+): void {
   const chunks: Buffer[] = [];
   let size = 0;
   let finished = false;
@@ -123,7 +132,13 @@ function readBody(req: IncomingMessage, aborted: () => void, done: (err: Error |
 
 type AnswerOptions = AdmissionHttpOptions & { bound: BoundMetrics };
 
-function answer(webhook: string, handler: AdmissionHandler, request: AdmissionRequest, res: ServerResponse, opts: AnswerOptions): void {
+function answer(
+  webhook: string,
+  handler: AdmissionHandler,
+  request: AdmissionRequest,
+  res: ServerResponse,
+  opts: AnswerOptions,
+): void {
   const started = process.hrtime.bigint();
   const decision = decide(handler, request);
   sendReview(res, request.uid, decision.response);
@@ -157,20 +172,35 @@ function sendReview(res: ServerResponse, uid: string, response: AdmissionRespons
   try {
     body = JSON.stringify({ apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', response });
   } catch (err) {
-    body = JSON.stringify({ apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', response: errored(uid, 500, err) });
+    body = JSON.stringify({
+      apiVersion: 'admission.k8s.io/v1',
+      kind: 'AdmissionReview',
+      response: errored(uid, 500, err),
+    });
   }
-  res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body) }).end(body);
+  res
+    .writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body) })
+    .end(body);
 }
 
 export function sendJson(res: ServerResponse, status: number, value: unknown, close = false): void {
   const body = JSON.stringify(value);
-  const headers: Record<string, string | number> = { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body) };
+  const headers: Record<string, string | number> = {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(body),
+  };
   // After a 413 the rest of the upload is unread: close the connection rather than drain megabytes.
   if (close) headers.connection = 'close';
   res.writeHead(status, headers).end(body);
 }
 
-function record(webhook: string, req: AdmissionRequest, decision: Decision, seconds: number, opts: AnswerOptions): void {
+function record(
+  webhook: string,
+  req: AdmissionRequest,
+  decision: Decision,
+  seconds: number,
+  opts: AnswerOptions,
+): void {
   const { metrics, logger, bound } = opts;
   const { response, result } = decision;
   bound.count('200', result);
@@ -200,7 +230,8 @@ function reasonLabel(reason: unknown): string {
 export function admissionRequest(body: unknown): AdmissionRequest | string {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) return 'body is not a JSON object';
   const review = body as Record<string, unknown>;
-  if (review.apiVersion !== 'admission.k8s.io/v1') return `apiVersion must be "admission.k8s.io/v1", got ${describe(review.apiVersion)}`;
+  if (review.apiVersion !== 'admission.k8s.io/v1')
+    return `apiVersion must be "admission.k8s.io/v1", got ${describe(review.apiVersion)}`;
   if (review.kind !== 'AdmissionReview') return `kind must be "AdmissionReview", got ${describe(review.kind)}`;
   const request = review.request;
   if (typeof request !== 'object' || request === null || Array.isArray(request)) return 'request must be an object';

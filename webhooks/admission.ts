@@ -14,7 +14,11 @@ export function allowed(uid: string, warnings: string[] = []): AdmissionResponse
 /** A denial: 422 Unprocessable Entity, as the API server reports invalid objects. */
 export function denied(uid: string, message: string, code = 422, warnings: string[] = []): AdmissionResponse {
   return withWarnings(
-    { uid, allowed: false, status: { code, message, reason: code === 422 ? 'Invalid' : 'Forbidden', status: 'Failure' } },
+    {
+      uid,
+      allowed: false,
+      status: { code, message, reason: code === 422 ? 'Invalid' : 'Forbidden', status: 'Failure' },
+    },
     warnings,
   );
 }
@@ -22,7 +26,11 @@ export function denied(uid: string, message: string, code = 422, warnings: strin
 /** A bug or an unexpected failure inside the webhook: still a well-formed response carrying the UID. */
 export function errored(uid: string, code: number, err: unknown): AdmissionResponse {
   const message = err instanceof Error ? err.message : String(err);
-  return { uid, allowed: false, status: { code, message: `kserve-llmd webhook error: ${message}`, reason: 'InternalError', status: 'Failure' } };
+  return {
+    uid,
+    allowed: false,
+    status: { code, message: `kserve-llmd webhook error: ${message}`, reason: 'InternalError', status: 'Failure' },
+  };
 }
 
 /**
@@ -53,7 +61,8 @@ export function jsonPatch(original: unknown, mutated: unknown): JsonPatchOp[] {
 }
 
 // RFC 6901: '~' → '~0', '/' → '~1'. Most keys have neither; skip the two regex passes for them.
-const escape = (key: string): string => (key.includes('~') || key.includes('/') ? key.replace(/~/g, '~0').replace(/\//g, '~1') : key);
+const escape = (key: string): string =>
+  key.includes('~') || key.includes('/') ? key.replace(/~/g, '~0').replace(/\//g, '~1') : key;
 const isMap = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 function diff(a: unknown, b: unknown, path: string, ops: JsonPatchOp[]): void {
@@ -65,7 +74,8 @@ function diff(a: unknown, b: unknown, path: string, ops: JsonPatchOp[]): void {
       else diff(a[key], b[key], `${path}/${escape(key)}`, ops);
     }
     for (const key of Object.keys(b)) {
-      if (b[key] !== undefined && (!Object.hasOwn(a, key) || a[key] === undefined)) ops.push({ op: 'add', path: `${path}/${escape(key)}`, value: b[key] });
+      if (b[key] !== undefined && (!Object.hasOwn(a, key) || a[key] === undefined))
+        ops.push({ op: 'add', path: `${path}/${escape(key)}`, value: b[key] });
     }
     return;
   }

@@ -28,18 +28,31 @@ export function createWebhookApp(opts: WebhookAppOptions): RequestListener {
   app.disable('x-powered-by');
   app.set('etag', false);
   app.get('/healthz', (_req, res) => void res.type('text/plain').send('ok'));
-  app.get('/readyz', (_req, res) => void (opts.ready() ? res.type('text/plain').send('ok') : res.status(503).type('text/plain').send('not ready')));
+  app.get(
+    '/readyz',
+    (_req, res) =>
+      void (opts.ready() ? res.type('text/plain').send('ok') : res.status(503).type('text/plain').send('not ready')),
+  );
   app.get('/metrics', async (_req, res) => {
     const body = await opts.registry.metrics();
     res.type(opts.registry.contentType).send(body);
   });
   for (const path of Object.keys(opts.handlers)) {
-    app.all(path, (_req, res) => void res.status(405).set('Allow', 'POST').json({ error: `method not allowed; use POST ${path}` }));
+    app.all(
+      path,
+      (_req, res) =>
+        void res
+          .status(405)
+          .set('Allow', 'POST')
+          .json({ error: `method not allowed; use POST ${path}` }),
+    );
   }
   app.use((req, res) => void res.status(404).json({ error: `no route for ${req.method} ${req.path}` }));
   app.use(jsonErrors(opts));
 
-  const admission = new Map(Object.entries(opts.handlers).map(([path, handler]) => [path, admissionListener(path, handler, opts)]));
+  const admission = new Map(
+    Object.entries(opts.handlers).map(([path, handler]) => [path, admissionListener(path, handler, opts)]),
+  );
   return (req, res) => {
     const path = (req.url ?? '').split('?')[0] ?? '';
     const listener = req.method === 'POST' ? admission.get(path) : undefined;

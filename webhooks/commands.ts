@@ -13,7 +13,12 @@ import { installSignalHandlers, startWebhookServer } from './server.js';
 
 const CONFIG_FLAGS: CommandSpec['flags'] = [
   { name: 'config', type: 'string', help: 'YAML config file (examples/config.yaml lists every key)' },
-  { name: 'default-deployment-mode', type: 'string', help: "KServe's cluster default deployment mode", choices: ['Knative', 'Standard', 'ModelMesh'] },
+  {
+    name: 'default-deployment-mode',
+    type: 'string',
+    help: "KServe's cluster default deployment mode",
+    choices: ['Knative', 'Standard', 'ModelMesh'],
+  },
   { name: 'request-timeout-seconds', type: 'int', help: 'predictor timeout set when unset', min: 1, max: 3600 },
 ];
 
@@ -24,7 +29,11 @@ export const WEBHOOK_COMMAND: CommandSpec = {
   flags: [
     { name: 'port', type: 'int', help: 'HTTPS port', min: 1, max: 65535 },
     { name: 'host', type: 'string', help: 'address to listen on' },
-    { name: 'cert-dir', type: 'string', help: 'directory with tls.crt and tls.key, reloaded on rotation; without it a self-signed certificate is generated' },
+    {
+      name: 'cert-dir',
+      type: 'string',
+      help: 'directory with tls.crt and tls.key, reloaded on rotation; without it a self-signed certificate is generated',
+    },
     { name: 'log-level', type: 'string', help: 'log level', choices: ['debug', 'info', 'warn', 'error'] },
     ...CONFIG_FLAGS,
   ],
@@ -32,9 +41,18 @@ export const WEBHOOK_COMMAND: CommandSpec = {
 
 export const RENDER_COMMAND: CommandSpec = {
   name: 'render',
-  summary: 'Apply the InferenceService mutation to YAML documents and print the result, with what each role\'s pods get as comments. Exits 1 when an annotation is invalid.',
+  summary:
+    "Apply the InferenceService mutation to YAML documents and print the result, with what each role's pods get as comments. Exits 1 when an annotation is invalid.",
   usage: 'kserve-llmd render -f FILE|- [--config FILE]',
-  flags: [{ name: 'filename', alias: 'f', type: 'string', help: 'YAML file with one or more documents, or - for standard input' }, ...CONFIG_FLAGS],
+  flags: [
+    {
+      name: 'filename',
+      alias: 'f',
+      type: 'string',
+      help: 'YAML file with one or more documents, or - for standard input',
+    },
+    ...CONFIG_FLAGS,
+  ],
 };
 
 /** Config file, then flags on top (flags win). */
@@ -42,8 +60,12 @@ export function resolveConfig(values: FlagValues): WebhookConfig {
   const base = typeof values.config === 'string' ? loadWebhookConfigFile(values.config) : defaultWebhookConfig();
   const overrides: Record<string, unknown> = {};
   const map: Record<string, string> = {
-    port: 'port', host: 'host', 'cert-dir': 'certDir', 'log-level': 'logLevel',
-    'default-deployment-mode': 'defaultDeploymentMode', 'request-timeout-seconds': 'requestTimeoutSeconds',
+    port: 'port',
+    host: 'host',
+    'cert-dir': 'certDir',
+    'log-level': 'logLevel',
+    'default-deployment-mode': 'defaultDeploymentMode',
+    'request-timeout-seconds': 'requestTimeoutSeconds',
   };
   for (const [flag, key] of Object.entries(map)) if (values[flag] !== undefined) overrides[key] = values[flag];
   return parseWebhookConfig(overrides, base);
@@ -53,7 +75,13 @@ export async function runWebhook(values: FlagValues): Promise<void> {
   const config = resolveConfig(values);
   const logger = createLogger({ level: config.logLevel as LogLevel });
   const handlers = { [ISVC_PATH]: createIsvcHandler(config), [POD_PATH]: createPodHandler(config.injection) };
-  const server = await startWebhookServer({ host: config.host, port: config.port, certDir: config.certDir, handlers, logger });
+  const server = await startWebhookServer({
+    host: config.host,
+    port: config.port,
+    certDir: config.certDir,
+    handlers,
+    logger,
+  });
   installSignalHandlers(server.close, logger);
   logger.info('webhook serving', { url: server.url, paths: [ISVC_PATH, POD_PATH], certDir: config.certDir ?? null });
   if (server.selfSigned) printTryIt(server.url, server.selfSigned.cert);

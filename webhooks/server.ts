@@ -39,11 +39,20 @@ export async function startWebhookServer(opts: WebhookServerOptions): Promise<We
   const pair = opts.certDir
     ? undefined
     : await generateSelfSigned({ commonName: SELF_SIGNED_CN, altNames: ['localhost', '127.0.0.1'], days: 365 });
-  if (pair) opts.logger.warn('no certificate directory given; serving a self-signed certificate', { commonName: SELF_SIGNED_CN });
+  if (pair)
+    opts.logger.warn('no certificate directory given; serving a self-signed certificate', {
+      commonName: SELF_SIGNED_CN,
+    });
 
   // ready() reads the holder filled in once the listener exists; until then nothing can call it anyway.
   const holder: { ready: () => boolean } = { ready: () => false };
-  const app = createWebhookApp({ handlers: opts.handlers, logger: opts.logger, metrics, registry, ready: () => holder.ready() });
+  const app = createWebhookApp({
+    handlers: opts.handlers,
+    logger: opts.logger,
+    metrics,
+    registry,
+    ready: () => holder.ready(),
+  });
   const running = await startHttpsServer({
     app,
     host: opts.host,
@@ -61,7 +70,13 @@ export async function startWebhookServer(opts: WebhookServerOptions): Promise<We
     closing = true; // readyz turns 503 so the Service endpoint is dropped while in-flight work drains
     return running.close();
   };
-  return { url: running.url, port: running.port, close, registry, ...(pair ? { selfSigned: { cert: pair.cert } } : {}) };
+  return {
+    url: running.url,
+    port: running.port,
+    close,
+    registry,
+    ...(pair ? { selfSigned: { cert: pair.cert } } : {}),
+  };
 }
 
 /**

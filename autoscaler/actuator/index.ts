@@ -42,20 +42,47 @@ export class Actuator {
       result.sksMode = sksMode(sks);
     }
     let replicas = desired;
-    if (t.pa && desired === 0 && obs.specReplicas > 0 && !activatorInPath(sks, this.proxySince.get(t.key), now, this.opts.scaleToZeroGraceMs)) {
+    if (
+      t.pa &&
+      desired === 0 &&
+      obs.specReplicas > 0 &&
+      !activatorInPath(sks, this.proxySince.get(t.key), now, this.opts.scaleToZeroGraceMs)
+    ) {
       replicas = obs.specReplicas;
       result.waitingForActivator = true;
     }
     if (replicas !== obs.specReplicas) {
       await this.wrap(`scale ${t.key} (deployment ${t.deployment}) to ${replicas}`, () =>
-        this.client.patch(RESOURCES.deployments, t.namespace, t.deployment, { spec: { replicas } }, { type: 'merge', subresource: 'scale' }));
+        this.client.patch(
+          RESOURCES.deployments,
+          t.namespace,
+          t.deployment,
+          { spec: { replicas } },
+          { type: 'merge', subresource: 'scale' },
+        ),
+      );
       result.scaled = { from: obs.specReplicas, to: replicas };
     }
     if (t.pa) {
-      const status = paStatus({ pa: t.pa, sks, desired, ready: obs.ready, specReplicas: replicas, minScale: t.spec.minReplicas, nowIso: new Date(now).toISOString() });
+      const status = paStatus({
+        pa: t.pa,
+        sks,
+        desired,
+        ready: obs.ready,
+        specReplicas: replicas,
+        minScale: t.spec.minReplicas,
+        nowIso: new Date(now).toISOString(),
+      });
       if (!sameStatus(t.pa.status, status)) {
         await this.wrap(`update status of podautoscaler ${t.key}`, () =>
-          this.client.patch(RESOURCES.podAutoscalers, t.namespace, t.name, { status }, { type: 'merge', subresource: 'status' }));
+          this.client.patch(
+            RESOURCES.podAutoscalers,
+            t.namespace,
+            t.name,
+            { status },
+            { type: 'merge', subresource: 'status' },
+          ),
+        );
         result.statusWritten = true;
       }
     }
@@ -67,7 +94,12 @@ export class Actuator {
     this.proxySince.delete(key);
   }
 
-  private async ensureSks(t: ScaleTarget, mode: SksMode, sks: KubeObject | undefined, now: number): Promise<KubeObject | undefined> {
+  private async ensureSks(
+    t: ScaleTarget,
+    mode: SksMode,
+    sks: KubeObject | undefined,
+    now: number,
+  ): Promise<KubeObject | undefined> {
     const pa = t.pa as KubeObject;
     if (!sks) {
       try {
@@ -79,12 +111,16 @@ export class Actuator {
     }
     const owner = sks?.metadata?.ownerReferences?.find((o) => o.controller);
     if (owner && owner.uid !== pa.metadata?.uid) {
-      this.opts.logger.warn('serverlessservice is controlled by another object; leaving it alone', { pa: t.key, owner: `${owner.kind}/${owner.name}` });
+      this.opts.logger.warn('serverlessservice is controlled by another object; leaving it alone', {
+        pa: t.key,
+        owner: `${owner.kind}/${owner.name}`,
+      });
       return sks;
     }
     if (sksMode(sks) !== mode) {
       sks = await this.wrap(`set serverlessservice ${t.key} mode ${mode}`, () =>
-        this.client.patch(RESOURCES.serverlessServices, t.namespace, t.name, { spec: { mode } }, { type: 'merge' }));
+        this.client.patch(RESOURCES.serverlessServices, t.namespace, t.name, { spec: { mode } }, { type: 'merge' }),
+      );
     }
     if (mode === 'Proxy') {
       if (!this.proxySince.has(t.key)) this.proxySince.set(t.key, now);
@@ -96,7 +132,9 @@ export class Actuator {
     try {
       return await fn();
     } catch (err) {
-      throw new Error(`${what}: ${err instanceof ApiError ? `${err.status} ${err.reason}` : (err as Error).message}`, { cause: err });
+      throw new Error(`${what}: ${err instanceof ApiError ? `${err.status} ${err.reason}` : (err as Error).message}`, {
+        cause: err,
+      });
     }
   }
 }

@@ -26,26 +26,49 @@ export function paStatus(i: PaStatusInput): Record<string, unknown> {
   const sksStatus = (i.sks?.status ?? {}) as { serviceName?: string; privateServiceName?: string };
   const at = (type: string, status: Status, reason?: string, message?: string): Condition => {
     const old = prev.conditions?.find((c) => c.type === type);
-    const c: Condition = { type, status, lastTransitionTime: old?.status === status && old.lastTransitionTime ? old.lastTransitionTime : i.nowIso };
+    const c: Condition = {
+      type,
+      status,
+      lastTransitionTime: old?.status === status && old.lastTransitionTime ? old.lastTransitionTime : i.nowIso,
+    };
     if (reason) c.reason = reason;
     if (message) c.message = message;
     return c;
   };
   let active: Condition;
-  if (i.desired === 0) active = at('Active', 'False', 'NoTraffic', i.specReplicas > 0 ? 'The target is not receiving traffic; scaling to zero once the activator is in the path.' : 'The target is not receiving traffic.');
+  if (i.desired === 0)
+    active = at(
+      'Active',
+      'False',
+      'NoTraffic',
+      i.specReplicas > 0
+        ? 'The target is not receiving traffic; scaling to zero once the activator is in the path.'
+        : 'The target is not receiving traffic.',
+    );
   else if (i.ready > 0) active = at('Active', 'True');
-  else active = at('Active', 'Unknown', 'Queued', 'Requests to the target are being buffered as resources are provisioned.');
+  else
+    active = at(
+      'Active',
+      'Unknown',
+      'Queued',
+      'Requests to the target are being buffered as resources are provisioned.',
+    );
   // Sticky once reached (Knative: ScaleTargetInitialized is set the first time replicas ≥ max(min-scale, initial-scale)).
   const wasInit = condition(i.pa, 'ScaleTargetInitialized')?.status === 'True';
-  const init = wasInit || i.ready >= Math.max(1, i.minScale)
-    ? at('ScaleTargetInitialized', 'True')
-    : at('ScaleTargetInitialized', 'Unknown', 'Queued', 'Waiting for the first replicas to become ready.');
+  const init =
+    wasInit || i.ready >= Math.max(1, i.minScale)
+      ? at('ScaleTargetInitialized', 'True')
+      : at('ScaleTargetInitialized', 'Unknown', 'Queued', 'Waiting for the first replicas to become ready.');
   const sksReady = condition(i.sks, 'Ready');
   const sks = !i.sks
     ? at('SKSReady', 'Unknown', 'NoSKS', 'The ServerlessService is being created.')
     : at('SKSReady', sksReady?.status ?? 'Unknown', sksReady?.reason, sksReady?.message);
   const parts = [active, init, sks];
-  const readyStatus: Status = parts.every((c) => c.status === 'True') ? 'True' : parts.some((c) => c.status === 'False') ? 'False' : 'Unknown';
+  const readyStatus: Status = parts.every((c) => c.status === 'True')
+    ? 'True'
+    : parts.some((c) => c.status === 'False')
+      ? 'False'
+      : 'Unknown';
   const firstNotTrue = parts.find((c) => c.status !== 'True');
   const ready = at('Ready', readyStatus, firstNotTrue?.reason, firstNotTrue?.message);
   return {
@@ -60,6 +83,7 @@ export function paStatus(i: PaStatusInput): Record<string, unknown> {
 
 /** Equal ignoring lastTransitionTime (so an unchanged status is never rewritten). */
 export function sameStatus(a: unknown, b: unknown): boolean {
-  const strip = (s: unknown): string => JSON.stringify(s, (k, v: unknown) => (k === 'lastTransitionTime' ? undefined : v));
+  const strip = (s: unknown): string =>
+    JSON.stringify(s, (k, v: unknown) => (k === 'lastTransitionTime' ? undefined : v));
   return strip(a) === strip(b);
 }

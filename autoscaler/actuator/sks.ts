@@ -20,10 +20,16 @@ export function desiredSks(pa: KubeObject, deployment: string, mode: SksMode): K
       namespace: m.namespace,
       // Knative copies the PA's labels (revision, service, …) so the SKS is found the same way.
       labels: { ...(m.labels ?? {}) },
-      ownerReferences: [{
-        apiVersion: pa.apiVersion ?? 'autoscaling.internal.knative.dev/v1alpha1', kind: 'PodAutoscaler',
-        name: m.name ?? '', uid: m.uid ?? '', controller: true, blockOwnerDeletion: true,
-      }],
+      ownerReferences: [
+        {
+          apiVersion: pa.apiVersion ?? 'autoscaling.internal.knative.dev/v1alpha1',
+          kind: 'PodAutoscaler',
+          name: m.name ?? '',
+          uid: m.uid ?? '',
+          controller: true,
+          blockOwnerDeletion: true,
+        },
+      ],
     },
     spec: {
       mode,
@@ -35,7 +41,13 @@ export function desiredSks(pa: KubeObject, deployment: string, mode: SksMode): K
   };
 }
 
-export interface Condition { type: string; status: 'True' | 'False' | 'Unknown'; reason?: string; message?: string; lastTransitionTime?: string }
+export interface Condition {
+  type: string;
+  status: 'True' | 'False' | 'Unknown';
+  reason?: string;
+  message?: string;
+  lastTransitionTime?: string;
+}
 
 export function condition(obj: KubeObject | undefined, type: string): Condition | undefined {
   const conds = (obj?.status as { conditions?: Condition[] } | undefined)?.conditions;
@@ -50,7 +62,12 @@ export function sksMode(sks: KubeObject | undefined): SksMode | undefined {
  * Knative scales to zero only once the activator is in the path: SKS in Proxy, its activator endpoints
  * populated, and the grace period passed since it went to Proxy (kpa/scaler.go handleScaleToZero).
  */
-export function activatorInPath(sks: KubeObject | undefined, proxySinceMs: number | undefined, nowMs: number, graceMs: number): boolean {
+export function activatorInPath(
+  sks: KubeObject | undefined,
+  proxySinceMs: number | undefined,
+  nowMs: number,
+  graceMs: number,
+): boolean {
   if (sksMode(sks) !== 'Proxy' || proxySinceMs === undefined) return false;
   if (condition(sks, 'ActivatorEndpointsPopulated')?.status !== 'True') return false;
   return nowMs - proxySinceMs >= graceMs;

@@ -37,7 +37,10 @@ export function splitUrl(url: string): { origin: string; path: string } {
 }
 
 export class FetchError extends Error {
-  constructor(readonly kind: FetchFailure, message: string) {
+  constructor(
+    readonly kind: FetchFailure,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -96,37 +99,40 @@ export class HttpText {
         if (controller && !controller.aborted) controller.abort(err);
         finish(err);
       }, timeoutMs);
-      this.agent.dispatch({ origin, path, method: 'GET', headers }, {
-        onRequestStart: (c) => {
-          controller = c;
+      this.agent.dispatch(
+        { origin, path, method: 'GET', headers },
+        {
+          onRequestStart: (c) => {
+            controller = c;
+          },
+          onResponseStart: (_c, statusCode) => {
+            status = statusCode;
+          },
+          onResponseData: (c, chunk) => {
+            size += chunk.length;
+            if (size > maxBodyBytes) {
+              c.abort(new FetchError('too-large', `GET ${url}: body over ${maxBodyBytes} bytes`));
+              return;
+            }
+            if (status !== 200 || failed !== undefined) return; // drained, not parsed
+            try {
+              sink.push(chunk);
+            } catch (err) {
+              failed = err;
+            }
+          },
+          onResponseEnd: () => {
+            if (status !== 200) return finish(new FetchError('http', `GET ${url}: HTTP ${status}`));
+            if (failed !== undefined) return finish(failed);
+            try {
+              finish(undefined, sink.end());
+            } catch (err) {
+              finish(err);
+            }
+          },
+          onResponseError: (_c, err) => finish(err instanceof FetchError ? err : classify(err, url)),
         },
-        onResponseStart: (_c, statusCode) => {
-          status = statusCode;
-        },
-        onResponseData: (c, chunk) => {
-          size += chunk.length;
-          if (size > maxBodyBytes) {
-            c.abort(new FetchError('too-large', `GET ${url}: body over ${maxBodyBytes} bytes`));
-            return;
-          }
-          if (status !== 200 || failed !== undefined) return; // drained, not parsed
-          try {
-            sink.push(chunk);
-          } catch (err) {
-            failed = err;
-          }
-        },
-        onResponseEnd: () => {
-          if (status !== 200) return finish(new FetchError('http', `GET ${url}: HTTP ${status}`));
-          if (failed !== undefined) return finish(failed);
-          try {
-            finish(undefined, sink.end());
-          } catch (err) {
-            finish(err);
-          }
-        },
-        onResponseError: (_c, err) => finish(err instanceof FetchError ? err : classify(err, url)),
-      });
+      );
     });
   }
 

@@ -32,7 +32,10 @@ export class Collector implements PodCollector {
   readonly http: HttpText;
   private last = new Map<string, { atMs: number; snap: PodSnapshot }>();
 
-  constructor(opts: HttpTextOptions, private readonly now: () => number = Date.now) {
+  constructor(
+    opts: HttpTextOptions,
+    private readonly now: () => number = Date.now,
+  ) {
     this.http = new HttpText(opts);
   }
 
@@ -50,7 +53,14 @@ export class Collector implements PodCollector {
       // Parsed as it arrives (vllm-stream.ts): no page string, no per-line objects.
       snap = await this.http.stream(t.url, new VllmPageParser());
     } catch (err) {
-      const kind: ScrapeErrorKind = err instanceof FetchError ? err.kind : err instanceof MissingMetricError ? 'not-vllm' : err instanceof ExpositionError ? 'parse' : 'connect';
+      const kind: ScrapeErrorKind =
+        err instanceof FetchError
+          ? err.kind
+          : err instanceof MissingMetricError
+            ? 'not-vllm'
+            : err instanceof ExpositionError
+              ? 'parse'
+              : 'connect';
       const message = err instanceof FetchError ? err.message : `${t.url}: ${(err as Error).message}`;
       return { key: t.key, ok: false, error: kind, message };
     }

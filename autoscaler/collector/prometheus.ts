@@ -21,20 +21,27 @@ export class PrometheusCollector implements PodCollector {
   private readonly source: PrometheusApiSource;
   private last = new Map<string, { atMs: number; snap: PodSnapshot }>();
 
-  constructor(baseUrl: string, readonly http: HttpText, private readonly now: () => number = Date.now, podLabel = 'pod') {
+  constructor(
+    baseUrl: string,
+    readonly http: HttpText,
+    private readonly now: () => number = Date.now,
+    podLabel = 'pod',
+  ) {
     this.source = new PrometheusApiSource(baseUrl, http, podLabel);
   }
 
   async scrape(targets: readonly ScrapeTarget[]): Promise<ScrapeResult[]> {
     const namespaces = [...new Set(targets.map((t) => parseKey(t.key).namespace))];
     const pages = new Map<string, Map<string, PodSnapshot> | Error>();
-    await Promise.all(namespaces.map(async (ns) => {
-      try {
-        pages.set(ns, await this.source.snapshots(ns));
-      } catch (err) {
-        pages.set(ns, err as Error);
-      }
-    }));
+    await Promise.all(
+      namespaces.map(async (ns) => {
+        try {
+          pages.set(ns, await this.source.snapshots(ns));
+        } catch (err) {
+          pages.set(ns, err as Error);
+        }
+      }),
+    );
     const atMs = this.now();
     const live = new Set(targets.map((t) => t.key));
     for (const k of this.last.keys()) if (!live.has(k)) this.last.delete(k);
@@ -47,10 +54,12 @@ export class PrometheusCollector implements PodCollector {
       return { key: t.key, ok: false, error: kind, message: `prometheus: ${page?.message ?? 'no answer'}` };
     }
     const snap = page.get(parseKey(t.key).pod);
-    if (!snap) return { key: t.key, ok: false, error: 'not-vllm', message: `prometheus has no vLLM series for pod ${t.key}` };
+    if (!snap)
+      return { key: t.key, ok: false, error: 'not-vllm', message: `prometheus has no vLLM series for pod ${t.key}` };
     const prev = this.last.get(t.key);
     // Prometheus answers the same sample until its next scrape; a repeated sample is not a new observation.
-    if (prev && JSON.stringify(prev.snap) === JSON.stringify(snap)) return { key: t.key, ok: true, observation: { atMs: prev.atMs, snap } };
+    if (prev && JSON.stringify(prev.snap) === JSON.stringify(snap))
+      return { key: t.key, ok: true, observation: { atMs: prev.atMs, snap } };
     this.last.set(t.key, { atMs, snap });
     return { key: t.key, ok: true, observation: prev ? { atMs, snap, prev } : { atMs, snap } };
   }

@@ -98,17 +98,34 @@ function validateOptionalTargets(t: DeciderTargets): string[] {
 /** Problems with a spec (each names the allowed range); empty when valid. */
 export function validateDeciderSpec(s: DeciderSpec): string[] {
   const errors: string[] = [];
-  const check = (ok: boolean, msg: string): void => { if (!ok) errors.push(msg); };
+  const check = (ok: boolean, msg: string): void => {
+    if (!ok) errors.push(msg);
+  };
   check(Number.isInteger(s.minReplicas) && s.minReplicas >= 0, `minReplicas ${s.minReplicas} must be an integer ≥ 0`);
-  check(Number.isInteger(s.maxReplicas) && s.maxReplicas >= Math.max(1, s.minReplicas), `maxReplicas ${s.maxReplicas} must be an integer ≥ max(1, minReplicas)`);
+  check(
+    Number.isInteger(s.maxReplicas) && s.maxReplicas >= Math.max(1, s.minReplicas),
+    `maxReplicas ${s.maxReplicas} must be an integer ≥ max(1, minReplicas)`,
+  );
   check(s.maxScaleUpRate > 1, `maxScaleUpRate ${s.maxScaleUpRate} must be > 1`);
   check(s.maxScaleDownRate > 1, `maxScaleDownRate ${s.maxScaleDownRate} must be > 1`);
   check(s.targets.kvUsage > 0 && s.targets.kvUsage <= 1, `targets.kvUsage ${s.targets.kvUsage} must be in (0, 1]`);
-  check(s.targets.scaleDownHeadroom > 0 && s.targets.scaleDownHeadroom <= 1, `targets.scaleDownHeadroom must be in (0, 1]`);
-  check(s.targets.prefillUtilization > 0 && s.targets.prefillUtilization <= 1, `targets.prefillUtilization must be in (0, 1]`);
-  check(s.targets.backlogTtftFraction > 0 && s.targets.backlogTtftFraction <= 1, `targets.backlogTtftFraction must be in (0, 1]`);
+  check(
+    s.targets.scaleDownHeadroom > 0 && s.targets.scaleDownHeadroom <= 1,
+    `targets.scaleDownHeadroom must be in (0, 1]`,
+  );
+  check(
+    s.targets.prefillUtilization > 0 && s.targets.prefillUtilization <= 1,
+    `targets.prefillUtilization must be in (0, 1]`,
+  );
+  check(
+    s.targets.backlogTtftFraction > 0 && s.targets.backlogTtftFraction <= 1,
+    `targets.backlogTtftFraction must be in (0, 1]`,
+  );
   check(s.targets.transientBacklogMs >= 0, `targets.transientBacklogMs ${s.targets.transientBacklogMs} must be ≥ 0`);
-  check(s.targets.queueWaitTtftFraction > 0 && s.targets.queueWaitTtftFraction <= 1, `targets.queueWaitTtftFraction must be in (0, 1]`);
+  check(
+    s.targets.queueWaitTtftFraction > 0 && s.targets.queueWaitTtftFraction <= 1,
+    `targets.queueWaitTtftFraction must be in (0, 1]`,
+  );
   errors.push(...validateOptionalTargets(s.targets));
   check(s.capacity.prefillTokensPerSec > 0, `capacity.prefillTokensPerSec must be > 0`);
   check(s.slo.ttftMs > 0 && s.slo.itlMs > 0, `slo.ttftMs and slo.itlMs must be > 0`);

@@ -27,7 +27,10 @@ export function coldStartMs(spec: DeciderSpec, s: DeciderState): number {
 }
 
 /** An optional (additive) target, or its default. */
-export function target(spec: DeciderSpec, k: 'coldStartMs' | 'wakeMarginColdStarts' | 'episodeTolerance' | 'peakHoldColdStarts'): number {
+export function target(
+  spec: DeciderSpec,
+  k: 'coldStartMs' | 'wakeMarginColdStarts' | 'episodeTolerance' | 'peakHoldColdStarts',
+): number {
   return spec.targets[k] ?? (DEFAULT_TARGETS[k] as number);
 }
 
@@ -73,10 +76,14 @@ export function recordDemand(s: DeciderState, spec: DeciderSpec, demand: boolean
  * Start-to-start rather than end-to-start: periodic jobs (a cron, a batch every 15 min) keep their period
  * whatever each run's length. `deviationMs` is the largest observed deviation (widens the wake window).
  */
-export function predictNextStart(list: ReadonlyArray<[number, number]>, tolerance: number): { atMs: number; meanGapMs: number; deviationMs: number } | null {
+export function predictNextStart(
+  list: ReadonlyArray<[number, number]>,
+  tolerance: number,
+): { atMs: number; meanGapMs: number; deviationMs: number } | null {
   const starts = list.map(([a]) => a);
   const gaps: number[] = [];
-  for (let i = starts.length - 1; i > 0 && gaps.length < MAX_GAPS; i--) gaps.push((starts[i] as number) - (starts[i - 1] as number));
+  for (let i = starts.length - 1; i > 0 && gaps.length < MAX_GAPS; i--)
+    gaps.push((starts[i] as number) - (starts[i - 1] as number));
   if (gaps.length < MIN_GAPS) return null;
   const mean = gaps.reduce((a, b) => a + b, 0) / gaps.length;
   const deviationMs = Math.max(...gaps.map((g) => Math.abs(g - mean)));
@@ -92,9 +99,18 @@ function mayPreWake(spec: DeciderSpec): boolean {
 /** A pre-warm in flight without demand yet: hold it until its window ends, then back to zero. */
 function pendingWake(ep: Episodes, nowMs: number, hold: number): Draft {
   const wake = ep.wake as { predictedMs: number; untilMs: number };
-  if (nowMs < wake.untilMs) return { desired: hold, reason: 'predictive-wake', detail: `pre-warmed for demand predicted at ${Math.round(wake.predictedMs / 1000)} s` };
+  if (nowMs < wake.untilMs)
+    return {
+      desired: hold,
+      reason: 'predictive-wake',
+      detail: `pre-warmed for demand predicted at ${Math.round(wake.predictedMs / 1000)} s`,
+    };
   ep.wake = null;
-  return { desired: 0, reason: 'predictive-wake-missed', detail: `no demand ${Math.round((nowMs - wake.predictedMs) / 1000)} s after the predicted start: back to zero, not predicting until the gaps are regular again` };
+  return {
+    desired: 0,
+    reason: 'predictive-wake-missed',
+    detail: `no demand ${Math.round((nowMs - wake.predictedMs) / 1000)} s after the predicted start: back to zero, not predicting until the gaps are regular again`,
+  };
 }
 
 /**
@@ -102,7 +118,13 @@ function pendingWake(ep: Episodes, nowMs: number, hold: number): Draft {
  * that may not sit at zero (min > 0 or scale to zero disabled: such a role is never at zero to begin with), nor
  * with `predictive` off; prefill only while decode is up or waking (prefill without decode serves nothing).
  */
-export function predictiveWake(spec: DeciderSpec, w: RoleWindows, s: DeciderState, nowMs: number, demand: boolean): Draft | null {
+export function predictiveWake(
+  spec: DeciderSpec,
+  w: RoleWindows,
+  s: DeciderState,
+  nowMs: number,
+  demand: boolean,
+): Draft | null {
   const current = w.readyPods + w.startingPods;
   const ep = s.episodes ?? { list: [], wake: null, usedMs: null };
   s.episodes = ep;
@@ -124,7 +146,8 @@ export function predictiveWake(spec: DeciderSpec, w: RoleWindows, s: DeciderStat
   ep.usedMs = next.atMs;
   ep.wake = { predictedMs: next.atMs, untilMs };
   return {
-    desired: wakeTo, reason: 'predictive-wake',
+    desired: wakeTo,
+    reason: 'predictive-wake',
     detail: `episodes every ${Math.round(next.meanGapMs / 1000)} s (±${Math.round(next.deviationMs / 1000)} s): next at ${Math.round(next.atMs / 1000)} s, waking ${Math.round(lead / 1000)} s ahead (cold start ${Math.round(cold / 1000)} s)`,
   };
 }

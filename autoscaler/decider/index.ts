@@ -16,9 +16,23 @@
  */
 import { combine, decodeRules, fmt, localPrompts, prefillRules, uncachedPrompts, type LoadContext } from './load.js';
 import {
-  cloneState, hasDemand, initialState, prefillCapacity, stabilize, updateEwma, updateMeasured,
+  cloneState,
+  hasDemand,
+  initialState,
+  prefillCapacity,
+  stabilize,
+  updateEwma,
+  updateMeasured,
 } from './state.js';
-import type { Decision, DecisionReason, DeciderSpec, DeciderState, RemotePrefill, RoleWindows, WindowAggregate } from './types.js';
+import type {
+  Decision,
+  DecisionReason,
+  DeciderSpec,
+  DeciderState,
+  RemotePrefill,
+  RoleWindows,
+  WindowAggregate,
+} from './types.js';
 import { atZero, followsDecodeToZero } from './zero.js';
 import { noteScaleDecision, observeColdStart, predictiveWake, recordDemand } from './episodes.js';
 import { notePeak, noteScaleDown, peakFloor } from './peak.js';
@@ -28,7 +42,11 @@ export { deciderSpec, validateDeciderSpec, DEFAULT_TARGETS, DEFAULT_CAPACITY } f
 export { initialState } from './state.js';
 export { decidePool, withPoolPrompts, withRemotePrefill } from './pool.js';
 
-interface Draft { desired: number; reason: DecisionReason; detail: string }
+interface Draft {
+  desired: number;
+  reason: DecisionReason;
+  detail: string;
+}
 
 export function decide(spec: DeciderSpec, w: RoleWindows, nowMs: number, prev?: DeciderState): Decision {
   // Demand, zero rules and signals read the windows as observed; the load rules, the rate averages and the
@@ -64,7 +82,12 @@ export function decide(spec: DeciderSpec, w: RoleWindows, nowMs: number, prev?: 
   const tps = prefillCapacity(s, spec);
   const { stable, panicLoad, up } = loadOf(spec, work, s, tps);
   signals.tokensPerSecPerReplica = tps;
-  if (valid) notePeak(spec, s, nowMs, { up: up.up, surge: surgeOf(spec, w), arrivalRate: w.panic.samples > 0 ? w.panic.arrivalRate : w.stable.arrivalRate });
+  if (valid)
+    notePeak(spec, s, nowMs, {
+      up: up.up,
+      surge: surgeOf(spec, w),
+      arrivalRate: w.panic.samples > 0 ? w.panic.arrivalRate : w.stable.arrivalRate,
+    });
 
   // Knative KPA: panic when the panic window wants ≥ panic-threshold × ready; while in panic the count
   // only ratchets up; exit after a full stable window below the threshold (kserve-knative.md §4).
@@ -87,7 +110,10 @@ export function decide(spec: DeciderSpec, w: RoleWindows, nowMs: number, prev?: 
   }
   if (panic) {
     stabilize(s, nowMs, current, spec.scaleDownDelayMs);
-    return finish({ desired: Math.max(current, s.panicPods), reason: 'panic-hold', detail: `panic since ${s.panicSinceMs}` }, panic);
+    return finish(
+      { desired: Math.max(current, s.panicPods), reason: 'panic-hold', detail: `panic since ${s.panicSinceMs}` },
+      panic,
+    );
   }
   // Consolidate only to what both windows allow: a KV spike or queue in the last 6 s says the fleet is not
   // oversized, whatever the minute's mean says (HPA likewise scales down to the highest recent
@@ -119,14 +145,21 @@ function loadOf(spec: DeciderSpec, w: RoleWindows, s: DeciderState, tps: number)
     measuredTokensPerSec: s.measured.prefillTokensPerSec === null ? null : tps,
   };
   if (decodeRemote(spec, w)) ctx.remotePrefill = w.remotePrefill;
-  const rulesOf = (x: WindowAggregate) => (spec.role === 'decode' ? decodeRules(x, w.readyPods, spec, ctx) : prefillRules(x, w.readyPods, spec, ctx));
+  const rulesOf = (x: WindowAggregate) =>
+    spec.role === 'decode' ? decodeRules(x, w.readyPods, spec, ctx) : prefillRules(x, w.readyPods, spec, ctx);
   const stable = combine(rulesOf(w.stable));
   // The panic window reacts to queues, backlog and KV, but its counter RATES are taken from the stable window:
   // vLLM counts a prompt's tokens when its first token comes out, so over 6 s a single 100k-token prompt looks
   // like a surge (issue 6, Mooncake P/D: prefill bounced 6 → 10 → 6 on such spikes, each bounce a cold start).
   // Dynamo's throughput planner likewise plans on rates averaged over its adjustment interval (autoscaling.md §1.1).
   // So is the TTFT spread behind prefill's pooled queue (load.ts pooledPromptReplicas): 6 s hold a handful of prompts.
-  const panicAgg: WindowAggregate = { ...w.panic, promptTokensRate: w.stable.promptTokensRate, arrivalRate: w.stable.arrivalRate, generationTokensRate: w.stable.generationTokensRate, ttftCv2: w.stable.ttftCv2 };
+  const panicAgg: WindowAggregate = {
+    ...w.panic,
+    promptTokensRate: w.stable.promptTokensRate,
+    arrivalRate: w.stable.arrivalRate,
+    generationTokensRate: w.stable.generationTokensRate,
+    ttftCv2: w.stable.ttftCv2,
+  };
   const panicLoad = w.panic.samples > 0 ? combine(rulesOf(panicAgg)) : stable;
   return { stable, panicLoad, up: panicLoad.up > stable.up ? panicLoad : stable };
 }
@@ -143,7 +176,10 @@ function holdWhileStarting(spec: DeciderSpec, w: RoleWindows, s: DeciderState, n
 }
 
 function scaleDown(
-  spec: DeciderSpec, w: RoleWindows, s: DeciderState, nowMs: number,
+  spec: DeciderSpec,
+  w: RoleWindows,
+  s: DeciderState,
+  nowMs: number,
   x: { current: number; valid: boolean; down: number; up: { reason: DecisionReason; detail: string } },
 ): Draft {
   const { current } = x;
@@ -155,34 +191,70 @@ function scaleDown(
   const zeroAllowed = spec.scaleToZeroEnabled && spec.minReplicas === 0 && idleMs >= spec.scaleToZeroAfterMs;
   if (!x.valid || w.missingPods > 0) {
     const hold = Math.max(current, s.desired);
-    return { desired: hold, reason: 'fail-static', detail: `data ${x.valid ? `missing for ${w.missingPods} pod(s)` : `stale (age ${fmt(w.dataAgeMs)} ms)`}: holding ${hold}` };
+    return {
+      desired: hold,
+      reason: 'fail-static',
+      detail: `data ${x.valid ? `missing for ${w.missingPods} pod(s)` : `stale (age ${fmt(w.dataAgeMs)} ms)`}: holding ${hold}`,
+    };
   }
-  if (zeroAllowed && current > 0) return { desired: 0, reason: 'idle-to-zero', detail: `no demand for ${Math.round(idleMs / 1000)} s` };
+  if (zeroAllowed && current > 0)
+    return { desired: 0, reason: 'idle-to-zero', detail: `no demand for ${Math.round(idleMs / 1000)} s` };
   if (w.startingPods > 0) return holdWhileStarting(spec, w, s, nowMs, current);
   if (stabilized >= current) {
-    if (rec < current) return { desired: current, reason: 'scale-down-delay', detail: `${rec} recommended, holding ${current} for the scale-down delay` };
-    if (held > unheld && unheld < current) return { desired: current, reason: 'peak-hold', detail: `holding the recent peak ${held} (bursts recur faster than a cold start; ${unheld} needed now)` };
-    return { desired: current, reason: floor > x.down && floor >= current ? 'predictive-floor' : 'hold', detail: x.up.detail };
+    if (rec < current)
+      return {
+        desired: current,
+        reason: 'scale-down-delay',
+        detail: `${rec} recommended, holding ${current} for the scale-down delay`,
+      };
+    if (held > unheld && unheld < current)
+      return {
+        desired: current,
+        reason: 'peak-hold',
+        detail: `holding the recent peak ${held} (bursts recur faster than a cold start; ${unheld} needed now)`,
+      };
+    return {
+      desired: current,
+      reason: floor > x.down && floor >= current ? 'predictive-floor' : 'hold',
+      detail: x.up.detail,
+    };
   }
   // Knative max-scale-down-rate: at most ready/rate removed per decision. A non-zero floor of 1 until idle.
   const limited = Math.max(stabilized, Math.floor(w.readyPods / spec.maxScaleDownRate), 1);
-  if (limited >= current) return { desired: current, reason: 'hold', detail: `${current} is the floor until idle (${x.up.detail})` };
+  if (limited >= current)
+    return { desired: current, reason: 'hold', detail: `${current} is the floor until idle (${x.up.detail})` };
   const reason = downReason({ limited, stabilized, held, unheld, floor, down: x.down });
-  return { desired: Math.min(limited, current), reason, detail: `${current} → ${limited} keeps headroom (${x.up.detail})` };
+  return {
+    desired: Math.min(limited, current),
+    reason,
+    detail: `${current} → ${limited} keeps headroom (${x.up.detail})`,
+  };
 }
 
 /**
  * Peak hold (peak.ts): while bursts recur faster than a cold start, keep the recent peak. A scale-down only
  * the hold prevents still counts as one, so the next burst above it renews the hold.
  */
-function withPeakHold(s: DeciderState, nowMs: number, current: number, unheld: number): { unheld: number; held: number; rec: number } {
+function withPeakHold(
+  s: DeciderState,
+  nowMs: number,
+  current: number,
+  unheld: number,
+): { unheld: number; held: number; rec: number } {
   const held = peakFloor(s, nowMs);
   if (held > unheld && unheld < current) noteScaleDown(s, nowMs, unheld);
   return { unheld, held, rec: Math.max(unheld, held) };
 }
 
 /** Which rule set the level of a scale-down. */
-function downReason(x: { limited: number; stabilized: number; held: number; unheld: number; floor: number; down: number }): DecisionReason {
+function downReason(x: {
+  limited: number;
+  stabilized: number;
+  held: number;
+  unheld: number;
+  floor: number;
+  down: number;
+}): DecisionReason {
   if (x.limited > x.stabilized) return 'rate-limited';
   if (x.held >= x.stabilized && x.held > x.unheld) return 'peak-hold';
   return x.floor >= x.stabilized && x.floor > x.down ? 'predictive-floor' : 'consolidate';
@@ -201,10 +273,23 @@ function predictiveFloor(spec: DeciderSpec, s: DeciderState): number {
 /** Never below min or above max; the up-rate limit (Knative: desired ≤ ceil(rate × max(1, ready))). */
 function clamp(d: Draft, spec: DeciderSpec, ready: number): Draft {
   const min = spec.scaleToZeroEnabled ? spec.minReplicas : Math.max(1, spec.minReplicas);
-  if (d.desired > spec.maxReplicas) return { ...d, desired: spec.maxReplicas, reason: 'max-scale', detail: `${d.reason}: ${d.desired} capped at max ${spec.maxReplicas}` };
-  if (d.desired < min) return { ...d, desired: min, reason: 'min-scale', detail: `${d.reason}: ${d.desired} raised to min ${min}` };
+  if (d.desired > spec.maxReplicas)
+    return {
+      ...d,
+      desired: spec.maxReplicas,
+      reason: 'max-scale',
+      detail: `${d.reason}: ${d.desired} capped at max ${spec.maxReplicas}`,
+    };
+  if (d.desired < min)
+    return { ...d, desired: min, reason: 'min-scale', detail: `${d.reason}: ${d.desired} raised to min ${min}` };
   const maxUp = Math.ceil(spec.maxScaleUpRate * Math.max(1, ready));
-  if (d.desired > maxUp) return { ...d, desired: maxUp, reason: 'rate-limited', detail: `${d.reason}: ${d.desired} limited to ${maxUp} by max-scale-up-rate` };
+  if (d.desired > maxUp)
+    return {
+      ...d,
+      desired: maxUp,
+      reason: 'rate-limited',
+      detail: `${d.reason}: ${d.desired} limited to ${maxUp} by max-scale-up-rate`,
+    };
   return d;
 }
 
@@ -231,16 +316,27 @@ function localShare(spec: DeciderSpec, w: RoleWindows): number {
 
 /** Knative's surge test on arrivals: the panic window's rate at ≥ panic-threshold × the stable window's. */
 function surgeOf(spec: DeciderSpec, w: RoleWindows): boolean {
-  return w.panic.samples > 0 && w.panic.arrivalRate > 0 && w.panic.arrivalRate >= spec.panicThreshold * w.stable.arrivalRate;
+  return (
+    w.panic.samples > 0 && w.panic.arrivalRate > 0 && w.panic.arrivalRate >= spec.panicThreshold * w.stable.arrivalRate
+  );
 }
 
 function signalsOf(spec: DeciderSpec, w: RoleWindows, s: DeciderState): Record<string, number> {
   const x = w.stable;
   const out: Record<string, number> = {
-    ready: w.readyPods, starting: w.startingPods, waiting: x.waiting, running: x.running, kvUsage: x.kvUsage,
-    promptBacklogTokens: x.promptBacklogTokens, promptTokensRate: x.promptTokensRate, arrivalRate: x.arrivalRate,
-    panicWaiting: w.panic.waiting, panicKvUsage: w.panic.kvUsage, queuedAtZero: w.demandAtZero.queuedRequests,
-    dataAgeMs: Number.isFinite(w.dataAgeMs) ? w.dataAgeMs : -1, missingPods: w.missingPods,
+    ready: w.readyPods,
+    starting: w.startingPods,
+    waiting: x.waiting,
+    running: x.running,
+    kvUsage: x.kvUsage,
+    promptBacklogTokens: x.promptBacklogTokens,
+    promptTokensRate: x.promptTokensRate,
+    arrivalRate: x.arrivalRate,
+    panicWaiting: w.panic.waiting,
+    panicKvUsage: w.panic.kvUsage,
+    queuedAtZero: w.demandAtZero.queuedRequests,
+    dataAgeMs: Number.isFinite(w.dataAgeMs) ? w.dataAgeMs : -1,
+    missingPods: w.missingPods,
   };
   if (x.ttftP90Ms !== undefined) out.ttftP90Ms = x.ttftP90Ms;
   if (x.prefixCacheHitRate !== undefined) out.prefixCacheHitRate = x.prefixCacheHitRate;

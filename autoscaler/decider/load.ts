@@ -40,12 +40,20 @@ export interface LoadContext {
  * two roles count a prompt a KV transfer apart). `share` is the local fraction of decode's counted prompt
  * tokens. Without remote prefill: the window unchanged and share 1, so aggregated serving is untouched.
  */
-export function localPrompts(w: WindowAggregate, remote: RemotePrefill | undefined): { window: WindowAggregate; share: number } {
+export function localPrompts(
+  w: WindowAggregate,
+  remote: RemotePrefill | undefined,
+): { window: WindowAggregate; share: number } {
   if (!remote) return { window: w, share: 1 };
   const promptTokensRate = Math.max(0, w.promptTokensRate - remote.promptTokensRate);
   const share = w.promptTokensRate > EPS ? promptTokensRate / w.promptTokensRate : 1;
   return {
-    window: { ...w, promptTokensRate, arrivalRate: Math.max(0, w.arrivalRate - remote.requestRate), promptBacklogTokens: w.promptBacklogTokens * share },
+    window: {
+      ...w,
+      promptTokensRate,
+      arrivalRate: Math.max(0, w.arrivalRate - remote.requestRate),
+      promptBacklogTokens: w.promptBacklogTokens * share,
+    },
     share,
   };
 }
@@ -65,8 +73,13 @@ export function uncachedPrompts(w: WindowAggregate): WindowAggregate {
   const hit = w.prefixCacheHitRate;
   if (hit === undefined || !(hit > 0)) return w;
   const f = 1 - Math.min(1, hit);
-  const out: WindowAggregate = { ...w, promptTokensRate: w.promptTokensRate * f, promptBacklogTokens: w.promptBacklogTokens * f };
-  if (w.prefillTokensPerSecPerReplica !== undefined) out.prefillTokensPerSecPerReplica = w.prefillTokensPerSecPerReplica * f;
+  const out: WindowAggregate = {
+    ...w,
+    promptTokensRate: w.promptTokensRate * f,
+    promptBacklogTokens: w.promptBacklogTokens * f,
+  };
+  if (w.prefillTokensPerSecPerReplica !== undefined)
+    out.prefillTokensPerSecPerReplica = w.prefillTokensPerSecPerReplica * f;
   return out;
 }
 
@@ -154,7 +167,12 @@ const MIN_UTILIZATION = 0.2;
  * (weight 3) departs from join-the-shortest-queue, and bucket midpoints understate Cs².
  * `loadFactor` scales the offered load (consolidation asks for capacity at load ÷ scaleDownHeadroom).
  */
-export function pooledPromptReplicas(w: WindowAggregate, spec: DeciderSpec, tokensPerSec: number, loadFactor = 1): number {
+export function pooledPromptReplicas(
+  w: WindowAggregate,
+  spec: DeciderSpec,
+  tokensPerSec: number,
+  loadFactor = 1,
+): number {
   const cap = spec.targets.prefillUtilization;
   const a = (w.promptTokensRate * loadFactor) / tokensPerSec;
   if (!(a > 0)) return 0;
@@ -185,12 +203,14 @@ export function pooledPromptReplicas(w: WindowAggregate, spec: DeciderSpec, toke
 export function decodeRules(w: WindowAggregate, ready: number, spec: DeciderSpec, ctx: LoadContext): LoadRule[] {
   const t = spec.targets;
   const kvPods = w.kvUsage * ready; // KV in use, in replica-equivalents
-  const rules: LoadRule[] = [{
-    reason: 'kv-pressure',
-    up: ceil(kvPods / t.kvUsage),
-    down: ceil(kvPods / (t.kvUsage * t.scaleDownHeadroom)),
-    detail: `kv ${fmt(w.kvUsage)} × ${ready} ready vs target ${t.kvUsage}`,
-  }];
+  const rules: LoadRule[] = [
+    {
+      reason: 'kv-pressure',
+      up: ceil(kvPods / t.kvUsage),
+      down: ceil(kvPods / (t.kvUsage * t.scaleDownHeadroom)),
+      detail: `kv ${fmt(w.kvUsage)} × ${ready} ready vs target ${t.kvUsage}`,
+    },
+  ];
   const slots = ready > 0 ? Math.max(1, w.running / ready) : 1;
   const waitMs = queueWaitSeconds(w) * 1000;
   // Local prefill work only (P/D: a remotely prefilled request computes one token here). Queue wait, slots
@@ -204,19 +224,34 @@ export function decodeRules(w: WindowAggregate, ready: number, spec: DeciderSpec
       // either), do not size the fleet on it (issue 6: a wake sized on the replayed buffer asked for 10
       // replicas for a 4 req/s burst one replica serves).
       const drainS = drainSeconds(local, ready, ctx.tokensPerSec);
-      rules.push({ reason: 'queue', up: ready, down: ready, detail: `${fmt(w.waiting)} waiting drain in ${fmt(drainS)} s ≤ ${fmt(t.transientBacklogMs / 1000)} s: transient` });
+      rules.push({
+        reason: 'queue',
+        up: ready,
+        down: ready,
+        detail: `${fmt(w.waiting)} waiting drain in ${fmt(drainS)} s ≤ ${fmt(t.transientBacklogMs / 1000)} s: transient`,
+      });
     } else {
       // A growing or long queue: size for running + waiting at the concurrency one replica actually holds
       // (its running count when saturated), as KPA sizes on concurrency per pod.
       const need = ceil((w.running + w.waiting) / slots);
-      rules.push({ reason: 'queue', up: need, down: need, detail: `${fmt(w.waiting)} waiting, ${fmt(w.running)} running, ${fmt(slots)} per replica` });
+      rules.push({
+        reason: 'queue',
+        up: need,
+        down: need,
+        detail: `${fmt(w.waiting)} waiting, ${fmt(w.running)} running, ${fmt(slots)} per replica`,
+      });
     }
   } else if (queueBlocksConsolidation(w, spec)) {
     // A queue whose wait is a noticeable part of TTFT: no consolidation (WVA: scale down only if the spare
     // queue stays ≥ 3 on N−1). A few requests briefly waiting behind a long chunked prefill are not that:
     // with long prompts some request is nearly always waiting somewhere (issue 6, Mooncake: 13 replicas
     // held for an hour at a 24 ms mean wait), so the test is the wait, not "waiting > 0".
-    rules.push({ reason: 'queue', up: 0, down: ready, detail: `queue wait ${fmt(waitMs)} ms > ${fmt(t.queueWaitTtftFraction * 100)}% of ttft ${spec.slo.ttftMs} ms: no consolidation` });
+    rules.push({
+      reason: 'queue',
+      up: 0,
+      down: ready,
+      detail: `queue wait ${fmt(waitMs)} ms > ${fmt(t.queueWaitTtftFraction * 100)}% of ttft ${spec.slo.ttftMs} ms: no consolidation`,
+    });
   }
   // Local prefill (aggregated serving: decode prefills every prompt): consolidate only while the remaining
   // replicas keep prompt-throughput headroom, the Dynamo throughput planner's sizing (offered prompt tok/s ÷
@@ -230,8 +265,15 @@ export function decodeRules(w: WindowAggregate, ready: number, spec: DeciderSpec
     // No extra scaleDownHeadroom: that factor is hysteresis against a matching up-rule, which this one lacks.
     const util = plannedUtilization(local, spec, ctx.measuredTokensPerSec);
     const keep = ceil(local.promptTokensRate / (ctx.measuredTokensPerSec * util));
-    const remote = ctx.remotePrefill ? ` (${fmt(w.promptTokensRate)} counted − ${fmt(ctx.remotePrefill.promptTokensRate)} prefilled remotely)` : '';
-    rules.push({ reason: 'prompt-backlog', up: 0, down: Math.min(ready, keep), detail: `${fmt(local.promptTokensRate)} ${remote ? 'local ' : ''}prompt tok/s${remote} vs ${fmt(ctx.measuredTokensPerSec)} tok/s/replica at ${fmt(util)} utilization` });
+    const remote = ctx.remotePrefill
+      ? ` (${fmt(w.promptTokensRate)} counted − ${fmt(ctx.remotePrefill.promptTokensRate)} prefilled remotely)`
+      : '';
+    rules.push({
+      reason: 'prompt-backlog',
+      up: 0,
+      down: Math.min(ready, keep),
+      detail: `${fmt(local.promptTokensRate)} ${remote ? 'local ' : ''}prompt tok/s${remote} vs ${fmt(ctx.measuredTokensPerSec)} tok/s/replica at ${fmt(util)} utilization`,
+    });
   }
   // ITL ≈ α + β·batch (WVA, Dynamo): over the SLO add one. Consolidating N → M grows batches by N/M; bounding
   // ITL by itl·N/M (conservative: it ignores α) keeps M where the estimate stays under SLO × headroom
@@ -264,13 +306,15 @@ export function prefillRules(w: WindowAggregate, ready: number, spec: DeciderSpe
   const util = prompts > 0 ? w.promptTokensRate / (tokensPerSec * prompts) : spec.targets.prefillUtilization;
   const drain = backlog / (tokensPerSec * budgetS);
   const need = prompts + drain;
-  const rules: LoadRule[] = [{
-    reason: 'prompt-backlog',
-    up: ceil(need),
-    // Consolidation: capacity for the load ÷ headroom (the remaining replicas stay under target × headroom).
-    down: ceil(pooledPromptReplicas(w, spec, tokensPerSec, 1 / t.scaleDownHeadroom) + drain / t.scaleDownHeadroom),
-    detail: `${fmt(w.promptTokensRate)} ${w.prefixCacheHitRate ? `uncached (${fmt(w.prefixCacheHitRate * 100)}% prefix-cache hits) ` : ''}prompt tok/s + backlog ${fmt(w.promptBacklogTokens)} tok${backlog === 0 && w.promptBacklogTokens > 0 ? ' (transient)' : ''} vs ${fmt(tokensPerSec)} tok/s/replica at ${fmt(util)} utilization, ttft ${spec.slo.ttftMs} ms`,
-  }];
+  const rules: LoadRule[] = [
+    {
+      reason: 'prompt-backlog',
+      up: ceil(need),
+      // Consolidation: capacity for the load ÷ headroom (the remaining replicas stay under target × headroom).
+      down: ceil(pooledPromptReplicas(w, spec, tokensPerSec, 1 / t.scaleDownHeadroom) + drain / t.scaleDownHeadroom),
+      detail: `${fmt(w.promptTokensRate)} ${w.prefixCacheHitRate ? `uncached (${fmt(w.prefixCacheHitRate * 100)}% prefix-cache hits) ` : ''}prompt tok/s + backlog ${fmt(w.promptBacklogTokens)} tok${backlog === 0 && w.promptBacklogTokens > 0 ? ' (transient)' : ''} vs ${fmt(tokensPerSec)} tok/s/replica at ${fmt(util)} utilization, ttft ${spec.slo.ttftMs} ms`,
+    },
+  ];
   if (w.ttftP90Ms !== undefined && ready > 0) {
     // More prefill replicas only shorten the queueing part of TTFT. A p90 over the SLO made of prompts whose
     // own prefill takes longer than the SLO is not fixable by scaling (issue 6, Mooncake P/D: prefill pinned at

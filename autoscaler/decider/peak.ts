@@ -44,7 +44,12 @@ function peakOf(s: DeciderState): Peak {
  * over the hold window (its max is the peak); a requirement above what the role last went (or would have
  * gone) down to, within the window, is a regret and (re)engages the hold.
  */
-export function notePeak(spec: DeciderSpec, s: DeciderState, nowMs: number, tick: { up: number; surge: boolean; arrivalRate: number }): void {
+export function notePeak(
+  spec: DeciderSpec,
+  s: DeciderState,
+  nowMs: number,
+  tick: { up: number; surge: boolean; arrivalRate: number },
+): void {
   const { surge, arrivalRate } = tick;
   let { up } = tick;
   const holdMs = peakHoldMs(spec, s);
@@ -61,7 +66,8 @@ export function notePeak(spec: DeciderSpec, s: DeciderState, nowMs: number, tick
   while (recs.length > 0 && (recs[recs.length - 1] as [number, number])[1] <= up) recs.pop();
   recs.push([nowMs, up]);
   p.recs = recs;
-  if ((p.lastDownMs !== null && nowMs - p.lastDownMs < holdMs && up > p.lastDownTo) || (surge && held > 0)) p.holdUntilMs = nowMs + holdMs;
+  if ((p.lastDownMs !== null && nowMs - p.lastDownMs < holdMs && up > p.lastDownTo) || (surge && held > 0))
+    p.holdUntilMs = nowMs + holdMs;
 }
 
 /** The held capacity is in use again: keep what this surge needs at the peak's replicas per request/s. */

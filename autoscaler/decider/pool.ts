@@ -32,7 +32,11 @@ export function withPoolPrompts(prefill: RoleWindows, decode: RoleWindows[]): Ro
  * the decode pod it picked). Unchanged when no prefill target has data (aggregated, or prefill at zero):
  * then decode prefills everything itself.
  */
-export function withRemotePrefill(decode: RoleWindows, prefill: RoleWindows[], poolDecode: RoleWindows[] = [decode]): RoleWindows {
+export function withRemotePrefill(
+  decode: RoleWindows,
+  prefill: RoleWindows[],
+  poolDecode: RoleWindows[] = [decode],
+): RoleWindows {
   const ps = prefill.filter((p) => p.readyPods > 0 && p.stable.samples > 0);
   if (ps.length === 0) return decode;
   const poolPrompts = poolDecode.reduce((s, d) => s + d.stable.promptTokensRate, 0);
@@ -58,9 +62,19 @@ export function decidePool(
   states: { decode?: DeciderState; prefill?: DeciderState } = {},
 ): { decode: Decision; prefill?: Decision } {
   const own = roles.decode.windows;
-  const decode = decide(roles.decode.spec, roles.prefill ? withRemotePrefill(own, [roles.prefill.windows]) : own, nowMs, states.decode);
+  const decode = decide(
+    roles.decode.spec,
+    roles.prefill ? withRemotePrefill(own, [roles.prefill.windows]) : own,
+    nowMs,
+    states.decode,
+  );
   if (!roles.prefill) return { decode };
   const peer = { desired: decode.desired, ready: own.readyPods };
-  const prefill = decide(roles.prefill.spec, { ...withPoolPrompts(roles.prefill.windows, [own]), peer }, nowMs, states.prefill);
+  const prefill = decide(
+    roles.prefill.spec,
+    { ...withPoolPrompts(roles.prefill.windows, [own]), peer },
+    nowMs,
+    states.prefill,
+  );
   return { decode, prefill };
 }

@@ -22,9 +22,19 @@ export function initialState(nowMs: number, current: number): DeciderState {
 
 /** A copy the decider may mutate (the caller's object is never changed). */
 export function cloneState(s: DeciderState): DeciderState {
-  const c: DeciderState = { ...s, downRecs: s.downRecs.map(([t, r]) => [t, r]), ewma: { ...s.ewma }, measured: { ...s.measured } };
+  const c: DeciderState = {
+    ...s,
+    downRecs: s.downRecs.map(([t, r]) => [t, r]),
+    ewma: { ...s.ewma },
+    measured: { ...s.measured },
+  };
   if (s.coldStart) c.coldStart = { ms: s.coldStart.ms, since: s.coldStart.since && { ...s.coldStart.since } };
-  if (s.episodes) c.episodes = { list: s.episodes.list.map(([a, b]) => [a, b]), wake: s.episodes.wake && { ...s.episodes.wake }, usedMs: s.episodes.usedMs };
+  if (s.episodes)
+    c.episodes = {
+      list: s.episodes.list.map(([a, b]) => [a, b]),
+      wake: s.episodes.wake && { ...s.episodes.wake },
+      usedMs: s.episodes.usedMs,
+    };
   if (s.peak) c.peak = { ...s.peak, recs: s.peak.recs.map(([t, r]) => [t, r]) };
   return c;
 }
@@ -86,7 +96,12 @@ export function prefillCapacity(s: DeciderState, spec: DeciderSpec): number {
 export function hasDemand(w: RoleWindows, spec: DeciderSpec): boolean {
   const z = w.demandAtZero;
   const queuedMean = z.queuedRequests > 0 ? z.queuedPromptTokens / z.queuedRequests : 0;
-  if (spec.role === 'decode' ? z.queuedRequests > 0 || z.queuedPromptTokens > 0 : queuedMean >= spec.targets.longPromptTokens) return true;
+  if (
+    spec.role === 'decode'
+      ? z.queuedRequests > 0 || z.queuedPromptTokens > 0
+      : queuedMean >= spec.targets.longPromptTokens
+  )
+    return true;
   const x = w.panic.samples > 0 ? w.panic : w.stable;
   if (x.running > 0 || x.waiting > 0 || x.promptBacklogTokens > 0) return true;
   if (spec.role === 'decode') return x.arrivalRate > 0;

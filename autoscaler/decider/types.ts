@@ -202,16 +202,43 @@ export interface DeciderState {
   /** Measured cold start and the scale-up it is timing (optional: states from older deciders lack it). */
   coldStart?: { ms: number | null; since: { atMs: number; ready: number } | null };
   /** Demand episodes (oldest first, [start, end]) and the predictive wake in flight (episodes.ts). */
-  episodes?: { list: Array<[number, number]>; wake: { predictedMs: number; untilMs: number } | null; usedMs: number | null };
+  episodes?: {
+    list: Array<[number, number]>;
+    wake: { predictedMs: number; untilMs: number } | null;
+    usedMs: number | null;
+  };
   /** Peak hold (peak.ts): recent up-recommendations, the last (or held-back) scale-down and its target, hold end. */
-  peak?: { recs: Array<[number, number]>; lastDownMs: number | null; lastDownTo: number; holdUntilMs: number | null; perRate?: number };
+  peak?: {
+    recs: Array<[number, number]>;
+    lastDownMs: number | null;
+    lastDownTo: number;
+    holdUntilMs: number | null;
+    perRate?: number;
+  };
 }
 
 export type DecisionReason =
-  | 'hold' | 'kv-pressure' | 'queue' | 'itl-slo' | 'prompt-backlog' | 'ttft-slo' | 'predictive-floor'
-  | 'consolidate' | 'scale-down-delay' | 'panic-hold' | 'starting' | 'idle-to-zero' | 'decode-at-zero'
-  | 'wake' | 'fail-static' | 'min-scale' | 'max-scale' | 'rate-limited'
-  | 'predictive-wake' | 'predictive-wake-missed' | 'peak-hold';
+  | 'hold'
+  | 'kv-pressure'
+  | 'queue'
+  | 'itl-slo'
+  | 'prompt-backlog'
+  | 'ttft-slo'
+  | 'predictive-floor'
+  | 'consolidate'
+  | 'scale-down-delay'
+  | 'panic-hold'
+  | 'starting'
+  | 'idle-to-zero'
+  | 'decode-at-zero'
+  | 'wake'
+  | 'fail-static'
+  | 'min-scale'
+  | 'max-scale'
+  | 'rate-limited'
+  | 'predictive-wake'
+  | 'predictive-wake-missed'
+  | 'peak-hold';
 
 export interface Decision {
   /** Replicas to set on the scale target. */

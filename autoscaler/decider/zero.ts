@@ -26,10 +26,18 @@ export function atZero(spec: DeciderSpec, w: RoleWindows, s: DeciderState, curre
   const decodeUp = (w.peer?.desired ?? 1) > 0;
   const queuedMean = z.queuedRequests > 0 ? z.queuedPromptTokens / z.queuedRequests : 0;
   if (decodeUp && queuedMean >= spec.targets.longPromptTokens) {
-    return { desired: wakeTo, reason: 'wake', detail: `queued prompts average ${Math.round(queuedMean)} tokens ≥ ${spec.targets.longPromptTokens}` };
+    return {
+      desired: wakeTo,
+      reason: 'wake',
+      detail: `queued prompts average ${Math.round(queuedMean)} tokens ≥ ${spec.targets.longPromptTokens}`,
+    };
   }
   if (decodeUp && hasDemand(w, spec)) {
-    return { desired: wakeTo, reason: 'wake', detail: `long prompts arriving (≥ ${spec.targets.longPromptTokens} tokens on average)` };
+    return {
+      desired: wakeTo,
+      reason: 'wake',
+      detail: `long prompts arriving (≥ ${spec.targets.longPromptTokens} tokens on average)`,
+    };
   }
   return { desired: 0, reason: 'hold', detail: decodeUp ? 'at zero; decode prefills locally' : 'at zero with decode' };
 }

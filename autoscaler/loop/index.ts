@@ -60,7 +60,8 @@ export class Loop {
     const run = (): void => {
       if (this.stopped) return;
       const began = Date.now();
-      this.running = this.tick().catch((err: unknown) => this.o.logger.error('tick failed', { error: String((err as Error).message ?? err) }))
+      this.running = this.tick()
+        .catch((err: unknown) => this.o.logger.error('tick failed', { error: String((err as Error).message ?? err) }))
         .finally(() => {
           if (!this.stopped) this.timer = setTimeout(run, Math.max(0, this.o.tickMs - (Date.now() - began)));
         });
@@ -84,8 +85,13 @@ export class Loop {
     const p0 = performance.now();
     const targets = this.o.view.targets();
     const pods = new Map(targets.map((t) => [t.key, this.o.view.pods(t)]));
-    const scrapeTargets = targets.flatMap((t) => (pods.get(t.key) ?? []).filter((p) => p.ready).map((p) => ({ key: p.key, url: metricsUrl(p) })));
-    const [results, demand] = await Promise.all([this.o.collector.scrape(scrapeTargets), this.o.demand.collect(targets)]);
+    const scrapeTargets = targets.flatMap((t) =>
+      (pods.get(t.key) ?? []).filter((p) => p.ready).map((p) => ({ key: p.key, url: metricsUrl(p) })),
+    );
+    const [results, demand] = await Promise.all([
+      this.o.collector.scrape(scrapeTargets),
+      this.o.demand.collect(targets),
+    ]);
     const byKey = new Map<string, ScrapeResult>(results.map((r) => [r.key, r]));
     const t1 = now();
     const p1 = performance.now();
@@ -97,11 +103,25 @@ export class Loop {
       const res = ready.map((p) => byKey.get(p.key)).filter((r): r is ScrapeResult => r !== undefined);
       let win = this.windows.get(t.key);
       if (!win) this.windows.set(t.key, (win = new RoleWindow(1000, this.o.stableWindowMs)));
-      windows.set(t.key, observe(win, {
-        nowMs: t1, readyPods: ready.length, specReplicas: this.o.view.specReplicas(t) ?? ready.length,
-        observations: res.flatMap((r) => (r.ok ? [r.observation] : [])), failedPods: res.filter((r) => !r.ok).length,
-        demandAtZero: demand.get(t.key) ?? { queuedRequests: 0, queuedPromptTokens: 0 },
-      }, { stableWindowMs: this.o.stableWindowMs, panicWindowMs: this.o.panicWindowMs, defaultPromptTokens: this.o.defaultPromptTokens }));
+      windows.set(
+        t.key,
+        observe(
+          win,
+          {
+            nowMs: t1,
+            readyPods: ready.length,
+            specReplicas: this.o.view.specReplicas(t) ?? ready.length,
+            observations: res.flatMap((r) => (r.ok ? [r.observation] : [])),
+            failedPods: res.filter((r) => !r.ok).length,
+            demandAtZero: demand.get(t.key) ?? { queuedRequests: 0, queuedPromptTokens: 0 },
+          },
+          {
+            stableWindowMs: this.o.stableWindowMs,
+            panicWindowMs: this.o.panicWindowMs,
+            defaultPromptTokens: this.o.defaultPromptTokens,
+          },
+        ),
+      );
     }
     const decisions = this.decideAll(targets, windows, t1);
     const p2 = performance.now();
@@ -124,7 +144,8 @@ export class Loop {
     const decodeByPool = new Map<string, { desired: number; ready: number; windows: RoleWindows[] }>();
     const byPool = (role: ScaleTarget['role']): Map<string, RoleWindows[]> => {
       const m = new Map<string, RoleWindows[]>();
-      for (const t of targets) if (t.role === role) m.set(t.poolKey, [...(m.get(t.poolKey) ?? []), windows.get(t.key) as RoleWindows]);
+      for (const t of targets)
+        if (t.role === role) m.set(t.poolKey, [...(m.get(t.poolKey) ?? []), windows.get(t.key) as RoleWindows]);
       return m;
     };
     const prefillWindows = byPool('prefill');
@@ -132,7 +153,8 @@ export class Loop {
     const ordered = [...targets].sort((a, b) => (a.role === b.role ? 0 : a.role === 'decode' ? -1 : 1));
     for (const t of ordered) {
       let w = windows.get(t.key) as RoleWindows;
-      if (t.role === 'decode') w = withRemotePrefill(w, prefillWindows.get(t.poolKey) ?? [], decodeWindows.get(t.poolKey));
+      if (t.role === 'decode')
+        w = withRemotePrefill(w, prefillWindows.get(t.poolKey) ?? [], decodeWindows.get(t.poolKey));
       if (t.role === 'prefill') {
         const peer = decodeByPool.get(t.poolKey);
         if (peer) w = { ...withPoolPrompts(w, peer.windows), peer: { desired: peer.desired, ready: peer.ready } };
@@ -142,16 +164,25 @@ export class Loop {
       out.set(t.key, d);
       if (t.role === 'decode') {
         const p = decodeByPool.get(t.poolKey) ?? { desired: 0, ready: 0, windows: [] };
-        decodeByPool.set(t.poolKey, { desired: p.desired + d.desired, ready: p.ready + w.readyPods, windows: [...p.windows, w] });
+        decodeByPool.set(t.poolKey, {
+          desired: p.desired + d.desired,
+          ready: p.ready + w.readyPods,
+          windows: [...p.windows, w],
+        });
       }
     }
     return out;
   }
 
-  private async actuateAll(targets: ScaleTarget[], decisions: Map<string, Decision>, windows: Map<string, RoleWindows>): Promise<void> {
+  private async actuateAll(
+    targets: ScaleTarget[],
+    decisions: Map<string, Decision>,
+    windows: Map<string, RoleWindows>,
+  ): Promise<void> {
     const queue = [...targets];
     const worker = async (): Promise<void> => {
-      for (let t = queue.shift(); t; t = queue.shift()) await this.actuateOne(t, decisions.get(t.key) as Decision, windows.get(t.key) as RoleWindows);
+      for (let t = queue.shift(); t; t = queue.shift())
+        await this.actuateOne(t, decisions.get(t.key) as Decision, windows.get(t.key) as RoleWindows);
     };
     await Promise.all(Array.from({ length: Math.min(this.o.actuateConcurrency ?? 16, queue.length) }, worker));
   }
@@ -167,11 +198,18 @@ export class Loop {
     for (const [signal, v] of Object.entries(d.signals)) m?.signal.set({ ...labels, signal }, v);
     if (specReplicas === undefined) return; // the Deployment is not in the cache yet: nothing to scale
     try {
-      const r = await this.o.actuator.apply(t, d.desired, { ready: w.readyPods, specReplicas, sks: this.o.view.sks(t) });
+      const r = await this.o.actuator.apply(t, d.desired, {
+        ready: w.readyPods,
+        specReplicas,
+        sks: this.o.view.sks(t),
+      });
       if (r.scaled) this.announce(t, d, r.scaled.from, r.scaled.to);
     } catch (err) {
       m?.actuationErrors.inc({ namespace: t.namespace, name: t.name });
-      this.o.logger.warn('actuation failed; retrying next tick', { target: t.key, error: String((err as Error).message ?? err) });
+      this.o.logger.warn('actuation failed; retrying next tick', {
+        target: t.key,
+        error: String((err as Error).message ?? err),
+      });
     }
   }
 
@@ -180,9 +218,23 @@ export class Loop {
     const transition = to === 0 ? 'sleep' : from === 0 ? 'wake' : to > from ? 'scale-up' : 'scale-down';
     this.o.logger.info('scaled', { target: t.key, role: t.role, from, to, reason: d.reason, detail: d.detail });
     // source: the PodAutoscaler that decided (issue 5); subject: what it scaled (its scaleTargetRef's /scale).
-    this.o.events?.emit(SCALED_EVENT, scaledPath(t), {
-      namespace: t.namespace, name: t.name, pool: t.pool, role: t.role, from, to, transition, reason: d.reason, detail: d.detail, signals: d.signals,
-    }, { source: paPath(t) });
+    this.o.events?.emit(
+      SCALED_EVENT,
+      scaledPath(t),
+      {
+        namespace: t.namespace,
+        name: t.name,
+        pool: t.pool,
+        role: t.role,
+        from,
+        to,
+        transition,
+        reason: d.reason,
+        detail: d.detail,
+        signals: d.signals,
+      },
+      { source: paPath(t) },
+    );
   }
 
   private countScrapes(results: ScrapeResult[]): number {

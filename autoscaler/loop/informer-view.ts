@@ -21,15 +21,33 @@ export class InformerView implements ClusterView {
   private sksInf?: RestartableInformer;
   private podIndex?: { at: number; byNs: Map<string, KubeObject[]> };
 
-  constructor(private readonly kc: KubeAuth, private readonly client: KubeClient, private readonly cfg: AutoscalerConfig, private readonly logger: Logger) {}
+  constructor(
+    private readonly kc: KubeAuth,
+    private readonly client: KubeClient,
+    private readonly cfg: AutoscalerConfig,
+    private readonly logger: Logger,
+  ) {}
 
   async start(): Promise<void> {
     const ns = this.cfg.namespace || undefined;
     const selector = this.cfg.mode === 'Knative' ? REVISION : LABELS.kserveIsvc;
-    const make = (resource: (typeof RESOURCES)[keyof typeof RESOURCES], labelSelector?: string, transform?: (o: KubeObject) => KubeObject): RestartableInformer => {
+    const make = (
+      resource: (typeof RESOURCES)[keyof typeof RESOURCES],
+      labelSelector?: string,
+      transform?: (o: KubeObject) => KubeObject,
+    ): RestartableInformer => {
       const inf = createInformer({
-        kc: this.kc, client: this.client, resource, namespace: ns, labelSelector, resyncMs: 0, logger: this.logger, transform,
-        onEvent: () => { this.podIndex = undefined; },
+        kc: this.kc,
+        client: this.client,
+        resource,
+        namespace: ns,
+        labelSelector,
+        resyncMs: 0,
+        logger: this.logger,
+        transform,
+        onEvent: () => {
+          this.podIndex = undefined;
+        },
       });
       this.informers.push(inf);
       return inf;
@@ -90,19 +108,28 @@ export class InformerView implements ClusterView {
  */
 export function slimPod(pod: KubeObject): KubeObject {
   const m = pod.metadata ?? {};
-  const status = (pod as { status?: { podIP?: string; phase?: string; conditions?: Array<{ type: string; status: string }> } }).status;
+  const status = (
+    pod as { status?: { podIP?: string; phase?: string; conditions?: Array<{ type: string; status: string }> } }
+  ).status;
   const port = m.annotations?.[POD_ANNOTATIONS.vllmPort];
   return {
     apiVersion: pod.apiVersion,
     kind: pod.kind,
     metadata: {
-      name: m.name, namespace: m.namespace, uid: m.uid, resourceVersion: m.resourceVersion, labels: m.labels,
+      name: m.name,
+      namespace: m.namespace,
+      uid: m.uid,
+      resourceVersion: m.resourceVersion,
+      labels: m.labels,
       ...(port !== undefined ? { annotations: { [POD_ANNOTATIONS.vllmPort]: port } } : {}),
       ...(m.deletionTimestamp ? { deletionTimestamp: m.deletionTimestamp } : {}),
     },
     status: {
-      podIP: status?.podIP, phase: status?.phase,
-      conditions: (status?.conditions ?? []).filter((c) => c.type === 'Ready').map((c) => ({ type: c.type, status: c.status })),
+      podIP: status?.podIP,
+      phase: status?.phase,
+      conditions: (status?.conditions ?? [])
+        .filter((c) => c.type === 'Ready')
+        .map((c) => ({ type: c.type, status: c.status })),
     },
   } as KubeObject;
 }

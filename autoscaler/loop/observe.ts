@@ -15,7 +15,11 @@ export interface TargetTick {
   demandAtZero: { queuedRequests: number; queuedPromptTokens: number };
 }
 
-export function observe(win: RoleWindow, t: TargetTick, opts: { stableWindowMs: number; panicWindowMs: number; defaultPromptTokens: number }): RoleWindows {
+export function observe(
+  win: RoleWindow,
+  t: TargetTick,
+  opts: { stableWindowMs: number; panicWindowMs: number; defaultPromptTokens: number },
+): RoleWindows {
   // A role with no ready pod has no data; old buckets must not look like load after a scale to zero.
   if (t.readyPods === 0) win.clear();
   else if (t.observations.length > 0) win.add(tickSample(t.nowMs, t.observations, opts.defaultPromptTokens));

@@ -24,17 +24,31 @@ export interface ClusterView {
 }
 
 interface PodLike {
-  metadata?: { name?: string; namespace?: string; uid?: string; annotations?: Record<string, string>; deletionTimestamp?: string };
+  metadata?: {
+    name?: string;
+    namespace?: string;
+    uid?: string;
+    annotations?: Record<string, string>;
+    deletionTimestamp?: string;
+  };
   status?: { podIP?: string; phase?: string; conditions?: Array<{ type: string; status: string }> };
 }
 
 /** A pod → PodInfo: Ready condition True, not terminating, has an IP. */
 export function podInfo(pod: PodLike, defaultPort: number): PodInfo {
   const m = pod.metadata ?? {};
-  const ready = !m.deletionTimestamp && pod.status?.phase === 'Running' && (pod.status.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
+  const ready =
+    !m.deletionTimestamp &&
+    pod.status?.phase === 'Running' &&
+    (pod.status.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
   const annotated = Number(m.annotations?.[POD_ANNOTATIONS.vllmPort]);
   const metricsPort = Number.isInteger(annotated) && annotated > 0 && annotated < 65536 ? annotated : defaultPort;
-  return { key: `${m.namespace}/${m.name}/${m.uid ?? ''}`, ip: pod.status?.podIP ?? '', ready: ready && !!pod.status?.podIP, metricsPort };
+  return {
+    key: `${m.namespace}/${m.name}/${m.uid ?? ''}`,
+    ip: pod.status?.podIP ?? '',
+    ready: ready && !!pod.status?.podIP,
+    metricsPort,
+  };
 }
 
 export function metricsUrl(p: PodInfo): string {

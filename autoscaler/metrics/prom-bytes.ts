@@ -21,7 +21,12 @@ for (let c = 0; c < 128; c++) {
 }
 
 /** A line to read: bytes [start, end) of buf (no trailing \r or \n); lineNo for messages. */
-export interface Line { buf: Buffer; start: number; end: number; lineNo: number }
+export interface Line {
+  buf: Buffer;
+  start: number;
+  end: number;
+  lineNo: number;
+}
 
 /** End of the metric name at `start` (first `{`, space or tab, or end). */
 export function nameEnd(l: Line): number {
@@ -40,7 +45,10 @@ export function checkName(l: Line, i: number): void {
   const { buf, start } = l;
   let ok = i > start && ((CLASS[buf[start] as number] as number) & 1) !== 0;
   for (let j = start + 1; ok && j < i; j++) ok = ((CLASS[buf[j] as number] as number) & 2) !== 0;
-  if (!ok) throw new ExpositionError(`line ${l.lineNo}: invalid metric name ${JSON.stringify(buf.toString('utf8', start, i).slice(0, 64))}`);
+  if (!ok)
+    throw new ExpositionError(
+      `line ${l.lineNo}: invalid metric name ${JSON.stringify(buf.toString('utf8', start, i).slice(0, 64))}`,
+    );
 }
 
 /** Called with each kept label (its name is one of `keep`); the value decoded with escapes. */
@@ -57,7 +65,8 @@ export function readLabels(l: Line, i: number, keep: readonly string[], onLabel:
     const eq = buf.indexOf(EQ, i);
     if (eq < 0 || eq >= end) throw new ExpositionError(`line ${lineNo}: label without "="`);
     const key = labelName(l, at, eq);
-    if (buf[eq + 1] !== QUOTE || eq + 1 >= end) throw new ExpositionError(`line ${lineNo}: label ${keyText(l, at, eq, key)} value must be quoted`);
+    if (buf[eq + 1] !== QUOTE || eq + 1 >= end)
+      throw new ExpositionError(`line ${lineNo}: label ${keyText(l, at, eq, key)} value must be quoted`);
     const kept = key === undefined ? keptFast(buf, at, eq, keep) : keep.includes(key) ? key : undefined;
     let close = quotedFast(l, eq + 2, kept, onLabel);
     if (close < 0) {
@@ -67,7 +76,8 @@ export function readLabels(l: Line, i: number, keep: readonly string[], onLabel:
     }
     i = close + 1;
     const c = i < end ? buf[i] : undefined;
-    if (c !== COMMA && c !== RBRACE) throw new ExpositionError(`line ${lineNo}: expected "," or "}" after label ${keyText(l, at, eq, key)}`);
+    if (c !== COMMA && c !== RBRACE)
+      throw new ExpositionError(`line ${lineNo}: expected "," or "}" after label ${keyText(l, at, eq, key)}`);
   }
 }
 
@@ -96,7 +106,8 @@ function labelName(l: Line, i: number, eq: number): string | undefined {
   for (let j = i + 1; ok && j < eq; j++) ok = ((CLASS[buf[j] as number] as number) & 8) !== 0;
   if (ok) return undefined;
   const key = buf.toString('utf8', i, eq).trim();
-  if (!/^[a-zA-Z_][a-zA-Z0-9_]*$/.test(key)) throw new ExpositionError(`line ${l.lineNo}: invalid label name ${JSON.stringify(key.slice(0, 64))}`);
+  if (!/^[a-zA-Z_][a-zA-Z0-9_]*$/.test(key))
+    throw new ExpositionError(`line ${l.lineNo}: invalid label name ${JSON.stringify(key.slice(0, 64))}`);
   return key;
 }
 
@@ -141,8 +152,11 @@ export function readValue(l: Line, i: number, name: string): number {
   while (i < end && (buf[i] === SPACE || buf[i] === TAB)) i++;
   let j = i;
   while (j < end && buf[j] !== SPACE && buf[j] !== TAB) j++;
-  const value = j > i ? integer(buf, i, j) ?? parseValue(buf.toString('utf8', i, j)) : undefined;
-  if (value === undefined) throw new ExpositionError(`line ${lineNo}: invalid value ${JSON.stringify(buf.toString('utf8', i, j).slice(0, 32))} for ${name}`);
+  const value = j > i ? (integer(buf, i, j) ?? parseValue(buf.toString('utf8', i, j))) : undefined;
+  if (value === undefined)
+    throw new ExpositionError(
+      `line ${lineNo}: invalid value ${JSON.stringify(buf.toString('utf8', i, j).slice(0, 32))} for ${name}`,
+    );
   if (j < end) timestamp(l, j, name);
   return value;
 }
@@ -179,6 +193,7 @@ function timestamp(l: Line, j: number, name: string): void {
   if (!ok) {
     // Other whitespace (\v, \f, non-ASCII spaces) is trimmed by the string rule: use it exactly.
     const ts = buf.toString('utf8', j, end).trim();
-    if (ts !== '' && !/^-?\d+$/.test(ts)) throw new ExpositionError(`line ${l.lineNo}: expected "value [timestamp]" after ${name}`);
+    if (ts !== '' && !/^-?\d+$/.test(ts))
+      throw new ExpositionError(`line ${l.lineNo}: expected "value [timestamp]" after ${name}`);
   }
 }

@@ -52,8 +52,17 @@ export function parsePrometheusText(text: string, want: (name: string) => boolea
   return out;
 }
 
-interface Prev { name: string; wanted: boolean }
-interface Ctx { text: string; lineNo: number; want: (name: string) => boolean; keep?: Keep; prev: Prev }
+interface Prev {
+  name: string;
+  wanted: boolean;
+}
+interface Ctx {
+  text: string;
+  lineNo: number;
+  want: (name: string) => boolean;
+  keep?: Keep;
+  prev: Prev;
+}
 
 function sameName(text: string, start: number, end: number, prev: Prev): boolean {
   const n = prev.name.length;
@@ -76,7 +85,8 @@ function parseSample(ctx: Ctx, start: number, end: number): Sample | undefined {
       if (c === LBRACE || c === SPACE || c === TAB) break;
     }
     name = text.slice(start, i);
-    if (!NAME.test(name)) throw new ExpositionError(`line ${lineNo}: invalid metric name ${JSON.stringify(name.slice(0, 64))}`);
+    if (!NAME.test(name))
+      throw new ExpositionError(`line ${lineNo}: invalid metric name ${JSON.stringify(name.slice(0, 64))}`);
     prev.name = name;
     prev.wanted = want(name);
     if (!prev.wanted) return undefined;
@@ -89,10 +99,12 @@ function parseSample(ctx: Ctx, start: number, end: number): Sample | undefined {
   while (j < end && text.charCodeAt(j) !== SPACE && text.charCodeAt(j) !== TAB) j++;
   const raw = text.slice(i, j);
   const value = raw === '' ? undefined : parseValue(raw);
-  if (value === undefined) throw new ExpositionError(`line ${lineNo}: invalid value ${JSON.stringify(raw.slice(0, 32))} for ${name}`);
+  if (value === undefined)
+    throw new ExpositionError(`line ${lineNo}: invalid value ${JSON.stringify(raw.slice(0, 32))} for ${name}`);
   if (j < end) {
     const ts = text.slice(j, end).trim();
-    if (ts !== '' && !/^-?\d+$/.test(ts)) throw new ExpositionError(`line ${lineNo}: expected "value [timestamp]" after ${name}`);
+    if (ts !== '' && !/^-?\d+$/.test(ts))
+      throw new ExpositionError(`line ${lineNo}: expected "value [timestamp]" after ${name}`);
   }
   return { name, labels, value };
 }
@@ -140,13 +152,16 @@ function readLabels(ctx: Ctx, i: number, end: number, into: Record<string, strin
     const eq = text.indexOf('=', i);
     if (eq < 0 || eq >= end) throw new ExpositionError(`line ${lineNo}: label without "="`);
     const key = text.slice(i, eq).trim();
-    if (!LABEL.test(key)) throw new ExpositionError(`line ${lineNo}: invalid label name ${JSON.stringify(key.slice(0, 64))}`);
-    if (text.charCodeAt(eq + 1) !== QUOTE) throw new ExpositionError(`line ${lineNo}: label ${key} value must be quoted`);
+    if (!LABEL.test(key))
+      throw new ExpositionError(`line ${lineNo}: invalid label name ${JSON.stringify(key.slice(0, 64))}`);
+    if (text.charCodeAt(eq + 1) !== QUOTE)
+      throw new ExpositionError(`line ${lineNo}: label ${key} value must be quoted`);
     const [value, close] = readQuoted(text, eq + 2, end, lineNo, key);
     if (!only || only.includes(key)) into[key] = value;
     i = close + 1;
     const c = text.charCodeAt(i);
-    if (c !== COMMA && c !== RBRACE) throw new ExpositionError(`line ${lineNo}: expected "," or "}" after label ${key}`);
+    if (c !== COMMA && c !== RBRACE)
+      throw new ExpositionError(`line ${lineNo}: expected "," or "}" after label ${key}`);
   }
 }
 

@@ -58,8 +58,16 @@ export const VLLM = {
 const HIST_SUFFIXES = ['_bucket', '_sum', '_count'];
 const HISTOGRAMS = new Set([VLLM.ttft, VLLM.itl, VLLM.itlV0, VLLM.promptLength]);
 const WANTED = new Set<string>([
-  VLLM.waiting, VLLM.running, VLLM.kvUsage, VLLM.kvUsageV0, VLLM.promptTokens, VLLM.generationTokens, VLLM.success, VLLM.cacheConfig,
-  VLLM.prefixCacheQueries, VLLM.prefixCacheHits,
+  VLLM.waiting,
+  VLLM.running,
+  VLLM.kvUsage,
+  VLLM.kvUsageV0,
+  VLLM.promptTokens,
+  VLLM.generationTokens,
+  VLLM.success,
+  VLLM.cacheConfig,
+  VLLM.prefixCacheQueries,
+  VLLM.prefixCacheHits,
   ...[...HISTOGRAMS].flatMap((h) => HIST_SUFFIXES.map((s) => h + s)),
 ]);
 // Only the mean prompt length is used (sum/count): skip its ~20 bucket lines per page.
@@ -98,11 +106,19 @@ export function snapshotFromSamples(samples: Sample[]): PodSnapshot {
   };
   const cc = by.get(VLLM.cacheConfig)?.[0]?.labels;
   return assembleSnapshot({
-    waiting: sum(VLLM.waiting), running: sum(VLLM.running), kv: mean(VLLM.kvUsage) ?? mean(VLLM.kvUsageV0),
-    promptTokens: sum(VLLM.promptTokens), generationTokens: sum(VLLM.generationTokens), requestsFinished: sum(VLLM.success),
-    prefixCacheQueries: sum(VLLM.prefixCacheQueries), prefixCacheHits: sum(VLLM.prefixCacheHits),
-    ttft: histogram(by, VLLM.ttft), itl: histogram(by, VLLM.itl) ?? histogram(by, VLLM.itlV0), promptLength: histogram(by, VLLM.promptLength),
-    blockSize: cc?.block_size, numGpuBlocks: cc?.num_gpu_blocks,
+    waiting: sum(VLLM.waiting),
+    running: sum(VLLM.running),
+    kv: mean(VLLM.kvUsage) ?? mean(VLLM.kvUsageV0),
+    promptTokens: sum(VLLM.promptTokens),
+    generationTokens: sum(VLLM.generationTokens),
+    requestsFinished: sum(VLLM.success),
+    prefixCacheQueries: sum(VLLM.prefixCacheQueries),
+    prefixCacheHits: sum(VLLM.prefixCacheHits),
+    ttft: histogram(by, VLLM.ttft),
+    itl: histogram(by, VLLM.itl) ?? histogram(by, VLLM.itlV0),
+    promptLength: histogram(by, VLLM.promptLength),
+    blockSize: cc?.block_size,
+    numGpuBlocks: cc?.num_gpu_blocks,
   });
 }
 
@@ -127,11 +143,17 @@ export interface PageTotals {
 export function assembleSnapshot(t: PageTotals): PodSnapshot {
   const { waiting, running, kv } = t;
   if (waiting === undefined || running === undefined || kv === undefined) {
-    const missing = [waiting === undefined && VLLM.waiting, running === undefined && VLLM.running, kv === undefined && VLLM.kvUsage].filter(Boolean);
+    const missing = [
+      waiting === undefined && VLLM.waiting,
+      running === undefined && VLLM.running,
+      kv === undefined && VLLM.kvUsage,
+    ].filter(Boolean);
     throw new MissingMetricError(`not a vLLM /metrics page: missing ${missing.join(', ')}`);
   }
   const snap: PodSnapshot = {
-    waiting, running, kvUsage: Math.min(1, Math.max(0, kv)),
+    waiting,
+    running,
+    kvUsage: Math.min(1, Math.max(0, kv)),
     promptTokens: t.promptTokens ?? 0,
     generationTokens: t.generationTokens ?? 0,
     requestsFinished: t.requestsFinished ?? 0,
@@ -159,7 +181,14 @@ function histogram(by: Map<string, Sample[]>, name: string): Histogram | undefin
   if (!buckets || buckets.length === 0) {
     const count = by.get(`${name}_count`);
     // sum/count only (the prompt-length histogram): a one-bucket histogram with its totals.
-    return count ? { bounds: [Infinity], counts: [count.reduce((a, s) => a + s.value, 0)], sum: (by.get(`${name}_sum`) ?? []).reduce((a, s) => a + s.value, 0), count: count.reduce((a, s) => a + s.value, 0) } : undefined;
+    return count
+      ? {
+          bounds: [Infinity],
+          counts: [count.reduce((a, s) => a + s.value, 0)],
+          sum: (by.get(`${name}_sum`) ?? []).reduce((a, s) => a + s.value, 0),
+          count: count.reduce((a, s) => a + s.value, 0),
+        }
+      : undefined;
   }
   const acc = new Map<number, number>();
   for (const b of buckets) {
@@ -169,7 +198,12 @@ function histogram(by: Map<string, Sample[]>, name: string): Histogram | undefin
   }
   const bounds = [...acc.keys()].sort((a, b) => a - b);
   const sumOf = (n: string): number => (by.get(n) ?? []).reduce((a, s) => a + s.value, 0);
-  return { bounds, counts: bounds.map((b) => acc.get(b) as number), sum: sumOf(`${name}_sum`), count: sumOf(`${name}_count`) };
+  return {
+    bounds,
+    counts: bounds.map((b) => acc.get(b) as number),
+    sum: sumOf(`${name}_sum`),
+    count: sumOf(`${name}_count`),
+  };
 }
 
 /**
@@ -224,5 +258,10 @@ export function histogramDelta(a: Histogram | undefined, b: Histogram | undefine
   if (!b) return undefined;
   if (!a || a.bounds.length !== b.bounds.length || a.bounds.some((x, i) => x !== b.bounds[i])) return undefined;
   if (b.count < a.count || b.counts.some((c, i) => c < (a.counts[i] as number))) return b;
-  return { bounds: b.bounds, counts: b.counts.map((c, i) => c - (a.counts[i] as number)), sum: b.sum - a.sum, count: b.count - a.count };
+  return {
+    bounds: b.bounds,
+    counts: b.counts.map((c, i) => c - (a.counts[i] as number)),
+    sum: b.sum - a.sum,
+    count: b.count - a.count,
+  };
 }

@@ -10,14 +10,41 @@
 import { checkName, nameEnd, readLabels, readValue, type Line } from './prom-bytes.js';
 import { assembleSnapshot, VLLM, type Histogram, type PodSnapshot } from './vllm-signals.js';
 
-const enum Kind { Scalar, Bucket, HistSum, HistCount, CacheConfig }
-const enum S { Waiting, Running, Kv, KvV0, Prompt, Generation, Success, PrefixQueries, PrefixHits }
-const enum H { Ttft, Itl, ItlV0, PromptLength }
+const enum Kind {
+  Scalar,
+  Bucket,
+  HistSum,
+  HistCount,
+  CacheConfig,
+}
+const enum S {
+  Waiting,
+  Running,
+  Kv,
+  KvV0,
+  Prompt,
+  Generation,
+  Success,
+  PrefixQueries,
+  PrefixHits,
+}
+const enum H {
+  Ttft,
+  Itl,
+  ItlV0,
+  PromptLength,
+}
 
-interface Family { name: string; bytes: Buffer; kind: Kind; slot: number }
+interface Family {
+  name: string;
+  bytes: Buffer;
+  kind: Kind;
+  slot: number;
+}
 
 const FAMILIES: Family[] = [];
-const add = (name: string, kind: Kind, slot: number): void => void FAMILIES.push({ name, bytes: Buffer.from(name, 'latin1'), kind, slot });
+const add = (name: string, kind: Kind, slot: number): void =>
+  void FAMILIES.push({ name, bytes: Buffer.from(name, 'latin1'), kind, slot });
 add(VLLM.waiting, Kind.Scalar, S.Waiting);
 add(VLLM.running, Kind.Scalar, S.Running);
 add(VLLM.kvUsage, Kind.Scalar, S.Kv);
@@ -28,7 +55,12 @@ add(VLLM.success, Kind.Scalar, S.Success);
 add(VLLM.prefixCacheQueries, Kind.Scalar, S.PrefixQueries);
 add(VLLM.prefixCacheHits, Kind.Scalar, S.PrefixHits);
 add(VLLM.cacheConfig, Kind.CacheConfig, 0);
-for (const [name, slot] of [[VLLM.ttft, H.Ttft], [VLLM.itl, H.Itl], [VLLM.itlV0, H.ItlV0], [VLLM.promptLength, H.PromptLength]] as const) {
+for (const [name, slot] of [
+  [VLLM.ttft, H.Ttft],
+  [VLLM.itl, H.Itl],
+  [VLLM.itlV0, H.ItlV0],
+  [VLLM.promptLength, H.PromptLength],
+] as const) {
   // Only the mean prompt length is read (sum/count): its buckets are skipped, as vllm-signals.ts WANTED does.
   if (slot !== H.PromptLength) add(`${name}_bucket`, Kind.Bucket, slot);
   add(`${name}_sum`, Kind.HistSum, slot);
@@ -82,9 +114,17 @@ class HistAcc {
 
   /** vllm-signals.ts histogram(): buckets by bound (sorted), else sum/count as one +Inf bucket, else none. */
   histogram(): Histogram | undefined {
-    if (this.buckets === 0) return this.counts > 0 ? { bounds: [Infinity], counts: [this.count], sum: this.sum, count: this.count } : undefined;
+    if (this.buckets === 0)
+      return this.counts > 0
+        ? { bounds: [Infinity], counts: [this.count], sum: this.sum, count: this.count }
+        : undefined;
     const order = this.les.map((_, k) => k).sort((a, b) => (this.les[a] as number) - (this.les[b] as number));
-    return { bounds: intern(order.map((k) => this.les[k] as number)), counts: order.map((k) => this.vals[k] as number), sum: this.sum, count: this.count };
+    return {
+      bounds: intern(order.map((k) => this.les[k] as number)),
+      counts: order.map((k) => this.vals[k] as number),
+      sum: this.sum,
+      count: this.count,
+    };
   }
 }
 
@@ -193,13 +233,23 @@ export class VllmPageParser {
 
   private snapshot(): PodSnapshot {
     const sum = (s: S): number | undefined => ((this.ns[s] as number) > 0 ? (this.sums[s] as number) : undefined);
-    const mean = (s: S): number | undefined => ((this.ns[s] as number) > 0 ? (this.sums[s] as number) / (this.ns[s] as number) : undefined);
+    const mean = (s: S): number | undefined =>
+      (this.ns[s] as number) > 0 ? (this.sums[s] as number) / (this.ns[s] as number) : undefined;
     const [ttft, itl, itlV0, prompt] = this.hist.map((h) => h.histogram());
     return assembleSnapshot({
-      waiting: sum(S.Waiting), running: sum(S.Running), kv: mean(S.Kv) ?? mean(S.KvV0),
-      promptTokens: sum(S.Prompt), generationTokens: sum(S.Generation), requestsFinished: sum(S.Success),
-      prefixCacheQueries: sum(S.PrefixQueries), prefixCacheHits: sum(S.PrefixHits),
-      ttft, itl: itl ?? itlV0, promptLength: prompt, blockSize: this.cc?.block_size, numGpuBlocks: this.cc?.num_gpu_blocks,
+      waiting: sum(S.Waiting),
+      running: sum(S.Running),
+      kv: mean(S.Kv) ?? mean(S.KvV0),
+      promptTokens: sum(S.Prompt),
+      generationTokens: sum(S.Generation),
+      requestsFinished: sum(S.Success),
+      prefixCacheQueries: sum(S.PrefixQueries),
+      prefixCacheHits: sum(S.PrefixHits),
+      ttft,
+      itl: itl ?? itlV0,
+      promptLength: prompt,
+      blockSize: this.cc?.block_size,
+      numGpuBlocks: this.cc?.num_gpu_blocks,
     });
   }
 }

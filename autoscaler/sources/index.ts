@@ -11,7 +11,10 @@ import type { ScaleTarget } from '../targets.js';
 import { activatorDemand, mergeDemand } from './activator.js';
 import { eppDemand, type EppDemand } from './epp.js';
 
-export interface Demand { queuedRequests: number; queuedPromptTokens: number }
+export interface Demand {
+  queuedRequests: number;
+  queuedPromptTokens: number;
+}
 
 export interface DemandSources {
   collect(targets: ScaleTarget[]): Promise<Map<string, Demand>>;
@@ -31,8 +34,10 @@ export interface DemandOptions {
  * EPP_METRICS_URL_TEMPLATE reaches it for every pool name; `{pool}` and `{namespace}` are the raw values.
  */
 export function eppUrl(template: string, t: Pick<ScaleTarget, 'pool' | 'namespace'>): string {
-  return template.replaceAll('{service}', encodeURIComponent(eppServiceName(t.pool)))
-    .replaceAll('{pool}', encodeURIComponent(t.pool)).replaceAll('{namespace}', encodeURIComponent(t.namespace));
+  return template
+    .replaceAll('{service}', encodeURIComponent(eppServiceName(t.pool)))
+    .replaceAll('{pool}', encodeURIComponent(t.pool))
+    .replaceAll('{namespace}', encodeURIComponent(t.namespace));
 }
 
 export function createDemandSources(o: DemandOptions): DemandSources {

@@ -8,9 +8,22 @@ import { snapshotFromSamples, VLLM, type PodSnapshot } from '../metrics/vllm-sig
 import type { Sample } from '../metrics/prom-text.js';
 import type { HttpText } from '../collector/http.js';
 
-const SERIES = [VLLM.waiting, VLLM.running, VLLM.kvUsage, VLLM.kvUsageV0, VLLM.promptTokens, VLLM.generationTokens, VLLM.success,
-  VLLM.prefixCacheQueries, VLLM.prefixCacheHits,
-  `${VLLM.ttft}_bucket`, `${VLLM.itl}_bucket`, `${VLLM.itlV0}_bucket`, `${VLLM.promptLength}_sum`, `${VLLM.promptLength}_count`];
+const SERIES = [
+  VLLM.waiting,
+  VLLM.running,
+  VLLM.kvUsage,
+  VLLM.kvUsageV0,
+  VLLM.promptTokens,
+  VLLM.generationTokens,
+  VLLM.success,
+  VLLM.prefixCacheQueries,
+  VLLM.prefixCacheHits,
+  `${VLLM.ttft}_bucket`,
+  `${VLLM.itl}_bucket`,
+  `${VLLM.itlV0}_bucket`,
+  `${VLLM.promptLength}_sum`,
+  `${VLLM.promptLength}_count`,
+];
 
 const quote = (s: string): string => s.replace(/\\/g, '\\\\').replace(/"/g, '\\"');
 
@@ -19,13 +32,21 @@ export function podQuery(namespace: string, podLabel = 'pod'): string {
   return `{__name__=~"${names}",namespace="${quote(namespace)}",${podLabel}!=""}`;
 }
 
-interface VectorResult { metric: Record<string, string>; value: [number, string] }
+interface VectorResult {
+  metric: Record<string, string>;
+  value: [number, string];
+}
 
 /** Parse a `/api/v1/query` answer into samples per pod (the `pod` label). */
 export function samplesByPod(body: string, podLabel = 'pod'): Map<string, Sample[]> {
-  const parsed = JSON.parse(body) as { status?: string; error?: string; data?: { resultType?: string; result?: VectorResult[] } };
+  const parsed = JSON.parse(body) as {
+    status?: string;
+    error?: string;
+    data?: { resultType?: string; result?: VectorResult[] };
+  };
   if (parsed.status !== 'success') throw new Error(`prometheus query failed: ${parsed.error ?? 'unknown error'}`);
-  if (parsed.data?.resultType !== 'vector') throw new Error(`prometheus query returned ${parsed.data?.resultType ?? 'nothing'}, expected a vector`);
+  if (parsed.data?.resultType !== 'vector')
+    throw new Error(`prometheus query returned ${parsed.data?.resultType ?? 'nothing'}, expected a vector`);
   const out = new Map<string, Sample[]>();
   for (const r of parsed.data.result ?? []) {
     const { __name__: name, [podLabel]: pod, ...labels } = r.metric;
@@ -38,7 +59,11 @@ export function samplesByPod(body: string, podLabel = 'pod'): Map<string, Sample
 }
 
 export class PrometheusApiSource {
-  constructor(private readonly baseUrl: string, private readonly http: HttpText, private readonly podLabel = 'pod') {}
+  constructor(
+    private readonly baseUrl: string,
+    private readonly http: HttpText,
+    private readonly podLabel = 'pod',
+  ) {}
 
   /** Snapshots per pod name in one namespace; pods without vLLM series are absent (the loop counts them missing). */
   async snapshots(namespace: string): Promise<Map<string, PodSnapshot>> {

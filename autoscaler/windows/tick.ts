@@ -39,9 +39,20 @@ export function increase(prev: number, cur: number): number {
 
 export function tickSample(atMs: number, pods: PodObservation[], defaultPromptTokens: number): TickSample {
   const t: TickSample = {
-    atMs, pods: pods.length, waiting: 0, running: 0, kvUsageSum: 0, kvUsageMax: 0, promptBacklogTokens: 0,
-    requestRate: 0, promptTokensRate: 0, generationTokensRate: 0, busyPromptTokens: 0, busyPodSeconds: 0,
-    prefixQueriedTokens: 0, prefixHitTokens: 0,
+    atMs,
+    pods: pods.length,
+    waiting: 0,
+    running: 0,
+    kvUsageSum: 0,
+    kvUsageMax: 0,
+    promptBacklogTokens: 0,
+    requestRate: 0,
+    promptTokensRate: 0,
+    generationTokensRate: 0,
+    busyPromptTokens: 0,
+    busyPodSeconds: 0,
+    prefixQueriedTokens: 0,
+    prefixHitTokens: 0,
   };
   for (const p of pods) {
     const s = p.snap;
@@ -50,7 +61,8 @@ export function tickSample(atMs: number, pods: PodObservation[], defaultPromptTo
     t.kvUsageSum += s.kvUsage;
     t.kvUsageMax = Math.max(t.kvUsageMax, s.kvUsage);
     // vLLM does not export queued prompt tokens; estimate them as waiting × the pod's mean prompt length.
-    const meanPrompt = s.promptLength && s.promptLength.count > 0 ? s.promptLength.sum / s.promptLength.count : defaultPromptTokens;
+    const meanPrompt =
+      s.promptLength && s.promptLength.count > 0 ? s.promptLength.sum / s.promptLength.count : defaultPromptTokens;
     t.promptBacklogTokens += s.waiting * meanPrompt;
     if (!p.prev) continue;
     const dt = (p.atMs - p.prev.atMs) / 1000;
@@ -60,10 +72,18 @@ export function tickSample(atMs: number, pods: PodObservation[], defaultPromptTo
     t.generationTokensRate += increase(p.prev.snap.generationTokens, s.generationTokens) / dt;
     t.requestRate += increase(p.prev.snap.requestsFinished, s.requestsFinished) / dt;
     const before = p.prev.snap;
-    if (s.prefixCacheQueries !== undefined && s.prefixCacheHits !== undefined && before.prefixCacheQueries !== undefined && before.prefixCacheHits !== undefined) {
+    if (
+      s.prefixCacheQueries !== undefined &&
+      s.prefixCacheHits !== undefined &&
+      before.prefixCacheQueries !== undefined &&
+      before.prefixCacheHits !== undefined
+    ) {
       t.prefixQueriedTokens += increase(before.prefixCacheQueries, s.prefixCacheQueries);
       // A restart resets both counters; hits never exceed the queries they answer.
-      t.prefixHitTokens += Math.min(increase(before.prefixCacheHits, s.prefixCacheHits), increase(before.prefixCacheQueries, s.prefixCacheQueries));
+      t.prefixHitTokens += Math.min(
+        increase(before.prefixCacheHits, s.prefixCacheHits),
+        increase(before.prefixCacheQueries, s.prefixCacheQueries),
+      );
     }
     if (p.prev.snap.waiting > 0 && s.waiting > 0) {
       t.busyPromptTokens += prompt;
@@ -80,5 +100,10 @@ export function addHistograms(a: Histogram | undefined, b: Histogram | undefined
   if (!b) return a;
   if (!a) return { bounds: b.bounds, counts: [...b.counts], sum: b.sum, count: b.count };
   if (a.bounds.length !== b.bounds.length || a.bounds.some((x, i) => x !== b.bounds[i])) return a;
-  return { bounds: a.bounds, counts: a.counts.map((c, i) => c + (b.counts[i] as number)), sum: a.sum + b.sum, count: a.count + b.count };
+  return {
+    bounds: a.bounds,
+    counts: a.counts.map((c, i) => c + (b.counts[i] as number)),
+    sum: a.sum + b.sum,
+    count: a.count + b.count,
+  };
 }

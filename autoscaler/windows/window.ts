@@ -16,10 +16,34 @@ import type { WindowAggregate } from '../decider/types.js';
 import type { TickSample } from './tick.js';
 
 /** Per-slot numbers: the means' sums, then busy tokens/seconds (summed, not averaged), then flags. */
-const enum F { Waiting, Running, Kv, KvMax, Backlog, Requests, Prompt, Generation, BusyTokens, BusySeconds, PrefixQueried, PrefixHits, Ticks, Newest, HasTtft, HasItl, N }
+const enum F {
+  Waiting,
+  Running,
+  Kv,
+  KvMax,
+  Backlog,
+  Requests,
+  Prompt,
+  Generation,
+  BusyTokens,
+  BusySeconds,
+  PrefixQueried,
+  PrefixHits,
+  Ticks,
+  Newest,
+  HasTtft,
+  HasItl,
+  N,
+}
 const MEANS: ReadonlyArray<[F, keyof WindowAggregate]> = [
-  [F.Waiting, 'waiting'], [F.Running, 'running'], [F.Kv, 'kvUsage'], [F.KvMax, 'kvUsageMax'], [F.Backlog, 'promptBacklogTokens'],
-  [F.Requests, 'arrivalRate'], [F.Prompt, 'promptTokensRate'], [F.Generation, 'generationTokensRate'],
+  [F.Waiting, 'waiting'],
+  [F.Running, 'running'],
+  [F.Kv, 'kvUsage'],
+  [F.KvMax, 'kvUsageMax'],
+  [F.Backlog, 'promptBacklogTokens'],
+  [F.Requests, 'arrivalRate'],
+  [F.Prompt, 'promptTokensRate'],
+  [F.Generation, 'generationTokensRate'],
 ];
 
 /**
@@ -66,7 +90,10 @@ export class RoleWindow {
   private readonly itl = new HistRing();
   private newestKey = -Infinity;
 
-  constructor(private readonly bucketMs = 1000, retainMs = 60_000) {
+  constructor(
+    private readonly bucketMs = 1000,
+    retainMs = 60_000,
+  ) {
     // Buckets kept: key > newest − ceil(retain/bucket), i.e. this many.
     this.size = Math.max(1, Math.ceil(retainMs / bucketMs));
     this.keys = new Float64Array(this.size).fill(NaN);
@@ -120,8 +147,15 @@ export class RoleWindow {
   aggregate(nowMs: number, windowMs: number): WindowAggregate {
     const from = Math.floor((nowMs - windowMs) / this.bucketMs);
     const agg: WindowAggregate = {
-      samples: 0, waiting: 0, running: 0, kvUsage: 0, kvUsageMax: 0, promptBacklogTokens: 0,
-      arrivalRate: 0, promptTokensRate: 0, generationTokensRate: 0,
+      samples: 0,
+      waiting: 0,
+      running: 0,
+      kvUsage: 0,
+      kvUsageMax: 0,
+      promptBacklogTokens: 0,
+      arrivalRate: 0,
+      promptTokensRate: 0,
+      generationTokensRate: 0,
     };
     let busyTokens = 0;
     let busySeconds = 0;
@@ -169,7 +203,13 @@ export class RoleWindow {
 }
 
 /** The window's ratios of sums: measured prefill throughput of busy pods, prefix-cache hit rate. */
-function withRatios(agg: WindowAggregate, busyTokens: number, busySeconds: number, queried: number, hits: number): void {
+function withRatios(
+  agg: WindowAggregate,
+  busyTokens: number,
+  busySeconds: number,
+  queried: number,
+  hits: number,
+): void {
   if (busySeconds > 0) agg.prefillTokensPerSecPerReplica = busyTokens / busySeconds;
   if (queried > 0) agg.prefixCacheHitRate = Math.min(1, hits / queried);
 }

@@ -16,7 +16,10 @@ export interface ClosedLoopResult {
   meanItlS: number;
 }
 
-export function closedLoop(preset: EnginePreset, opts: { clients: number; promptTokens: number; outputTokens: number; durationS: number; warmupS?: number }): ClosedLoopResult {
+export function closedLoop(
+  preset: EnginePreset,
+  opts: { clients: number; promptTokens: number; outputTokens: number; durationS: number; warmupS?: number },
+): ClosedLoopResult {
   const clock = new SimClock();
   const engine = new Engine('cal', preset, clock);
   const warm = opts.warmupS ?? 5;
@@ -51,5 +54,10 @@ export function closedLoop(preset: EnginePreset, opts: { clients: number; prompt
   // lock-step and every prefill lands in one step instead of riding along with decodes.
   for (let i = 0; i < opts.clients; i++) clock.at(i / opts.clients, send);
   clock.runUntil(end);
-  return { requestsPerS: done / opts.durationS, generatedTokensPerS: tokens / opts.durationS, meanTtftS: ttft / done, meanItlS: itl / done };
+  return {
+    requestsPerS: done / opts.durationS,
+    generatedTokensPerS: tokens / opts.durationS,
+    meanTtftS: ttft / done,
+    meanItlS: itl / done,
+  };
 }

@@ -99,7 +99,14 @@ class Cluster {
   constructor(private readonly o: ClusterOptions) {
     this.router = createRouter(o.router, createRng(o.seed ^ 0x5eed));
     this.outcomes = o.requests.map((r) => ({
-      arrival: r.arrival, promptTokens: r.promptTokens, outputTokens: r.outputTokens, firstTokenAt: NaN, finishedAt: NaN, ok: false, waitedColdStart: false, remotePrefill: false,
+      arrival: r.arrival,
+      promptTokens: r.promptTokens,
+      outputTokens: r.outputTokens,
+      firstTokenAt: NaN,
+      finishedAt: NaN,
+      ok: false,
+      waitedColdStart: false,
+      remotePrefill: false,
     }));
   }
 
@@ -116,7 +123,8 @@ class Cluster {
         this.reconcile('decode', d.decode);
         if (o.disaggregated) this.reconcile('prefill', d.prefill);
       }
-      if (now < o.horizonS || (this.done < this.outcomes.length && now < o.horizonS + DRAIN_LIMIT_S)) clock.at(now + 1, tick);
+      if (now < o.horizonS || (this.done < this.outcomes.length && now < o.horizonS + DRAIN_LIMIT_S))
+        clock.at(now + 1, tick);
     };
     clock.at(0, tick);
     const sampleS = o.sampleS ?? 10;
@@ -132,13 +140,19 @@ class Cluster {
     }
     clock.runUntil(Infinity);
     return {
-      outcomes: this.outcomes, samples: this.samples, gpuSeconds: this.gpuSeconds(), scaleEvents: this.scaleEvents, coldStarts: this.coldStarts, events: clock.events,
+      outcomes: this.outcomes,
+      samples: this.samples,
+      gpuSeconds: this.gpuSeconds(),
+      scaleEvents: this.scaleEvents,
+      coldStarts: this.coldStarts,
+      events: clock.events,
     };
   }
 
   private gpuSeconds(): number {
     let s = 0;
-    for (const p of this.pods) s += Math.max(0, Math.min(p.state === 'gone' ? p.endedAt : Infinity, this.o.horizonS) - p.createdAt);
+    for (const p of this.pods)
+      s += Math.max(0, Math.min(p.state === 'gone' ? p.endedAt : Infinity, this.o.horizonS) - p.createdAt);
     return s * this.o.preset.tp;
   }
 
@@ -172,7 +186,11 @@ class Cluster {
       this.retireIfDrained(d);
     };
     const decodeReq: EngineRequest = {
-      id: i, promptTokens: r.promptTokens, outputTokens: r.outputTokens, hashIds: r.hashIds, remotePrefilled: remote,
+      id: i,
+      promptTokens: r.promptTokens,
+      outputTokens: r.outputTokens,
+      hashIds: r.hashIds,
+      remotePrefilled: remote,
       onFirstToken: (t) => (out.firstTokenAt = t),
       onDone: finish,
     };
@@ -182,7 +200,11 @@ class Cluster {
     p.prefix.add(r.hashIds);
     p.pending++;
     p.engine.enqueue({
-      id: i, promptTokens: r.promptTokens, outputTokens: 1, hashIds: r.hashIds, remotePrefilled: false,
+      id: i,
+      promptTokens: r.promptTokens,
+      outputTokens: 1,
+      hashIds: r.hashIds,
+      remotePrefilled: false,
       onDone: (t, ok) => {
         p.pending--;
         this.retireIfDrained(p);
@@ -197,8 +219,14 @@ class Cluster {
     const id = `${role}-${this.nextPod++}`;
     const engine = new Engine(id, this.o.preset, this.clock);
     const pod: Pod = {
-      id, role, engine, prefix: new PrefixIndex(Math.floor(this.o.preset.kvCapacityTokens / HASH_BLOCK_TOKENS)),
-      state: warm ? 'ready' : 'starting', createdAt: now, endedAt: NaN, pending: 0,
+      id,
+      role,
+      engine,
+      prefix: new PrefixIndex(Math.floor(this.o.preset.kvCapacityTokens / HASH_BLOCK_TOKENS)),
+      state: warm ? 'ready' : 'starting',
+      createdAt: now,
+      endedAt: NaN,
+      pending: 0,
     };
     this.pods.push(pod);
     if (warm) return;
@@ -218,7 +246,10 @@ class Cluster {
     for (let k = active.length; k < n; k++) this.createPod(role, false);
     if (n >= active.length) return;
     // Remove pods that are not serving yet first (newest first), then the least loaded ready pods.
-    const victims = active.slice().sort((a, b) => rank(a) - rank(b)).slice(0, active.length - n);
+    const victims = active
+      .slice()
+      .sort((a, b) => rank(a) - rank(b))
+      .slice(0, active.length - n);
     for (const p of victims) {
       p.state = p.state === 'starting' ? 'gone' : 'draining';
       if (p.state === 'gone') p.endedAt = this.clock.now();
@@ -243,19 +274,28 @@ class Cluster {
     const mine = this.pods.filter((p) => p.role === role);
     const ready = mine.filter((p) => p.state === 'ready');
     const starting = mine.filter((p) => p.state === 'starting').length;
-    const buffered = this.buffer.map((i) => this.o.requests[i] as TraceRequest).filter((r) => role === 'decode' || r.promptTokens >= this.o.pdThresholdTokens);
+    const buffered = this.buffer
+      .map((i) => this.o.requests[i] as TraceRequest)
+      .filter((r) => role === 'decode' || r.promptTokens >= this.o.pdThresholdTokens);
     return {
-      replicas: ready.length + starting, ready: ready.length, starting, engines: ready.map((p) => snapshot(p.engine)),
-      buffered: buffered.length, bufferedPromptTokens: buffered.reduce((s, r) => s + r.promptTokens, 0),
+      replicas: ready.length + starting,
+      ready: ready.length,
+      starting,
+      engines: ready.map((p) => snapshot(p.engine)),
+      buffered: buffered.length,
+      bufferedPromptTokens: buffered.reduce((s, r) => s + r.promptTokens, 0),
     };
   }
 
   private sample(): Sample {
-    const count = (role: Role, states: Pod['state'][]): number => this.pods.filter((p) => p.role === role && states.includes(p.state)).length;
+    const count = (role: Role, states: Pod['state'][]): number =>
+      this.pods.filter((p) => p.role === role && states.includes(p.state)).length;
     return {
       t: this.clock.now(),
-      decode: count('decode', ['starting', 'ready', 'draining']), prefill: count('prefill', ['starting', 'ready', 'draining']),
-      decodeReady: count('decode', ['ready']), prefillReady: count('prefill', ['ready']),
+      decode: count('decode', ['starting', 'ready', 'draining']),
+      prefill: count('prefill', ['starting', 'ready', 'draining']),
+      decodeReady: count('decode', ['ready']),
+      prefillReady: count('prefill', ['ready']),
     };
   }
 
@@ -282,9 +322,16 @@ function snapshot(e: Engine): EngineSnapshot {
   let kvTokens = 0;
   for (const s of e.running) kvTokens += s.ctx;
   return {
-    id: e.id, waiting: e.waiting.length, running: e.running.length, kvUsage: e.kv.usage(), inflight: e.inflight(),
-    queuedPrefillTokens: e.queuedPrefillTokens(), kvTokens,
-    promptTokensTotal: e.counters.promptTokens, generationTokensTotal: e.counters.generationTokens, requestSuccessTotal: e.counters.requestSuccess,
+    id: e.id,
+    waiting: e.waiting.length,
+    running: e.running.length,
+    kvUsage: e.kv.usage(),
+    inflight: e.inflight(),
+    queuedPrefillTokens: e.queuedPrefillTokens(),
+    kvTokens,
+    promptTokensTotal: e.counters.promptTokens,
+    generationTokensTotal: e.counters.generationTokens,
+    requestSuccessTotal: e.counters.requestSuccess,
     metricsText: () => renderVllmMetrics(e),
   };
 }

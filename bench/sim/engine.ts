@@ -72,7 +72,11 @@ export class Engine {
   /** Longest decode macro in seconds; a live server lowers it so streamed tokens leave in small steps. */
   macroMaxS = MACRO_MAX_S;
 
-  constructor(readonly id: string, readonly preset: EnginePreset, private readonly clock: Clock) {
+  constructor(
+    readonly id: string,
+    readonly preset: EnginePreset,
+    private readonly clock: Clock,
+  ) {
     this.kv = new KvCache(preset.kvCapacityTokens, preset.blockSize);
   }
 
@@ -155,7 +159,14 @@ export class Engine {
     let decodeContext = 0;
     for (const s of decodes) decodeContext += s.ctx;
     decodeContext += (decodes.length * (k - 1)) / 2;
-    const sh: StepShape = { decodeSeqs: decodes.length, decodeContext, prefillTokens: 0, prefillAttention: 0, prefillContext: 0, prefillSeqs: chunks.length };
+    const sh: StepShape = {
+      decodeSeqs: decodes.length,
+      decodeContext,
+      prefillTokens: 0,
+      prefillAttention: 0,
+      prefillContext: 0,
+      prefillSeqs: chunks.length,
+    };
     for (const [s, n] of chunks) {
       sh.prefillTokens += n;
       sh.prefillAttention += n * (s.computed + n / 2);

@@ -63,7 +63,11 @@ export class KvCache {
    * LRU cache entries as needed. Returns the hold and the cached tokens, or undefined (nothing changed)
    * when the blocks are not there.
    */
-  admit(hashIds: readonly number[], promptTokens: number, contextTokens: number): { hold: KvHold; cachedTokens: number } | undefined {
+  admit(
+    hashIds: readonly number[],
+    promptTokens: number,
+    contextTokens: number,
+  ): { hold: KvHold; cachedTokens: number } | undefined {
     const matched = this.matchPrefix(hashIds, promptTokens);
     const pinned = hashIds.slice(0, matched);
     const privateBlocks = Math.max(0, Math.ceil(contextTokens / this.blockSize) - matched * this.perHash);

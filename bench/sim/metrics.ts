@@ -72,7 +72,12 @@ export interface SeriesPoint {
 }
 
 /** Latency over time: requests bucketed by arrival (bucketS), p99 TTFT/ITL and attainment per bucket. */
-export function latencySeries(outcomes: readonly Outcome[], slo: SloTarget, horizonS: number, bucketS = 60): SeriesPoint[] {
+export function latencySeries(
+  outcomes: readonly Outcome[],
+  slo: SloTarget,
+  horizonS: number,
+  bucketS = 60,
+): SeriesPoint[] {
   const n = Math.max(1, Math.ceil(horizonS / bucketS));
   const buckets: Outcome[][] = Array.from({ length: n }, () => []);
   for (const o of outcomes) (buckets[Math.min(n - 1, Math.floor(o.arrival / bucketS))] as Outcome[]).push(o);

@@ -66,14 +66,42 @@ export function runOracle(o: OracleOptions): OracleResult {
     const evaluate = (fleet: Desired): Option => {
       evaluations++;
       const res = runCluster({
-        preset: o.preset, requests: reqs, horizonS: end - start, policy: staticPolicy(fleet), router: o.router, disaggregated: o.disaggregated,
-        pdThresholdTokens: o.pdThresholdTokens, seed: o.seed + w, initial: fleet, coldStartS: 0, maxReplicas: o.maxReplicas, prewarm, sampleS: 1e9,
+        preset: o.preset,
+        requests: reqs,
+        horizonS: end - start,
+        policy: staticPolicy(fleet),
+        router: o.router,
+        disaggregated: o.disaggregated,
+        pdThresholdTokens: o.pdThresholdTokens,
+        seed: o.seed + w,
+        initial: fleet,
+        coldStartS: 0,
+        maxReplicas: o.maxReplicas,
+        prewarm,
+        sampleS: 1e9,
       });
       const misses = res.outcomes.filter((x) => !meetsSlo(x, o.slo)).length;
-      return { fleet, cost: (fleet.decode + fleet.prefill) * o.preset.tp * (end - start), misses, outcomes: res.outcomes.map((x) => ({ ...x, arrival: x.arrival + start, firstTokenAt: x.firstTokenAt + start, finishedAt: x.finishedAt + start })) };
+      return {
+        fleet,
+        cost: (fleet.decode + fleet.prefill) * o.preset.tp * (end - start),
+        misses,
+        outcomes: res.outcomes.map((x) => ({
+          ...x,
+          arrival: x.arrival + start,
+          firstTokenAt: x.firstTokenAt + start,
+          finishedAt: x.finishedAt + start,
+        })),
+      };
     };
     const none: Outcome[] = o.requests.slice(lo, hi).map((r) => ({
-      arrival: r.arrival, promptTokens: r.promptTokens, outputTokens: r.outputTokens, firstTokenAt: NaN, finishedAt: NaN, ok: false, waitedColdStart: false, remotePrefill: false,
+      arrival: r.arrival,
+      promptTokens: r.promptTokens,
+      outputTokens: r.outputTokens,
+      firstTokenAt: NaN,
+      finishedAt: NaN,
+      ok: false,
+      waitedColdStart: false,
+      remotePrefill: false,
     }));
     perWindow.push(pareto(reqs.length === 0 ? [] : search(o, evaluate), none));
     lo = hi;
@@ -114,7 +142,9 @@ function search(o: OracleOptions, evaluate: (f: Desired) => Option): Option[] {
 
 /** Cheapest first, each strictly fewer misses than every cheaper one; "no replicas" misses everything. */
 function pareto(tried: Option[], none: Outcome[]): Option[] {
-  const all = [{ fleet: { decode: 0, prefill: 0 }, cost: 0, misses: none.length, outcomes: none }, ...tried].sort((a, b) => a.cost - b.cost || a.misses - b.misses);
+  const all = [{ fleet: { decode: 0, prefill: 0 }, cost: 0, misses: none.length, outcomes: none }, ...tried].sort(
+    (a, b) => a.cost - b.cost || a.misses - b.misses,
+  );
   const front: Option[] = [];
   for (const x of all) if (front.length === 0 || x.misses < (front[front.length - 1] as Option).misses) front.push(x);
   return front;

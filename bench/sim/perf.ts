@@ -42,9 +42,16 @@ export function kvTransferSeconds(p: EnginePreset, tokens: number): number {
  */
 export function profiledPrefillTokensPerSec(p: EnginePreset, isl: number): number {
   let t = 0;
-  for (let done = 0; done < isl; ) {
+  for (let done = 0; done < isl;) {
     const n = Math.min(p.maxNumBatchedTokens, isl - done);
-    t += stepSeconds(p, { decodeSeqs: 0, decodeContext: 0, prefillTokens: n, prefillAttention: n * (done + n / 2), prefillContext: done + n, prefillSeqs: 1 });
+    t += stepSeconds(p, {
+      decodeSeqs: 0,
+      decodeContext: 0,
+      prefillTokens: n,
+      prefillAttention: n * (done + n / 2),
+      prefillContext: done + n,
+      prefillSeqs: 1,
+    });
     done += n;
   }
   return isl / t;

@@ -10,24 +10,55 @@ const BASELINES = ['knative-kpa', 'keda-hpa', 'llm-d-wva', 'dynamo-load', 'stati
 const f0 = (x: number): string => (Number.isFinite(x) ? x.toFixed(0) : '—');
 const f1 = (x: number): string => (Number.isFinite(x) ? x.toFixed(1) : '—');
 
-export const COLUMNS = ['policy', 'requests', 'TTFT p50 ms', 'TTFT p99 ms', 'ITL p50 ms', 'ITL p99 ms', '% within SLO', 'GPU-hours', '× oracle', 'scale events', 'cold starts', 'waited on cold start'];
+export const COLUMNS = [
+  'policy',
+  'requests',
+  'TTFT p50 ms',
+  'TTFT p99 ms',
+  'ITL p50 ms',
+  'ITL p99 ms',
+  '% within SLO',
+  'GPU-hours',
+  '× oracle',
+  'scale events',
+  'cold starts',
+  'waited on cold start',
+];
 
 export function cells(r: PolicyResult): string[] {
   const s = r.summary;
   return [
-    r.name, String(s.requests), f0(s.ttftP50Ms), f0(s.ttftP99Ms), f1(s.itlP50Ms), f1(s.itlP99Ms), (100 * s.attainment).toFixed(2), r.gpuHours.toFixed(2),
-    Number.isFinite(r.ratioToOracle) ? r.ratioToOracle.toFixed(2) : '—', String(r.scaleEvents), String(r.coldStarts), String(s.waitedColdStart),
+    r.name,
+    String(s.requests),
+    f0(s.ttftP50Ms),
+    f0(s.ttftP99Ms),
+    f1(s.itlP50Ms),
+    f1(s.itlP99Ms),
+    (100 * s.attainment).toFixed(2),
+    r.gpuHours.toFixed(2),
+    Number.isFinite(r.ratioToOracle) ? r.ratioToOracle.toFixed(2) : '—',
+    String(r.scaleEvents),
+    String(r.coldStarts),
+    String(s.waitedColdStart),
   ];
 }
 
 export function textTable(result: BenchResult): string[] {
   const rows = [COLUMNS, ...result.rows.map(cells)];
   const widths = COLUMNS.map((_, i) => Math.max(...rows.map((r) => (r[i] as string).length)));
-  return rows.map((r, j) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i] as number) : c.padStart(widths[i] as number))).join(j === 0 ? '  ' : '  '));
+  return rows.map((r, j) =>
+    r
+      .map((c, i) => (i === 0 ? c.padEnd(widths[i] as number) : c.padStart(widths[i] as number)))
+      .join(j === 0 ? '  ' : '  '),
+  );
 }
 
 export function markdownTable(result: BenchResult): string[] {
-  return [`| ${COLUMNS.join(' | ')} |`, `|${COLUMNS.map((_, i) => (i === 0 ? '---' : '---:')).join('|')}|`, ...result.rows.map((r) => `| ${cells(r).join(' | ')} |`)];
+  return [
+    `| ${COLUMNS.join(' | ')} |`,
+    `|${COLUMNS.map((_, i) => (i === 0 ? '---' : '---:')).join('|')}|`,
+    ...result.rows.map((r) => `| ${cells(r).join(' | ')} |`),
+  ];
 }
 
 export interface Verdict {

@@ -60,12 +60,21 @@ export interface ScoredView {
 }
 
 /** Each scorer in [0, 1] per pod (llm-d scorer READMEs). */
-export function llmdScores(req: RoutedRequest, pods: readonly RoutablePod[]): Array<{ prefix: number; queue: number; kv: number; total: number }> {
-  return llmdScoresOf(req, pods.map((p) => ({ waiting: p.engine.waiting.length, kvUsage: p.engine.kv.usage(), prefix: p.prefix })));
+export function llmdScores(
+  req: RoutedRequest,
+  pods: readonly RoutablePod[],
+): Array<{ prefix: number; queue: number; kv: number; total: number }> {
+  return llmdScoresOf(
+    req,
+    pods.map((p) => ({ waiting: p.engine.waiting.length, kvUsage: p.engine.kv.usage(), prefix: p.prefix })),
+  );
 }
 
 /** The same scores over plain views (a live router reads them from engines' /metrics, local/router.ts). */
-export function llmdScoresOf(req: RoutedRequest, pods: readonly ScoredView[]): Array<{ prefix: number; queue: number; kv: number; total: number }> {
+export function llmdScoresOf(
+  req: RoutedRequest,
+  pods: readonly ScoredView[],
+): Array<{ prefix: number; queue: number; kv: number; total: number }> {
   const queues = pods.map((p) => p.waiting);
   const maxQ = Math.max(...queues);
   const minQ = Math.min(...queues);
@@ -74,7 +83,12 @@ export function llmdScoresOf(req: RoutedRequest, pods: readonly ScoredView[]): A
     // queue-scorer: (maxQ − q)/(maxQ − minQ); all equal → 1.
     const queue = maxQ === minQ ? 1 : (maxQ - (queues[i] as number)) / (maxQ - minQ);
     const kv = 1 - Math.min(1, p.kvUsage);
-    return { prefix, queue, kv, total: LLMD_WEIGHTS.prefix * prefix + LLMD_WEIGHTS.queue * queue + LLMD_WEIGHTS.kv * kv };
+    return {
+      prefix,
+      queue,
+      kv,
+      total: LLMD_WEIGHTS.prefix * prefix + LLMD_WEIGHTS.queue * queue + LLMD_WEIGHTS.kv * kv,
+    };
   });
 }
 
@@ -104,13 +118,22 @@ export function createRouter(name: RouterName, rng: Rng): Router {
   return {
     name,
     pick(req, pods) {
-      return pods[pickMaxScore(llmdScores(req, pods).map((s) => s.total), rng)] as RoutablePod;
+      return pods[
+        pickMaxScore(
+          llmdScores(req, pods).map((s) => s.total),
+          rng,
+        )
+      ] as RoutablePod;
     },
   };
 }
 
 /** P/D decider: disaggregate when the prompt's part not cached on the chosen decode pod is long. */
-export function wantsRemotePrefill(req: RoutedRequest, decode: Pick<RoutablePod, 'prefix'>, nonCachedTokens: number): boolean {
+export function wantsRemotePrefill(
+  req: RoutedRequest,
+  decode: Pick<RoutablePod, 'prefix'>,
+  nonCachedTokens: number,
+): boolean {
   const cached = Math.min(req.promptTokens, decode.prefix.match(req.hashIds) * HASH_BLOCK_TOKENS);
   return req.promptTokens - cached >= nonCachedTokens;
 }

@@ -37,15 +37,41 @@ export interface PolicyResult {
 
 export interface BenchResult {
   config: {
-    trace: string; requests: number; durationS: number; model: string; tp: number; slo: SloTarget; router: RouterName; disaggregated: boolean;
-    pdThresholdTokens: number; seed: number; maxReplicas: number; windowS: number; attainment: number; coldStartS: number; scaleToZeroAfterS: number;
+    trace: string;
+    requests: number;
+    durationS: number;
+    model: string;
+    tp: number;
+    slo: SloTarget;
+    router: RouterName;
+    disaggregated: boolean;
+    pdThresholdTokens: number;
+    seed: number;
+    maxReplicas: number;
+    windowS: number;
+    attainment: number;
+    coldStartS: number;
+    scaleToZeroAfterS: number;
   };
   oracle: { gpuHours: number; windows: OracleWindow[]; unmet: number; evaluations: number; wallMs: number };
   staticFleet: Desired;
   rows: PolicyResult[];
 }
 
-function row(name: string, cfg: BenchConfig, outcomes: Outcome[], extra: { gpuSeconds: number; scaleEvents: number; coldStarts: number; samples: Sample[]; wallMs: number; events: number }, oracleGpuS: number): PolicyResult {
+function row(
+  name: string,
+  cfg: BenchConfig,
+  outcomes: Outcome[],
+  extra: {
+    gpuSeconds: number;
+    scaleEvents: number;
+    coldStarts: number;
+    samples: Sample[];
+    wallMs: number;
+    events: number;
+  },
+  oracleGpuS: number,
+): PolicyResult {
   return {
     name,
     summary: summarize(outcomes, cfg.slo),
@@ -65,30 +91,76 @@ export function runBenchmark(cfg: BenchConfig): BenchResult {
   const coldStartS = coldStartSeconds(cfg.preset);
   const horizonS = cfg.trace.durationS;
   const common = {
-    preset: cfg.preset, requests: cfg.trace.requests, horizonS, router: cfg.router, disaggregated: cfg.disaggregated,
-    pdThresholdTokens: cfg.pdThresholdTokens, seed: cfg.seed, maxReplicas: cfg.maxReplicas,
+    preset: cfg.preset,
+    requests: cfg.trace.requests,
+    horizonS,
+    router: cfg.router,
+    disaggregated: cfg.disaggregated,
+    pdThresholdTokens: cfg.pdThresholdTokens,
+    seed: cfg.seed,
+    maxReplicas: cfg.maxReplicas,
   };
   let t0 = Date.now();
   let lastPct = -1;
-  const pct = (label: string) => (f: number): void => {
-    const p = Math.floor(f * 10) * 10;
-    if (p !== lastPct) say(`  ${label}: ${p}% (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
-    lastPct = p;
-  };
+  const pct =
+    (label: string) =>
+    (f: number): void => {
+      const p = Math.floor(f * 10) * 10;
+      if (p !== lastPct) say(`  ${label}: ${p}% (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+      lastPct = p;
+    };
   say(`oracle: ${Math.ceil(horizonS / cfg.windowS)} windows of ${cfg.windowS} s`);
-  const oracle = runOracle({ ...common, slo: cfg.slo, windowS: cfg.windowS, attainment: cfg.attainment, onProgress: pct('oracle') });
+  const oracle = runOracle({
+    ...common,
+    slo: cfg.slo,
+    windowS: cfg.windowS,
+    attainment: cfg.attainment,
+    onProgress: pct('oracle'),
+  });
   const oracleWall = Date.now() - t0;
-  const oracleSamples: Sample[] = oracle.windows.map((w) => ({ t: w.start, decode: w.fleet.decode, prefill: w.fleet.prefill, decodeReady: w.fleet.decode, prefillReady: w.fleet.prefill }));
-  const oracleRow = row('oracle', cfg, oracle.outcomes, { gpuSeconds: oracle.gpuSeconds, scaleEvents: 0, coldStarts: 0, samples: oracleSamples, wallMs: oracleWall, events: oracle.evaluations }, oracle.gpuSeconds);
-  const staticFleet: Desired = { decode: Math.max(1, oracle.peak.decode), prefill: cfg.disaggregated ? oracle.peak.prefill : 0 };
+  const oracleSamples: Sample[] = oracle.windows.map((w) => ({
+    t: w.start,
+    decode: w.fleet.decode,
+    prefill: w.fleet.prefill,
+    decodeReady: w.fleet.decode,
+    prefillReady: w.fleet.prefill,
+  }));
+  const oracleRow = row(
+    'oracle',
+    cfg,
+    oracle.outcomes,
+    {
+      gpuSeconds: oracle.gpuSeconds,
+      scaleEvents: 0,
+      coldStarts: 0,
+      samples: oracleSamples,
+      wallMs: oracleWall,
+      events: oracle.evaluations,
+    },
+    oracle.gpuSeconds,
+  );
+  const staticFleet: Desired = {
+    decode: Math.max(1, oracle.peak.decode),
+    prefill: cfg.disaggregated ? oracle.peak.prefill : 0,
+  };
   const ctx: PolicyContext = {
-    preset: cfg.preset, slo: cfg.slo, disaggregated: cfg.disaggregated, maxReplicas: cfg.maxReplicas, coldStartS, scaleToZeroAfterS: cfg.scaleToZeroAfterS,
+    preset: cfg.preset,
+    slo: cfg.slo,
+    disaggregated: cfg.disaggregated,
+    maxReplicas: cfg.maxReplicas,
+    coldStartS,
+    scaleToZeroAfterS: cfg.scaleToZeroAfterS,
     initial: { decode: 1, prefill: cfg.disaggregated ? 1 : 0 },
   };
   const runs: Array<{ name: string; policy: Policy; initial: Desired }> = [
-    ...POLICIES.filter((p) => !cfg.policies || cfg.policies.includes(p.name)).map((p) => ({ name: p.name, policy: p.create(ctx), initial: ctx.initial })),
+    ...POLICIES.filter((p) => !cfg.policies || cfg.policies.includes(p.name)).map((p) => ({
+      name: p.name,
+      policy: p.create(ctx),
+      initial: ctx.initial,
+    })),
   ];
-  if (!cfg.policies || cfg.policies.includes('static-peak')) runs.push({ name: 'static-peak', policy: staticPolicy(staticFleet), initial: staticFleet });
+  if (!cfg.policies || cfg.policies.includes('static-peak'))
+    runs.push({ name: 'static-peak', policy: staticPolicy(staticFleet), initial: staticFleet });
   const rows: PolicyResult[] = [];
   for (const r of runs) {
     say(`${r.name}: simulating ${cfg.trace.requests.length} requests over ${Math.round(horizonS)} s`);
@@ -102,11 +174,29 @@ export function runBenchmark(cfg: BenchConfig): BenchResult {
   rows.push(oracleRow);
   return {
     config: {
-      trace: cfg.trace.name, requests: cfg.trace.requests.length, durationS: horizonS, model: cfg.preset.id, tp: cfg.preset.tp, slo: cfg.slo, router: cfg.router,
-      disaggregated: cfg.disaggregated, pdThresholdTokens: cfg.pdThresholdTokens, seed: cfg.seed, maxReplicas: cfg.maxReplicas, windowS: cfg.windowS,
-      attainment: cfg.attainment, coldStartS, scaleToZeroAfterS: cfg.scaleToZeroAfterS,
+      trace: cfg.trace.name,
+      requests: cfg.trace.requests.length,
+      durationS: horizonS,
+      model: cfg.preset.id,
+      tp: cfg.preset.tp,
+      slo: cfg.slo,
+      router: cfg.router,
+      disaggregated: cfg.disaggregated,
+      pdThresholdTokens: cfg.pdThresholdTokens,
+      seed: cfg.seed,
+      maxReplicas: cfg.maxReplicas,
+      windowS: cfg.windowS,
+      attainment: cfg.attainment,
+      coldStartS,
+      scaleToZeroAfterS: cfg.scaleToZeroAfterS,
     },
-    oracle: { gpuHours: oracle.gpuSeconds / 3600, windows: oracle.windows, unmet: oracle.unmet, evaluations: oracle.evaluations, wallMs: oracleWall },
+    oracle: {
+      gpuHours: oracle.gpuSeconds / 3600,
+      windows: oracle.windows,
+      unmet: oracle.unmet,
+      evaluations: oracle.evaluations,
+      wallMs: oracleWall,
+    },
     staticFleet,
     rows,
   };

@@ -18,7 +18,12 @@ function esc(s: string): string {
 
 const n = (x: number): string => (Math.round(x * 10) / 10).toString();
 
-function stepPath(points: Array<[number, number]>, x: (t: number) => number, y: (v: number) => number, endT: number): string {
+function stepPath(
+  points: Array<[number, number]>,
+  x: (t: number) => number,
+  y: (v: number) => number,
+  endT: number,
+): string {
   if (points.length === 0) return '';
   let d = `M${n(x(points[0]![0]))},${n(y(points[0]![1]))}`;
   for (let i = 1; i < points.length; i++) d += `H${n(x(points[i]![0]))}V${n(y(points[i]![1]))}`;
@@ -34,12 +39,20 @@ function panel(r: PolicyResult, i: number, res: BenchResult, maxReplicas: number
   const yL = (ms: number): number => top + PANEL - (PANEL * Math.min(ms, capMs)) / capMs;
   const out: string[] = [];
   const s = r.summary;
-  out.push(`<text x="${L}" y="${top - 8}" class="t">${esc(r.name)} — ${(100 * s.attainment).toFixed(2)}% within SLO, ${r.gpuHours.toFixed(2)} GPU-h (${Number.isFinite(r.ratioToOracle) ? r.ratioToOracle.toFixed(2) : '—'}× oracle), ${r.coldStarts} cold starts</text>`);
+  out.push(
+    `<text x="${L}" y="${top - 8}" class="t">${esc(r.name)} — ${(100 * s.attainment).toFixed(2)}% within SLO, ${r.gpuHours.toFixed(2)} GPU-h (${Number.isFinite(r.ratioToOracle) ? r.ratioToOracle.toFixed(2) : '—'}× oracle), ${r.coldStarts} cold starts</text>`,
+  );
   out.push(`<rect x="${L}" y="${top}" width="${W - L - R}" height="${PANEL}" class="frame"/>`);
-  for (const p of r.series) if (p.requests > 0 && p.attainment < 0.99) out.push(`<rect x="${n(x(p.t))}" y="${top}" width="${n(x(p.t + 60) - x(p.t))}" height="${PANEL}" class="miss"/>`);
-  for (let v = 0; v <= maxReplicas; v += Math.max(1, Math.ceil(maxReplicas / 4))) out.push(`<text x="${L - 6}" y="${n(yR(v) + 4)}" class="ax" text-anchor="end">${v}</text>`);
-  for (const ms of [0, capMs / 2, capMs]) out.push(`<text x="${W - R + 6}" y="${n(yL(ms) + 4)}" class="ax">${(ms / 1000).toFixed(1)}s</text>`);
-  out.push(`<line x1="${L}" x2="${W - R}" y1="${n(yL(res.config.slo.ttftMs))}" y2="${n(yL(res.config.slo.ttftMs))}" class="slo"/>`);
+  for (const p of r.series)
+    if (p.requests > 0 && p.attainment < 0.99)
+      out.push(`<rect x="${n(x(p.t))}" y="${top}" width="${n(x(p.t + 60) - x(p.t))}" height="${PANEL}" class="miss"/>`);
+  for (let v = 0; v <= maxReplicas; v += Math.max(1, Math.ceil(maxReplicas / 4)))
+    out.push(`<text x="${L - 6}" y="${n(yR(v) + 4)}" class="ax" text-anchor="end">${v}</text>`);
+  for (const ms of [0, capMs / 2, capMs])
+    out.push(`<text x="${W - R + 6}" y="${n(yL(ms) + 4)}" class="ax">${(ms / 1000).toFixed(1)}s</text>`);
+  out.push(
+    `<line x1="${L}" x2="${W - R}" y1="${n(yL(res.config.slo.ttftMs))}" y2="${n(yL(res.config.slo.ttftMs))}" class="slo"/>`,
+  );
   // One polyline per run of minutes with finished requests: idle minutes break the line.
   let run: string[] = [];
   const flush = (): void => {
@@ -51,8 +64,23 @@ function panel(r: PolicyResult, i: number, res: BenchResult, maxReplicas: number
     else flush();
   }
   flush();
-  out.push(`<path class="dec" d="${stepPath(r.samples.map((q) => [q.t, q.decode]), x, yR, H)}"/>`);
-  if (res.config.disaggregated) out.push(`<path class="pre" d="${stepPath(r.samples.map((q) => [q.t, q.prefill]), x, yR, H)}"/>`);
+  out.push(
+    `<path class="dec" d="${stepPath(
+      r.samples.map((q) => [q.t, q.decode]),
+      x,
+      yR,
+      H,
+    )}"/>`,
+  );
+  if (res.config.disaggregated)
+    out.push(
+      `<path class="pre" d="${stepPath(
+        r.samples.map((q) => [q.t, q.prefill]),
+        x,
+        yR,
+        H,
+      )}"/>`,
+    );
   return out.join('\n');
 }
 
@@ -65,7 +93,9 @@ export function svgChart(res: BenchResult): string {
   const lastTop = TOP + (res.rows.length - 1) * (PANEL + GAP);
   for (let t = 0; t <= H; t += every) {
     const px = L + ((W - L - R) * t) / H;
-    ticks.push(`<text x="${n(px)}" y="${lastTop + PANEL + 14}" class="ax" text-anchor="middle">${Math.round(t / 60)}m</text>`);
+    ticks.push(
+      `<text x="${n(px)}" y="${lastTop + PANEL + 14}" class="ax" text-anchor="middle">${Math.round(t / 60)}m</text>`,
+    );
   }
   const legend = `<text x="${L}" y="20" class="h">${esc(`${res.config.trace} · ${res.config.model} · SLO TTFT ${res.config.slo.ttftMs} ms, ITL ${res.config.slo.itlMs} ms · ${res.config.router}${res.config.disaggregated ? ' · P/D' : ''}`)}</text>
 <text x="${L}" y="38" class="ax"><tspan class="k-dec">━ decode replicas</tspan>${res.config.disaggregated ? '  <tspan class="k-pre">━ prefill replicas</tspan>' : ''}  <tspan class="k-lat">━ TTFT p99 per minute (right axis)</tspan>  ┅ TTFT SLO  ▮ minute under 99% within SLO</text>`;

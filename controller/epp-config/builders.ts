@@ -19,7 +19,10 @@ export const EPP_BUILDERS: readonly EppBuilder[] = [
       const w = i.routing === 'precise-prefix' ? 1 : 2;
       return {
         plugins: [{ type: 'queue-scorer' }, { type: 'kv-cache-utilization-scorer' }],
-        scorers: [{ pluginRef: 'queue-scorer', weight: w }, { pluginRef: 'kv-cache-utilization-scorer', weight: w }],
+        scorers: [
+          { pluginRef: 'queue-scorer', weight: w },
+          { pluginRef: 'kv-cache-utilization-scorer', weight: w },
+        ],
       };
     },
   },
@@ -27,7 +30,10 @@ export const EPP_BUILDERS: readonly EppBuilder[] = [
     // Approximate prefix affinity: prefix-cache-scorer 3; its approx-prefix-cache-producer is injected on demand.
     name: 'approx-prefix',
     when: (i) => i.routing === 'prefix-aware' && !i.kvOffload,
-    build: () => ({ plugins: [{ type: 'prefix-cache-scorer' }], scorers: [{ pluginRef: 'prefix-cache-scorer', weight: PREFIX_WEIGHT }] }),
+    build: () => ({
+      plugins: [{ type: 'prefix-cache-scorer' }],
+      scorers: [{ pluginRef: 'prefix-cache-scorer', weight: PREFIX_WEIGHT }],
+    }),
   },
   {
     // KV offload, router side (llm-d.md §4, tiered-prefix-cache guide): two approximate producers, GPU (auto-tuned
@@ -40,9 +46,21 @@ export const EPP_BUILDERS: readonly EppBuilder[] = [
       return {
         plugins: [
           { name: 'gpu-prefix-cache-producer', type: 'approx-prefix-cache-producer' },
-          { name: 'cpu-prefix-cache-producer', type: 'approx-prefix-cache-producer', parameters: { autoTune: false, lruCapacityPerServer: cpuBlocks } },
-          { name: 'gpu-prefix-cache-scorer', type: 'prefix-cache-scorer', parameters: { prefixMatchInfoProducerName: 'gpu-prefix-cache-producer' } },
-          { name: 'cpu-prefix-cache-scorer', type: 'prefix-cache-scorer', parameters: { prefixMatchInfoProducerName: 'cpu-prefix-cache-producer' } },
+          {
+            name: 'cpu-prefix-cache-producer',
+            type: 'approx-prefix-cache-producer',
+            parameters: { autoTune: false, lruCapacityPerServer: cpuBlocks },
+          },
+          {
+            name: 'gpu-prefix-cache-scorer',
+            type: 'prefix-cache-scorer',
+            parameters: { prefixMatchInfoProducerName: 'gpu-prefix-cache-producer' },
+          },
+          {
+            name: 'cpu-prefix-cache-scorer',
+            type: 'prefix-cache-scorer',
+            parameters: { prefixMatchInfoProducerName: 'cpu-prefix-cache-producer' },
+          },
           { type: 'no-hit-lru-scorer', parameters: { prefixPluginName: 'gpu-prefix-cache-scorer' } },
         ],
         scorers: [
@@ -72,15 +90,23 @@ export const EPP_BUILDERS: readonly EppBuilder[] = [
           type: 'precise-prefix-cache-producer',
           parameters: {
             kvEventsConfig: {
-              topicFilter: 'kv@', concurrency: 4, discoverPods: true,
-              podDiscoveryConfig: { podLabelSelector: `${LABELS.pool}=${i.pool}`, podNamespace: i.namespace, socketPort: i.kvEventsPort },
+              topicFilter: 'kv@',
+              concurrency: 4,
+              discoverPods: true,
+              podDiscoveryConfig: {
+                podLabelSelector: `${LABELS.pool}=${i.pool}`,
+                podNamespace: i.namespace,
+                socketPort: i.kvEventsPort,
+              },
             },
           },
         },
         { type: 'prefix-cache-scorer', parameters: { prefixMatchInfoProducerName: 'precise-prefix-cache-producer' } },
       ],
       scorers: [{ pluginRef: 'prefix-cache-scorer', weight: 2 }],
-      sources: [{ pluginRef: 'endpoint-notification-source', extractors: [{ pluginRef: 'precise-prefix-cache-producer' }] }],
+      sources: [
+        { pluginRef: 'endpoint-notification-source', extractors: [{ pluginRef: 'precise-prefix-cache-producer' }] },
+      ],
     }),
   },
   {
@@ -92,7 +118,13 @@ export const EPP_BUILDERS: readonly EppBuilder[] = [
       plugins: [
         { type: 'prefix-based-pd-decider', parameters: { nonCachedTokens: i.pdNonCachedTokens } },
         // Stage → scheduling profile named explicitly (llm-d-router docs/disaggregation.md), not left to defaults.
-        { type: 'disagg-profile-handler', parameters: { profiles: { prefill: 'prefill', decode: 'decode' }, deciders: { prefill: 'prefix-based-pd-decider' } } },
+        {
+          type: 'disagg-profile-handler',
+          parameters: {
+            profiles: { prefill: 'prefill', decode: 'decode' },
+            deciders: { prefill: 'prefix-based-pd-decider' },
+          },
+        },
         { type: 'prefill-filter' },
         { type: 'decode-filter' },
       ],

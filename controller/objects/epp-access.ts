@@ -16,21 +16,31 @@ export function eppSelector(ctx: BuildContext): Record<string, string> {
 }
 
 export function eppService(ctx: BuildContext): KubeObject {
-  return finish(ctx, {
-    apiVersion: 'v1',
-    kind: 'Service',
-    metadata: { name: eppName(ctx) },
-    spec: {
-      type: 'ClusterIP',
-      selector: eppSelector(ctx),
-      ports: [
-        // appProtocol http2: Istio and other meshes need it to speak gRPC (ext_proc) to the picker.
-        { name: 'grpc-ext-proc', port: EPP_PORTS.grpc, targetPort: EPP_PORTS.grpc, protocol: 'TCP', appProtocol: 'http2' },
-        { name: 'grpc-health', port: EPP_PORTS.health, targetPort: EPP_PORTS.health, protocol: 'TCP' },
-        { name: 'http-metrics', port: EPP_PORTS.metrics, targetPort: EPP_PORTS.metrics, protocol: 'TCP' },
-      ],
+  return finish(
+    ctx,
+    {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: eppName(ctx) },
+      spec: {
+        type: 'ClusterIP',
+        selector: eppSelector(ctx),
+        ports: [
+          // appProtocol http2: Istio and other meshes need it to speak gRPC (ext_proc) to the picker.
+          {
+            name: 'grpc-ext-proc',
+            port: EPP_PORTS.grpc,
+            targetPort: EPP_PORTS.grpc,
+            protocol: 'TCP',
+            appProtocol: 'http2',
+          },
+          { name: 'grpc-health', port: EPP_PORTS.health, targetPort: EPP_PORTS.health, protocol: 'TCP' },
+          { name: 'http-metrics', port: EPP_PORTS.metrics, targetPort: EPP_PORTS.metrics, protocol: 'TCP' },
+        ],
+      },
     },
-  }, COMPONENT);
+    COMPONENT,
+  );
 }
 
 export function eppServiceAccount(ctx: BuildContext): KubeObject {
@@ -39,15 +49,23 @@ export function eppServiceAccount(ctx: BuildContext): KubeObject {
 
 export function eppRole(ctx: BuildContext): KubeObject {
   const rules = RBAC.epp.map((r) => ({ apiGroups: r.apiGroups, resources: r.resources, verbs: r.verbs }));
-  return finish(ctx, { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: { name: eppName(ctx) }, rules }, COMPONENT);
+  return finish(
+    ctx,
+    { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: { name: eppName(ctx) }, rules },
+    COMPONENT,
+  );
 }
 
 export function eppRoleBinding(ctx: BuildContext): KubeObject {
-  return finish(ctx, {
-    apiVersion: 'rbac.authorization.k8s.io/v1',
-    kind: 'RoleBinding',
-    metadata: { name: eppName(ctx) },
-    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: eppName(ctx) },
-    subjects: [{ kind: 'ServiceAccount', name: eppName(ctx), namespace: ctx.namespace }],
-  }, COMPONENT);
+  return finish(
+    ctx,
+    {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'RoleBinding',
+      metadata: { name: eppName(ctx) },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: eppName(ctx) },
+      subjects: [{ kind: 'ServiceAccount', name: eppName(ctx), namespace: ctx.namespace }],
+    },
+    COMPONENT,
+  );
 }

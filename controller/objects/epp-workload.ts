@@ -29,7 +29,16 @@ export function eppInputs(ctx: BuildContext): EppInputs {
 }
 
 export function eppConfigMap(ctx: BuildContext): KubeObject {
-  return finish(ctx, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: eppName(ctx) }, data: { [EPP_CONFIG_KEY]: eppConfigYaml(eppInputs(ctx)) } }, COMPONENT);
+  return finish(
+    ctx,
+    {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: eppName(ctx) },
+      data: { [EPP_CONFIG_KEY]: eppConfigYaml(eppInputs(ctx)) },
+    },
+    COMPONENT,
+  );
 }
 
 /** EPP flags (llm-d-router cmd/epp; llm-d.md §1). */
@@ -54,52 +63,63 @@ export function eppDeployment(ctx: BuildContext): KubeObject {
   const selector = eppSelector(ctx);
   const probe = { grpc: { port: EPP_PORTS.health, service: 'inference-extension' } };
   const { cpu, memory } = ctx.config.eppResources;
-  return finish(ctx, {
-    apiVersion: 'apps/v1',
-    kind: 'Deployment',
-    metadata: { name: eppName(ctx) },
-    spec: {
-      replicas: 1,
-      selector: { matchLabels: selector },
-      strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } },
-      template: {
-        metadata: { labels: selector, annotations: { [CONTROLLER.configHashAnnotation]: shortHash(eppConfigYaml(eppInputs(ctx))) } },
-        spec: {
-          serviceAccountName: eppName(ctx),
-          // GIE's EPP manifests: in-flight streams drain before the picker exits.
-          terminationGracePeriodSeconds: 130,
-          securityContext: { runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } },
-          containers: [
-            {
-              name: 'epp',
-              image: ctx.config.eppImage,
-              imagePullPolicy: 'IfNotPresent',
-              args: eppArgs(ctx),
-              env: [
-                { name: 'NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
-                { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
-              ],
-              ports: [
-                { name: 'grpc', containerPort: EPP_PORTS.grpc, protocol: 'TCP' },
-                { name: 'grpc-health', containerPort: EPP_PORTS.health, protocol: 'TCP' },
-                { name: 'metrics', containerPort: EPP_PORTS.metrics, protocol: 'TCP' },
-              ],
-              livenessProbe: { ...probe, initialDelaySeconds: 5, periodSeconds: 10 },
-              readinessProbe: { ...probe, periodSeconds: 2 },
-              resources: { requests: { cpu, memory }, limits: { memory } },
-              securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },
-              volumeMounts: [
-                { name: 'config', mountPath: CONFIG_DIR, readOnly: true },
-                { name: 'tmp', mountPath: '/tmp' },
-              ],
-            },
-          ],
-          volumes: [
-            { name: 'config', configMap: { name: eppName(ctx) } },
-            { name: 'tmp', emptyDir: {} },
-          ],
+  return finish(
+    ctx,
+    {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: eppName(ctx) },
+      spec: {
+        replicas: 1,
+        selector: { matchLabels: selector },
+        strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } },
+        template: {
+          metadata: {
+            labels: selector,
+            annotations: { [CONTROLLER.configHashAnnotation]: shortHash(eppConfigYaml(eppInputs(ctx))) },
+          },
+          spec: {
+            serviceAccountName: eppName(ctx),
+            // GIE's EPP manifests: in-flight streams drain before the picker exits.
+            terminationGracePeriodSeconds: 130,
+            securityContext: { runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } },
+            containers: [
+              {
+                name: 'epp',
+                image: ctx.config.eppImage,
+                imagePullPolicy: 'IfNotPresent',
+                args: eppArgs(ctx),
+                env: [
+                  { name: 'NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
+                  { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
+                ],
+                ports: [
+                  { name: 'grpc', containerPort: EPP_PORTS.grpc, protocol: 'TCP' },
+                  { name: 'grpc-health', containerPort: EPP_PORTS.health, protocol: 'TCP' },
+                  { name: 'metrics', containerPort: EPP_PORTS.metrics, protocol: 'TCP' },
+                ],
+                livenessProbe: { ...probe, initialDelaySeconds: 5, periodSeconds: 10 },
+                readinessProbe: { ...probe, periodSeconds: 2 },
+                resources: { requests: { cpu, memory }, limits: { memory } },
+                securityContext: {
+                  allowPrivilegeEscalation: false,
+                  readOnlyRootFilesystem: true,
+                  capabilities: { drop: ['ALL'] },
+                },
+                volumeMounts: [
+                  { name: 'config', mountPath: CONFIG_DIR, readOnly: true },
+                  { name: 'tmp', mountPath: '/tmp' },
+                ],
+              },
+            ],
+            volumes: [
+              { name: 'config', configMap: { name: eppName(ctx) } },
+              { name: 'tmp', emptyDir: {} },
+            ],
+          },
         },
       },
     },
-  }, COMPONENT);
+    COMPONENT,
+  );
 }

@@ -13,20 +13,28 @@ export function httpRoute(ctx: BuildContext): KubeObject | undefined {
   // The route waits as long as the predictor does: a request held at zero replicas (flow control) must not be
   // cut by the gateway's default timeout (often 15 s) while a model loads. The webhook defaults `timeout`.
   const timeout = ctx.isvc.spec.predictor.timeout;
-  return finish(ctx, {
-    apiVersion: 'gateway.networking.k8s.io/v1',
-    kind: 'HTTPRoute',
-    metadata: { name: ctx.name },
-    spec: {
-      parentRefs: [{ group: 'gateway.networking.k8s.io', kind: 'Gateway', namespace: gateway.namespace, name: gateway.name }],
-      rules: [
-        {
-          matches: [{ path: { type: 'PathPrefix', value: `/${ctx.namespace}/${ctx.name}/` } }],
-          filters: [{ type: 'URLRewrite', urlRewrite: { path: { type: 'ReplacePrefixMatch', replacePrefixMatch: '/' } } }],
-          backendRefs: [{ group: 'inference.networking.k8s.io', kind: 'InferencePool', name: ctx.name }],
-          ...(typeof timeout === 'number' && timeout > 0 ? { timeouts: { request: `${timeout}s` } } : {}),
-        },
-      ],
+  return finish(
+    ctx,
+    {
+      apiVersion: 'gateway.networking.k8s.io/v1',
+      kind: 'HTTPRoute',
+      metadata: { name: ctx.name },
+      spec: {
+        parentRefs: [
+          { group: 'gateway.networking.k8s.io', kind: 'Gateway', namespace: gateway.namespace, name: gateway.name },
+        ],
+        rules: [
+          {
+            matches: [{ path: { type: 'PathPrefix', value: `/${ctx.namespace}/${ctx.name}/` } }],
+            filters: [
+              { type: 'URLRewrite', urlRewrite: { path: { type: 'ReplacePrefixMatch', replacePrefixMatch: '/' } } },
+            ],
+            backendRefs: [{ group: 'inference.networking.k8s.io', kind: 'InferencePool', name: ctx.name }],
+            ...(typeof timeout === 'number' && timeout > 0 ? { timeouts: { request: `${timeout}s` } } : {}),
+          },
+        ],
+      },
     },
-  }, 'route');
+    'route',
+  );
 }

@@ -41,13 +41,22 @@ export type Desired =
   | { kind: 'objects'; byBuilder: Array<{ builder: ObjectBuilder; object: KubeObject | undefined }> };
 
 export function desiredState(isvc: InferenceService, config: ControllerConfig): Desired {
-  const annotations = isRecord(isvc.metadata?.annotations) ? (isvc.metadata.annotations as Record<string, string>) : undefined;
+  const annotations = isRecord(isvc.metadata?.annotations)
+    ? (isvc.metadata.annotations as Record<string, string>)
+    : undefined;
   const parsed = parseAnnotations(annotations);
   if (!parsed.optedIn) return { kind: 'none', reason: 'no kserve-llmd.io/ annotations' };
   if (parsed.errors.length > 0) return { kind: 'invalid', errors: parsed.errors };
-  if (parsed.settings.prefillFor !== null) return { kind: 'none', reason: `prefill sibling of ${parsed.settings.prefillFor}` };
+  if (parsed.settings.prefillFor !== null)
+    return { kind: 'none', reason: `prefill sibling of ${parsed.settings.prefillFor}` };
   if (parsed.settings.routing === 'none') return { kind: 'none', reason: 'kserve-llmd.io/routing is none' };
-  const ctx: BuildContext = { isvc, name: isvc.metadata.name ?? '', namespace: isvc.metadata.namespace ?? 'default', settings: parsed.settings, config };
+  const ctx: BuildContext = {
+    isvc,
+    name: isvc.metadata.name ?? '',
+    namespace: isvc.metadata.namespace ?? 'default',
+    settings: parsed.settings,
+    config,
+  };
   try {
     return { kind: 'objects', byBuilder: OBJECT_BUILDERS.map((builder) => ({ builder, object: builder.build(ctx) })) };
   } catch (err) {

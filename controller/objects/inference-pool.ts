@@ -8,16 +8,26 @@ import { EPP_PORTS, LABELS, SERVING_PORT } from '../../src/names.js';
 import { eppName, finish, type BuildContext } from './meta.js';
 
 export function inferencePool(ctx: BuildContext): KubeObject {
-  return finish(ctx, {
-    apiVersion: 'inference.networking.k8s.io/v1',
-    kind: 'InferencePool',
-    metadata: { name: ctx.name },
-    spec: {
-      selector: { matchLabels: { [LABELS.pool]: ctx.name } },
-      // The port layout (webhooks/pod/mutators/routing-sidecar.ts): 8000 answers on every pod — the P/D routing
-      // sidecar on decode pods, vLLM itself elsewhere — and serves /metrics there for the EPP's scraper.
-      targetPorts: [{ number: SERVING_PORT }],
-      endpointPickerRef: { group: '', kind: 'Service', name: eppName(ctx), port: { number: EPP_PORTS.grpc }, failureMode: ctx.config.eppFailureMode },
+  return finish(
+    ctx,
+    {
+      apiVersion: 'inference.networking.k8s.io/v1',
+      kind: 'InferencePool',
+      metadata: { name: ctx.name },
+      spec: {
+        selector: { matchLabels: { [LABELS.pool]: ctx.name } },
+        // The port layout (webhooks/pod/mutators/routing-sidecar.ts): 8000 answers on every pod — the P/D routing
+        // sidecar on decode pods, vLLM itself elsewhere — and serves /metrics there for the EPP's scraper.
+        targetPorts: [{ number: SERVING_PORT }],
+        endpointPickerRef: {
+          group: '',
+          kind: 'Service',
+          name: eppName(ctx),
+          port: { number: EPP_PORTS.grpc },
+          failureMode: ctx.config.eppFailureMode,
+        },
+      },
     },
-  }, 'inference-pool');
+    'inference-pool',
+  );
 }

@@ -22,14 +22,19 @@ export interface BuildContext {
 export function stableJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(stableJson).join(',')}]`;
   if (value !== null && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
     return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${stableJson(v)}`).join(',')}}`;
   }
   return JSON.stringify(value);
 }
 
 export function shortHash(value: unknown, length = 16): string {
-  return createHash('sha256').update(typeof value === 'string' ? value : stableJson(value)).digest('hex').slice(0, length);
+  return createHash('sha256')
+    .update(typeof value === 'string' ? value : stableJson(value))
+    .digest('hex')
+    .slice(0, length);
 }
 
 /** `<name>-<suffix>` within 63 characters: src/names.ts boundedChildName (shared with whoever looks it up). */

@@ -22,12 +22,20 @@ export const PREFILL_FOR = `${ANNOTATION_PREFIX}prefill-for`;
  * (app.kubernetes.io/instance, argocd.argoproj.io/*, kustomize.toolkit.fluxcd.io/*) must NOT be copied, or
  * the GitOps tool would claim the sibling and prune it, and the controller would recreate it, forever.
  */
-const COPIED_ANNOTATIONS = [ANNOTATION_PREFIX, 'serving.kserve.io/', 'serving.knative.dev/', 'autoscaling.knative.dev/', 'sidecar.istio.io/'];
+const COPIED_ANNOTATIONS = [
+  ANNOTATION_PREFIX,
+  'serving.kserve.io/',
+  'serving.knative.dev/',
+  'autoscaling.knative.dev/',
+  'sidecar.istio.io/',
+];
 const COPIED_LABELS = ['networking.knative.dev/', 'serving.kserve.io/', 'networking.kserve.io/'];
 const NOT_COPIED = new Set([DEFAULTED_ANNOTATION, `${ANNOTATION_PREFIX}status`, CONTROLLER.hashAnnotation]);
 
 function pick(map: Record<string, string> | undefined, prefixes: string[]): Record<string, string> {
-  return Object.fromEntries(Object.entries(map ?? {}).filter(([k]) => !NOT_COPIED.has(k) && prefixes.some((p) => k.startsWith(p))));
+  return Object.fromEntries(
+    Object.entries(map ?? {}).filter(([k]) => !NOT_COPIED.has(k) && prefixes.some((p) => k.startsWith(p))),
+  );
 }
 
 /**
@@ -66,7 +74,9 @@ export function prefillSibling(ctx: BuildContext): KubeObject | undefined {
   if (ctx.settings.disaggregation !== 'prefill-decode') return undefined;
   const outcome = mutateInferenceService(siblingDraft(ctx.isvc), ctx.config.webhook);
   if (outcome.kind !== 'mutated') {
-    throw new Error(`the prefill sibling ${prefillSiblingName(ctx.name)} is not accepted by the webhook: ${outcome.kind === 'denied' ? outcome.errors.join('; ') : 'not opted in'}`);
+    throw new Error(
+      `the prefill sibling ${prefillSiblingName(ctx.name)} is not accepted by the webhook: ${outcome.kind === 'denied' ? outcome.errors.join('; ') : 'not opted in'}`,
+    );
   }
   const obj = outcome.object as unknown as KubeObject;
   if (Object.keys(obj.metadata?.labels ?? {}).length === 0) delete obj.metadata?.labels;

@@ -14,10 +14,13 @@ export class WallClock implements Clock {
   }
 
   at(t: number, run: () => void): void {
-    const timer = setTimeout(() => {
-      this.timers.delete(timer);
-      run();
-    }, Math.max(0, (t - this.now()) * 1000));
+    const timer = setTimeout(
+      () => {
+        this.timers.delete(timer);
+        run();
+      },
+      Math.max(0, (t - this.now()) * 1000),
+    );
     this.timers.add(timer);
   }
 

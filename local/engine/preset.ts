@@ -15,7 +15,13 @@ export interface BundledEngineSpec {
 export function bundledPreset(name: string, spec: BundledEngineSpec): EnginePreset {
   const base = PRESETS[spec.preset];
   if (!base) throw new Error(`unknown engine preset ${spec.preset}; known: ${Object.keys(PRESETS).join(', ')}`);
-  return { ...base, model: name, maxNumSeqs: spec.maxNumSeqs, kvCapacityTokens: spec.kvCapacityTokens, maxNumBatchedTokens: Math.min(base.maxNumBatchedTokens, spec.kvCapacityTokens) };
+  return {
+    ...base,
+    model: name,
+    maxNumSeqs: spec.maxNumSeqs,
+    kvCapacityTokens: spec.kvCapacityTokens,
+    maxNumBatchedTokens: Math.min(base.maxNumBatchedTokens, spec.kvCapacityTokens),
+  };
 }
 
 /** What a pre-deployment profile of this engine measures for prefill (Dynamo profiler, autoscaling.md §1.1), at 2k-token prompts. */

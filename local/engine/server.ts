@@ -14,7 +14,17 @@ import type { EnginePreset } from '../../bench/sim/presets.js';
 import { renderVllmMetrics } from '../../bench/sim/prom.js';
 import { hardenServer, HttpError, listen, readJsonObject, sendError, sendJson } from '../http.js';
 import { WallClock } from './clock.js';
-import { chunk, DONE, fullResponse, parseGeneration, tokenText, usageChunk, type ApiKind, type Generation, type ResponseMeta } from './openai.js';
+import {
+  chunk,
+  DONE,
+  fullResponse,
+  parseGeneration,
+  tokenText,
+  usageChunk,
+  type ApiKind,
+  type Generation,
+  type ResponseMeta,
+} from './openai.js';
 
 export interface EngineServerOptions {
   /** Served model name. */
@@ -62,7 +72,8 @@ export class EngineServer {
     const path = (req.url ?? '/').split('?')[0] as string;
     const kind = ROUTES[path];
     if (kind) {
-      if (req.method !== 'POST') throw new HttpError(405, `${path} accepts POST`, 'MethodNotAllowed', { allow: 'POST' });
+      if (req.method !== 'POST')
+        throw new HttpError(405, `${path} accepts POST`, 'MethodNotAllowed', { allow: 'POST' });
       const body = await readJsonObject(req, this.o.maxBodyBytes ?? 4 * 2 ** 20);
       this.generate(parseGeneration(kind, body, this.o.name, this.maxModelLen), res);
       return;
@@ -72,22 +83,50 @@ export class EngineServer {
       res.writeHead(200, { 'content-length': 0 }).end();
     } else if (path === '/metrics') {
       const text = renderVllmMetrics(this.engine);
-      res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8', 'content-length': Buffer.byteLength(text) }).end(text);
+      res
+        .writeHead(200, {
+          'content-type': 'text/plain; version=0.0.4; charset=utf-8',
+          'content-length': Buffer.byteLength(text),
+        })
+        .end(text);
     } else if (path === '/v1/models') {
-      sendJson(res, 200, { object: 'list', data: [{ id: this.o.name, object: 'model', created: Math.floor(Date.now() / 1000), owned_by: 'vllm', root: this.o.preset.model, parent: null, max_model_len: this.maxModelLen }] });
+      sendJson(res, 200, {
+        object: 'list',
+        data: [
+          {
+            id: this.o.name,
+            object: 'model',
+            created: Math.floor(Date.now() / 1000),
+            owned_by: 'vllm',
+            root: this.o.preset.model,
+            parent: null,
+            max_model_len: this.maxModelLen,
+          },
+        ],
+      });
     } else throw new HttpError(404, `no route ${path}`, 'NotFoundError');
   }
 
   private generate(g: Generation, res: ServerResponse): void {
-    const meta: ResponseMeta = { id: `${g.kind === 'chat' ? 'chatcmpl' : 'cmpl'}-${randomUUID().replaceAll('-', '')}`, created: Math.floor(Date.now() / 1000) };
+    const meta: ResponseMeta = {
+      id: `${g.kind === 'chat' ? 'chatcmpl' : 'cmpl'}-${randomUUID().replaceAll('-', '')}`,
+      created: Math.floor(Date.now() / 1000),
+    };
     const prefillOnly = g.kvTransfer?.do_remote_decode === true;
     const outputTokens = prefillOnly ? 1 : g.maxTokens;
     const streaming = g.stream && !prefillOnly;
     const parts: string[] = [];
     let emitted = 0;
-    if (streaming) res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache' }).flushHeaders();
+    if (streaming)
+      res
+        .writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache' })
+        .flushHeaders();
     const request: EngineRequest = {
-      id: this.nextId++, promptTokens: g.promptTokens, outputTokens, hashIds: g.hashIds, remotePrefilled: g.kvTransfer?.do_remote_prefill === true,
+      id: this.nextId++,
+      promptTokens: g.promptTokens,
+      outputTokens,
+      hashIds: g.hashIds,
+      remotePrefilled: g.kvTransfer?.do_remote_prefill === true,
       onTokens: (_t, n) => {
         const k = Math.min(n, outputTokens - emitted);
         if (k <= 0) return;
@@ -103,21 +142,37 @@ export class EngineServer {
     };
     const start = (): void => this.engine.enqueue(request);
     // Decode after a remote prefill: the KV moves first (NIXL pull), then only the last prompt token is computed.
-    if (request.remotePrefilled) this.clock.at(this.clock.now() + kvTransferSeconds(this.o.preset, g.promptTokens), start);
+    if (request.remotePrefilled)
+      this.clock.at(this.clock.now() + kvTransferSeconds(this.o.preset, g.promptTokens), start);
     else start();
   }
 
-  private finish(g: Generation, res: ServerResponse, x: { meta: ResponseMeta; ok: boolean; streaming: boolean; prefillOnly: boolean; text: string; emitted: number }): void {
+  private finish(
+    g: Generation,
+    res: ServerResponse,
+    x: { meta: ResponseMeta; ok: boolean; streaming: boolean; prefillOnly: boolean; text: string; emitted: number },
+  ): void {
     if (res.writableEnded) return;
     if (!x.ok) {
       const msg = `the prompt (${g.promptTokens} tokens) does not fit this engine's KV cache`;
-      if (x.streaming) res.end(`data: ${JSON.stringify({ object: 'error', message: msg, type: 'BadRequestError', param: null, code: 400 })}\n\n${DONE}`);
+      if (x.streaming)
+        res.end(
+          `data: ${JSON.stringify({ object: 'error', message: msg, type: 'BadRequestError', param: null, code: 400 })}\n\n${DONE}`,
+        );
       else sendError(res, new HttpError(400, msg));
       return;
     }
     if (x.prefillOnly) {
       // vLLM NixlConnector answers a do_remote_decode request with the handle the decode side pulls from.
-      const kv = { do_remote_prefill: true, do_remote_decode: false, remote_engine_id: this.engineId, remote_block_ids: g.hashIds, remote_host: this.o.host, remote_port: this.port, tp_size: this.o.preset.tp };
+      const kv = {
+        do_remote_prefill: true,
+        do_remote_decode: false,
+        remote_engine_id: this.engineId,
+        remote_block_ids: g.hashIds,
+        remote_host: this.o.host,
+        remote_port: this.port,
+        tp_size: this.o.preset.tp,
+      };
       sendJson(res, 200, fullResponse(g, x.meta, x.text, x.emitted, { kv_transfer_params: kv }));
     } else if (x.streaming) {
       res.write(chunk(g, x.meta, '', 'length'));

@@ -13,25 +13,49 @@ import type { Replica } from '../replica.js';
 export class UnreachableError extends Error {}
 
 export function engineAgent(timeoutMs: number): Agent {
-  return new Agent({ keepAliveTimeout: 10_000, headersTimeout: timeoutMs, bodyTimeout: timeoutMs, connect: { timeout: 2_000 } });
+  return new Agent({
+    keepAliveTimeout: 10_000,
+    headersTimeout: timeoutMs,
+    bodyTimeout: timeoutMs,
+    connect: { timeout: 2_000 },
+  });
 }
 
-export interface Upstream { agent: Agent; signal: AbortSignal }
+export interface Upstream {
+  agent: Agent;
+  signal: AbortSignal;
+}
 
 /** POST `body` to `r` and pipe the answer to `res`. Counts the request in r.inflight while it runs. */
-export async function forward(u: Upstream, r: Replica, path: string, body: Record<string, unknown>, res: ServerResponse): Promise<number> {
+export async function forward(
+  u: Upstream,
+  r: Replica,
+  path: string,
+  body: Record<string, unknown>,
+  res: ServerResponse,
+): Promise<number> {
   const { agent, signal } = u;
   r.inflight++;
   try {
     let up;
     try {
-      up = await request(`${r.url}${path}`, { method: 'POST', dispatcher: agent, signal, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      up = await request(`${r.url}${path}`, {
+        method: 'POST',
+        dispatcher: agent,
+        signal,
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
     } catch (err) {
       if (signal.aborted) throw err;
       throw new UnreachableError(`${r.id} (${r.url}): ${(err as { code?: string }).code ?? (err as Error).message}`);
     }
     const type = up.headers['content-type'];
-    res.writeHead(up.statusCode, { ...(typeof type === 'string' ? { 'content-type': type } : {}), 'x-kserve-llmd-replica': r.id, ...(up.statusCode === 200 && /event-stream/.test(String(type)) ? { 'cache-control': 'no-cache' } : {}) });
+    res.writeHead(up.statusCode, {
+      ...(typeof type === 'string' ? { 'content-type': type } : {}),
+      'x-kserve-llmd-replica': r.id,
+      ...(up.statusCode === 200 && /event-stream/.test(String(type)) ? { 'cache-control': 'no-cache' } : {}),
+    });
     res.flushHeaders();
     try {
       for await (const chunk of up.body) {
@@ -42,7 +66,9 @@ export async function forward(u: Upstream, r: Replica, path: string, body: Recor
       up.body.destroy();
       // Headers are out: tell an SSE client in-band, then close (a JSON client sees a truncated body and an error).
       if (/event-stream/.test(String(type)) && !res.writableEnded) {
-        res.end(`data: ${JSON.stringify({ object: 'error', message: `engine ${r.id} failed mid-response: ${(err as Error).message}`, type: 'EngineError', param: null, code: 502 })}\n\n`);
+        res.end(
+          `data: ${JSON.stringify({ object: 'error', message: `engine ${r.id} failed mid-response: ${(err as Error).message}`, type: 'EngineError', param: null, code: 502 })}\n\n`,
+        );
       } else res.destroy();
     }
     return up.statusCode;
@@ -52,20 +78,45 @@ export async function forward(u: Upstream, r: Replica, path: string, body: Recor
 }
 
 /** The prefill half of P/D: returns the KV handle for decode, or throws (the caller falls back to local prefill). */
-export async function remotePrefill(agent: Agent, p: Replica, path: string, body: Record<string, unknown>, signal: AbortSignal): Promise<Record<string, unknown>> {
+export async function remotePrefill(
+  agent: Agent,
+  p: Replica,
+  path: string,
+  body: Record<string, unknown>,
+  signal: AbortSignal,
+): Promise<Record<string, unknown>> {
   const prefillBody: Record<string, unknown> = {
-    ...body, max_tokens: 1, stream: false,
-    kv_transfer_params: { do_remote_decode: true, do_remote_prefill: false, remote_engine_id: null, remote_block_ids: null, remote_host: null, remote_port: null },
+    ...body,
+    max_tokens: 1,
+    stream: false,
+    kv_transfer_params: {
+      do_remote_decode: true,
+      do_remote_prefill: false,
+      remote_engine_id: null,
+      remote_block_ids: null,
+      remote_host: null,
+      remote_port: null,
+    },
   };
   delete prefillBody.max_completion_tokens;
   delete prefillBody.stream_options;
   p.inflight++;
   try {
-    const up = await request(`${p.url}${path}`, { method: 'POST', dispatcher: agent, signal, headers: { 'content-type': 'application/json' }, body: JSON.stringify(prefillBody) });
+    const up = await request(`${p.url}${path}`, {
+      method: 'POST',
+      dispatcher: agent,
+      signal,
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(prefillBody),
+    });
     const text = await up.body.text();
-    if (up.statusCode !== 200) throw new HttpError(up.statusCode, `prefill on ${p.id}: HTTP ${up.statusCode}: ${text.slice(0, 200)}`);
+    if (up.statusCode !== 200)
+      throw new HttpError(up.statusCode, `prefill on ${p.id}: HTTP ${up.statusCode}: ${text.slice(0, 200)}`);
     const kv = (JSON.parse(text) as { kv_transfer_params?: unknown }).kv_transfer_params;
-    if (typeof kv !== 'object' || kv === null) throw new Error(`prefill on ${p.id}: no kv_transfer_params in the answer (is the engine's KV connector configured?)`);
+    if (typeof kv !== 'object' || kv === null)
+      throw new Error(
+        `prefill on ${p.id}: no kv_transfer_params in the answer (is the engine's KV connector configured?)`,
+      );
     return kv as Record<string, unknown>;
   } finally {
     p.inflight--;

@@ -47,11 +47,16 @@ export class Gateway {
       const route = INFERENCE.has(pathOf(req)) ? pathOf(req) : 'other';
       res.once('finish', () => this.record(route, res.statusCode, started));
       this.handle(req, res).catch((err: unknown) => {
-        if (!(err instanceof HttpError)) d.logger.warn('request failed', { path: pathOf(req), error: (err as Error).message });
+        if (!(err instanceof HttpError))
+          d.logger.warn('request failed', { path: pathOf(req), error: (err as Error).message });
         sendError(res, err);
       });
     });
-    hardenServer(this.server, { headersTimeoutMs: d.cfg.headersTimeoutMs, keepAliveMs: d.cfg.keepAliveMs, requestTimeoutMs: d.cfg.requestTimeoutMs });
+    hardenServer(this.server, {
+      headersTimeoutMs: d.cfg.headersTimeoutMs,
+      keepAliveMs: d.cfg.keepAliveMs,
+      requestTimeoutMs: d.cfg.requestTimeoutMs,
+    });
   }
 
   listen(): Promise<number> {
@@ -70,7 +75,8 @@ export class Gateway {
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = pathOf(req);
     if (INFERENCE.has(path)) {
-      if (req.method !== 'POST') throw new HttpError(405, `${path} accepts POST`, 'MethodNotAllowed', { allow: 'POST' });
+      if (req.method !== 'POST')
+        throw new HttpError(405, `${path} accepts POST`, 'MethodNotAllowed', { allow: 'POST' });
       return this.inference(path, await readJsonObject(req, this.d.cfg.maxBodyBytes), res);
     }
     if (req.method !== 'GET') throw new HttpError(405, `${path} accepts GET`, 'MethodNotAllowed', { allow: 'GET' });
@@ -81,19 +87,41 @@ export class Gateway {
       return;
     }
     if (path === '/v1/models') {
-      return sendJson(res, 200, { object: 'list', data: [{ id: this.d.service.name, object: 'model', created: 0, owned_by: 'kserve-llmd', root: this.d.service.model }] });
+      return sendJson(res, 200, {
+        object: 'list',
+        data: [
+          { id: this.d.service.name, object: 'model', created: 0, owned_by: 'kserve-llmd', root: this.d.service.model },
+        ],
+      });
     }
-    throw new HttpError(404, `no route ${path}; try /v1/completions, /v1/chat/completions, /v1/models`, 'NotFoundError');
+    throw new HttpError(
+      404,
+      `no route ${path}; try /v1/completions, /v1/chat/completions, /v1/models`,
+      'NotFoundError',
+    );
   }
 
   private async inference(path: string, body: Record<string, unknown>, res: ServerResponse): Promise<void> {
     const s = this.d.service;
-    if (body.model !== undefined && body.model !== s.name) throw new HttpError(404, `The model \`${String(body.model)}\` does not exist; this gateway serves \`${s.name}\`.`, 'NotFoundError');
+    if (body.model !== undefined && body.model !== s.name)
+      throw new HttpError(
+        404,
+        `The model \`${String(body.model)}\` does not exist; this gateway serves \`${s.name}\`.`,
+        'NotFoundError',
+      );
     const text = promptText(body);
-    if (text === undefined) throw new HttpError(400, path.includes('chat') ? 'messages must be a list of {role, content}' : 'prompt must be a string or a list of strings');
+    if (text === undefined)
+      throw new HttpError(
+        400,
+        path.includes('chat')
+          ? 'messages must be a list of {role, content}'
+          : 'prompt must be a string or a list of strings',
+      );
     const shape = promptShape(text);
     const abort = new AbortController();
-    res.once('close', () => { if (!res.writableFinished) abort.abort(); });
+    res.once('close', () => {
+      if (!res.writableFinished) abort.abort();
+    });
     const deadline = AbortSignal.any([abort.signal, AbortSignal.timeout(this.d.cfg.requestTimeoutMs)]);
     for (let attempt = 1; ; attempt++) {
       const decode = await this.acquireDecode(shape, deadline);
@@ -103,7 +131,10 @@ export class Gateway {
         await forward({ agent: this.agent, signal: deadline }, decode, path, { ...upstream, model: s.name }, res);
         return;
       } catch (err) {
-        if (!(err instanceof UnreachableError) || attempt >= MAX_ATTEMPTS) throw err instanceof UnreachableError ? new HttpError(502, `no engine reachable: ${err.message}`, 'BadGateway') : err;
+        if (!(err instanceof UnreachableError) || attempt >= MAX_ATTEMPTS)
+          throw err instanceof UnreachableError
+            ? new HttpError(502, `no engine reachable: ${err.message}`, 'BadGateway')
+            : err;
         this.d.logger.info('engine unreachable; retrying on another replica', { error: err.message, attempt });
         this.d.supervisor.unreachable(decode);
       }
@@ -115,13 +146,20 @@ export class Gateway {
     for (;;) {
       const ready = this.d.supervisor.ready('decode');
       if (ready.length > 0) return this.d.router.pick(shape, ready);
-      if (signal.aborted) throw new HttpError(503, 'request deadline passed while waiting for a replica', 'ServiceUnavailable');
+      if (signal.aborted)
+        throw new HttpError(503, 'request deadline passed while waiting for a replica', 'ServiceUnavailable');
       await this.d.queue.wait(shape.promptTokens, signal);
     }
   }
 
   /** P/D: prefill remotely when worth it; on any prefill failure decode prefills locally (llm-d: no header → local P+D). */
-  private async withPrefill(path: string, body: Record<string, unknown>, shape: PromptShape, decode: Replica, signal: AbortSignal): Promise<Record<string, unknown>> {
+  private async withPrefill(
+    path: string,
+    body: Record<string, unknown>,
+    shape: PromptShape,
+    decode: Replica,
+    signal: AbortSignal,
+  ): Promise<Record<string, unknown>> {
     const prefills = this.d.supervisor.ready('prefill');
     if (prefills.length === 0 || !this.d.router.wantsRemotePrefill(shape, decode)) return body;
     const p = this.d.router.pick(shape, prefills);
@@ -133,7 +171,10 @@ export class Gateway {
     } catch (err) {
       if (signal.aborted) throw err;
       this.d.metrics.remotePrefills.inc({ result: 'fallback' });
-      this.d.logger.warn('remote prefill failed; decode prefills locally', { prefill: p.id, error: (err as Error).message });
+      this.d.logger.warn('remote prefill failed; decode prefills locally', {
+        prefill: p.id,
+        error: (err as Error).message,
+      });
       return body;
     }
   }
@@ -152,4 +193,3 @@ export class Gateway {
 function pathOf(req: IncomingMessage): string {
   return (req.url ?? '/').split('?')[0] as string;
 }
-

@@ -33,12 +33,16 @@ function coerce(spec: FlagSpec, raw: string): string | number {
     }
     return n;
   }
-  if (spec.choices && !spec.choices.includes(raw)) throw new UsageError(`--${spec.name}: "${raw}" is not one of ${spec.choices.join(', ')}`);
+  if (spec.choices && !spec.choices.includes(raw))
+    throw new UsageError(`--${spec.name}: "${raw}" is not one of ${spec.choices.join(', ')}`);
   return raw;
 }
 
 /** Parse argv (after the subcommand). Returns the values and whether help was asked for. */
-export function parseFlags(argv: string[], command: CommandSpec): { values: FlagValues; help: boolean; rest: string[] } {
+export function parseFlags(
+  argv: string[],
+  command: CommandSpec,
+): { values: FlagValues; help: boolean; rest: string[] } {
   const values: FlagValues = Object.fromEntries(command.flags.map((f) => [f.name, f.default]));
   const rest: string[] = [];
   for (let i = 0; i < argv.length; i++) {
@@ -53,7 +57,8 @@ export function parseFlags(argv: string[], command: CommandSpec): { values: Flag
     const spec = command.flags.find((f) => `--${f.name}` === key || (f.alias && `-${f.alias}` === key));
     if (!spec) throw new UsageError(`unknown flag ${key} (see kserve-llmd ${command.name} --help)`);
     if (spec.type === 'bool') {
-      if (eq >= 0 && !['true', 'false'].includes(arg.slice(eq + 1))) throw new UsageError(`--${spec.name}: expects true or false`);
+      if (eq >= 0 && !['true', 'false'].includes(arg.slice(eq + 1)))
+        throw new UsageError(`--${spec.name}: expects true or false`);
       values[spec.name] = eq >= 0 ? arg.slice(eq + 1) === 'true' : true;
       continue;
     }
@@ -69,7 +74,10 @@ export function formatHelp(command: CommandSpec): string {
   const lines = [`Usage: ${command.usage}`, '', command.summary, '', 'Flags:'];
   for (const f of command.flags) {
     const name = `${f.alias ? `-${f.alias}, ` : '    '}--${f.name}${f.type === 'bool' ? '' : ` <${f.type === 'int' ? 'n' : 'value'}>`}`;
-    const extra = [f.choices ? `one of ${f.choices.join(', ')}` : '', f.default !== undefined ? `default ${String(f.default)}` : '']
+    const extra = [
+      f.choices ? `one of ${f.choices.join(', ')}` : '',
+      f.default !== undefined ? `default ${String(f.default)}` : '',
+    ]
       .filter(Boolean)
       .join('; ');
     lines.push(`  ${name.padEnd(34)} ${f.help}${extra ? ` (${extra})` : ''}`);

@@ -46,25 +46,49 @@ interface CommandEntry {
 /** Each subcommand; `raw` commands get their arguments unparsed. To add one: one entry here. */
 const COMMANDS: CommandEntry[] = [
   {
-    name: 'webhook', summary: 'Serve the mutating admission webhooks over HTTPS',
-    load: async () => { const m = await import('../../webhooks/commands.js'); return { spec: m.WEBHOOK_COMMAND, run: (v) => m.runWebhook(v) }; },
+    name: 'webhook',
+    summary: 'Serve the mutating admission webhooks over HTTPS',
+    load: async () => {
+      const m = await import('../../webhooks/commands.js');
+      return { spec: m.WEBHOOK_COMMAND, run: (v) => m.runWebhook(v) };
+    },
   },
   {
-    name: 'render', summary: 'Apply the InferenceService mutation to YAML documents and print the result',
-    load: async () => { const m = await import('../../webhooks/commands.js'); return { spec: m.RENDER_COMMAND, run: (v, rest) => m.runRender(v, rest) }; },
-  },
-  { name: 'bench', summary: BENCH_COMMAND.summary, load: async () => ({ spec: BENCH_COMMAND, raw: true, run: (_v, rest) => runBench(rest) }) },
-  {
-    name: 'local', summary: 'Run the whole system on this machine',
-    load: async () => { const m = await import('../../local/command.js'); return { spec: m.LOCAL_COMMAND, run: (v) => m.runLocalCommand(v) }; },
-  },
-  {
-    name: 'controller', summary: 'Run the routing controller',
-    load: async () => { const m = await import('../../controller/main.js'); return { spec: m.CONTROLLER_COMMAND, run: (v) => m.runController(v) }; },
+    name: 'render',
+    summary: 'Apply the InferenceService mutation to YAML documents and print the result',
+    load: async () => {
+      const m = await import('../../webhooks/commands.js');
+      return { spec: m.RENDER_COMMAND, run: (v, rest) => m.runRender(v, rest) };
+    },
   },
   {
-    name: 'autoscaler', summary: 'Run the PodAutoscaler class autoscaler.kserve-llmd.io',
-    load: async () => { const m = await import('../../autoscaler/command.js'); return { spec: m.AUTOSCALER_COMMAND, run: (v) => m.runAutoscalerCommand(v) }; },
+    name: 'bench',
+    summary: BENCH_COMMAND.summary,
+    load: async () => ({ spec: BENCH_COMMAND, raw: true, run: (_v, rest) => runBench(rest) }),
+  },
+  {
+    name: 'local',
+    summary: 'Run the whole system on this machine',
+    load: async () => {
+      const m = await import('../../local/command.js');
+      return { spec: m.LOCAL_COMMAND, run: (v) => m.runLocalCommand(v) };
+    },
+  },
+  {
+    name: 'controller',
+    summary: 'Run the routing controller',
+    load: async () => {
+      const m = await import('../../controller/main.js');
+      return { spec: m.CONTROLLER_COMMAND, run: (v) => m.runController(v) };
+    },
+  },
+  {
+    name: 'autoscaler',
+    summary: 'Run the PodAutoscaler class autoscaler.kserve-llmd.io',
+    load: async () => {
+      const m = await import('../../autoscaler/command.js');
+      return { spec: m.AUTOSCALER_COMMAND, run: (v) => m.runAutoscalerCommand(v) };
+    },
   },
 ];
 

@@ -119,7 +119,9 @@ export class CertReloader extends EventEmitter {
     this.pair = next;
     this.lastFailure = '';
     this.opts.metrics?.certificateReloads.inc({ result: 'success' });
-    this.opts.logger.info(first ? 'serving certificate loaded' : 'serving certificate reloaded', { dir: this.opts.dir });
+    this.opts.logger.info(first ? 'serving certificate loaded' : 'serving certificate reloaded', {
+      dir: this.opts.dir,
+    });
     this.emit('reload', next);
     return true;
   }
@@ -146,7 +148,10 @@ export class CertReloader extends EventEmitter {
     this.lastFailure = fingerprint;
     this.lastError = message;
     this.opts.metrics?.certificateReloads.inc({ result: 'failure' });
-    this.opts.logger.error('serving certificate reload failed; keeping the current one', { dir: this.opts.dir, error: message });
+    this.opts.logger.error('serving certificate reload failed; keeping the current one', {
+      dir: this.opts.dir,
+      error: message,
+    });
     this.emit('reloadFailed', err);
   }
 
@@ -154,12 +159,18 @@ export class CertReloader extends EventEmitter {
     try {
       this.watcher = watch(this.opts.dir, { persistent: false }, () => this.trigger());
       this.watcher.on('error', (err) => {
-        this.opts.logger.warn('certificate directory watch failed; polling only', { dir: this.opts.dir, error: err.message });
+        this.opts.logger.warn('certificate directory watch failed; polling only', {
+          dir: this.opts.dir,
+          error: err.message,
+        });
         this.watcher?.close();
         this.watcher = undefined;
       });
     } catch (err) {
-      this.opts.logger.warn('cannot watch certificate directory; polling only', { dir: this.opts.dir, error: String(err) });
+      this.opts.logger.warn('cannot watch certificate directory; polling only', {
+        dir: this.opts.dir,
+        error: String(err),
+      });
     }
   }
 }

@@ -44,7 +44,11 @@ describe('pooled prefill plan (M/G/c)', () => {
     // [name, window, the fewest replicas with P(wait past the budget) ≤ 1%]
     ['exponential service, the mean request’s budget', mooncake, 3],
     ['the measured TTFT spread (Cs² 2.8) waits longer', { ...mooncake, ttftCv2: 2.8 }, 4],
-    ['the 90th-percentile request (1.6 s of own prefill) has 0.4 s to wait', { ...mooncake, ttftCv2: 2.8, ttftP90Ms: 1600 }, 5],
+    [
+      'the 90th-percentile request (1.6 s of own prefill) has 0.4 s to wait',
+      { ...mooncake, ttftCv2: 2.8, ttftP90Ms: 1600 },
+      5,
+    ],
     ['a p90 at or over the SLO leaves no budget: P(any wait) ≤ 1%', { ...mooncake, ttftCv2: 2.8, ttftP90Ms: 2200 }, 6],
   ] as const)('%s', (_n, stable, expected) => {
     const w = agg(stable);
@@ -62,8 +66,16 @@ describe('pooled prefill plan (M/G/c)', () => {
 
   it.each([
     // [name, window, expected]: the bounds, as before the pooled plan.
-    ['short prompts: the configured 0.8 utilization (30k tok/s of 1k-token prompts at 15k/replica)', { promptTokensRate: 30_000, arrivalRate: 30 }, 2.5],
-    ['prompt tokens without completions: the configured utilization', { promptTokensRate: 30_000, arrivalRate: 0 }, 2.5],
+    [
+      'short prompts: the configured 0.8 utilization (30k tok/s of 1k-token prompts at 15k/replica)',
+      { promptTokensRate: 30_000, arrivalRate: 30 },
+      2.5,
+    ],
+    [
+      'prompt tokens without completions: the configured utilization',
+      { promptTokensRate: 30_000, arrivalRate: 0 },
+      2.5,
+    ],
     ['no prompts: none', { promptTokensRate: 0, arrivalRate: 0 }, 0],
   ] as const)('%s', (_n, stable, expected) => {
     expect(pooledPromptReplicas(agg(stable), prefill, 15_000)).toBeCloseTo(expected, 9);
@@ -76,8 +88,16 @@ describe('pooled prefill plan (M/G/c)', () => {
   });
 
   it('prefill at 9 replicas on Mooncake-like traffic recommends 5 (it held 9 before)', () => {
-    const spec = deciderSpec('prefill', { minReplicas: 0, maxReplicas: 16, capacity: { prefillTokensPerSec: 28_660, decodeTokensPerSec: 0 } });
-    const d = decide(spec, win(9, { ...mooncake, ttftCv2: 2.8, ttftP90Ms: 1600, running: 2 }, { peer: { desired: 2, ready: 2 } }), 0);
+    const spec = deciderSpec('prefill', {
+      minReplicas: 0,
+      maxReplicas: 16,
+      capacity: { prefillTokensPerSec: 28_660, decodeTokensPerSec: 0 },
+    });
+    const d = decide(
+      spec,
+      win(9, { ...mooncake, ttftCv2: 2.8, ttftP90Ms: 1600, running: 2 }, { peer: { desired: 2, ready: 2 } }),
+      0,
+    );
     expect(d).toMatchObject({ desired: 9, reason: 'scale-down-delay' });
     expect(d.detail).toMatch(/^5 recommended/);
     expect(d.signals.ttftCv2).toBe(2.8);
@@ -111,7 +131,11 @@ describe('TTFT spread from histogram buckets', () => {
 
   it('the window reports the spread of the TTFT bucket deltas summed over its ticks', () => {
     const w = new RoleWindow(1000, 60_000);
-    const tick = (atMs: number, counts: number[]) => ({ ...tickSample(atMs, [], 1024), pods: 1, ttft: { bounds, counts, sum: 0, count: counts[3] as number } });
+    const tick = (atMs: number, counts: number[]) => ({
+      ...tickSample(atMs, [], 1024),
+      pods: 1,
+      ttft: { bounds, counts, sum: 0, count: counts[3] as number },
+    });
     w.add(tick(1000, [5, 5, 5, 5]));
     w.add(tick(2000, [0, 0, 5, 5]));
     expect(w.aggregate(2500, 60_000).ttftCv2).toBeCloseTo(histogramCv2(bounds, [5, 5, 10, 10]) as number, 12);

@@ -3,19 +3,36 @@
  * recurring demand episode (episodes.ts), the measured cold start, and the peak hold for bursts that recur
  * faster than a cold start (peak.ts).
  */
-import { decide, deciderSpec, type Decision, type DeciderSpec, type DeciderState, type RoleWindows } from '../../autoscaler/decider/index.js';
+import {
+  decide,
+  deciderSpec,
+  type Decision,
+  type DeciderSpec,
+  type DeciderState,
+  type RoleWindows,
+} from '../../autoscaler/decider/index.js';
 import { predictNextStart } from '../../autoscaler/decider/episodes.js';
 import { atZero, win } from './support/windows.js';
 
-const decode = (o: Parameters<typeof deciderSpec>[1] = {}): DeciderSpec => deciderSpec('decode', { minReplicas: 0, maxReplicas: 16, ...o });
+const decode = (o: Parameters<typeof deciderSpec>[1] = {}): DeciderSpec =>
+  deciderSpec('decode', { minReplicas: 0, maxReplicas: 16, ...o });
 
 /**
  * Drive the decider every `tickS` over [0, endS): pods become Ready `coldS` after they are asked for; the role
  * serves light traffic while `busy(t)` (a request queued at the activator while at zero), idles otherwise.
  */
-interface DriveOptions { tickS?: number; coldS?: number; serving?: (t: number, ready: number) => RoleWindows }
+interface DriveOptions {
+  tickS?: number;
+  coldS?: number;
+  serving?: (t: number, ready: number) => RoleWindows;
+}
 
-function drive(spec: DeciderSpec, busy: (t: number) => boolean, endS: number, o: DriveOptions = {}): Array<{ t: number; d: Decision }> {
+function drive(
+  spec: DeciderSpec,
+  busy: (t: number) => boolean,
+  endS: number,
+  o: DriveOptions = {},
+): Array<{ t: number; d: Decision }> {
   const { tickS = 5, coldS = 30, serving } = o;
   const out: Array<{ t: number; d: Decision }> = [];
   let state: DeciderState | undefined;
@@ -23,13 +40,18 @@ function drive(spec: DeciderSpec, busy: (t: number) => boolean, endS: number, o:
   const asked: Array<{ at: number; n: number }> = [];
   for (let t = 0; t < endS; t += tickS) {
     const desired = state?.desired ?? 1;
-    while (asked.length > 0 && t - (asked[0] as { at: number }).at >= coldS) ready = Math.min(desired, ready + (asked.shift() as { n: number }).n);
+    while (asked.length > 0 && t - (asked[0] as { at: number }).at >= coldS)
+      ready = Math.min(desired, ready + (asked.shift() as { n: number }).n);
     if (desired < ready) ready = desired;
     const starting = Math.max(0, desired - ready);
     const b = busy(t);
-    const w: RoleWindows = ready === 0 && starting === 0
-      ? atZero(b ? 1 : 0, b ? 500 : 0)
-      : { ...(serving ? serving(t, ready) : win(ready, b ? { running: 2, arrivalRate: 1, kvUsage: 0.1 } : {})), startingPods: starting };
+    const w: RoleWindows =
+      ready === 0 && starting === 0
+        ? atZero(b ? 1 : 0, b ? 500 : 0)
+        : {
+            ...(serving ? serving(t, ready) : win(ready, b ? { running: 2, arrivalRate: 1, kvUsage: 0.1 } : {})),
+            startingPods: starting,
+          };
     const d = decide(spec, w, t * 1000, state);
     if (d.desired > ready + starting) asked.push({ at: t, n: d.desired - ready - starting });
     state = d.state;
@@ -39,7 +61,10 @@ function drive(spec: DeciderSpec, busy: (t: number) => boolean, endS: number, o:
 }
 
 /** Demand for `onS` seconds at each of the given start times. */
-const episodes = (starts: number[], onS = 60) => (t: number): boolean => starts.some((s) => t >= s && t < s + onS);
+const episodes =
+  (starts: number[], onS = 60) =>
+  (t: number): boolean =>
+    starts.some((s) => t >= s && t < s + onS);
 
 describe('decider: demand episodes predict the next one', () => {
   it.each([
@@ -50,7 +75,10 @@ describe('decider: demand episodes predict the next one', () => {
     ['a gap 50% off the others is irregular', [0, 900, 1800, 3150], null],
     ['irregular gaps (600, 1500)', [0, 600, 2100], null],
   ] as const)('%s', (_n, starts, next) => {
-    const p = predictNextStart(starts.map((s) => [s * 1000, s * 1000 + 60_000]), 0.2);
+    const p = predictNextStart(
+      starts.map((s) => [s * 1000, s * 1000 + 60_000]),
+      0.2,
+    );
     if (next === null) expect(p).toBeNull();
     else expect(Math.round((p?.atMs ?? 0) / 1000)).toBe(next);
   });
@@ -58,7 +86,8 @@ describe('decider: demand episodes predict the next one', () => {
 
 describe('decider: predictive wake from zero', () => {
   const regular = episodes([0, 900, 1800, 2700]);
-  const wakes = (run: Array<{ t: number; d: Decision }>, reason: string): number[] => run.filter((x, i) => x.d.reason === reason && run[i - 1]?.d.reason !== reason).map((x) => x.t);
+  const wakes = (run: Array<{ t: number; d: Decision }>, reason: string): number[] =>
+    run.filter((x, i) => x.d.reason === reason && run[i - 1]?.d.reason !== reason).map((x) => x.t);
 
   it('wakes one replica a cold start and a margin before the 4th regular episode, not before the 3rd', () => {
     const run = drive(decode({ scaleToZeroAfterMs: 300_000 }), regular, 3000);
@@ -108,15 +137,26 @@ describe('decider: peak hold when bursts recur faster than a cold start', () => 
   // 32 requests in a growing queue; 8 run per replica: the queue rule asks for 4 replicas while only 1 is Ready.
   const burst = (ready: number): RoleWindows => {
     const running = Math.min(32, 8 * ready);
-    const x = { running, waiting: 32 - running, promptBacklogTokens: (32 - running) * 1000, arrivalRate: 5, kvUsage: 0.3 };
+    const x = {
+      running,
+      waiting: 32 - running,
+      promptBacklogTokens: (32 - running) * 1000,
+      arrivalRate: 5,
+      kvUsage: 0.3,
+    };
     return win(ready, x, { panicAgg: { ...x, promptBacklogTokens: 2 * x.promptBacklogTokens } });
   };
   const quiet = (ready: number): RoleWindows => win(ready, { running: 1, arrivalRate: 0.2, kvUsage: 0.01 });
 
   // 6-second bursts; new pods Ready 30 s after they are asked for (so the bursts are over before they are).
   const burstsAt = (spec: DeciderSpec, bursts: number[], endS: number): Array<{ t: number; d: Decision }> =>
-    drive(spec, () => true, endS, { tickS: 2, coldS: 30, serving: (t, ready) => (bursts.some((b) => t >= b && t < b + 6) ? burst(ready) : quiet(ready)) });
-  const desiredAt = (run: Array<{ t: number; d: Decision }>, t: number): number | undefined => run.find((x) => x.t === t)?.d.desired;
+    drive(spec, () => true, endS, {
+      tickS: 2,
+      coldS: 30,
+      serving: (t, ready) => (bursts.some((b) => t >= b && t < b + 6) ? burst(ready) : quiet(ready)),
+    });
+  const desiredAt = (run: Array<{ t: number; d: Decision }>, t: number): number | undefined =>
+    run.find((x) => x.t === t)?.d.desired;
 
   it.each([
     // [name, bursts (s), peakHoldColdStarts, desired at 250 s, any peak-hold]
@@ -140,12 +180,24 @@ describe('decider: peak hold when bursts recur faster than a cold start', () => 
 describe('decider: a surge renews the hold at the level its arrival rate needs', () => {
   const burst = (ready: number): RoleWindows => {
     const running = Math.min(32, 8 * ready);
-    const x = { running, waiting: 32 - running, promptBacklogTokens: (32 - running) * 1000, arrivalRate: 5, kvUsage: 0.3 };
+    const x = {
+      running,
+      waiting: 32 - running,
+      promptBacklogTokens: (32 - running) * 1000,
+      arrivalRate: 5,
+      kvUsage: 0.3,
+    };
     return win(ready, x, { panicAgg: { ...x, promptBacklogTokens: 2 * x.promptBacklogTokens } });
   };
   // A surge on the held fleet: the panic window's arrivals at 5× the stable window's; no queue (the fleet is big).
-  const surge = (rate: number) => (ready: number): RoleWindows =>
-    win(ready, { running: 1, arrivalRate: rate / 5, kvUsage: 0.01 }, { panicAgg: { running: 1, arrivalRate: rate, kvUsage: 0.01 } });
+  const surge =
+    (rate: number) =>
+    (ready: number): RoleWindows =>
+      win(
+        ready,
+        { running: 1, arrivalRate: rate / 5, kvUsage: 0.01 },
+        { panicAgg: { running: 1, arrivalRate: rate, kvUsage: 0.01 } },
+      );
   const quiet = (ready: number): RoleWindows => win(ready, { running: 1, arrivalRate: 0.2, kvUsage: 0.01 });
 
   it.each([
@@ -168,7 +220,11 @@ describe('decider: peak hold on both roles', () => {
   // that it plans as one pooled queue, load.ts pooledPromptReplicas).
   const surges = (t: number): boolean => t < 70 || (t >= 200 && t < 270);
   const prompts = (t: number, ready: number): RoleWindows =>
-    win(ready, { promptTokensRate: surges(t) ? 60_000 : 2_000, arrivalRate: surges(t) ? 30 : 1, running: 1 }, { peer: { desired: 1, ready: 1 } });
+    win(
+      ready,
+      { promptTokensRate: surges(t) ? 60_000 : 2_000, arrivalRate: surges(t) ? 30 : 1, running: 1 },
+      { peer: { desired: 1, ready: 1 } },
+    );
 
   it.each([
     // [role, expect a peak hold]
@@ -176,9 +232,34 @@ describe('decider: peak hold on both roles', () => {
     ['decode', true],
   ] as const)('%s', (role, held) => {
     // Decode sees the same surges as queue pressure; prefill as prompt tokens/s.
-    const decodeLoad = (t: number, ready: number): RoleWindows => (surges(t) ? win(ready, { running: Math.min(32, 8 * ready), waiting: 32 - Math.min(32, 8 * ready), promptBacklogTokens: 32_000, arrivalRate: 5, kvUsage: 0.3 }, { panicAgg: { running: Math.min(32, 8 * ready), waiting: 32 - Math.min(32, 8 * ready), promptBacklogTokens: 64_000, arrivalRate: 5, kvUsage: 0.3 } }) : win(ready, { running: 1, arrivalRate: 0.2, kvUsage: 0.01 }));
+    const decodeLoad = (t: number, ready: number): RoleWindows =>
+      surges(t)
+        ? win(
+            ready,
+            {
+              running: Math.min(32, 8 * ready),
+              waiting: 32 - Math.min(32, 8 * ready),
+              promptBacklogTokens: 32_000,
+              arrivalRate: 5,
+              kvUsage: 0.3,
+            },
+            {
+              panicAgg: {
+                running: Math.min(32, 8 * ready),
+                waiting: 32 - Math.min(32, 8 * ready),
+                promptBacklogTokens: 64_000,
+                arrivalRate: 5,
+                kvUsage: 0.3,
+              },
+            },
+          )
+        : win(ready, { running: 1, arrivalRate: 0.2, kvUsage: 0.01 });
     const spec = deciderSpec(role, { minReplicas: 0, maxReplicas: 16 });
-    const run = drive(spec, () => true, 600, { tickS: 2, coldS: 30, serving: role === 'prefill' ? prompts : decodeLoad });
+    const run = drive(spec, () => true, 600, {
+      tickS: 2,
+      coldS: 30,
+      serving: role === 'prefill' ? prompts : decodeLoad,
+    });
     expect(Math.max(...run.map((x) => x.d.desired))).toBeGreaterThan(1);
     expect(run.some((x) => x.d.reason === 'peak-hold')).toBe(held);
   });

@@ -10,7 +10,6 @@ import { agg, atZero, win } from './support/windows.js';
 
 const { decode, prefill } = specs(16);
 
-
 describe('decider: signals derived from one window', () => {
   it.each([
     // [name, aggregate, queue wait s]
@@ -34,7 +33,11 @@ describe('decider: signals derived from one window', () => {
     ['prompts longer than the SLO allows hit the 0.2 floor', 100_000 * 0.5, 0.5, 2000, 0.2],
     ['no traffic measured: configured value', 0, 0, 2000, 0.8],
   ] as const)('planned utilization: %s', (_n, rate, arrivals, ttftMs, expected) => {
-    const u = plannedUtilization(agg({ promptTokensRate: rate, arrivalRate: arrivals }), decode({ slo: { ttftMs, itlMs: 100 } }), 28_000);
+    const u = plannedUtilization(
+      agg({ promptTokensRate: rate, arrivalRate: arrivals }),
+      decode({ slo: { ttftMs, itlMs: 100 } }),
+      28_000,
+    );
     expect(u).toBeGreaterThanOrEqual(0.2);
     expect(u).toBeLessThanOrEqual(0.8);
     expect(u).toBeCloseTo(expected, 1);
@@ -43,14 +46,39 @@ describe('decider: signals derived from one window', () => {
 
 describe('decider: transient backlogs are not sized for', () => {
   // One replica just woke and received the 130 requests (2k tokens each) buffered during its cold start.
-  const replayed = { waiting: 116, running: 14, kvUsage: 0.12, promptBacklogTokens: 232_000, promptTokensRate: 10_000, arrivalRate: 0.5 };
+  const replayed = {
+    waiting: 116,
+    running: 14,
+    kvUsage: 0.12,
+    promptBacklogTokens: 232_000,
+    promptTokensRate: 10_000,
+    arrivalRate: 0.5,
+  };
 
   it.each([
     // [name, ready, stable, panic, expected]
-    ['a draining post-wake backlog (15 s at 15k tok/s) holds 1 replica, no panic', 1, replayed, { ...replayed, promptBacklogTokens: 200_000, waiting: 100 }, { desired: 1, reason: 'hold' }],
+    [
+      'a draining post-wake backlog (15 s at 15k tok/s) holds 1 replica, no panic',
+      1,
+      replayed,
+      { ...replayed, promptBacklogTokens: 200_000, waiting: 100 },
+      { desired: 1, reason: 'hold' },
+    ],
     // (130 waiting + 14 running) ÷ 14 per replica → 11.
-    ['the same backlog growing is a surge: sized on running + waiting', 1, replayed, { ...replayed, promptBacklogTokens: 260_000, waiting: 130 }, { desired: 11, reason: 'queue' }],
-    ['a flat backlog longer than a cold start (60 s) is sized for', 1, { ...replayed, promptBacklogTokens: 900_000 }, undefined, { desired: 10, reason: 'queue' }],
+    [
+      'the same backlog growing is a surge: sized on running + waiting',
+      1,
+      replayed,
+      { ...replayed, promptBacklogTokens: 260_000, waiting: 130 },
+      { desired: 11, reason: 'queue' },
+    ],
+    [
+      'a flat backlog longer than a cold start (60 s) is sized for',
+      1,
+      { ...replayed, promptBacklogTokens: 900_000 },
+      undefined,
+      { desired: 10, reason: 'queue' },
+    ],
   ] as const)('%s', (_n, ready, stable, panic, { desired, reason }) => {
     const d = decide(decode(), win(ready, stable, panic ? { panicAgg: panic } : {}), 0);
     expect(d.desired).toBe(desired);
@@ -65,7 +93,14 @@ describe('decider: transient backlogs are not sized for', () => {
     for (let t = 1000; t < 33_000; t += 1000) steps.push([t, { ...atZero(130, 260_000), startingPods: 1 }]);
     for (let i = 0; i < 14; i++) {
       const backlog = Math.max(0, 260_000 - i * 20_000);
-      steps.push([33_000 + i * 1000, win(1, { ...replayed, promptBacklogTokens: backlog + 10_000, waiting: backlog / 2000 + 5 }, { panicAgg: { ...replayed, promptBacklogTokens: backlog, waiting: backlog / 2000 } })]);
+      steps.push([
+        33_000 + i * 1000,
+        win(
+          1,
+          { ...replayed, promptBacklogTokens: backlog + 10_000, waiting: backlog / 2000 + 5 },
+          { panicAgg: { ...replayed, promptBacklogTokens: backlog, waiting: backlog / 2000 } },
+        ),
+      ]);
     }
     const ds = run(s, steps);
     expect(ds[0]).toMatchObject({ desired: 1, reason: 'wake' });
@@ -76,7 +111,9 @@ describe('decider: transient backlogs are not sized for', () => {
     const base = { promptTokensRate: 12_000, arrivalRate: 12, waiting: 10, promptBacklogTokens: 60_000 };
     // Draining (panic below stable): 12k / (15k × 0.8) = 1 replica; growing: + 60k…70k / 15k within 1 s.
     expect(decide(prefill(), win(1, base, { panicAgg: { ...base, promptBacklogTokens: 50_000 } }), 0).desired).toBe(1);
-    expect(decide(prefill(), win(1, base, { panicAgg: { ...base, promptBacklogTokens: 70_000 } }), 0).desired).toBeGreaterThanOrEqual(5);
+    expect(
+      decide(prefill(), win(1, base, { panicAgg: { ...base, promptBacklogTokens: 70_000 } }), 0).desired,
+    ).toBeGreaterThanOrEqual(5);
   });
 });
 
@@ -96,14 +133,22 @@ describe('decider: consolidation on queue wait, not "anything waiting"', () => {
 
   it('local prefill keeps headroom: consolidation stops where prompt throughput needs the replicas', () => {
     // 46k prompt tok/s of 13k-token prompts, measured 28k tok/s per replica: plan at ~0.2 utilization → 9.
-    const busy = { ...quiet, promptTokensRate: 46_000, arrivalRate: 3.5, promptBacklogTokens: 2000, prefillTokensPerSecPerReplica: 28_000 };
+    const busy = {
+      ...quiet,
+      promptTokensRate: 46_000,
+      arrivalRate: 3.5,
+      promptBacklogTokens: 2000,
+      prefillTokensPerSecPerReplica: 28_000,
+    };
     const steps = Array.from({ length: 60 }, (_, i): [number, RoleWindows] => [i * 2000, win(13, busy)]);
     const ds = run(decode({ scaleDownDelayMs: 0, capacity: { prefillTokensPerSec: 28_000 } }), steps);
     const low = Math.min(...ds.map((d) => d.desired));
     expect(low).toBeGreaterThanOrEqual(8);
     expect(low).toBeLessThan(13);
     // Never measured (e.g. decode behind remote prefill never queued): the rule stays out of the way.
-    const unmeasured = run(decode({ scaleDownDelayMs: 0 }), [[0, win(13, { ...busy, prefillTokensPerSecPerReplica: undefined })]]);
+    const unmeasured = run(decode({ scaleDownDelayMs: 0 }), [
+      [0, win(13, { ...busy, prefillTokensPerSecPerReplica: undefined })],
+    ]);
     expect(unmeasured[0]?.desired).toBeLessThanOrEqual(7);
   });
 });
@@ -114,8 +159,25 @@ describe('decider: prefill TTFT rule watches the queueing part', () => {
     // Nothing holds the 4 any more: a lower count is recommended and waits out the scale-down delay. (0.2
     // replica-equivalents of 10k-token prompts; the pooled prompt plan for a p90 over the SLO, no wait at all,
     // stays at its 0.2-utilization bound: 1 replica, 2 with the consolidation headroom.)
-    ['p90 over the SLO from long prompts, nothing queued: no scale-up', { promptTokensRate: 8000, arrivalRate: 0.8, running: 2, ttftP90Ms: 4000 }, 4, 'scale-down-delay'],
-    ['p90 over the SLO with a 6 s queue wait: +1', { promptTokensRate: 8000, arrivalRate: 0.8, running: 2, waiting: 5, promptBacklogTokens: 20_000, ttftP90Ms: 4000 }, 5, 'ttft-slo'],
+    [
+      'p90 over the SLO from long prompts, nothing queued: no scale-up',
+      { promptTokensRate: 8000, arrivalRate: 0.8, running: 2, ttftP90Ms: 4000 },
+      4,
+      'scale-down-delay',
+    ],
+    [
+      'p90 over the SLO with a 6 s queue wait: +1',
+      {
+        promptTokensRate: 8000,
+        arrivalRate: 0.8,
+        running: 2,
+        waiting: 5,
+        promptBacklogTokens: 20_000,
+        ttftP90Ms: 4000,
+      },
+      5,
+      'ttft-slo',
+    ],
   ] as const)('%s', (_n, stable, desired, reason) => {
     const d = decide(prefill({ capacity: { prefillTokensPerSec: 40_000 } }), win(4, stable), 0);
     expect(d.desired).toBe(desired);
@@ -127,7 +189,8 @@ describe('decider: cold starts are not thrown away', () => {
   it('the scale-down delay restarts while pods start: a new replica serves a full delay once Ready', () => {
     const s = decode({ scaleDownDelayMs: 30_000 });
     const hot = win(2, { kvUsage: 0.95, running: 40, arrivalRate: 2 });
-    const cool = (ready: number, starting: number): RoleWindows => win(ready, { kvUsage: 0.05, running: 2, arrivalRate: 1 }, { startingPods: starting });
+    const cool = (ready: number, starting: number): RoleWindows =>
+      win(ready, { kvUsage: 0.05, running: 2, arrivalRate: 1 }, { startingPods: starting });
     const steps: Array<[number, RoleWindows]> = [[0, hot]];
     for (let t = 2000; t <= 34_000; t += 2000) steps.push([t, cool(2, 1)]); // a 34 s cold start, load gone meanwhile
     for (let t = 36_000; t <= 90_000; t += 2000) steps.push([t, cool(3, 0)]);

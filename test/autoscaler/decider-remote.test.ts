@@ -16,7 +16,12 @@ const { decode, prefill } = specs(16);
 // Mooncake P/D as decode saw it (issue 6): 46k prompt tok/s counted on decode, of which the prefill pods
 // prefilled 44k (12k-token prompts, 3.3 of 3.5 req/s); KV and queue are quiet, ITL fine.
 const counted: Partial<WindowAggregate> = {
-  promptTokensRate: 46_000, arrivalRate: 3.5, running: 10, kvUsage: 0.06, promptBacklogTokens: 2000, prefillTokensPerSecPerReplica: 28_000,
+  promptTokensRate: 46_000,
+  arrivalRate: 3.5,
+  running: 10,
+  kvUsage: 0.06,
+  promptBacklogTokens: 2000,
+  prefillTokensPerSecPerReplica: 28_000,
 };
 const remote = { promptTokensRate: 44_000, requestRate: 3.3 };
 // No scale-down delay or rate limit: one decision shows the level the rules keep.
@@ -25,10 +30,30 @@ const pdSpec = decode({ scaleDownDelayMs: 0, maxScaleDownRate: 100, capacity: { 
 describe('decider: local prompts of a decode window', () => {
   it.each([
     // [name, window, remote, expected local: tok/s, arrivals, backlog tokens, share]
-    ['no remote prefill: the window itself', { promptTokensRate: 46_000, arrivalRate: 3.5, promptBacklogTokens: 4000 }, undefined, [46_000, 3.5, 4000, 1]],
-    ['remote prompts subtracted, backlog scaled by the local share', { promptTokensRate: 40_000, arrivalRate: 4, promptBacklogTokens: 8000 }, { promptTokensRate: 30_000, requestRate: 3 }, [10_000, 1, 2000, 0.25]],
-    ['prefill counted more (a KV transfer apart): clamped at 0', { promptTokensRate: 20_000, arrivalRate: 2, promptBacklogTokens: 1000 }, { promptTokensRate: 25_000, requestRate: 2.5 }, [0, 0, 0, 0]],
-    ['nothing counted on decode: share 1', { promptTokensRate: 0, arrivalRate: 0, promptBacklogTokens: 0 }, { promptTokensRate: 5000, requestRate: 1 }, [0, 0, 0, 1]],
+    [
+      'no remote prefill: the window itself',
+      { promptTokensRate: 46_000, arrivalRate: 3.5, promptBacklogTokens: 4000 },
+      undefined,
+      [46_000, 3.5, 4000, 1],
+    ],
+    [
+      'remote prompts subtracted, backlog scaled by the local share',
+      { promptTokensRate: 40_000, arrivalRate: 4, promptBacklogTokens: 8000 },
+      { promptTokensRate: 30_000, requestRate: 3 },
+      [10_000, 1, 2000, 0.25],
+    ],
+    [
+      'prefill counted more (a KV transfer apart): clamped at 0',
+      { promptTokensRate: 20_000, arrivalRate: 2, promptBacklogTokens: 1000 },
+      { promptTokensRate: 25_000, requestRate: 2.5 },
+      [0, 0, 0, 0],
+    ],
+    [
+      'nothing counted on decode: share 1',
+      { promptTokensRate: 0, arrivalRate: 0, promptBacklogTokens: 0 },
+      { promptTokensRate: 5000, requestRate: 1 },
+      [0, 0, 0, 1],
+    ],
   ] as const)('%s', (_n, w, r, [tokens, arrivals, backlog, share]) => {
     const l = localPrompts(agg(w), r);
     expect(l.window.promptTokensRate).toBeCloseTo(tokens);
@@ -104,8 +129,18 @@ describe('loop: decode sees its pool prefill', () => {
   it.each([
     // [name, prefill windows, pool decode windows, expected remotePrefill]
     ['one decode: the prefill role’s stable rates', [prefillWin], undefined, remote],
-    ['two prefill targets are summed', [prefillWin, prefillWin], undefined, { promptTokensRate: 88_000, requestRate: 6.6 }],
-    ['two decode targets split it by their counted prompts', [prefillWin], [win(1, { promptTokensRate: 46_000 }), win(1, { promptTokensRate: 138_000 })], { promptTokensRate: 8800, requestRate: 0.66 }],
+    [
+      'two prefill targets are summed',
+      [prefillWin, prefillWin],
+      undefined,
+      { promptTokensRate: 88_000, requestRate: 6.6 },
+    ],
+    [
+      'two decode targets split it by their counted prompts',
+      [prefillWin],
+      [win(1, { promptTokensRate: 46_000 }), win(1, { promptTokensRate: 138_000 })],
+      { promptTokensRate: 8800, requestRate: 0.66 },
+    ],
     ['prefill at zero (no data): absent', [win(0, { samples: 0 })], undefined, undefined],
     ['no prefill target (aggregated): absent', [], undefined, undefined],
   ] as const)('%s', (_n, ps, pool, expected) => {
@@ -119,16 +154,46 @@ describe('loop: decode sees its pool prefill', () => {
   });
 
   // decideAll reads nothing but its arguments and the decider states: every other dependency fails loudly.
-  const unused = new Proxy({}, { get: (_t, p) => { throw new Error(`decideAll must not use ${String(p)}`); } });
-  const loop = (): Loop => new Loop({ view: unused, collector: unused, demand: unused, actuator: unused, logger: unused, tickMs: 2000, stableWindowMs: 60_000, panicWindowMs: 6000, defaultPromptTokens: 2048 } as unknown as LoopOptions);
+  const unused = new Proxy(
+    {},
+    {
+      get: (_t, p) => {
+        throw new Error(`decideAll must not use ${String(p)}`);
+      },
+    },
+  );
+  const loop = (): Loop =>
+    new Loop({
+      view: unused,
+      collector: unused,
+      demand: unused,
+      actuator: unused,
+      logger: unused,
+      tickMs: 2000,
+      stableWindowMs: 60_000,
+      panicWindowMs: 6000,
+      defaultPromptTokens: 2048,
+    } as unknown as LoopOptions);
   const target = (pool: string, role: 'decode' | 'prefill'): ScaleTarget => ({
-    key: `ns/${pool}-${role}`, namespace: 'ns', name: `${pool}-${role}`, role, poolKey: `ns/${pool}`, pool, deployment: `${pool}-${role}`,
-    podSelector: {}, spec: role === 'decode' ? pdSpec : prefill(), problems: [],
+    key: `ns/${pool}-${role}`,
+    namespace: 'ns',
+    name: `${pool}-${role}`,
+    role,
+    poolKey: `ns/${pool}`,
+    pool,
+    deployment: `${pool}-${role}`,
+    podSelector: {},
+    spec: role === 'decode' ? pdSpec : prefill(),
+    problems: [],
   });
 
   it('decideAll feeds decode its pool’s prefill rates; an aggregated pool decides exactly as before', () => {
     const targets = [target('pd', 'prefill'), target('pd', 'decode'), target('agg', 'decode')];
-    const windows = new Map<string, RoleWindows>([['ns/pd-prefill', prefillWin], ['ns/pd-decode', win(13, counted)], ['ns/agg-decode', win(13, counted)]]);
+    const windows = new Map<string, RoleWindows>([
+      ['ns/pd-prefill', prefillWin],
+      ['ns/pd-decode', win(13, counted)],
+      ['ns/agg-decode', win(13, counted)],
+    ]);
     const out = loop().decideAll(targets, windows, 0);
     const pd = out.get('ns/pd-decode');
     expect(pd?.signals.remotePrefillTokensRate).toBe(44_000);

@@ -1,21 +1,50 @@
-import { decide, decidePool, validateDeciderSpec, type DeciderState, type RoleWindows } from '../../autoscaler/decider/index.js';
+import {
+  decide,
+  decidePool,
+  validateDeciderSpec,
+  type DeciderState,
+  type RoleWindows,
+} from '../../autoscaler/decider/index.js';
 import { run, specs } from './support/decider.js';
 import { atZero, win } from './support/windows.js';
 
 const { decode, prefill } = specs(10);
 
-
 describe('decider: decode rules', () => {
   it.each([
     // [name, ready, stable aggregate, expected desired, expected reason]
-    ['KV over target scales to total KV ÷ 0.8', 2, { kvUsage: 0.95, running: 40 }, { desired: 3, reason: 'kv-pressure' }, undefined],
+    [
+      'KV over target scales to total KV ÷ 0.8',
+      2,
+      { kvUsage: 0.95, running: 40 },
+      { desired: 3, reason: 'kv-pressure' },
+      undefined,
+    ],
     ['KV at target holds', 2, { kvUsage: 0.8, running: 40 }, { desired: 2, reason: 'hold' }, undefined],
     // 20 requests × 40k tokens: 27 s of prefill for 2 replicas at 15k tok/s — not transient only because
     // it grows (the panic window holds more than the stable one; see 'transient backlog' below).
-    ['a growing queue beyond 2 per replica sizes for running + waiting at observed slots', 2, { kvUsage: 0.5, running: 32, waiting: 20, promptBacklogTokens: 800_000 }, { desired: 4, reason: 'queue' }, { kvUsage: 0.5, running: 32, waiting: 20, promptBacklogTokens: 900_000 }],
-    ['ITL p90 over the SLO adds one', 3, { kvUsage: 0.6, running: 60, itlP90Ms: 140 }, { desired: 4, reason: 'itl-slo' }, undefined],
+    [
+      'a growing queue beyond 2 per replica sizes for running + waiting at observed slots',
+      2,
+      { kvUsage: 0.5, running: 32, waiting: 20, promptBacklogTokens: 800_000 },
+      { desired: 4, reason: 'queue' },
+      { kvUsage: 0.5, running: 32, waiting: 20, promptBacklogTokens: 900_000 },
+    ],
+    [
+      'ITL p90 over the SLO adds one',
+      3,
+      { kvUsage: 0.6, running: 60, itlP90Ms: 140 },
+      { desired: 4, reason: 'itl-slo' },
+      undefined,
+    ],
     // 100 requests × 50k tokens: 42 s to drain on 8 replicas, longer than a cold start → not transient.
-    ['max caps the count', 8, { kvUsage: 1, running: 200, waiting: 100, promptBacklogTokens: 5_000_000 }, { desired: 10, reason: 'max-scale' }, undefined],
+    [
+      'max caps the count',
+      8,
+      { kvUsage: 1, running: 200, waiting: 100, promptBacklogTokens: 5_000_000 },
+      { desired: 10, reason: 'max-scale' },
+      undefined,
+    ],
   ] as const)('%s', (_name, ready, stable, { desired, reason }, panicAgg) => {
     const d = decide(decode(), win(ready, stable, panicAgg ? { panicAgg } : {}), 0);
     expect(d.desired).toBe(desired);
@@ -24,17 +53,27 @@ describe('decider: decode rules', () => {
   });
 
   it('scales up on the panic window before the stable window notices', () => {
-    const d = decide(decode(), win(2, { kvUsage: 0.4, running: 20 }, { panicAgg: { kvUsage: 1, running: 40, waiting: 30 } }), 0);
+    const d = decide(
+      decode(),
+      win(2, { kvUsage: 0.4, running: 20 }, { panicAgg: { kvUsage: 1, running: 40, waiting: 30 } }),
+      0,
+    );
     expect(d.desired).toBeGreaterThan(2);
     expect(['queue', 'kv-pressure']).toContain(d.reason);
   });
 
   it('consolidates only when N−1 replicas keep headroom (no 2→1→2 oscillation)', () => {
     // 2 replicas at 0.45 KV: one replica would run at 0.9 > 0.8 × 0.8 → stays at 2 forever.
-    const stay = run(decode(), Array.from({ length: 40 }, (_, i) => [i * 2000, win(2, { kvUsage: 0.45, running: 10, arrivalRate: 1 })]));
+    const stay = run(
+      decode(),
+      Array.from({ length: 40 }, (_, i) => [i * 2000, win(2, { kvUsage: 0.45, running: 10, arrivalRate: 1 })]),
+    );
     expect(stay.every((d) => d.desired === 2)).toBe(true);
     // At 0.3 KV one replica runs at 0.6 ≤ 0.64 → 2 → 1 after the scale-down delay, not before.
-    const down = run(decode(), Array.from({ length: 20 }, (_, i) => [i * 2000, win(2, { kvUsage: 0.3, running: 10, arrivalRate: 1 })]));
+    const down = run(
+      decode(),
+      Array.from({ length: 20 }, (_, i) => [i * 2000, win(2, { kvUsage: 0.3, running: 10, arrivalRate: 1 })]),
+    );
     const firstDown = down.findIndex((d) => d.desired === 1);
     expect(firstDown * 2000).toBeGreaterThanOrEqual(30_000);
     expect(down[firstDown]?.reason).toBe('consolidate');
@@ -42,7 +81,10 @@ describe('decider: decode rules', () => {
   });
 
   it('a tight ITL SLO blocks consolidation that KV alone would allow', () => {
-    const steps = Array.from({ length: 30 }, (_, i): [number, RoleWindows] => [i * 2000, win(4, { kvUsage: 0.2, running: 20, arrivalRate: 2, itlP90Ms: 40 })]);
+    const steps = Array.from({ length: 30 }, (_, i): [number, RoleWindows] => [
+      i * 2000,
+      win(4, { kvUsage: 0.2, running: 20, arrivalRate: 2, itlP90Ms: 40 }),
+    ]);
     expect(run(decode({ slo: { ttftMs: 2000, itlMs: 50 } }), steps).at(-1)?.desired).toBe(4);
     expect(run(decode({ slo: { ttftMs: 2000, itlMs: 200 } }), steps).at(-1)?.desired).toBeLessThan(4);
   });
@@ -54,7 +96,11 @@ describe('decider: decode rules', () => {
   });
 
   it('max-scale-up-rate limits a jump', () => {
-    const d = decide(decode({ maxScaleUpRate: 2 }), win(2, { kvUsage: 1, running: 100, waiting: 200, promptBacklogTokens: 2_000_000 }), 0);
+    const d = decide(
+      decode({ maxScaleUpRate: 2 }),
+      win(2, { kvUsage: 1, running: 100, waiting: 200, promptBacklogTokens: 2_000_000 }),
+      0,
+    );
     expect(d.desired).toBe(4);
     expect(d.reason).toBe('rate-limited');
   });
@@ -70,7 +116,14 @@ describe('decider: decode rules', () => {
   it('Knative panic: entered at ≥ 2× ready, no scale-down until a calm stable window passes', () => {
     const s = decode({ scaleDownDelayMs: 0 });
     const [burst, calm1, calm2] = run(s, [
-      [0, win(2, { kvUsage: 0.5, running: 20 }, { panicAgg: { kvUsage: 1, running: 40, waiting: 60, promptBacklogTokens: 240_000 } })],
+      [
+        0,
+        win(
+          2,
+          { kvUsage: 0.5, running: 20 },
+          { panicAgg: { kvUsage: 1, running: 40, waiting: 60, promptBacklogTokens: 240_000 } },
+        ),
+      ],
       [10_000, win(5, { kvUsage: 0.1, running: 5, arrivalRate: 1 })],
       [70_001, win(5, { kvUsage: 0.1, running: 5, arrivalRate: 1 })],
     ]);
@@ -85,12 +138,30 @@ describe('decider: decode rules', () => {
 describe('decider: prefill rules', () => {
   it.each([
     // 30k tok/s of 1k-token prompts (own prefill 67 ms: the full 0.8 utilization) at 15k per replica → 3.
-    ['sizes for offered prompt tokens at measured-or-profiled throughput', 1, { promptTokensRate: 30_000, arrivalRate: 30, running: 2 }, { desired: 3, reason: 'prompt-backlog' }, undefined],
+    [
+      'sizes for offered prompt tokens at measured-or-profiled throughput',
+      1,
+      { promptTokensRate: 30_000, arrivalRate: 30, running: 2 },
+      { desired: 3, reason: 'prompt-backlog' },
+      undefined,
+    ],
     // A backlog growing to 70k (panic window) to drain within 1 s (half a 2 s TTFT) at 15k/s → 4.67, plus
     // 12k/s offered at 15k × 0.8 → +1: 6.
-    ['drains a growing backlog within half the TTFT budget', 2, { promptTokensRate: 12_000, arrivalRate: 12, promptBacklogTokens: 60_000, waiting: 10 }, { desired: 6, reason: 'prompt-backlog' }, { promptTokensRate: 12_000, arrivalRate: 12, promptBacklogTokens: 70_000, waiting: 12 }],
+    [
+      'drains a growing backlog within half the TTFT budget',
+      2,
+      { promptTokensRate: 12_000, arrivalRate: 12, promptBacklogTokens: 60_000, waiting: 10 },
+      { desired: 6, reason: 'prompt-backlog' },
+      { promptTokensRate: 12_000, arrivalRate: 12, promptBacklogTokens: 70_000, waiting: 12 },
+    ],
     // p90 over the SLO with a queue wait (Little: 3 waiting ÷ 1 req/s = 3 s) over the 1 s queueing budget.
-    ['TTFT p90 over the SLO with the queue over its budget adds one', 2, { promptTokensRate: 1000, arrivalRate: 1, running: 1, waiting: 3, promptBacklogTokens: 3000, ttftP90Ms: 3000 }, { desired: 3, reason: 'ttft-slo' }, undefined],
+    [
+      'TTFT p90 over the SLO with the queue over its budget adds one',
+      2,
+      { promptTokensRate: 1000, arrivalRate: 1, running: 1, waiting: 3, promptBacklogTokens: 3000, ttftP90Ms: 3000 },
+      { desired: 3, reason: 'ttft-slo' },
+      undefined,
+    ],
   ] as const)('%s', (_n, ready, stable, { desired, reason }, panicAgg) => {
     const d = decide(prefill(), win(ready, stable, panicAgg ? { panicAgg } : {}), 0);
     expect(d.desired).toBe(desired);
@@ -98,7 +169,11 @@ describe('decider: prefill rules', () => {
   });
 
   it('a tighter TTFT SLO asks for more prefill replicas for the same backlog', () => {
-    const w = win(2, { promptTokensRate: 5000, arrivalRate: 2, promptBacklogTokens: 30_000, waiting: 6 }, { panicAgg: { promptTokensRate: 5000, arrivalRate: 2, promptBacklogTokens: 40_000, waiting: 8 } });
+    const w = win(
+      2,
+      { promptTokensRate: 5000, arrivalRate: 2, promptBacklogTokens: 30_000, waiting: 6 },
+      { panicAgg: { promptTokensRate: 5000, arrivalRate: 2, promptBacklogTokens: 40_000, waiting: 8 } },
+    );
     const loose = decide(prefill({ slo: { ttftMs: 4000, itlMs: 100 } }), w, 0).desired;
     const tight = decide(prefill({ slo: { ttftMs: 500, itlMs: 100 } }), w, 0).desired;
     expect(tight).toBeGreaterThan(loose);
@@ -106,13 +181,29 @@ describe('decider: prefill rules', () => {
 
   it('learns a higher prefill throughput from busy replicas and plans with it; a lower one never undercuts the profile', () => {
     // 90k tok/s of 1k-token prompts: at the 15k profile that is ceil(90k / (15k × 0.8)) = 8 replicas.
-    const at = (tps: number) => win(8, { promptTokensRate: 90_000, arrivalRate: 90, promptBacklogTokens: 5000, waiting: 5, running: 8, prefillTokensPerSecPerReplica: tps });
-    const fast = run(prefill({ scaleDownDelayMs: 0 }), [[0, at(30_000)], [2000, at(30_000)], [4000, at(30_000)]]);
+    const at = (tps: number) =>
+      win(8, {
+        promptTokensRate: 90_000,
+        arrivalRate: 90,
+        promptBacklogTokens: 5000,
+        waiting: 5,
+        running: 8,
+        prefillTokensPerSecPerReplica: tps,
+      });
+    const fast = run(prefill({ scaleDownDelayMs: 0 }), [
+      [0, at(30_000)],
+      [2000, at(30_000)],
+      [4000, at(30_000)],
+    ]);
     expect(fast.at(-1)?.signals.measuredPrefillTokensPerSec).toBeCloseTo(30_000);
     expect(fast.at(-1)?.desired).toBeLessThan(8);
     // vLLM counts a prompt at its first token, so a window where long prompts are mid-prefill "measures" a
     // busy replica doing little (issue 6: 1.7k tok/s on 14k engines pinned prefill at its cap).
-    const slow = run(prefill({ scaleDownDelayMs: 0 }), [[0, at(2000)], [2000, at(2000)], [4000, at(2000)]]);
+    const slow = run(prefill({ scaleDownDelayMs: 0 }), [
+      [0, at(2000)],
+      [2000, at(2000)],
+      [4000, at(2000)],
+    ]);
     expect(slow.at(-1)?.signals.tokensPerSecPerReplica).toBe(15_000);
     expect(slow.at(-1)?.desired).toBe(8);
   });
@@ -147,9 +238,17 @@ describe('decider: scale to zero and wake', () => {
   });
 
   it('prefill sits at zero while decode serves short prompts, and wakes for long ones', () => {
-    const shortPrompts = win(0, { samples: 30, promptTokensRate: 2000, arrivalRate: 4 }, { peer: { desired: 2, ready: 2 } });
+    const shortPrompts = win(
+      0,
+      { samples: 30, promptTokensRate: 2000, arrivalRate: 4 },
+      { peer: { desired: 2, ready: 2 } },
+    );
     expect(decide(prefill(), shortPrompts, 0)).toMatchObject({ desired: 0, reason: 'hold' });
-    const longPrompts = win(0, { samples: 30, promptTokensRate: 40_000, arrivalRate: 4 }, { peer: { desired: 2, ready: 2 } });
+    const longPrompts = win(
+      0,
+      { samples: 30, promptTokensRate: 40_000, arrivalRate: 4 },
+      { peer: { desired: 2, ready: 2 } },
+    );
     expect(decide(prefill(), longPrompts, 0)).toMatchObject({ desired: 1, reason: 'wake' });
   });
 
@@ -165,10 +264,21 @@ describe('decider: scale to zero and wake', () => {
     }
     expect(last?.decode.desired).toBe(0);
     expect(last?.prefill).toMatchObject({ desired: 0, reason: 'decode-at-zero' });
-    const wake = decidePool({ decode: { spec: sDecode, windows: atZero(2, 20_000) }, prefill: { spec: sPrefill, windows: atZero(2, 20_000) } }, 40_000, states);
+    const wake = decidePool(
+      {
+        decode: { spec: sDecode, windows: atZero(2, 20_000) },
+        prefill: { spec: sPrefill, windows: atZero(2, 20_000) },
+      },
+      40_000,
+      states,
+    );
     expect(wake.decode).toMatchObject({ desired: 1, reason: 'wake' });
     expect(wake.prefill).toMatchObject({ desired: 1, reason: 'wake' });
-    const shortWake = decidePool({ decode: { spec: sDecode, windows: atZero(2, 400) }, prefill: { spec: sPrefill, windows: atZero(2, 400) } }, 40_000, states);
+    const shortWake = decidePool(
+      { decode: { spec: sDecode, windows: atZero(2, 400) }, prefill: { spec: sPrefill, windows: atZero(2, 400) } },
+      40_000,
+      states,
+    );
     expect(shortWake.prefill?.desired).toBe(0);
   });
 });
@@ -203,7 +313,10 @@ describe('decider: fail static', () => {
 describe('decider: state and spec', () => {
   it('state is JSON-serializable and round-trips to the same decisions', () => {
     const s = decode();
-    const steps: Array<[number, RoleWindows]> = Array.from({ length: 25 }, (_, i) => [i * 2000, win(3, { kvUsage: 0.2 + (i % 5) * 0.1, running: 10, arrivalRate: 1, itlP90Ms: 30 })]);
+    const steps: Array<[number, RoleWindows]> = Array.from({ length: 25 }, (_, i) => [
+      i * 2000,
+      win(3, { kvUsage: 0.2 + (i % 5) * 0.1, running: 10, arrivalRate: 1, itlP90Ms: 30 }),
+    ]);
     let a: DeciderState | undefined;
     let b: DeciderState | undefined;
     for (const [t, w] of steps) {
@@ -224,7 +337,11 @@ describe('decider: state and spec', () => {
 
   it('validates specs with the allowed range in each message', () => {
     expect(validateDeciderSpec(decode())).toEqual([]);
-    expect(validateDeciderSpec(decode({ maxReplicas: 0 })).join()).toMatch(/maxReplicas 0 must be an integer ≥ max\(1, minReplicas\)/);
-    expect(validateDeciderSpec(decode({ targets: { kvUsage: 1.5 } })).join()).toMatch(/kvUsage 1.5 must be in \(0, 1\]/);
+    expect(validateDeciderSpec(decode({ maxReplicas: 0 })).join()).toMatch(
+      /maxReplicas 0 must be an integer ≥ max\(1, minReplicas\)/,
+    );
+    expect(validateDeciderSpec(decode({ targets: { kvUsage: 1.5 } })).join()).toMatch(
+      /kvUsage 1.5 must be in \(0, 1\]/,
+    );
   });
 });

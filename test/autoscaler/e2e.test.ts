@@ -40,17 +40,32 @@ describe('autoscaler end to end (fake API server, loopback vLLM metrics)', () =>
 
   /** The informer cache agrees with the store (pods, readiness, replicas, SKS). */
   async function settle(): Promise<void> {
-    await waitFor(() => h.autoscaler.view.targets().every((t) => {
-      const want = cluster.replicas(t.name);
-      const readyInStore = api.objects('v1', 'Pod', NS).filter((p) => p.metadata.labels['serving.knative.dev/revision'] === t.name && (p.status as any)?.conditions?.[0]?.status === 'True').length;
-      const pods = h.autoscaler.view.pods(t);
-      const sksStore = cluster.sks(t.name);
-      const sksView = h.autoscaler.view.sks(t);
-      return h.autoscaler.view.specReplicas(t) === want && pods.filter((p) => p.ready).length === readyInStore
-        && pods.length === api.objects('v1', 'Pod', NS).filter((p) => p.metadata.labels['serving.knative.dev/revision'] === t.name).length
-        && (sksStore?.metadata.resourceVersion ?? '') === (sksView?.metadata?.resourceVersion ?? '')
-        && (cluster.pa(t.name)?.metadata.resourceVersion ?? '') === (t.pa?.metadata?.resourceVersion ?? '');
-    }), 'the informers to catch up');
+    await waitFor(
+      () =>
+        h.autoscaler.view.targets().every((t) => {
+          const want = cluster.replicas(t.name);
+          const readyInStore = api
+            .objects('v1', 'Pod', NS)
+            .filter(
+              (p) =>
+                p.metadata.labels['serving.knative.dev/revision'] === t.name &&
+                (p.status as any)?.conditions?.[0]?.status === 'True',
+            ).length;
+          const pods = h.autoscaler.view.pods(t);
+          const sksStore = cluster.sks(t.name);
+          const sksView = h.autoscaler.view.sks(t);
+          return (
+            h.autoscaler.view.specReplicas(t) === want &&
+            pods.filter((p) => p.ready).length === readyInStore &&
+            pods.length ===
+              api.objects('v1', 'Pod', NS).filter((p) => p.metadata.labels['serving.knative.dev/revision'] === t.name)
+                .length &&
+            (sksStore?.metadata.resourceVersion ?? '') === (sksView?.metadata?.resourceVersion ?? '') &&
+            (cluster.pa(t.name)?.metadata.resourceVersion ?? '') === (t.pa?.metadata?.resourceVersion ?? '')
+          );
+        }),
+      'the informers to catch up',
+    );
   }
 
   async function tick(stepMs = 1000): Promise<TickReport> {
@@ -60,14 +75,35 @@ describe('autoscaler end to end (fake API server, loopback vLLM metrics)', () =>
     return h.autoscaler.loop.tick();
   }
 
-  async function seedPool(decodeAnn: Record<string, string> = {}, prefillAnn: Record<string, string> = {}): Promise<void> {
+  async function seedPool(
+    decodeAnn: Record<string, string> = {},
+    prefillAnn: Record<string, string> = {},
+  ): Promise<void> {
     await cluster.addRevision({
-      name: DECODE, role: 'decode', pool: 'llama', replicas: 1,
-      annotations: { [`${KN}min-scale`]: '0', [`${KN}max-scale`]: '4', 'kserve-llmd.io/disaggregation': 'prefill-decode', 'kserve-llmd.io/scale-to-zero-after': '30s', ...decodeAnn },
+      name: DECODE,
+      role: 'decode',
+      pool: 'llama',
+      replicas: 1,
+      annotations: {
+        [`${KN}min-scale`]: '0',
+        [`${KN}max-scale`]: '4',
+        'kserve-llmd.io/disaggregation': 'prefill-decode',
+        'kserve-llmd.io/scale-to-zero-after': '30s',
+        ...decodeAnn,
+      },
     });
     await cluster.addRevision({
-      name: PREFILL, role: 'prefill', pool: 'llama', replicas: 1,
-      annotations: { [`${KN}min-scale`]: '0', [`${KN}max-scale`]: '4', 'kserve-llmd.io/prefill-for': 'llama', 'kserve-llmd.io/scale-to-zero-after': '10m', ...prefillAnn },
+      name: PREFILL,
+      role: 'prefill',
+      pool: 'llama',
+      replicas: 1,
+      annotations: {
+        [`${KN}min-scale`]: '0',
+        [`${KN}max-scale`]: '4',
+        'kserve-llmd.io/prefill-for': 'llama',
+        'kserve-llmd.io/scale-to-zero-after': '10m',
+        ...prefillAnn,
+      },
     });
   }
 
@@ -82,11 +118,28 @@ describe('autoscaler end to end (fake API server, loopback vLLM metrics)', () =>
       for (let i = 0; i < 3; i++) await tick();
 
       // The custom-class contract: SKS created in Serve, PA status filled so the Revision becomes Ready.
-      expect(cluster.sks(DECODE).spec).toMatchObject({ mode: 'Serve', objectRef: { kind: 'Deployment', name: `${DECODE}-deployment` } });
-      expect(cluster.sks(DECODE).metadata.ownerReferences[0]).toMatchObject({ kind: 'PodAutoscaler', name: DECODE, controller: true });
+      expect(cluster.sks(DECODE).spec).toMatchObject({
+        mode: 'Serve',
+        objectRef: { kind: 'Deployment', name: `${DECODE}-deployment` },
+      });
+      expect(cluster.sks(DECODE).metadata.ownerReferences[0]).toMatchObject({
+        kind: 'PodAutoscaler',
+        name: DECODE,
+        controller: true,
+      });
       const st = cluster.pa(DECODE).status;
-      expect(st).toMatchObject({ serviceName: DECODE, metricsServiceName: `${DECODE}-private`, desiredScale: 1, actualScale: 1 });
-      expect(Object.fromEntries(st.conditions.map((c: any) => [c.type, c.status]))).toEqual({ Active: 'True', Ready: 'True', ScaleTargetInitialized: 'True', SKSReady: 'True' });
+      expect(st).toMatchObject({
+        serviceName: DECODE,
+        metricsServiceName: `${DECODE}-private`,
+        desiredScale: 1,
+        actualScale: 1,
+      });
+      expect(Object.fromEntries(st.conditions.map((c: any) => [c.type, c.status]))).toEqual({
+        Active: 'True',
+        Ready: 'True',
+        ScaleTargetInitialized: 'True',
+        SKSReady: 'True',
+      });
       expect(validateObject(cluster.pa(DECODE))).toEqual([]);
       expect(validateObject(cluster.sks(DECODE))).toEqual([]);
 
@@ -120,27 +173,37 @@ describe('autoscaler end to end (fake API server, loopback vLLM metrics)', () =>
           expect(cluster.replicas(name)).toBeGreaterThan(0);
         }
       };
-      for (let i = 0; i < 100 && !(cluster.replicas(DECODE) === 0 && cluster.replicas(PREFILL) === 0); i++) recordZero(await tick());
+      for (let i = 0; i < 100 && !(cluster.replicas(DECODE) === 0 && cluster.replicas(PREFILL) === 0); i++)
+        recordZero(await tick());
       expect(cluster.replicas(DECODE)).toBe(0);
       expect(cluster.replicas(PREFILL)).toBe(0);
       expect(zeroDecided[DECODE]).toBeLessThanOrEqual(zeroDecided[PREFILL] as number);
       await tick();
       const zero = cluster.pa(DECODE).status;
       expect(zero).toMatchObject({ desiredScale: 0, actualScale: 0, serviceName: DECODE });
-      expect(Object.fromEntries(zero.conditions.map((c: any) => [c.type, c.status]))).toEqual({ Active: 'False', Ready: 'False', ScaleTargetInitialized: 'True', SKSReady: 'True' });
+      expect(Object.fromEntries(zero.conditions.map((c: any) => [c.type, c.status]))).toEqual({
+        Active: 'False',
+        Ready: 'False',
+        ScaleTargetInitialized: 'True',
+        SKSReady: 'True',
+      });
       expect(zero.conditions.find((c: any) => c.type === 'Active').reason).toBe('NoTraffic');
       expect(cluster.sks(DECODE).spec.mode).toBe('Proxy');
       expect(cluster.sks(PREFILL).spec.mode).toBe('Proxy');
 
       // A request at zero: the EPP queues it; the very next tick (≤ 1 s) wakes decode; a short prompt leaves prefill asleep.
       for (let i = 0; i < 3; i++) await tick();
-      epp.text = 'llm_d_epp_flow_control_queue_size{fairness_id="default",priority="0",inference_pool="llama"} 1\nllm_d_epp_flow_control_queue_bytes{inference_pool="llama"} 1600\n';
+      epp.text =
+        'llm_d_epp_flow_control_queue_size{fairness_id="default",priority="0",inference_pool="llama"} 1\nllm_d_epp_flow_control_queue_bytes{inference_pool="llama"} 1600\n';
       const queuedAt = now;
       await tick(1000);
       expect(cluster.replicas(DECODE)).toBe(1);
       expect(now - queuedAt).toBeLessThanOrEqual(1000);
       expect(cluster.replicas(PREFILL)).toBe(0);
-      expect(cluster.pa(DECODE).status.conditions.find((c: any) => c.type === 'Active')).toMatchObject({ status: 'Unknown', reason: 'Queued' });
+      expect(cluster.pa(DECODE).status.conditions.find((c: any) => c.type === 'Active')).toMatchObject({
+        status: 'Unknown',
+        reason: 'Queued',
+      });
       epp.text = '';
       await tick();
       await tick();
@@ -152,22 +215,40 @@ describe('autoscaler end to end (fake API server, loopback vLLM metrics)', () =>
       const up = sink.events.find((e) => e.data.role === 'decode' && e.data.transition === 'scale-up');
       expect(up?.headers).toMatchObject({
         // source: the PodAutoscaler that decided (issue 5); subject: the Deployment it scaled.
-        'ce-specversion': '1.0', 'ce-type': 'dev.kserve-llmd.autoscaler.scaled',
+        'ce-specversion': '1.0',
+        'ce-type': 'dev.kserve-llmd.autoscaler.scaled',
         'ce-source': `/apis/autoscaling.internal.knative.dev/v1alpha1/namespaces/${NS}/podautoscalers/${DECODE}`,
         'ce-subject': `/apis/apps/v1/namespaces/${NS}/deployments/${DECODE}-deployment`,
       });
       expect(up?.headers['ce-id']).toMatch(/^[0-9a-f-]{36}$/);
-      expect(up?.data).toMatchObject({ from: 1, to: 2, reason: expect.stringMatching(/kv-pressure|queue/), pool: 'llama' });
+      expect(up?.data).toMatchObject({
+        from: 1,
+        to: 2,
+        reason: expect.stringMatching(/kv-pressure|queue/),
+        pool: 'llama',
+      });
       expect(up?.data.signals.panicKvUsage).toBeGreaterThan(0.8);
       const sleeps = sink.events.filter((e) => e.data.transition === 'sleep').map((e) => e.data.role);
       expect(sleeps.sort()).toEqual(['decode', 'prefill']);
       expect(sink.events.filter((e) => e.data.transition === 'wake').map((e) => e.data.role)).toEqual(['decode']);
 
       // Least privilege: every call the autoscaler made is covered by its RBAC rules (src/rbac.ts).
-      const uncovered = api.calls.filter((c) => !c.nonResourceURL).filter((c) => !allows(RBAC.autoscaler, {
-        apiGroup: c.group, resource: c.subresource ? `${c.resource}/${c.subresource}` : c.resource, verb: c.verb as any,
-        ...(c.namespace ? { namespace: c.namespace } : {}), ...(c.name ? { name: c.name } : {}),
-      }, INSTALL_NAMESPACE));
+      const uncovered = api.calls
+        .filter((c) => !c.nonResourceURL)
+        .filter(
+          (c) =>
+            !allows(
+              RBAC.autoscaler,
+              {
+                apiGroup: c.group,
+                resource: c.subresource ? `${c.resource}/${c.subresource}` : c.resource,
+                verb: c.verb as any,
+                ...(c.namespace ? { namespace: c.namespace } : {}),
+                ...(c.name ? { name: c.name } : {}),
+              },
+              INSTALL_NAMESPACE,
+            ),
+        );
       expect(uncovered).toEqual([]);
       expect(api.calls.filter((c) => c.verb === 'delete')).toEqual([]);
     } finally {
@@ -176,7 +257,13 @@ describe('autoscaler end to end (fake API server, loopback vLLM metrics)', () =>
   });
 
   it('a metrics endpoint that returns garbage or times out never causes a scale-down, and the error metric rises', async () => {
-    await cluster.addRevision({ name: DECODE, role: 'decode', pool: 'llama', replicas: 2, annotations: { [`${KN}min-scale`]: '0', [`${KN}max-scale`]: '4', 'kserve-llmd.io/scale-to-zero-after': '30s' } });
+    await cluster.addRevision({
+      name: DECODE,
+      role: 'decode',
+      pool: 'llama',
+      replicas: 2,
+      annotations: { [`${KN}min-scale`]: '0', [`${KN}max-scale`]: '4', 'kserve-llmd.io/scale-to-zero-after': '30s' },
+    });
     h = buildAutoscaler(api, testConfig(), { now: clock });
     await h.autoscaler.startView();
     cluster.load(DECODE, { kv: 0.5, running: 10, reqRate: 1 });
@@ -189,13 +276,25 @@ describe('autoscaler end to end (fake API server, loopback vLLM metrics)', () =>
     for (let i = 0; i < 12; i++) reasons.add((await tick(5000)).decisions.get(`${NS}/${DECODE}`)?.reason ?? '');
     expect(cluster.replicas(DECODE)).toBe(2);
     expect([...reasons]).toEqual(['fail-static']);
-    expect(await counterValue(h.registry, 'kserve_llmd_autoscaler_scrape_errors_total', { kind: 'parse' })).toBeGreaterThanOrEqual(12);
-    expect(await counterValue(h.registry, 'kserve_llmd_autoscaler_scrape_errors_total', { kind: 'timeout' })).toBeGreaterThanOrEqual(12);
-    expect(await counterValue(h.registry, 'kserve_llmd_autoscaler_decisions_total', { reason: 'fail-static' })).toBeGreaterThanOrEqual(12);
+    expect(
+      await counterValue(h.registry, 'kserve_llmd_autoscaler_scrape_errors_total', { kind: 'parse' }),
+    ).toBeGreaterThanOrEqual(12);
+    expect(
+      await counterValue(h.registry, 'kserve_llmd_autoscaler_scrape_errors_total', { kind: 'timeout' }),
+    ).toBeGreaterThanOrEqual(12);
+    expect(
+      await counterValue(h.registry, 'kserve_llmd_autoscaler_decisions_total', { reason: 'fail-static' }),
+    ).toBeGreaterThanOrEqual(12);
   });
 
   it('a PA without kserve-llmd annotations (our runtime, defaults) is scaled within its Knative bounds', async () => {
-    await cluster.addRevision({ name: 'plain-predictor-00001', role: 'decode', pool: 'plain', replicas: 1, annotations: { [`${KN}min-scale`]: '1', [`${KN}max-scale`]: '3' } });
+    await cluster.addRevision({
+      name: 'plain-predictor-00001',
+      role: 'decode',
+      pool: 'plain',
+      replicas: 1,
+      annotations: { [`${KN}min-scale`]: '1', [`${KN}max-scale`]: '3' },
+    });
     h = buildAutoscaler(api, testConfig(), { now: clock });
     await h.autoscaler.startView();
     cluster.load('plain-predictor-00001', { kv: 1, running: 64, waiting: 200, reqRate: 5 });

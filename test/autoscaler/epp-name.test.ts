@@ -5,10 +5,18 @@ import { EPP_METRICS_URL_TEMPLATE, eppServiceName } from '../../src/names.js';
 
 // The autoscaler reads the EPP's flow-control queue through the Service the routing controller creates: the
 // two must agree on its name and metrics port for every InferenceService name, long ones included.
-const ctx = (name: string): BuildContext => ({
-  isvc: { apiVersion: 'serving.kserve.io/v1beta1', kind: 'InferenceService', metadata: { name, namespace: 'team-a', uid: 'u-1' } },
-  name, namespace: 'team-a', settings: {} as BuildContext['settings'], config: {} as BuildContext['config'],
-} as BuildContext);
+const ctx = (name: string): BuildContext =>
+  ({
+    isvc: {
+      apiVersion: 'serving.kserve.io/v1beta1',
+      kind: 'InferenceService',
+      metadata: { name, namespace: 'team-a', uid: 'u-1' },
+    },
+    name,
+    namespace: 'team-a',
+    settings: {} as BuildContext['settings'],
+    config: {} as BuildContext['config'],
+  }) as BuildContext;
 
 describe('EPP metrics address = the Service the routing controller creates', () => {
   it.each([
@@ -23,7 +31,9 @@ describe('EPP metrics address = the Service the routing controller creates', () 
     if (exact) expect(name).toBe(exact);
     expect(name.length).toBeLessThanOrEqual(63);
     expect(name).toMatch(/^[a-z]([-a-z0-9]*[a-z0-9])?$/); // DNS-1035: a Service name
-    const metricsPort = (svc.spec as { ports: Array<{ name: string; port: number }> }).ports.find((p) => p.name === 'http-metrics')?.port;
+    const metricsPort = (svc.spec as { ports: Array<{ name: string; port: number }> }).ports.find(
+      (p) => p.name === 'http-metrics',
+    )?.port;
     const url = new URL(eppUrl(EPP_METRICS_URL_TEMPLATE, { pool, namespace: 'team-a' }));
     expect(url.hostname).toBe(`${name}.team-a.svc`);
     expect(Number(url.port)).toBe(metricsPort);

@@ -28,10 +28,19 @@ describe('autoscaler leader election', () => {
     api = await startFakeApiServer();
     api.seed({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: INSTALL_NAMESPACE } });
     cluster = new FakeCluster(api, Date.now);
-    await cluster.addRevision({ name: REV, role: 'decode', pool: 'chat', replicas: 1, annotations: { 'autoscaling.knative.dev/min-scale': '1', 'autoscaling.knative.dev/max-scale': '6' } });
+    await cluster.addRevision({
+      name: REV,
+      role: 'decode',
+      pool: 'chat',
+      replicas: 1,
+      annotations: { 'autoscaling.knative.dev/min-scale': '1', 'autoscaling.knative.dev/max-scale': '6' },
+    });
     cluster.load(REV, { kv: 0.2, running: 4, reqRate: 1 });
     sync = setInterval(() => void cluster.sync(), 50);
-    const config = testConfig({ tickMs: 200, leaderElection: { enabled: true, namespace: INSTALL_NAMESPACE, name: LEASE_NAMES.autoscaler } });
+    const config = testConfig({
+      tickMs: 200,
+      leaderElection: { enabled: true, namespace: INSTALL_NAMESPACE, name: LEASE_NAMES.autoscaler },
+    });
     a = buildAutoscaler(api, config, { identity: 'replica-a' });
     await a.autoscaler.start();
     await waitFor(() => a?.autoscaler.isLeader() === true, 'replica-a to lead');
@@ -51,6 +60,12 @@ describe('autoscaler leader election', () => {
     const before = cluster.replicas(REV);
     cluster.load(REV, { kv: 1, running: 64, waiting: 200 });
     await waitFor(() => cluster.replicas(REV) > before, 'the new leader to scale', 5000);
-    expect((api.object('coordination.k8s.io/v1', 'Lease', INSTALL_NAMESPACE, LEASE_NAMES.autoscaler)?.spec as { holderIdentity?: string }).holderIdentity).toBe('replica-b');
+    expect(
+      (
+        api.object('coordination.k8s.io/v1', 'Lease', INSTALL_NAMESPACE, LEASE_NAMES.autoscaler)?.spec as {
+          holderIdentity?: string;
+        }
+      ).holderIdentity,
+    ).toBe('replica-b');
   });
 });

@@ -51,7 +51,13 @@ describe('Prometheus text parser', () => {
 describe('vLLM signals', () => {
   it('reads a V1 decode page: gauges, counters summed over finished_reason, histograms, cache config', () => {
     const s = vllmSnapshot(fixture('vllm-metrics.txt'));
-    expect(s).toMatchObject({ waiting: 3, running: 27, kvUsage: 0.6234, promptTokens: 1843211, generationTokens: 412877 });
+    expect(s).toMatchObject({
+      waiting: 3,
+      running: 27,
+      kvUsage: 0.6234,
+      promptTokens: 1843211,
+      generationTokens: 412877,
+    });
     // 1% abort + 22% length + 77% stop of 3961, each truncated as the fixture wrote them.
     expect(s.requestsFinished).toBe(39 + 871 + 3049);
     expect(s.cacheConfig).toEqual({ blockSize: 16, numGpuBlocks: 27454 });
@@ -69,9 +75,12 @@ describe('vLLM signals', () => {
 
   it('averages KV usage over data-parallel engines and sums their queues', () => {
     const page = [
-      'vllm:num_requests_waiting{engine="0"} 2', 'vllm:num_requests_waiting{engine="1"} 3',
-      'vllm:num_requests_running{engine="0"} 10', 'vllm:num_requests_running{engine="1"} 12',
-      'vllm:kv_cache_usage_perc{engine="0"} 0.5', 'vllm:kv_cache_usage_perc{engine="1"} 0.7',
+      'vllm:num_requests_waiting{engine="0"} 2',
+      'vllm:num_requests_waiting{engine="1"} 3',
+      'vllm:num_requests_running{engine="0"} 10',
+      'vllm:num_requests_running{engine="1"} 12',
+      'vllm:kv_cache_usage_perc{engine="0"} 0.5',
+      'vllm:kv_cache_usage_perc{engine="1"} 0.7',
     ].join('\n');
     expect(vllmSnapshot(page)).toMatchObject({ waiting: 5, running: 22, kvUsage: 0.6 });
   });

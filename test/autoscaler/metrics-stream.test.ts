@@ -36,31 +36,74 @@ const valid: Array<[string, string]> = [
   ['V1 decode page', V1],
   ['V0 names', fixture('vllm-metrics-v0.txt')],
   ['prefill page', fixture('vllm-metrics-prefill.txt')],
-  ['test fake page', renderVllm({ waiting: 3, running: 7, kv: 0.42, promptRate: 0, genRate: 0, reqRate: 0, meanPrompt: 900, mode: 'ok' }, { prompt: 1234, gen: 99, req: 17 })],
+  [
+    'test fake page',
+    renderVllm(
+      { waiting: 3, running: 7, kv: 0.42, promptRate: 0, genRate: 0, reqRate: 0, meanPrompt: 900, mode: 'ok' },
+      { prompt: 1234, gen: 99, req: 17 },
+    ),
+  ],
   ['CRLF line ends, no final newline', V1.replaceAll('\n', '\r\n').trimEnd()],
-  ['two engines: queues summed, KV averaged, buckets summed by bound', [
-    ...['0', '1'].flatMap((e) => [`vllm:num_requests_waiting{engine="${e}"} ${e === '0' ? 2 : 3}`, `vllm:num_requests_running{engine="${e}"} 10`, `vllm:kv_cache_usage_perc{engine="${e}"} 0.${e === '0' ? 3 : 9}`,
-      `vllm:time_to_first_token_seconds_bucket{engine="${e}",le="0.5"} 4.0`, `vllm:time_to_first_token_seconds_bucket{engine="${e}",le="+Inf"} 9.0`,
-      `vllm:time_to_first_token_seconds_sum{engine="${e}"} 3.25`, `vllm:time_to_first_token_seconds_count{engine="${e}"} 9.0`]),
-  ].join('\n')],
-  ['buckets out of order, -0 and odd bounds, NaN/Inf values, timestamps, escapes', [
-    ...base,
-    `vllm:inter_token_latency_seconds_bucket{${MODEL},le="1e-1"} 3 1700000000000`,
-    `vllm:inter_token_latency_seconds_bucket{${MODEL},le="+Inf"} 5`,
-    `vllm:inter_token_latency_seconds_bucket{${MODEL},le="-0"} 1`,
-    `vllm:inter_token_latency_seconds_bucket{${MODEL},le="0"} 1`,
-    `vllm:inter_token_latency_seconds_bucket{${MODEL},le="Inf"} 7`,
-    `vllm:inter_token_latency_seconds_bucket{${MODEL}} 7`,
-    `vllm:inter_token_latency_seconds_sum{${MODEL},note="a \\"q\\" \\\\ \\n é"} NaN`,
-    'vllm:inter_token_latency_seconds_count 5e0',
-    'vllm:prompt_tokens_total{a="1",} +Inf', 'vllm:prompt_tokens_total 12.5', 'vllm:generation_tokens_total -Inf',
-    'vllm:request_success_total{finished_reason="stop"}\t7\t  ',
-    'vllm:cache_config_info{num_gpu_blocks="100",block_size="16"} 1', 'vllm:cache_config_info{block_size="32",num_gpu_blocks="1"} 1',
-    'other_metric{x="}{\\"",y=""} 123456789012345678901', '# a comment with "quotes" {', '', 'vllm:e2e_request_latency_seconds_bucket{le="1"} 2',
-  ].join('\n')],
-  ['label name with surrounding spaces and a kept escaped le', [...base, `vllm:time_to_first_token_seconds_bucket{ le ="0.\\x5", engine="0"} 2`, 'vllm:time_to_first_token_seconds_count 2'].join('\n')],
-  ['unwanted lines are only name-checked (as the reference skips them)', [...base, 'x{a="1" 2', 'y{ 3 4 5', 'z'].join('\n')],
-  ['V0 KV name and ITL name only', ['vllm:num_requests_waiting 0', 'vllm:num_requests_running 0', 'vllm:gpu_cache_usage_perc 1.5', 'vllm:time_per_output_token_seconds_bucket{le="+Inf"} 2', 'vllm:time_per_output_token_seconds_count 2'].join('\n')],
+  [
+    'two engines: queues summed, KV averaged, buckets summed by bound',
+    [
+      ...['0', '1'].flatMap((e) => [
+        `vllm:num_requests_waiting{engine="${e}"} ${e === '0' ? 2 : 3}`,
+        `vllm:num_requests_running{engine="${e}"} 10`,
+        `vllm:kv_cache_usage_perc{engine="${e}"} 0.${e === '0' ? 3 : 9}`,
+        `vllm:time_to_first_token_seconds_bucket{engine="${e}",le="0.5"} 4.0`,
+        `vllm:time_to_first_token_seconds_bucket{engine="${e}",le="+Inf"} 9.0`,
+        `vllm:time_to_first_token_seconds_sum{engine="${e}"} 3.25`,
+        `vllm:time_to_first_token_seconds_count{engine="${e}"} 9.0`,
+      ]),
+    ].join('\n'),
+  ],
+  [
+    'buckets out of order, -0 and odd bounds, NaN/Inf values, timestamps, escapes',
+    [
+      ...base,
+      `vllm:inter_token_latency_seconds_bucket{${MODEL},le="1e-1"} 3 1700000000000`,
+      `vllm:inter_token_latency_seconds_bucket{${MODEL},le="+Inf"} 5`,
+      `vllm:inter_token_latency_seconds_bucket{${MODEL},le="-0"} 1`,
+      `vllm:inter_token_latency_seconds_bucket{${MODEL},le="0"} 1`,
+      `vllm:inter_token_latency_seconds_bucket{${MODEL},le="Inf"} 7`,
+      `vllm:inter_token_latency_seconds_bucket{${MODEL}} 7`,
+      `vllm:inter_token_latency_seconds_sum{${MODEL},note="a \\"q\\" \\\\ \\n é"} NaN`,
+      'vllm:inter_token_latency_seconds_count 5e0',
+      'vllm:prompt_tokens_total{a="1",} +Inf',
+      'vllm:prompt_tokens_total 12.5',
+      'vllm:generation_tokens_total -Inf',
+      'vllm:request_success_total{finished_reason="stop"}\t7\t  ',
+      'vllm:cache_config_info{num_gpu_blocks="100",block_size="16"} 1',
+      'vllm:cache_config_info{block_size="32",num_gpu_blocks="1"} 1',
+      'other_metric{x="}{\\"",y=""} 123456789012345678901',
+      '# a comment with "quotes" {',
+      '',
+      'vllm:e2e_request_latency_seconds_bucket{le="1"} 2',
+    ].join('\n'),
+  ],
+  [
+    'label name with surrounding spaces and a kept escaped le',
+    [
+      ...base,
+      `vllm:time_to_first_token_seconds_bucket{ le ="0.\\x5", engine="0"} 2`,
+      'vllm:time_to_first_token_seconds_count 2',
+    ].join('\n'),
+  ],
+  [
+    'unwanted lines are only name-checked (as the reference skips them)',
+    [...base, 'x{a="1" 2', 'y{ 3 4 5', 'z'].join('\n'),
+  ],
+  [
+    'V0 KV name and ITL name only',
+    [
+      'vllm:num_requests_waiting 0',
+      'vllm:num_requests_running 0',
+      'vllm:gpu_cache_usage_perc 1.5',
+      'vllm:time_per_output_token_seconds_bucket{le="+Inf"} 2',
+      'vllm:time_per_output_token_seconds_count 2',
+    ].join('\n'),
+  ],
 ];
 
 const garbage: string[] = [
@@ -96,12 +139,22 @@ describe('streaming vLLM page parser (collector fast path)', () => {
     // Cuts inside names, labels, values and at line ends: every offset for small pages, a stride for big ones.
     const step = len > 4000 ? 97 : 1;
     for (let c = 1; c < len; c += step) expect(streamed(page, [c])).toEqual(want);
-    expect(streamed(page, Array.from({ length: Math.floor(len / 7) }, (_, k) => (k + 1) * 7))).toEqual(want);
+    expect(
+      streamed(
+        page,
+        Array.from({ length: Math.floor(len / 7) }, (_, k) => (k + 1) * 7),
+      ),
+    ).toEqual(want);
   });
 
   it('reads the fixture the way the signals test expects (not just equal: right)', () => {
     const s = vllmSnapshotFromBytes(Buffer.from(V1));
-    expect(s).toMatchObject({ waiting: 3, running: 27, kvUsage: 0.6234, cacheConfig: { blockSize: 16, numGpuBlocks: 27454 } });
+    expect(s).toMatchObject({
+      waiting: 3,
+      running: 27,
+      kvUsage: 0.6234,
+      cacheConfig: { blockSize: 16, numGpuBlocks: 27454 },
+    });
     expect(s.ttft?.count).toBe(39 + 871 + 3049);
   });
 

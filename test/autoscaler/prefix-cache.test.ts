@@ -24,8 +24,24 @@ describe('prefix-cache counters from a vLLM page', () => {
     // [name, page, expected queries, expected hits]
     ['a V1 prefill page exports both', fixture('vllm-metrics-prefill.txt'), 9_821_733, 3_634_041],
     ['a page without them (prefix caching off) has neither', gauges.join('\n'), undefined, undefined],
-    ['hits without queries is no rate: neither', [...gauges, 'vllm:prefix_cache_hits_total 10'].join('\n'), undefined, undefined],
-    ['summed over data-parallel engines', [...gauges, ...['0', '1'].flatMap((e) => [`vllm:prefix_cache_queries_total{engine="${e}"} 100`, `vllm:prefix_cache_hits_total{engine="${e}"} 25`])].join('\n'), 200, 50],
+    [
+      'hits without queries is no rate: neither',
+      [...gauges, 'vllm:prefix_cache_hits_total 10'].join('\n'),
+      undefined,
+      undefined,
+    ],
+    [
+      'summed over data-parallel engines',
+      [
+        ...gauges,
+        ...['0', '1'].flatMap((e) => [
+          `vllm:prefix_cache_queries_total{engine="${e}"} 100`,
+          `vllm:prefix_cache_hits_total{engine="${e}"} 25`,
+        ]),
+      ].join('\n'),
+      200,
+      50,
+    ],
   ] as const)('%s (reference and streaming parser)', (_n, page, queries, hits) => {
     for (const s of [vllmSnapshot(page), vllmSnapshotFromBytes(Buffer.from(page))]) {
       expect(s.prefixCacheQueries).toBe(queries);
@@ -46,10 +62,28 @@ function snap(o: Partial<PodSnapshot>): PodSnapshot {
 describe('prefix-cache hits per tick and per window', () => {
   it.each([
     // [name, previous scrape, this scrape, expected queried, expected hits]
-    ['counter increases', { prefixCacheQueries: 1000, prefixCacheHits: 200 }, { prefixCacheQueries: 5000, prefixCacheHits: 1200 }, 4000, 1000],
-    ['an engine restart resets both: the new values are the increase', { prefixCacheQueries: 9000, prefixCacheHits: 3000 }, { prefixCacheQueries: 800, prefixCacheHits: 100 }, 800, 100],
+    [
+      'counter increases',
+      { prefixCacheQueries: 1000, prefixCacheHits: 200 },
+      { prefixCacheQueries: 5000, prefixCacheHits: 1200 },
+      4000,
+      1000,
+    ],
+    [
+      'an engine restart resets both: the new values are the increase',
+      { prefixCacheQueries: 9000, prefixCacheHits: 3000 },
+      { prefixCacheQueries: 800, prefixCacheHits: 100 },
+      800,
+      100,
+    ],
     ['a pod that stopped exporting them adds nothing', { prefixCacheQueries: 1000, prefixCacheHits: 200 }, {}, 0, 0],
-    ['a pod that started exporting them adds nothing until its second scrape', {}, { prefixCacheQueries: 5000, prefixCacheHits: 1200 }, 0, 0],
+    [
+      'a pod that started exporting them adds nothing until its second scrape',
+      {},
+      { prefixCacheQueries: 5000, prefixCacheHits: 1200 },
+      0,
+      0,
+    ],
   ] as const)('%s', (_n, before, now, queried, hits) => {
     const pods: PodObservation[] = [{ atMs: 1000, snap: snap(now), prev: { atMs: 0, snap: snap(before) } }];
     const t = tickSample(1000, pods, 1024);
@@ -59,7 +93,12 @@ describe('prefix-cache hits per tick and per window', () => {
 
   it('the window hit rate is Σ hits ÷ Σ queried tokens over its buckets; none without lookups', () => {
     const w = new RoleWindow(1000, 60_000);
-    const tick = (atMs: number, queried: number, hit: number) => ({ ...tickSample(atMs, [], 1024), pods: 1, prefixQueriedTokens: queried, prefixHitTokens: hit });
+    const tick = (atMs: number, queried: number, hit: number) => ({
+      ...tickSample(atMs, [], 1024),
+      pods: 1,
+      prefixQueriedTokens: queried,
+      prefixHitTokens: hit,
+    });
     w.add(tick(1000, 10_000, 1000));
     w.add(tick(50_000, 30_000, 9000));
     expect(w.aggregate(50_500, 60_000).prefixCacheHitRate).toBeCloseTo(10_000 / 40_000, 12);
@@ -71,7 +110,12 @@ describe('prefix-cache hits per tick and per window', () => {
 });
 
 describe('prefill sizes on uncached prompt tokens', () => {
-  const busy: Partial<WindowAggregate> = { promptTokensRate: 40_000, arrivalRate: 20, promptBacklogTokens: 8000, prefillTokensPerSecPerReplica: 20_000 };
+  const busy: Partial<WindowAggregate> = {
+    promptTokensRate: 40_000,
+    arrivalRate: 20,
+    promptBacklogTokens: 8000,
+    prefillTokensPerSecPerReplica: 20_000,
+  };
 
   it.each([
     // [name, hit rate, expected prompt tok/s, backlog, measured tok/s per replica]
@@ -91,7 +135,11 @@ describe('prefill sizes on uncached prompt tokens', () => {
     // the consolidation check (÷ 0.8 headroom) keeps 7, so 6 hold. 30k uncached: 2.5, consolidation to 4.
     const load = { promptTokensRate: 60_000, arrivalRate: 60, running: 4 };
     const cold = decide(prefill(), win(6, load, { peer: { desired: 1, ready: 1 } }), 0);
-    const cached = decide(prefill(), win(6, { ...load, prefixCacheHitRate: 0.5 }, { peer: { desired: 1, ready: 1 } }), 0);
+    const cached = decide(
+      prefill(),
+      win(6, { ...load, prefixCacheHitRate: 0.5 }, { peer: { desired: 1, ready: 1 } }),
+      0,
+    );
     expect(cold).toMatchObject({ desired: 6, reason: 'hold' });
     expect(cached).toMatchObject({ desired: 6, reason: 'scale-down-delay' });
     expect(cached.detail).toMatch(/^4 recommended/);
@@ -99,7 +147,14 @@ describe('prefill sizes on uncached prompt tokens', () => {
   });
 
   it('decode decides the same with or without a hit rate (its prompt check reads the counted tokens)', () => {
-    const load = { promptTokensRate: 60_000, arrivalRate: 60, running: 40, kvUsage: 0.5, waiting: 30, promptBacklogTokens: 30_000 };
+    const load = {
+      promptTokensRate: 60_000,
+      arrivalRate: 60,
+      running: 40,
+      kvUsage: 0.5,
+      waiting: 30,
+      promptBacklogTokens: 30_000,
+    };
     const plain = decide(decode(), win(3, load), 0);
     const cached = decide(decode(), win(3, { ...load, prefixCacheHitRate: 0.5 }), 0);
     expect({ ...cached, signals: {}, state: {} }).toEqual({ ...plain, signals: {}, state: {} });

@@ -10,10 +10,19 @@ let base = '';
 const queries: string[] = [];
 let answer: (namespace: string) => { status: number; body: string } = () => ({ status: 200, body: '' });
 
-const vector = (pods: Record<string, Record<string, number>>) => JSON.stringify({
-  status: 'success',
-  data: { resultType: 'vector', result: Object.entries(pods).flatMap(([pod, series]) => Object.entries(series).map(([name, v]) => ({ metric: { __name__: name, pod, namespace: 'models' }, value: [1, String(v)] }))) },
-});
+const vector = (pods: Record<string, Record<string, number>>) =>
+  JSON.stringify({
+    status: 'success',
+    data: {
+      resultType: 'vector',
+      result: Object.entries(pods).flatMap(([pod, series]) =>
+        Object.entries(series).map(([name, v]) => ({
+          metric: { __name__: name, pod, namespace: 'models' },
+          value: [1, String(v)],
+        })),
+      ),
+    },
+  });
 
 beforeAll(async () => {
   server = createServer((req, res) => {
@@ -34,7 +43,11 @@ function collector(now: () => number): PrometheusCollector {
   return new PrometheusCollector(base, new HttpText(defaultAutoscalerConfig().scrape), now);
 }
 
-const series = (waiting: number) => ({ 'vllm:num_requests_waiting': waiting, 'vllm:num_requests_running': 4, 'vllm:kv_cache_usage_perc': 0.5 });
+const series = (waiting: number) => ({
+  'vllm:num_requests_waiting': waiting,
+  'vllm:num_requests_running': 4,
+  'vllm:kv_cache_usage_perc': 0.5,
+});
 
 describe('PrometheusCollector', () => {
   it('one query per namespace; each pod gets the same snapshot a direct scrape would give', async () => {
@@ -42,17 +55,28 @@ describe('PrometheusCollector', () => {
     answer = () => ({ status: 200, body: vector({ 'p-1': series(3), 'p-2': series(0) }) });
     let t = 1000;
     const c = collector(() => t);
-    const targets = [{ key: 'models/p-1/u1', url: 'unused' }, { key: 'models/p-2/u2', url: 'unused' }, { key: 'models/p-3/u3', url: 'unused' }];
+    const targets = [
+      { key: 'models/p-1/u1', url: 'unused' },
+      { key: 'models/p-2/u2', url: 'unused' },
+      { key: 'models/p-3/u3', url: 'unused' },
+    ];
     const first = await c.scrape(targets);
     expect(queries).toHaveLength(1);
     expect(queries[0]).toContain('namespace="models"');
-    expect(first[0]).toMatchObject({ key: 'models/p-1/u1', ok: true, observation: { atMs: 1000, snap: { waiting: 3, running: 4, kvUsage: 0.5 } } });
+    expect(first[0]).toMatchObject({
+      key: 'models/p-1/u1',
+      ok: true,
+      observation: { atMs: 1000, snap: { waiting: 3, running: 4, kvUsage: 0.5 } },
+    });
     // A pod Prometheus has no series for fails like a failed scrape: the decider holds (fail static).
     expect(first[2]).toMatchObject({ key: 'models/p-3/u3', ok: false, error: 'not-vllm' });
     t = 2000;
     answer = () => ({ status: 200, body: vector({ 'p-1': series(5), 'p-2': series(0) }) });
     const second = await c.scrape(targets.slice(0, 2));
-    expect(second[0]).toMatchObject({ ok: true, observation: { atMs: 2000, snap: { waiting: 5 }, prev: { atMs: 1000 } } });
+    expect(second[0]).toMatchObject({
+      ok: true,
+      observation: { atMs: 2000, snap: { waiting: 5 }, prev: { atMs: 1000 } },
+    });
     // p-2's sample did not change: Prometheus has not scraped again, so it is not a new observation.
     expect(second[1]).toMatchObject({ ok: true, observation: { atMs: 1000 } });
     expect((second[1] as { observation: { prev?: unknown } }).observation.prev).toBeUndefined();
@@ -65,7 +89,11 @@ describe('PrometheusCollector', () => {
     const r = await c.scrape([{ key: 'models/p-1/u1', url: 'unused' }]);
     expect(r[0]).toMatchObject({ ok: false, message: expect.stringMatching(/^prometheus: /) });
     answer = () => ({ status: 200, body: JSON.stringify({ status: 'error', error: 'parse error at char 3' }) });
-    expect((await c.scrape([{ key: 'models/p-1/u1', url: 'unused' }]))[0]).toMatchObject({ ok: false, error: 'parse', message: expect.stringMatching(/parse error at char 3/) });
+    expect((await c.scrape([{ key: 'models/p-1/u1', url: 'unused' }]))[0]).toMatchObject({
+      ok: false,
+      error: 'parse',
+      message: expect.stringMatching(/parse error at char 3/),
+    });
     await c.close();
   });
 });

@@ -6,7 +6,15 @@ import { quantile } from '../../autoscaler/metrics/vllm-signals.js';
 const bounds = [0.05, 0.1, 0.5, Infinity];
 function snap(o: Partial<PodSnapshot> & { itlCounts?: number[] } = {}): PodSnapshot {
   const { itlCounts, ...rest } = o;
-  const s: PodSnapshot = { waiting: 0, running: 0, kvUsage: 0, promptTokens: 0, generationTokens: 0, requestsFinished: 0, ...rest };
+  const s: PodSnapshot = {
+    waiting: 0,
+    running: 0,
+    kvUsage: 0,
+    promptTokens: 0,
+    generationTokens: 0,
+    requestsFinished: 0,
+    ...rest,
+  };
   if (itlCounts) s.itl = { bounds, counts: itlCounts, sum: 0, count: itlCounts[itlCounts.length - 1] ?? 0 };
   return s;
 }
@@ -14,8 +22,23 @@ function snap(o: Partial<PodSnapshot> & { itlCounts?: number[] } = {}): PodSnaps
 describe('tick samples', () => {
   it('sums gauges, turns counters into rates and estimates the prompt backlog', () => {
     const pods: PodObservation[] = [
-      { atMs: 2000, snap: snap({ waiting: 2, running: 5, kvUsage: 0.5, promptTokens: 12_000, requestsFinished: 14, promptLength: { bounds: [Infinity], counts: [10], sum: 30_000, count: 10 } }), prev: { atMs: 0, snap: snap({ waiting: 1, promptTokens: 2000, requestsFinished: 10 }) } },
-      { atMs: 2000, snap: snap({ waiting: 0, running: 3, kvUsage: 0.9, promptTokens: 500 }), prev: { atMs: 1000, snap: snap({ promptTokens: 100 }) } },
+      {
+        atMs: 2000,
+        snap: snap({
+          waiting: 2,
+          running: 5,
+          kvUsage: 0.5,
+          promptTokens: 12_000,
+          requestsFinished: 14,
+          promptLength: { bounds: [Infinity], counts: [10], sum: 30_000, count: 10 },
+        }),
+        prev: { atMs: 0, snap: snap({ waiting: 1, promptTokens: 2000, requestsFinished: 10 }) },
+      },
+      {
+        atMs: 2000,
+        snap: snap({ waiting: 0, running: 3, kvUsage: 0.9, promptTokens: 500 }),
+        prev: { atMs: 1000, snap: snap({ promptTokens: 100 }) },
+      },
     ];
     const t = tickSample(2000, pods, 1024);
     expect(t).toMatchObject({ pods: 2, waiting: 2, running: 8, kvUsageSum: 1.4, kvUsageMax: 0.9, requestRate: 2 });
@@ -34,7 +57,11 @@ describe('tick samples', () => {
 
 describe('stable and panic windows', () => {
   const tick = (atMs: number, waiting: number, extra: Partial<ReturnType<typeof tickSample>> = {}) => ({
-    ...tickSample(atMs, [], 1024), pods: 1, waiting, kvUsageSum: waiting / 10, ...extra,
+    ...tickSample(atMs, [], 1024),
+    pods: 1,
+    waiting,
+    kvUsageSum: waiting / 10,
+    ...extra,
   });
 
   it('averages over 1 s buckets with data; the panic window sees only the last 6 s', () => {
@@ -80,7 +107,11 @@ describe('stable and panic windows', () => {
 
 describe('ring-buffer windows match the list-of-ticks definition', () => {
   const tick = (atMs: number, waiting: number, extra: Partial<ReturnType<typeof tickSample>> = {}) => ({
-    ...tickSample(atMs, [], 1024), pods: 1, waiting, kvUsageSum: waiting / 10, ...extra,
+    ...tickSample(atMs, [], 1024),
+    pods: 1,
+    waiting,
+    kvUsageSum: waiting / 10,
+    ...extra,
   });
   // The definition the ring replaced (one TickSample list per 1 s bucket), kept here as the reference model.
   function model(ticks: ReturnType<typeof tickSample>[], nowMs: number, windowMs: number, retainMs: number) {
@@ -88,7 +119,8 @@ describe('ring-buffer windows match the list-of-ticks definition', () => {
     const buckets = new Map<number, ReturnType<typeof tickSample>[]>();
     for (const t of ticks) {
       const k = Math.floor(t.atMs / 1000);
-      if (k > newest - Math.ceil(retainMs / 1000) && k > Math.floor((nowMs - windowMs) / 1000)) buckets.set(k, [...(buckets.get(k) ?? []), t]);
+      if (k > newest - Math.ceil(retainMs / 1000) && k > Math.floor((nowMs - windowMs) / 1000))
+        buckets.set(k, [...(buckets.get(k) ?? []), t]);
     }
     let waiting = 0;
     let kv = 0;
@@ -106,7 +138,7 @@ describe('ring-buffer windows match the list-of-ticks definition', () => {
 
   it('over a long irregular sequence (gaps, several ticks per bucket, retention), every tick', () => {
     let seed = 7;
-    const rnd = (): number => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const rnd = (): number => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
     const w = new RoleWindow(1000, 60_000);
     const ticks: ReturnType<typeof tickSample>[] = [];
     let at = 0;
@@ -114,7 +146,13 @@ describe('ring-buffer windows match the list-of-ticks definition', () => {
       at += rnd() < 0.1 ? 5000 + Math.floor(rnd() * 20_000) : Math.floor(rnd() * 1500);
       const counts = [Math.floor(rnd() * 10)];
       for (let k = 1; k < 4; k++) counts.push((counts[k - 1] as number) + Math.floor(rnd() * 10));
-      const t = { ...tickSample(at, [], 1024), pods: 2, waiting: Math.floor(rnd() * 50), kvUsageSum: rnd() * 2, itl: { bounds, counts, sum: 0, count: counts[3] as number } };
+      const t = {
+        ...tickSample(at, [], 1024),
+        pods: 2,
+        waiting: Math.floor(rnd() * 50),
+        kvUsageSum: rnd() * 2,
+        itl: { bounds, counts, sum: 0, count: counts[3] as number },
+      };
       w.add(t);
       ticks.push(t);
       for (const windowMs of [6000, 60_000]) {

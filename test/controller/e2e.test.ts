@@ -9,9 +9,15 @@ const NS = 'models';
 const ISVC = 'serving.kserve.io/v1beta1';
 const kinds = (h: Harness, owner: string) =>
   [
-    ['v1', 'ServiceAccount', `${owner}-epp`], ['rbac.authorization.k8s.io/v1', 'Role', `${owner}-epp`], ['rbac.authorization.k8s.io/v1', 'RoleBinding', `${owner}-epp`],
-    ['v1', 'ConfigMap', `${owner}-epp`], ['apps/v1', 'Deployment', `${owner}-epp`], ['v1', 'Service', `${owner}-epp`],
-    ['inference.networking.k8s.io/v1', 'InferencePool', owner], ['gateway.networking.k8s.io/v1', 'HTTPRoute', owner], [ISVC, 'InferenceService', `${owner}-prefill`],
+    ['v1', 'ServiceAccount', `${owner}-epp`],
+    ['rbac.authorization.k8s.io/v1', 'Role', `${owner}-epp`],
+    ['rbac.authorization.k8s.io/v1', 'RoleBinding', `${owner}-epp`],
+    ['v1', 'ConfigMap', `${owner}-epp`],
+    ['apps/v1', 'Deployment', `${owner}-epp`],
+    ['v1', 'Service', `${owner}-epp`],
+    ['inference.networking.k8s.io/v1', 'InferencePool', owner],
+    ['gateway.networking.k8s.io/v1', 'HTTPRoute', owner],
+    [ISVC, 'InferenceService', `${owner}-prefill`],
   ].map(([v, k, n]) => ({ kind: k, obj: h.api.object(v!, k!, NS, n!) }));
 const status = (h: Harness, name = 'qwen-32b') => {
   const text = h.api.object(ISVC, 'InferenceService', NS, name)?.metadata.annotations?.['kserve-llmd.io/status'];
@@ -31,7 +37,9 @@ describe('routing controller end to end', () => {
     await h.settle();
     for (const { kind, obj } of kinds(h, 'qwen-32b')) {
       expect({ kind, exists: obj !== undefined }).toEqual({ kind, exists: true });
-      expect(obj!.metadata.ownerReferences).toEqual([{ apiVersion: ISVC, kind: 'InferenceService', name: 'qwen-32b', uid: isvc.metadata.uid, controller: true }]);
+      expect(obj!.metadata.ownerReferences).toEqual([
+        { apiVersion: ISVC, kind: 'InferenceService', name: 'qwen-32b', uid: isvc.metadata.uid, controller: true },
+      ]);
     }
     expect(status(h).objects).toHaveLength(9);
     // The sibling passed the webhook unchanged: running the webhook on it again changes nothing.
@@ -44,7 +52,9 @@ describe('routing controller end to end', () => {
     expect([sibling.spec.predictor.minReplicas, sibling.spec.predictor.maxReplicas]).toEqual([0, 8]);
     // User-visible: a Kubernetes Event and a CloudEvent.
     const events = h.api.objects('v1', 'Event', NS);
-    expect(events.map((e) => [e.reason, e.type, e.involvedObject.name])).toEqual([['RoutingReady', 'Normal', 'qwen-32b']]);
+    expect(events.map((e) => [e.reason, e.type, e.involvedObject.name])).toEqual([
+      ['RoutingReady', 'Normal', 'qwen-32b'],
+    ]);
     await until(() => h.cloudEvents.length > 0);
     expect(h.cloudEvents[0]).toMatchObject({ type: 'dev.kserve-llmd.routing.ready', subject: 'models/qwen-32b' });
     // No loop on our own writes: a resync-equivalent burst of events writes nothing.
@@ -62,25 +72,56 @@ describe('routing controller end to end', () => {
     await h.settle();
     const before = h.api.object('apps/v1', 'Deployment', NS, 'qwen-32b-epp')!;
     await patchIsvc(h, 'qwen-32b', { 'kserve-llmd.io/routing': 'load-aware' });
-    await until(() => !String(h.api.object('v1', 'ConfigMap', NS, 'qwen-32b-epp')!.data['epp-config.yaml']).includes('prefix-cache-scorer'));
+    await until(
+      () =>
+        !String(h.api.object('v1', 'ConfigMap', NS, 'qwen-32b-epp')!.data['epp-config.yaml']).includes(
+          'prefix-cache-scorer',
+        ),
+    );
     await h.settle();
     const after = h.api.object('apps/v1', 'Deployment', NS, 'qwen-32b-epp')!;
-    expect(after.spec.template.metadata.annotations[CONTROLLER.configHashAnnotation]).not.toBe(before.spec.template.metadata.annotations[CONTROLLER.configHashAnnotation]);
+    expect(after.spec.template.metadata.annotations[CONTROLLER.configHashAnnotation]).not.toBe(
+      before.spec.template.metadata.annotations[CONTROLLER.configHashAnnotation],
+    );
 
-    await patchIsvc(h, 'qwen-32b', { 'kserve-llmd.io/disaggregation': null, 'kserve-llmd.io/prefill-replicas': null, 'kserve-llmd.io/decode-replicas': '1-4' });
-    await until(() => h.api.object(ISVC, 'InferenceService', NS, 'qwen-32b-prefill') === undefined, 10_000, 'sibling deleted');
+    await patchIsvc(h, 'qwen-32b', {
+      'kserve-llmd.io/disaggregation': null,
+      'kserve-llmd.io/prefill-replicas': null,
+      'kserve-llmd.io/decode-replicas': '1-4',
+    });
+    await until(
+      () => h.api.object(ISVC, 'InferenceService', NS, 'qwen-32b-prefill') === undefined,
+      10_000,
+      'sibling deleted',
+    );
     await h.settle();
     expect(status(h).objects).toHaveLength(8);
-    expect(h.api.object('v1', 'ConfigMap', NS, 'qwen-32b-epp')!.data['epp-config.yaml']).not.toMatch(/disagg|flowControl/);
+    expect(h.api.object('v1', 'ConfigMap', NS, 'qwen-32b-epp')!.data['epp-config.yaml']).not.toMatch(
+      /disagg|flowControl/,
+    );
 
     // Predictor changes propagate to a sibling: turn P/D back on, then change the model args.
     await patchIsvc(h, 'qwen-32b', { 'kserve-llmd.io/disaggregation': 'prefill-decode' });
     await until(() => h.api.object(ISVC, 'InferenceService', NS, 'qwen-32b-prefill') !== undefined);
-    await h.client.patch(RESOURCES.inferenceServices, NS, 'qwen-32b', [{ op: 'replace', path: '/spec/predictor/model/args', value: ['--tensor-parallel-size=4'] }], { type: 'json' });
-    await until(() => h.api.object(ISVC, 'InferenceService', NS, 'qwen-32b-prefill')?.spec.predictor.model.args[0] === '--tensor-parallel-size=4');
+    await h.client.patch(
+      RESOURCES.inferenceServices,
+      NS,
+      'qwen-32b',
+      [{ op: 'replace', path: '/spec/predictor/model/args', value: ['--tensor-parallel-size=4'] }],
+      { type: 'json' },
+    );
+    await until(
+      () =>
+        h.api.object(ISVC, 'InferenceService', NS, 'qwen-32b-prefill')?.spec.predictor.model.args[0] ===
+        '--tensor-parallel-size=4',
+    );
 
     // Opting out (routing none) deletes every owned object and the status annotation.
-    await patchIsvc(h, 'qwen-32b', { 'kserve-llmd.io/routing': 'none', 'kserve-llmd.io/disaggregation': null, 'kserve-llmd.io/gateway': null });
+    await patchIsvc(h, 'qwen-32b', {
+      'kserve-llmd.io/routing': 'none',
+      'kserve-llmd.io/disaggregation': null,
+      'kserve-llmd.io/gateway': null,
+    });
     await until(() => kinds(h, 'qwen-32b').every((k) => k.obj === undefined), 10_000, 'all removed');
     await until(() => status(h) === undefined);
   });
@@ -96,18 +137,31 @@ describe('routing controller end to end', () => {
 
   it('a foreign object in the way: conflict reported (annotation, Warning event), nothing overwritten; resolved once it is gone', async () => {
     h = await startHarness();
-    h.api.seed({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'llama-8b-epp', namespace: NS }, data: { mine: 'yes' } });
+    h.api.seed({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'llama-8b-epp', namespace: NS },
+      data: { mine: 'yes' },
+    });
     await h.apply(example('nvidia-basic'));
     await until(() => status(h, 'llama-8b')?.state === 'Conflict', 10_000, 'Conflict');
     const s = status(h, 'llama-8b');
-    expect(s.problems.join()).toMatch(/ConfigMap\/llama-8b-epp: an existing ConfigMap "llama-8b-epp" is not created by kserve-llmd/);
+    expect(s.problems.join()).toMatch(
+      /ConfigMap\/llama-8b-epp: an existing ConfigMap "llama-8b-epp" is not created by kserve-llmd/,
+    );
     expect(h.api.object('v1', 'ConfigMap', NS, 'llama-8b-epp')!.data).toEqual({ mine: 'yes' });
-    await until(() => h.api.objects('v1', 'Event', NS).some((e) => e.reason === 'RoutingConflict' && e.type === 'Warning'), 5_000, 'Warning event');
+    await until(
+      () => h.api.objects('v1', 'Event', NS).some((e) => e.reason === 'RoutingConflict' && e.type === 'Warning'),
+      5_000,
+      'Warning event',
+    );
     // The user removes the foreign object; the periodic re-check picks it up.
     await h.client.delete(RESOURCES.configMaps, NS, 'llama-8b-epp');
     h.controller.queue.add(`${NS}/llama-8b`);
     await until(() => status(h, 'llama-8b')?.state === 'Ready', 10_000, 'Ready after conflict');
-    expect(h.api.object('v1', 'ConfigMap', NS, 'llama-8b-epp')!.metadata.labels['app.kubernetes.io/managed-by']).toBe('kserve-llmd-controller');
+    expect(h.api.object('v1', 'ConfigMap', NS, 'llama-8b-epp')!.metadata.labels['app.kubernetes.io/managed-by']).toBe(
+      'kserve-llmd-controller',
+    );
   });
 
   it('invalid annotations (no webhook in front) change nothing and are reported', async () => {
@@ -116,7 +170,9 @@ describe('routing controller end to end', () => {
     await until(() => status(h, 'llama-8b')?.state === 'Ready');
     await h.settle();
     h.webhook.enabled = false;
-    h.api.direct().patch(h.api.target(ISVC, 'InferenceService', NS, 'llama-8b'), 'application/merge-patch+json', { metadata: { annotations: { 'kserve-llmd.io/routing': 'prefix-awar' } } });
+    h.api.direct().patch(h.api.target(ISVC, 'InferenceService', NS, 'llama-8b'), 'application/merge-patch+json', {
+      metadata: { annotations: { 'kserve-llmd.io/routing': 'prefix-awar' } },
+    });
     await until(() => status(h, 'llama-8b')?.state === 'Invalid', 10_000, 'Invalid');
     expect(status(h, 'llama-8b').problems[0]).toMatch(/did you mean "prefix-aware"/);
     expect(h.api.object('inference.networking.k8s.io/v1', 'InferencePool', NS, 'llama-8b')).toBeDefined();
@@ -131,10 +187,18 @@ describe('routing controller end to end', () => {
 
     h.api.dropWatches();
     await h.client.delete(RESOURCES.configMaps, NS, 'qwen-32b-epp'); // a user deletes an owned object
-    await until(() => h.api.object('v1', 'ConfigMap', NS, 'qwen-32b-epp') !== undefined, 15_000, 'recreated after dropped watch');
+    await until(
+      () => h.api.object('v1', 'ConfigMap', NS, 'qwen-32b-epp') !== undefined,
+      15_000,
+      'recreated after dropped watch',
+    );
 
     await h.api.restart({ compact: true, downMs: 200 });
     h.api.direct().delete(h.api.target('inference.networking.k8s.io/v1', 'InferencePool', NS, 'qwen-32b'), undefined);
-    await until(() => h.api.object('inference.networking.k8s.io/v1', 'InferencePool', NS, 'qwen-32b') !== undefined, 20_000, 'recreated after restart');
+    await until(
+      () => h.api.object('inference.networking.k8s.io/v1', 'InferencePool', NS, 'qwen-32b') !== undefined,
+      20_000,
+      'recreated after restart',
+    );
   });
 });

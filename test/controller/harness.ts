@@ -42,7 +42,12 @@ export function webhookAdmit(config: ControllerConfig, gate = { enabled: true })
   return (obj: Obj): Obj => {
     if (obj.kind !== 'InferenceService' || !gate.enabled) return obj;
     const outcome = mutateInferenceService(obj, config.webhook);
-    if (outcome.kind === 'denied') throw new ApiStatus(400, 'BadRequest', `admission webhook "llmd.kserve-llmd.io" denied the request: ${denialMessage(outcome.errors)}`);
+    if (outcome.kind === 'denied')
+      throw new ApiStatus(
+        400,
+        'BadRequest',
+        `admission webhook "llmd.kserve-llmd.io" denied the request: ${denialMessage(outcome.errors)}`,
+      );
     return outcome.kind === 'mutated' ? (outcome.object as unknown as Obj) : obj;
   };
 }
@@ -52,7 +57,11 @@ async function sink(received: Harness['cloudEvents']): Promise<Server> {
     let body = '';
     req.on('data', (c) => (body += c));
     req.on('end', () => {
-      received.push({ type: String(req.headers['ce-type']), subject: String(req.headers['ce-subject']), data: JSON.parse(body || '{}') });
+      received.push({
+        type: String(req.headers['ce-type']),
+        subject: String(req.headers['ce-subject']),
+        data: JSON.parse(body || '{}'),
+      });
       res.writeHead(202).end();
     });
   });
@@ -61,32 +70,84 @@ async function sink(received: Harness['cloudEvents']): Promise<Server> {
 }
 
 export function captureLogger(lines: string[]): Logger {
-  return createLogger({ level: 'debug', stream: new Writable({ write: (chunk, _e, cb) => { lines.push(String(chunk)); cb(); } }) });
+  return createLogger({
+    level: 'debug',
+    stream: new Writable({
+      write: (chunk, _e, cb) => {
+        lines.push(String(chunk));
+        cb();
+      },
+    }),
+  });
 }
 
 export async function startHarness(overrides: Partial<ControllerConfig> = {}, api?: FakeApiServer): Promise<Harness> {
-  const config: ControllerConfig = { ...defaultControllerConfig(), workers: 4, resyncPeriodMs: 60_000, leaderElection: false, ...overrides };
+  const config: ControllerConfig = {
+    ...defaultControllerConfig(),
+    workers: 4,
+    resyncPeriodMs: 60_000,
+    leaderElection: false,
+    ...overrides,
+  };
   const webhook = { enabled: true };
-  const server = api ?? (await startFakeApiServer({ admit: webhookAdmit(config, webhook), validate: (o) => validateObject(o), bookmarkIntervalMs: 200 }));
+  const server =
+    api ??
+    (await startFakeApiServer({
+      admit: webhookAdmit(config, webhook),
+      validate: (o) => validateObject(o),
+      bookmarkIntervalMs: 200,
+    }));
   const cloudEvents: Harness['cloudEvents'] = [];
   const ceSink = await sink(cloudEvents);
   const logs: string[] = [];
   const logger = captureLogger(logs);
   const client = createKubeClient(server.kubeConfig(), { timeoutMs: 2_000 });
-  const events: EventEmitter = createEventEmitter({ sink: `http://127.0.0.1:${(ceSink.address() as AddressInfo).port}/`, source: 'kserve-llmd/controller', logger });
-  const controller = new RoutingController({ kc: server.kubeConfig(), client, config, registry: createRegistry(), events, logger });
+  const events: EventEmitter = createEventEmitter({
+    sink: `http://127.0.0.1:${(ceSink.address() as AddressInfo).port}/`,
+    source: 'kserve-llmd/controller',
+    logger,
+  });
+  const controller = new RoutingController({
+    kc: server.kubeConfig(),
+    client,
+    config,
+    registry: createRegistry(),
+    events,
+    logger,
+  });
   await controller.start();
   const userClient = createKubeClient(server.kubeConfig());
   return {
-    api: server, client, controller, config, cloudEvents, logs, webhook,
-    apply: (isvc) => userClient.create({ group: 'serving.kserve.io', version: 'v1beta1', kind: 'InferenceService', plural: 'inferenceservices', namespaced: true }, isvc.metadata.namespace, isvc) as Promise<Obj>,
+    api: server,
+    client,
+    controller,
+    config,
+    cloudEvents,
+    logs,
+    webhook,
+    apply: (isvc) =>
+      userClient.create(
+        {
+          group: 'serving.kserve.io',
+          version: 'v1beta1',
+          kind: 'InferenceService',
+          plural: 'inferenceservices',
+          namespaced: true,
+        },
+        isvc.metadata.namespace,
+        isvc,
+      ) as Promise<Obj>,
     async settle(ms = 10_000) {
       // Idle = queue empty and no handler running, twice in a row 100 ms apart (watch events may still be in flight).
-      await until(async () => {
-        if (!controller.idle()) return false;
-        await new Promise((r) => setTimeout(r, 100));
-        return controller.idle();
-      }, ms, 'controller idle');
+      await until(
+        async () => {
+          if (!controller.idle()) return false;
+          await new Promise((r) => setTimeout(r, 100));
+          return controller.idle();
+        },
+        ms,
+        'controller idle',
+      );
     },
     async close() {
       await controller.stop();

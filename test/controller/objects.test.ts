@@ -13,34 +13,109 @@ import { isvc } from '../support/fixtures.js';
 import { expectValid } from '../support/schema.js';
 
 const config = defaultControllerConfig();
-const GPU = { model: { modelFormat: { name: 'vLLM' }, storageUri: 'hf://m/m', resources: { limits: { 'nvidia.com/gpu': '1', memory: '400Gi' } } } };
+const GPU = {
+  model: {
+    modelFormat: { name: 'vLLM' },
+    storageUri: 'hf://m/m',
+    resources: { limits: { 'nvidia.com/gpu': '1', memory: '400Gi' } },
+  },
+};
 
 function mutated(annotations: Record<string, string>, name = 'llama'): InferenceService {
-  const out = mutateInferenceService({ ...isvc(annotations, GPU, name), metadata: { ...isvc(annotations, GPU, name).metadata, uid: 'uid-1' } }, config.webhook);
+  const out = mutateInferenceService(
+    { ...isvc(annotations, GPU, name), metadata: { ...isvc(annotations, GPU, name).metadata, uid: 'uid-1' } },
+    config.webhook,
+  );
   if (out.kind !== 'mutated') throw new Error(JSON.stringify(out));
   return out.object;
 }
 
 const base: EppInputs = {
-  pool: 'llama', namespace: 'models', routing: 'prefix-aware', disaggregation: 'none', kvOffload: null,
-  decodeReplicas: { min: 1, max: 4 }, prefillReplicas: { min: 0, max: 4 }, kvEventsPort: 5557, pdNonCachedTokens: 16, kvBytesPerBlock: 2_439_024,
+  pool: 'llama',
+  namespace: 'models',
+  routing: 'prefix-aware',
+  disaggregation: 'none',
+  kvOffload: null,
+  decodeReplicas: { min: 1, max: 4 },
+  prefillReplicas: { min: 0, max: 4 },
+  kvEventsPort: 5557,
+  pdNonCachedTokens: 16,
+  kvBytesPerBlock: 2_439_024,
 };
-const profile = (c: ReturnType<typeof eppConfig>, name: string) => c.schedulingProfiles.find((p) => p.name === name)?.plugins.map((p) => `${p.pluginRef}${p.weight !== undefined ? `:${p.weight}` : ''}`);
+const profile = (c: ReturnType<typeof eppConfig>, name: string) =>
+  c.schedulingProfiles
+    .find((p) => p.name === name)
+    ?.plugins.map((p) => `${p.pluginRef}${p.weight !== undefined ? `:${p.weight}` : ''}`);
 
 describe('EndpointPickerConfig (llm-d.md §2)', () => {
   it.each<[string, Partial<EppInputs>, Record<string, string[] | undefined>, string[] | undefined]>([
-    ['prefix-aware: router chart defaults', {}, { default: ['queue-scorer:2', 'kv-cache-utilization-scorer:2', 'prefix-cache-scorer:3', 'max-score-picker'] }, undefined],
-    ['load-aware: no prefix scoring', { routing: 'load-aware' }, { default: ['queue-scorer:2', 'kv-cache-utilization-scorer:2', 'max-score-picker'] }, undefined],
-    ['precise-prefix: precise guide weights', { routing: 'precise-prefix' }, { default: ['queue-scorer:1', 'kv-cache-utilization-scorer:1', 'prefix-cache-scorer:2', 'max-score-picker'] }, undefined],
-    ['decode may scale to zero → flow control', { decodeReplicas: { min: 0, max: 2 } }, { default: ['queue-scorer:2', 'kv-cache-utilization-scorer:2', 'prefix-cache-scorer:3', 'max-score-picker'] }, ['flowControl']],
-    ['P/D: prefill and decode profiles behind role filters', { disaggregation: 'prefill-decode', prefillReplicas: { min: 1, max: 4 } }, {
-      prefill: ['prefill-filter', 'queue-scorer:2', 'kv-cache-utilization-scorer:2', 'prefix-cache-scorer:3', 'max-score-picker'],
-      decode: ['decode-filter', 'queue-scorer:2', 'kv-cache-utilization-scorer:2', 'prefix-cache-scorer:3', 'max-score-picker'], default: undefined,
-    }, undefined],
-    ['P/D with prefill at zero → flow control', { disaggregation: 'prefill-decode' }, { default: undefined }, ['flowControl']],
-    ['KV offload: GPU and CPU tier scorers + no-hit LRU', { kvOffload: { cpu: '100Gi', cpuBytes: 100 * 2 ** 30 } }, {
-      default: ['queue-scorer:2', 'kv-cache-utilization-scorer:2', 'gpu-prefix-cache-scorer:3', 'cpu-prefix-cache-scorer:2.4000000000000004', 'no-hit-lru-scorer:2', 'max-score-picker'],
-    }, undefined],
+    [
+      'prefix-aware: router chart defaults',
+      {},
+      { default: ['queue-scorer:2', 'kv-cache-utilization-scorer:2', 'prefix-cache-scorer:3', 'max-score-picker'] },
+      undefined,
+    ],
+    [
+      'load-aware: no prefix scoring',
+      { routing: 'load-aware' },
+      { default: ['queue-scorer:2', 'kv-cache-utilization-scorer:2', 'max-score-picker'] },
+      undefined,
+    ],
+    [
+      'precise-prefix: precise guide weights',
+      { routing: 'precise-prefix' },
+      { default: ['queue-scorer:1', 'kv-cache-utilization-scorer:1', 'prefix-cache-scorer:2', 'max-score-picker'] },
+      undefined,
+    ],
+    [
+      'decode may scale to zero → flow control',
+      { decodeReplicas: { min: 0, max: 2 } },
+      { default: ['queue-scorer:2', 'kv-cache-utilization-scorer:2', 'prefix-cache-scorer:3', 'max-score-picker'] },
+      ['flowControl'],
+    ],
+    [
+      'P/D: prefill and decode profiles behind role filters',
+      { disaggregation: 'prefill-decode', prefillReplicas: { min: 1, max: 4 } },
+      {
+        prefill: [
+          'prefill-filter',
+          'queue-scorer:2',
+          'kv-cache-utilization-scorer:2',
+          'prefix-cache-scorer:3',
+          'max-score-picker',
+        ],
+        decode: [
+          'decode-filter',
+          'queue-scorer:2',
+          'kv-cache-utilization-scorer:2',
+          'prefix-cache-scorer:3',
+          'max-score-picker',
+        ],
+        default: undefined,
+      },
+      undefined,
+    ],
+    [
+      'P/D with prefill at zero → flow control',
+      { disaggregation: 'prefill-decode' },
+      { default: undefined },
+      ['flowControl'],
+    ],
+    [
+      'KV offload: GPU and CPU tier scorers + no-hit LRU',
+      { kvOffload: { cpu: '100Gi', cpuBytes: 100 * 2 ** 30 } },
+      {
+        default: [
+          'queue-scorer:2',
+          'kv-cache-utilization-scorer:2',
+          'gpu-prefix-cache-scorer:3',
+          'cpu-prefix-cache-scorer:2.4000000000000004',
+          'no-hit-lru-scorer:2',
+          'max-score-picker',
+        ],
+      },
+      undefined,
+    ],
   ])('%s', (_name, over, profiles, gates) => {
     const c = eppConfig({ ...base, ...over });
     expect(c.apiVersion).toBe('llm-d.ai/v1alpha1');
@@ -51,81 +126,176 @@ describe('EndpointPickerConfig (llm-d.md §2)', () => {
     const names = c.plugins.map((p) => p.name ?? p.type);
     expect(new Set(names).size).toBe(names.length);
     for (const p of c.schedulingProfiles.flatMap((s) => s.plugins)) expect(names).toContain(p.pluginRef);
-    for (const s of c.dataLayer?.sources ?? []) for (const ref of [s.pluginRef, ...s.extractors.map((e) => e.pluginRef)]) expect(names).toContain(ref);
+    for (const s of c.dataLayer?.sources ?? [])
+      for (const ref of [s.pluginRef, ...s.extractors.map((e) => e.pluginRef)]) expect(names).toContain(ref);
   });
 
   it('P/D: decider, handler wiring and threshold', () => {
     const c = eppConfig({ ...base, disaggregation: 'prefill-decode' });
-    expect(c.plugins).toEqual(expect.arrayContaining([
-      { type: 'prefix-based-pd-decider', parameters: { nonCachedTokens: 16 } },
-      { type: 'disagg-profile-handler', parameters: { profiles: { prefill: 'prefill', decode: 'decode' }, deciders: { prefill: 'prefix-based-pd-decider' } } },
-    ]));
+    expect(c.plugins).toEqual(
+      expect.arrayContaining([
+        { type: 'prefix-based-pd-decider', parameters: { nonCachedTokens: 16 } },
+        {
+          type: 'disagg-profile-handler',
+          parameters: {
+            profiles: { prefill: 'prefill', decode: 'decode' },
+            deciders: { prefill: 'prefix-based-pd-decider' },
+          },
+        },
+      ]),
+    );
   });
 
   it('precise-prefix: pod-discovery KV events restricted to this pool, data layer source', () => {
     const c = eppConfig({ ...base, routing: 'precise-prefix' });
     const producer = c.plugins.find((p) => p.type === 'precise-prefix-cache-producer')!;
-    expect(producer.parameters).toEqual({ kvEventsConfig: { topicFilter: 'kv@', concurrency: 4, discoverPods: true, podDiscoveryConfig: { podLabelSelector: 'kserve-llmd.io/pool=llama', podNamespace: 'models', socketPort: 5557 } } });
-    expect(c.plugins.find((p) => p.type === 'prefix-cache-scorer')!.parameters).toEqual({ prefixMatchInfoProducerName: 'precise-prefix-cache-producer' });
+    expect(producer.parameters).toEqual({
+      kvEventsConfig: {
+        topicFilter: 'kv@',
+        concurrency: 4,
+        discoverPods: true,
+        podDiscoveryConfig: { podLabelSelector: 'kserve-llmd.io/pool=llama', podNamespace: 'models', socketPort: 5557 },
+      },
+    });
+    expect(c.plugins.find((p) => p.type === 'prefix-cache-scorer')!.parameters).toEqual({
+      prefixMatchInfoProducerName: 'precise-prefix-cache-producer',
+    });
     // Real tokens for the precise index: vLLM renders on the pool's pods (served model name = the pool).
     const tokens = c.plugins.findIndex((p) => p.type === 'token-producer');
     expect(c.plugins[tokens]!.parameters).toEqual({ modelName: 'llama', vllm: { endpointDiscovery: {} } });
     expect(tokens).toBeLessThan(c.plugins.indexOf(producer));
-    expect(c.dataLayer).toEqual({ sources: [{ pluginRef: 'endpoint-notification-source', extractors: [{ pluginRef: 'precise-prefix-cache-producer' }] }] });
+    expect(c.dataLayer).toEqual({
+      sources: [
+        { pluginRef: 'endpoint-notification-source', extractors: [{ pluginRef: 'precise-prefix-cache-producer' }] },
+      ],
+    });
   });
 
   it('KV offload sizes the CPU-tier LRU from the cpu quantity', () => {
     const c = eppConfig({ ...base, kvOffload: { cpu: '200G', cpuBytes: 200e9 } });
-    expect(c.plugins.find((p) => p.name === 'cpu-prefix-cache-producer')!.parameters).toEqual({ autoTune: false, lruCapacityPerServer: 82_000 });
+    expect(c.plugins.find((p) => p.name === 'cpu-prefix-cache-producer')!.parameters).toEqual({
+      autoTune: false,
+      lruCapacityPerServer: 82_000,
+    });
   });
 });
 
 describe('desired objects per annotation combination', () => {
   it.each<[string, Record<string, string>, string[]]>([
-    ['defaults', { 'kserve-llmd.io/routing': 'prefix-aware' }, ['ServiceAccount', 'Role', 'RoleBinding', 'ConfigMap', 'Deployment', 'Service', 'InferencePool']],
-    ['with a gateway', { 'kserve-llmd.io/gateway': 'gw/main' }, ['ServiceAccount', 'Role', 'RoleBinding', 'ConfigMap', 'Deployment', 'Service', 'InferencePool', 'HTTPRoute']],
-    ['P/D', { 'kserve-llmd.io/disaggregation': 'prefill-decode' }, ['ServiceAccount', 'Role', 'RoleBinding', 'ConfigMap', 'Deployment', 'Service', 'InferencePool', 'InferenceService']],
-    ['precise + offload + zero', { 'kserve-llmd.io/routing': 'precise-prefix', 'kserve-llmd.io/kv-offload': 'cpu=100Gi', 'kserve-llmd.io/decode-replicas': '0-2' }, ['ServiceAccount', 'Role', 'RoleBinding', 'ConfigMap', 'Deployment', 'Service', 'InferencePool']],
+    [
+      'defaults',
+      { 'kserve-llmd.io/routing': 'prefix-aware' },
+      ['ServiceAccount', 'Role', 'RoleBinding', 'ConfigMap', 'Deployment', 'Service', 'InferencePool'],
+    ],
+    [
+      'with a gateway',
+      { 'kserve-llmd.io/gateway': 'gw/main' },
+      ['ServiceAccount', 'Role', 'RoleBinding', 'ConfigMap', 'Deployment', 'Service', 'InferencePool', 'HTTPRoute'],
+    ],
+    [
+      'P/D',
+      { 'kserve-llmd.io/disaggregation': 'prefill-decode' },
+      [
+        'ServiceAccount',
+        'Role',
+        'RoleBinding',
+        'ConfigMap',
+        'Deployment',
+        'Service',
+        'InferencePool',
+        'InferenceService',
+      ],
+    ],
+    [
+      'precise + offload + zero',
+      {
+        'kserve-llmd.io/routing': 'precise-prefix',
+        'kserve-llmd.io/kv-offload': 'cpu=100Gi',
+        'kserve-llmd.io/decode-replicas': '0-2',
+      },
+      ['ServiceAccount', 'Role', 'RoleBinding', 'ConfigMap', 'Deployment', 'Service', 'InferencePool'],
+    ],
     ['routing none', { 'kserve-llmd.io/routing': 'none' }, []],
   ])('%s: kinds, schema-valid, owned, hashed', (_n, annotations, kinds) => {
     const objs = desiredObjects(mutated(annotations), config);
     expect(objs.map((o) => o.kind)).toEqual(kinds);
     for (const o of objs) {
       expectValid(o);
-      expect(o.metadata?.ownerReferences).toEqual([{ apiVersion: 'serving.kserve.io/v1beta1', kind: 'InferenceService', name: 'llama', uid: 'uid-1', controller: true }]);
+      expect(o.metadata?.ownerReferences).toEqual([
+        {
+          apiVersion: 'serving.kserve.io/v1beta1',
+          kind: 'InferenceService',
+          name: 'llama',
+          uid: 'uid-1',
+          controller: true,
+        },
+      ]);
       expect(o.metadata?.annotations?.[CONTROLLER.hashAnnotation]).toMatch(/^[0-9a-f]{16}$/);
     }
   });
 
   it('InferencePool: pool label selector, port 8000, EPP Service 9002 with FailOpen', () => {
-    const pool = desiredObjects(mutated({ 'kserve-llmd.io/routing': 'prefix-aware' }), config).find((o) => o.kind === 'InferencePool')!;
+    const pool = desiredObjects(mutated({ 'kserve-llmd.io/routing': 'prefix-aware' }), config).find(
+      (o) => o.kind === 'InferencePool',
+    )!;
     expect(pool.spec).toEqual({
-      selector: { matchLabels: { 'kserve-llmd.io/pool': 'llama' } }, targetPorts: [{ number: 8000 }],
-      endpointPickerRef: { group: '', kind: 'Service', name: 'llama-epp', port: { number: 9002 }, failureMode: 'FailOpen' },
+      selector: { matchLabels: { 'kserve-llmd.io/pool': 'llama' } },
+      targetPorts: [{ number: 8000 }],
+      endpointPickerRef: {
+        group: '',
+        kind: 'Service',
+        name: 'llama-epp',
+        port: { number: 9002 },
+        failureMode: 'FailOpen',
+      },
     });
   });
 
   it('EPP Deployment: pinned image, pool flags, config mounted, its pods are not in the pool', () => {
-    const objs = desiredObjects(mutated({ 'kserve-llmd.io/routing': 'load-aware' }), { ...config, eppImage: 'registry.local/epp:v1' });
+    const objs = desiredObjects(mutated({ 'kserve-llmd.io/routing': 'load-aware' }), {
+      ...config,
+      eppImage: 'registry.local/epp:v1',
+    });
     const d: any = objs.find((o) => o.kind === 'Deployment');
     const c = d.spec.template.spec.containers[0];
     expect(c.image).toBe('registry.local/epp:v1');
-    expect(c.args).toEqual(expect.arrayContaining(['--pool-name=llama', '--pool-namespace=models', '--config-file=/config/epp-config.yaml', '--grpc-port=9002', '--grpc-health-port=9003', '--metrics-port=9090']));
+    expect(c.args).toEqual(
+      expect.arrayContaining([
+        '--pool-name=llama',
+        '--pool-namespace=models',
+        '--config-file=/config/epp-config.yaml',
+        '--grpc-port=9002',
+        '--grpc-health-port=9003',
+        '--metrics-port=9090',
+      ]),
+    );
     expect(d.spec.template.metadata.labels['kserve-llmd.io/pool']).toBeUndefined();
-    expect(yaml.load((objs.find((o) => o.kind === 'ConfigMap') as any).data['epp-config.yaml'])).toEqual(eppConfig({ ...base, routing: 'load-aware' }));
+    expect(yaml.load((objs.find((o) => o.kind === 'ConfigMap') as any).data['epp-config.yaml'])).toEqual(
+      eppConfig({ ...base, routing: 'load-aware' }),
+    );
     const role: any = objs.find((o) => o.kind === 'Role');
     expect(role.rules.flatMap((r: any) => r.verbs)).not.toContain('create');
   });
 
   it('the prefill sibling serves the pool model name and is a fixed point of the webhook', () => {
-    const parent = mutated({ 'kserve-llmd.io/disaggregation': 'prefill-decode', 'kserve-llmd.io/prefill-replicas': '2-6' });
-    parent.metadata.labels = { 'app.kubernetes.io/instance': 'argo-app', 'networking.knative.dev/visibility': 'cluster-local' };
+    const parent = mutated({
+      'kserve-llmd.io/disaggregation': 'prefill-decode',
+      'kserve-llmd.io/prefill-replicas': '2-6',
+    });
+    parent.metadata.labels = {
+      'app.kubernetes.io/instance': 'argo-app',
+      'networking.knative.dev/visibility': 'cluster-local',
+    };
     parent.metadata.annotations = { ...parent.metadata.annotations, 'argocd.argoproj.io/tracking-id': 'x' };
     const sibling: any = desiredObjects(parent, config).find((o) => o.kind === 'InferenceService');
     expect(sibling.metadata.name).toBe('llama-prefill');
     expect(sibling.metadata.labels).toEqual({ 'networking.knative.dev/visibility': 'cluster-local' });
     expect(Object.keys(sibling.metadata.annotations)).not.toContain('argocd.argoproj.io/tracking-id');
-    expect(sibling.spec.predictor).toMatchObject({ minReplicas: 2, maxReplicas: 6, labels: { 'llm-d.ai/role': 'prefill', 'kserve-llmd.io/pool': 'llama' } });
+    expect(sibling.spec.predictor).toMatchObject({
+      minReplicas: 2,
+      maxReplicas: 6,
+      labels: { 'llm-d.ai/role': 'prefill', 'kserve-llmd.io/pool': 'llama' },
+    });
     expect(sibling.spec.predictor.model.args).toEqual(['--served-model-name=llama']);
     const again = mutateInferenceService(sibling, config.webhook);
     expect(again.kind === 'mutated' && again.object).toEqual(sibling);
@@ -135,13 +305,19 @@ describe('desired objects per annotation combination', () => {
   it.each([
     [undefined, ['--served-model-name=m']],
     [['--x'], ['--x', '--served-model-name=m']],
-    [['--served-model-name', 'mine'], ['--served-model-name', 'mine']],
+    [
+      ['--served-model-name', 'mine'],
+      ['--served-model-name', 'mine'],
+    ],
     [['--served-model-name=mine'], ['--served-model-name=mine']],
   ])('served-model-name %j → %j', (args, want) => expect(withServedModelName(args, 'm')).toEqual(want));
 
   it('invalid annotations are reported, not acted on', () => {
     const bad = isvc({ 'kserve-llmd.io/routing': 'fastest' }, GPU);
-    expect(desiredState(bad, config)).toMatchObject({ kind: 'invalid', errors: [expect.stringMatching(/kserve-llmd.io\/routing: "fastest" is not valid/)] });
+    expect(desiredState(bad, config)).toMatchObject({
+      kind: 'invalid',
+      errors: [expect.stringMatching(/kserve-llmd.io\/routing: "fastest" is not valid/)],
+    });
   });
 
   it('long names stay valid DNS labels', () => {
@@ -153,24 +329,76 @@ describe('desired objects per annotation combination', () => {
 });
 
 describe('compare', () => {
-  const desired = { apiVersion: 'v1', kind: 'Service', metadata: { name: 's', annotations: { [CONTROLLER.hashAnnotation]: 'h1' } }, spec: { ports: [{ port: 1 }] } };
+  const desired = {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: { name: 's', annotations: { [CONTROLLER.hashAnnotation]: 'h1' } },
+    spec: { ports: [{ port: 1 }] },
+  };
   it.each<[string, any, string | undefined, boolean]>([
-    ['server defaults added', { ...desired, metadata: { ...desired.metadata, resourceVersion: '5' }, spec: { ports: [{ port: 1, protocol: 'TCP' }], clusterIP: '10.0.0.1' } }, undefined, true],
-    ['hand-edited field', { ...desired, metadata: { ...desired.metadata, resourceVersion: '5' }, spec: { ports: [{ port: 2 }] } }, undefined, false],
-    ['our own write, canonicalised', { ...desired, metadata: { ...desired.metadata, resourceVersion: '5' }, spec: { ports: [{ port: 1.0 }], other: 1 } }, '5', true],
-    ['old hash', { ...desired, metadata: { name: 's', annotations: { [CONTROLLER.hashAnnotation]: 'h0' } } }, undefined, false],
+    [
+      'server defaults added',
+      {
+        ...desired,
+        metadata: { ...desired.metadata, resourceVersion: '5' },
+        spec: { ports: [{ port: 1, protocol: 'TCP' }], clusterIP: '10.0.0.1' },
+      },
+      undefined,
+      true,
+    ],
+    [
+      'hand-edited field',
+      { ...desired, metadata: { ...desired.metadata, resourceVersion: '5' }, spec: { ports: [{ port: 2 }] } },
+      undefined,
+      false,
+    ],
+    [
+      'our own write, canonicalised',
+      {
+        ...desired,
+        metadata: { ...desired.metadata, resourceVersion: '5' },
+        spec: { ports: [{ port: 1.0 }], other: 1 },
+      },
+      '5',
+      true,
+    ],
+    [
+      'old hash',
+      { ...desired, metadata: { name: 's', annotations: { [CONTROLLER.hashAnnotation]: 'h0' } } },
+      undefined,
+      false,
+    ],
   ])('%s', (_n, live, rv, want) => expect(inSync(desired, live, { writtenRv: rv })).toBe(want));
 
   it('update keeps what others added and the resourceVersion', () => {
-    const live = { ...desired, metadata: { name: 's', resourceVersion: '7', uid: 'u', labels: { team: 'a' }, annotations: { note: 'x', [CONTROLLER.hashAnnotation]: 'h0' } }, status: { s: 1 } };
+    const live = {
+      ...desired,
+      metadata: {
+        name: 's',
+        resourceVersion: '7',
+        uid: 'u',
+        labels: { team: 'a' },
+        annotations: { note: 'x', [CONTROLLER.hashAnnotation]: 'h0' },
+      },
+      status: { s: 1 },
+    };
     const next = mergeForUpdate(desired, live);
-    expect(next.metadata).toMatchObject({ resourceVersion: '7', uid: 'u', labels: { team: 'a' }, annotations: { note: 'x', [CONTROLLER.hashAnnotation]: 'h1' } });
+    expect(next.metadata).toMatchObject({
+      resourceVersion: '7',
+      uid: 'u',
+      labels: { team: 'a' },
+      annotations: { note: 'x', [CONTROLLER.hashAnnotation]: 'h1' },
+    });
     expect(isSubset({ a: [1, { b: 2 }] }, { a: [1, { b: 2, c: 3 }], d: 4 })).toBe(true);
     expect(isSubset({ a: [1] }, { a: [1, 2] })).toBe(false);
   });
 
   it('config errors name the allowed range', () => {
-    expect(() => validateControllerConfig({ ...config, workers: 0 })).toThrow('controller workers=0: must be an integer in [1, 64]');
-    expect(() => validateControllerConfig({ ...config, cloudEventsSink: 'ftp://x' })).toThrow(/must be an http\(s\) URL/);
+    expect(() => validateControllerConfig({ ...config, workers: 0 })).toThrow(
+      'controller workers=0: must be an integer in [1, 64]',
+    );
+    expect(() => validateControllerConfig({ ...config, cloudEventsSink: 'ftp://x' })).toThrow(
+      /must be an http\(s\) URL/,
+    );
   });
 });

@@ -12,8 +12,11 @@ import type { CallRecord } from '../support/fake-apiserver/index.js';
 import { startHarness, until } from './harness.js';
 
 const toRequest = (c: CallRecord): RequestAttributes => ({
-  apiGroup: c.group, resource: c.subresource ? `${c.resource}/${c.subresource}` : c.resource, verb: c.verb as Verb,
-  ...(c.namespace ? { namespace: c.namespace } : {}), ...(c.name ? { name: c.name } : {}),
+  apiGroup: c.group,
+  resource: c.subresource ? `${c.resource}/${c.subresource}` : c.resource,
+  verb: c.verb as Verb,
+  ...(c.namespace ? { namespace: c.namespace } : {}),
+  ...(c.name ? { name: c.name } : {}),
 });
 
 describe('controller RBAC', () => {
@@ -21,23 +24,74 @@ describe('controller RBAC', () => {
     const h = await startHarness();
     const client = createKubeClient(h.api.kubeConfig());
     const elector = new LeaderElector({
-      client, namespace: INSTALL_NAMESPACE, name: LEASE_NAMES.controller, identity: 'test', leaseDurationMs: 600, renewDeadlineMs: 400, retryPeriodMs: 50,
-      onStartedLeading: () => undefined, onStoppedLeading: () => undefined,
+      client,
+      namespace: INSTALL_NAMESPACE,
+      name: LEASE_NAMES.controller,
+      identity: 'test',
+      leaseDurationMs: 600,
+      renewDeadlineMs: 400,
+      retryPeriodMs: 50,
+      onStartedLeading: () => undefined,
+      onStoppedLeading: () => undefined,
     });
     elector.run();
-    const status = (name: string) => JSON.parse(h.api.object('serving.kserve.io/v1beta1', 'InferenceService', 'models', name)?.metadata.annotations?.['kserve-llmd.io/status'] ?? '{}');
+    const status = (name: string) =>
+      JSON.parse(
+        h.api.object('serving.kserve.io/v1beta1', 'InferenceService', 'models', name)?.metadata.annotations?.[
+          'kserve-llmd.io/status'
+        ] ?? '{}',
+      );
     // Every logged call is the controller's or its elector's: the test writes through seed()/direct(), unlogged.
     try {
-      h.api.seed({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'llama-8b-epp', namespace: 'models' }, data: {} });
+      h.api.seed({
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: { name: 'llama-8b-epp', namespace: 'models' },
+        data: {},
+      });
       h.api.seed(example('nvidia-basic') as any);
       h.api.seed(example('nvidia-pd-scale-to-zero') as any);
       await until(() => status('qwen-32b').state === 'Ready' && status('llama-8b').state === 'Conflict');
-      h.api.direct().patch(h.api.target('serving.kserve.io/v1beta1', 'InferenceService', 'models', 'qwen-32b'), 'application/merge-patch+json', { metadata: { annotations: { 'kserve-llmd.io/routing': 'load-aware', 'kserve-llmd.io/disaggregation': null, 'kserve-llmd.io/prefill-replicas': null } } });
-      await until(() => h.api.object('serving.kserve.io/v1beta1', 'InferenceService', 'models', 'qwen-32b-prefill') === undefined);
-      h.api.direct().patch(h.api.target('serving.kserve.io/v1beta1', 'InferenceService', 'models', 'qwen-32b'), 'application/merge-patch+json', { metadata: { annotations: { 'kserve-llmd.io/disaggregation': 'prefill-decode' } } });
-      await until(() => h.api.object('serving.kserve.io/v1beta1', 'InferenceService', 'models', 'qwen-32b-prefill') !== undefined);
-      h.api.direct().patch(h.api.target('serving.kserve.io/v1beta1', 'InferenceService', 'models', 'qwen-32b'), 'application/json-patch+json', [{ op: 'add', path: '/spec/predictor/model/args/-', value: '--enable-chunked-prefill' }]);
-      await until(() => h.api.object('serving.kserve.io/v1beta1', 'InferenceService', 'models', 'qwen-32b-prefill')!.spec.predictor.model.args.includes('--enable-chunked-prefill'));
+      h.api
+        .direct()
+        .patch(
+          h.api.target('serving.kserve.io/v1beta1', 'InferenceService', 'models', 'qwen-32b'),
+          'application/merge-patch+json',
+          {
+            metadata: {
+              annotations: {
+                'kserve-llmd.io/routing': 'load-aware',
+                'kserve-llmd.io/disaggregation': null,
+                'kserve-llmd.io/prefill-replicas': null,
+              },
+            },
+          },
+        );
+      await until(
+        () => h.api.object('serving.kserve.io/v1beta1', 'InferenceService', 'models', 'qwen-32b-prefill') === undefined,
+      );
+      h.api
+        .direct()
+        .patch(
+          h.api.target('serving.kserve.io/v1beta1', 'InferenceService', 'models', 'qwen-32b'),
+          'application/merge-patch+json',
+          { metadata: { annotations: { 'kserve-llmd.io/disaggregation': 'prefill-decode' } } },
+        );
+      await until(
+        () => h.api.object('serving.kserve.io/v1beta1', 'InferenceService', 'models', 'qwen-32b-prefill') !== undefined,
+      );
+      h.api
+        .direct()
+        .patch(
+          h.api.target('serving.kserve.io/v1beta1', 'InferenceService', 'models', 'qwen-32b'),
+          'application/json-patch+json',
+          [{ op: 'add', path: '/spec/predictor/model/args/-', value: '--enable-chunked-prefill' }],
+        );
+      await until(() =>
+        h.api
+          .object('serving.kserve.io/v1beta1', 'InferenceService', 'models', 'qwen-32b-prefill')!
+          .spec.predictor.model.args.includes('--enable-chunked-prefill'),
+      );
       await h.settle();
       await until(() => elector.isLeader());
     } finally {
@@ -50,10 +104,20 @@ describe('controller RBAC', () => {
     expect(denied).toEqual([]);
 
     // Each (group, resource, verb) a rule grants is used, or the rule says why the controller holds it unused.
-    const used = new Set(calls.map((c) => `${c.group}|${c.subresource ? `${c.resource}/${c.subresource}` : c.resource}|${c.verb}`));
+    const used = new Set(
+      calls.map((c) => `${c.group}|${c.subresource ? `${c.resource}/${c.subresource}` : c.resource}|${c.verb}`),
+    );
     const unused = RBAC.controller.flatMap((rule) =>
-      rule.apiGroups.flatMap((g) => rule.resources.flatMap((r) => rule.verbs.filter((v) => !used.has(`${g}|${r}|${v}`)).map((v) => ({ triple: `${g}/${r}:${v}`, why: rule.why })))));
-    const justified = (u: { triple: string; why: string }): boolean => /escalation/.test(u.why) || new RegExp(`\\b${u.triple.split(':')[1]}\\b`).test(u.why);
+      rule.apiGroups.flatMap((g) =>
+        rule.resources.flatMap((r) =>
+          rule.verbs
+            .filter((v) => !used.has(`${g}|${r}|${v}`))
+            .map((v) => ({ triple: `${g}/${r}:${v}`, why: rule.why })),
+        ),
+      ),
+    );
+    const justified = (u: { triple: string; why: string }): boolean =>
+      /escalation/.test(u.why) || new RegExp(`\\b${u.triple.split(':')[1]}\\b`).test(u.why);
     expect(unused.filter((u) => !justified(u))).toEqual([]);
     expect(used.has('|events|create')).toBe(true);
     expect(used.has('serving.kserve.io|inferenceservices|patch')).toBe(true);

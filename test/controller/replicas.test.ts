@@ -16,10 +16,23 @@ it('only the leader reconciles; the follower takes over after the leader release
   const replicas = ['a', 'b'].map((id) => {
     const client = createKubeClient(api.kubeConfig());
     const registry = createRegistry();
-    const controller = new RoutingController({ kc: api.kubeConfig(), client, config, registry, events: createEventEmitter({ source: 's' }), logger: captureLogger([]) });
+    const controller = new RoutingController({
+      kc: api.kubeConfig(),
+      client,
+      config,
+      registry,
+      events: createEventEmitter({ source: 's' }),
+      logger: captureLogger([]),
+    });
     const state = { leading: false, started: false };
     const elector = new LeaderElector({
-      client, namespace: INSTALL_NAMESPACE, name: LEASE_NAMES.controller, identity: id, leaseDurationMs: 900, renewDeadlineMs: 600, retryPeriodMs: 50,
+      client,
+      namespace: INSTALL_NAMESPACE,
+      name: LEASE_NAMES.controller,
+      identity: id,
+      leaseDurationMs: 900,
+      renewDeadlineMs: 600,
+      retryPeriodMs: 50,
       onStartedLeading: () => {
         state.leading = true;
         void controller.start().then(() => (state.started = true));
@@ -33,10 +46,14 @@ it('only the leader reconciles; the follower takes over after the leader release
     await until(() => replicas[0]!.state.started);
     replicas[1]!.elector.run();
     api.seed(example('nvidia-basic') as any);
-    await until(() => api.object('inference.networking.k8s.io/v1', 'InferencePool', 'models', 'llama-8b') !== undefined);
+    await until(
+      () => api.object('inference.networking.k8s.io/v1', 'InferencePool', 'models', 'llama-8b') !== undefined,
+    );
     await new Promise((r) => setTimeout(r, 300));
     expect(replicas.map((r) => r.state.leading)).toEqual([true, false]);
-    const writes = async (i: number) => (await replicas[i]!.registry.getSingleMetricAsString('kserve_llmd_controller_writes_total')).match(/ \d+$/gm)?.length ?? 0;
+    const writes = async (i: number) =>
+      (await replicas[i]!.registry.getSingleMetricAsString('kserve_llmd_controller_writes_total')).match(/ \d+$/gm)
+        ?.length ?? 0;
     expect(await writes(0)).toBeGreaterThan(0);
     expect(await writes(1)).toBe(0);
 

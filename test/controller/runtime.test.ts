@@ -29,7 +29,12 @@ describe('informer', () => {
     api.seed(cm('a'));
     const seen: Array<[InformerEvent, string]> = [];
     const inf = createInformer({
-      kc: api.kubeConfig(), client, resource: RESOURCES.configMaps, namespace: 'ns', resyncMs: 200, restartBaseMs: 50,
+      kc: api.kubeConfig(),
+      client,
+      resource: RESOURCES.configMaps,
+      namespace: 'ns',
+      resyncMs: 200,
+      restartBaseMs: 50,
       onEvent: (t, o) => seen.push([t, o.metadata?.name ?? '']),
     });
     await inf.start();
@@ -42,13 +47,25 @@ describe('informer', () => {
     await api.restart({ compact: true, downMs: 100 });
     api.seed(cm('c')); // written while the informer was disconnected
     await until(() => inf.get('c', 'ns') !== undefined);
-    expect(inf.list().map((o) => o.metadata?.name).sort()).toEqual(['a', 'b', 'c']);
+    expect(
+      inf
+        .list()
+        .map((o) => o.metadata?.name)
+        .sort(),
+    ).toEqual(['a', 'b', 'c']);
     await inf.stop();
   });
 
   it('restarts with backoff when the list fails', async () => {
     api.failNext(2, 500, (c) => c.verb === 'list');
-    const inf = createInformer({ kc: api.kubeConfig(), client, resource: RESOURCES.configMaps, resyncMs: 0, restartBaseMs: 20, onEvent: () => undefined });
+    const inf = createInformer({
+      kc: api.kubeConfig(),
+      client,
+      resource: RESOURCES.configMaps,
+      resyncMs: 0,
+      restartBaseMs: 20,
+      onEvent: () => undefined,
+    });
     await inf.start();
     expect(inf.restarts()).toBe(2);
     expect(api.calls.filter((c) => c.verb === 'list')).toHaveLength(3);
@@ -102,8 +119,15 @@ describe('LeaderElector', () => {
     const state: Record<string, boolean> = { a: false, b: false };
     const make = (id: string) =>
       new LeaderElector({
-        client, namespace: 'ns', name: 'ctl', identity: id, leaseDurationMs: 600, renewDeadlineMs: 400, retryPeriodMs: 50,
-        onStartedLeading: () => (state[id] = true), onStoppedLeading: () => (state[id] = false),
+        client,
+        namespace: 'ns',
+        name: 'ctl',
+        identity: id,
+        leaseDurationMs: 600,
+        renewDeadlineMs: 400,
+        retryPeriodMs: 50,
+        onStartedLeading: () => (state[id] = true),
+        onStoppedLeading: () => (state[id] = false),
       });
     const a = make('a');
     const b = make('b');
@@ -117,7 +141,13 @@ describe('LeaderElector', () => {
     await a.stop(); // releases
     await until(() => state.b === true, 2_000);
     expect(state.a).toBe(false);
-    expect(api.calls.filter((c) => c.resource === 'leases').map((c) => c.verb).sort().filter((v, i, all) => all.indexOf(v) === i)).toEqual(['create', 'get', 'update']);
+    expect(
+      api.calls
+        .filter((c) => c.resource === 'leases')
+        .map((c) => c.verb)
+        .sort()
+        .filter((v, i, all) => all.indexOf(v) === i),
+    ).toEqual(['create', 'get', 'update']);
     await b.stop();
     await client.close();
     await api.close();
@@ -128,8 +158,15 @@ describe('LeaderElector', () => {
     const client = createKubeClient(api.kubeConfig());
     let leading = false;
     const le = new LeaderElector({
-      client, namespace: 'ns', name: 'ctl', identity: 'a', leaseDurationMs: 600, renewDeadlineMs: 300, retryPeriodMs: 50,
-      onStartedLeading: () => (leading = true), onStoppedLeading: () => (leading = false),
+      client,
+      namespace: 'ns',
+      name: 'ctl',
+      identity: 'a',
+      leaseDurationMs: 600,
+      renewDeadlineMs: 300,
+      retryPeriodMs: 50,
+      onStartedLeading: () => (leading = true),
+      onStoppedLeading: () => (leading = false),
     });
     le.run();
     await until(() => leading);
@@ -155,12 +192,22 @@ describe('CloudEvents emitter', () => {
     });
     await new Promise<void>((r) => sink.listen(0, '127.0.0.1', r));
     const registry = createRegistry();
-    const events = createEventEmitter({ sink: `http://127.0.0.1:${(sink.address() as AddressInfo).port}/events`, source: 'kserve-llmd/test', registry });
+    const events = createEventEmitter({
+      sink: `http://127.0.0.1:${(sink.address() as AddressInfo).port}/events`,
+      source: 'kserve-llmd/test',
+      registry,
+    });
     const t0 = performance.now();
     events.emit('dev.kserve-llmd.routing.ready', 'ns/llama', { objects: 3 });
     expect(performance.now() - t0).toBeLessThan(50); // returns before any I/O
     await until(() => received.length === 1);
-    expect(received[0]!.headers).toMatchObject({ 'ce-type': 'dev.kserve-llmd.routing.ready', 'ce-source': 'kserve-llmd/test', 'ce-subject': 'ns/llama', 'ce-specversion': '1.0', 'content-type': 'application/json' });
+    expect(received[0]!.headers).toMatchObject({
+      'ce-type': 'dev.kserve-llmd.routing.ready',
+      'ce-source': 'kserve-llmd/test',
+      'ce-subject': 'ns/llama',
+      'ce-specversion': '1.0',
+      'content-type': 'application/json',
+    });
     expect(JSON.parse(received[0]!.body)).toEqual({ objects: 3 });
     status = 500;
     events.emit('dev.kserve-llmd.routing.failed', 'ns/llama', {});
@@ -171,7 +218,12 @@ describe('CloudEvents emitter', () => {
     expect(text).toMatch(/kserve_llmd_cloudevents_total\{type="dev.kserve-llmd.routing.failed",result="failed"\} 1/);
     sink.close();
 
-    const nowhere = createEventEmitter({ sink: 'http://127.0.0.1:1/', source: 's', registry: createRegistry(), timeoutMs: 200 });
+    const nowhere = createEventEmitter({
+      sink: 'http://127.0.0.1:1/',
+      source: 's',
+      registry: createRegistry(),
+      timeoutMs: 200,
+    });
     expect(() => nowhere.emit('t', 's', {})).not.toThrow();
     await nowhere.close();
     expect(createEventEmitter({ source: 's' }).enabled).toBe(false);

@@ -23,7 +23,11 @@ describe('in-cluster credentials', () => {
     ca = pair.cert;
     server = createServer({ cert: pair.cert, key: pair.key, minVersion: 'TLSv1.2' }, (req, res) => {
       seen.push(req.headers.authorization ?? '');
-      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ kind: 'ConfigMapList', apiVersion: 'v1', metadata: { resourceVersion: '1' }, items: [] }));
+      res
+        .writeHead(200, { 'content-type': 'application/json' })
+        .end(
+          JSON.stringify({ kind: 'ConfigMapList', apiVersion: 'v1', metadata: { resourceVersion: '1' }, items: [] }),
+        );
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     port = (server.address() as AddressInfo).port;
@@ -36,7 +40,10 @@ describe('in-cluster credentials', () => {
   afterEach(() => rm(dir, { recursive: true, force: true }));
   afterAll(() => new Promise<void>((r) => server.close(() => r())));
 
-  const env = (): NodeJS.ProcessEnv => ({ KUBERNETES_SERVICE_HOST: '127.0.0.1', KUBERNETES_SERVICE_PORT: String(port) });
+  const env = (): NodeJS.ProcessEnv => ({
+    KUBERNETES_SERVICE_HOST: '127.0.0.1',
+    KUBERNETES_SERVICE_PORT: String(port),
+  });
 
   it('is chosen in a pod: host and port from the environment, CA and namespace from the mounted files, and it verifies the server', async () => {
     const kc = await loadKubeConfig({ env: env(), serviceAccountDir: dir });
@@ -49,7 +56,11 @@ describe('in-cluster credentials', () => {
     await client.close();
 
     // A CA that did not sign the server's certificate: the call fails, nothing is sent unverified.
-    await kubeletWrite(dir, { token: 'token-1', 'ca.crt': (await certFor('someone-else')).cert, namespace: 'kserve-llmd-system' });
+    await kubeletWrite(dir, {
+      token: 'token-1',
+      'ca.crt': (await certFor('someone-else')).cert,
+      namespace: 'kserve-llmd-system',
+    });
     const other = await loadKubeConfig({ env: env(), serviceAccountDir: dir });
     expect(other).toBeInstanceOf(InClusterConfig);
     const wrongCa = createKubeClient(other, { timeoutMs: 2_000 });
@@ -82,15 +93,22 @@ describe('in-cluster credentials', () => {
     expect(loadInClusterConfig({ env: {}, dir })).toBeUndefined();
     expect(loadInClusterConfig({ env: { KUBERNETES_SERVICE_HOST: '127.0.0.1' }, dir })).toBeUndefined();
     expect(loadInClusterConfig({ env: env(), dir: join(dir, 'missing') })).toBeUndefined();
-    expect(loadInClusterConfig({ env: { KUBERNETES_SERVICE_HOST: 'fd00::1', KUBERNETES_SERVICE_PORT: '443' }, dir })?.server).toBe('https://[fd00::1]:443');
+    expect(
+      loadInClusterConfig({ env: { KUBERNETES_SERVICE_HOST: 'fd00::1', KUBERNETES_SERVICE_PORT: '443' }, dir })?.server,
+    ).toBe('https://[fd00::1]:443');
 
     const file = join(dir, 'kubeconfig');
-    await writeFile(file, [
-      'apiVersion: v1', 'kind: Config', 'current-context: dev',
-      'clusters: [{name: dev, cluster: {server: "https://dev.example:6443"}}]',
-      'users: [{name: dev, user: {token: dev-token}}]',
-      'contexts: [{name: dev, context: {cluster: dev, user: dev}}]',
-    ].join('\n'));
+    await writeFile(
+      file,
+      [
+        'apiVersion: v1',
+        'kind: Config',
+        'current-context: dev',
+        'clusters: [{name: dev, cluster: {server: "https://dev.example:6443"}}]',
+        'users: [{name: dev, user: {token: dev-token}}]',
+        'contexts: [{name: dev, context: {cluster: dev, user: dev}}]',
+      ].join('\n'),
+    );
     const kc = await loadKubeConfig({ kubeconfig: file, env: env(), serviceAccountDir: dir });
     expect(kc).not.toBeInstanceOf(InClusterConfig);
     expect(kc.getCurrentCluster()?.server).toBe('https://dev.example:6443');

@@ -18,7 +18,9 @@ async function until(check: () => boolean, ms = 5_000): Promise<void> {
   }
 }
 
-const cm = (name: string, rv: string, labels: Record<string, string> = {}) => ({ metadata: { name, namespace: 'ns', resourceVersion: rv, labels } });
+const cm = (name: string, rv: string, labels: Record<string, string> = {}) => ({
+  metadata: { name, namespace: 'ns', resourceVersion: rv, labels },
+});
 const ev = (type: string, object: unknown) => `${JSON.stringify({ type, object })}\n`;
 
 describe('informer against a scripted API server', () => {
@@ -31,9 +33,20 @@ describe('informer against a scripted API server', () => {
   const open = new Set<ServerResponse>();
   // One entry per watch request, in order: what the server does with it.
   const script: Array<(res: ServerResponse) => void> = [
-    (res) => res.end(ev('ADDED', cm('c', '11')) + ev('BOOKMARK', { metadata: { resourceVersion: '12' } }) + 'garbage{\n'),
+    (res) =>
+      res.end(ev('ADDED', cm('c', '11')) + ev('BOOKMARK', { metadata: { resourceVersion: '12' } }) + 'garbage{\n'),
     () => undefined, // silent: the client's inactivity deadline ends it
-    (res) => res.end(ev('ERROR', { kind: 'Status', apiVersion: 'v1', status: 'Failure', reason: 'Expired', code: 410, message: 'too old resource version: 12 (30)' })),
+    (res) =>
+      res.end(
+        ev('ERROR', {
+          kind: 'Status',
+          apiVersion: 'v1',
+          status: 'Failure',
+          reason: 'Expired',
+          code: 410,
+          message: 'too old resource version: 12 (30)',
+        }),
+      ),
   ];
 
   beforeAll(async () => {
@@ -41,7 +54,9 @@ describe('informer against a scripted API server', () => {
       const url = new URL(req.url ?? '/', 'http://x');
       if (url.searchParams.get('watch') !== 'true') {
         lists++;
-        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ metadata: { resourceVersion: listRv }, items: listItems }));
+        res
+          .writeHead(200, { 'content-type': 'application/json' })
+          .end(JSON.stringify({ metadata: { resourceVersion: listRv }, items: listItems }));
         return;
       }
       watches.push(url.searchParams);
@@ -52,7 +67,9 @@ describe('informer against a scripted API server', () => {
       (script[watches.length - 1] ?? (() => undefined))(res);
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    client = createKubeClient(kubeConfigForServer(`http://127.0.0.1:${(server.address() as AddressInfo).port}`), { timeoutMs: 2_000 });
+    client = createKubeClient(kubeConfigForServer(`http://127.0.0.1:${(server.address() as AddressInfo).port}`), {
+      timeoutMs: 2_000,
+    });
   });
   afterAll(async () => {
     await client.close();
@@ -63,7 +80,14 @@ describe('informer against a scripted API server', () => {
   it('resumes from the last seen resourceVersion after garbage and silence, relists on 410 and delivers the deletes it missed', async () => {
     const seen: Array<[InformerEvent, string]> = [];
     const inf = createInformer({
-      client, resource: RESOURCES.configMaps, namespace: 'ns', labelSelector: 'app=x', resyncMs: 0, restartBaseMs: 20, watchIdleMs: 300, watchTimeoutSeconds: 120,
+      client,
+      resource: RESOURCES.configMaps,
+      namespace: 'ns',
+      labelSelector: 'app=x',
+      resyncMs: 0,
+      restartBaseMs: 20,
+      watchIdleMs: 300,
+      watchTimeoutSeconds: 120,
       onEvent: (t, o) => {
         seen.push([t, o.metadata?.name ?? '']);
         if (t === 'add' && o.metadata?.name === 'c') {
@@ -76,10 +100,24 @@ describe('informer against a scripted API server', () => {
     await inf.start();
     await until(() => watches.length >= 4);
     expect(watches.map((q) => q.get('resourceVersion'))).toEqual(['10', '12', '12', '30']);
-    expect(watches.every((q) => q.get('allowWatchBookmarks') === 'true' && q.get('timeoutSeconds') === '120' && q.get('labelSelector') === 'app=x')).toBe(true);
+    expect(
+      watches.every(
+        (q) =>
+          q.get('allowWatchBookmarks') === 'true' &&
+          q.get('timeoutSeconds') === '120' &&
+          q.get('labelSelector') === 'app=x',
+      ),
+    ).toBe(true);
     expect(lists).toBe(2);
     expect(inf.restarts()).toBe(1); // the garbage line; silence and 410 are not errors
-    expect(seen).toEqual([['add', 'a'], ['add', 'b'], ['add', 'c'], ['update', 'b'], ['delete', 'a'], ['delete', 'c']]);
+    expect(seen).toEqual([
+      ['add', 'a'],
+      ['add', 'b'],
+      ['add', 'c'],
+      ['update', 'b'],
+      ['delete', 'a'],
+      ['delete', 'c'],
+    ]);
     expect(inf.list().map((o) => o.metadata?.name)).toEqual(['b']);
     await inf.stop();
     await until(() => open.size === 0); // stop() ends the open watch
@@ -91,13 +129,23 @@ describe('informer against the fake API server', () => {
   let client: KubeClient;
   fakeApiPerTest({ bookmarkIntervalMs: 100, timeoutMs: 1_000 }, (c) => ({ api, client } = c));
 
-  const obj = (name: string, labels: Record<string, string>) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: 'ns', labels } });
+  const obj = (name: string, labels: Record<string, string>) => ({
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: { name, namespace: 'ns', labels },
+  });
 
   it('keeps to its label selector: an object relabelled out of it is deleted from the cache', async () => {
     api.seed(obj('in', { app: 'x' }));
     api.seed(obj('out', { app: 'y' }));
     const seen: string[] = [];
-    const inf = createInformer({ client, resource: RESOURCES.configMaps, labelSelector: 'app=x', resyncMs: 0, onEvent: (t, o) => seen.push(`${t} ${o.metadata?.name}`) });
+    const inf = createInformer({
+      client,
+      resource: RESOURCES.configMaps,
+      labelSelector: 'app=x',
+      resyncMs: 0,
+      onEvent: (t, o) => seen.push(`${t} ${o.metadata?.name}`),
+    });
     await inf.start();
     expect(inf.list().map((o) => o.metadata?.name)).toEqual(['in']);
     await client.patch(RESOURCES.configMaps, 'ns', 'in', { metadata: { labels: { app: 'z' } } }, { type: 'merge' });
@@ -110,7 +158,14 @@ describe('informer against the fake API server', () => {
     api.seed(obj('keep', {}));
     api.seed(obj('gone', {}));
     const seen: string[] = [];
-    const inf = createInformer({ client, resource: RESOURCES.configMaps, namespace: 'ns', resyncMs: 0, restartBaseMs: 50, onEvent: (t, o) => seen.push(`${t} ${o.metadata?.name}`) });
+    const inf = createInformer({
+      client,
+      resource: RESOURCES.configMaps,
+      namespace: 'ns',
+      resyncMs: 0,
+      restartBaseMs: 50,
+      onEvent: (t, o) => seen.push(`${t} ${o.metadata?.name}`),
+    });
     await inf.start();
     api.dropWatches(); // a dropped watch resumes without a relist
     await client.create(RESOURCES.configMaps, 'ns', obj('new', {}));
@@ -121,7 +176,12 @@ describe('informer against the fake API server', () => {
     api.direct().delete(api.target('v1', 'ConfigMap', 'ns', 'gone'), undefined);
     await until(() => inf.get('gone', 'ns') === undefined);
     expect(seen).toEqual(['add keep', 'add gone', 'add new', 'delete gone']);
-    expect(inf.list().map((o) => o.metadata?.name).sort()).toEqual(['keep', 'new']);
+    expect(
+      inf
+        .list()
+        .map((o) => o.metadata?.name)
+        .sort(),
+    ).toEqual(['keep', 'new']);
     await inf.stop();
   });
 
@@ -129,7 +189,14 @@ describe('informer against the fake API server', () => {
     api.seed({ ...obj('a', {}), data: { big: 'x'.repeat(1000) } });
     const seen: unknown[] = [];
     const slim = (o: { metadata?: object }) => ({ metadata: o.metadata, slim: true }) as never;
-    const inf = createInformer({ client, resource: RESOURCES.configMaps, namespace: 'ns', resyncMs: 0, transform: slim, onEvent: (_t, o) => seen.push(o) });
+    const inf = createInformer({
+      client,
+      resource: RESOURCES.configMaps,
+      namespace: 'ns',
+      resyncMs: 0,
+      transform: slim,
+      onEvent: (_t, o) => seen.push(o),
+    });
     await inf.start();
     await client.create(RESOURCES.configMaps, 'ns', { ...obj('b', {}), data: { big: 'y' } });
     await until(() => inf.get('b', 'ns') !== undefined);

@@ -18,7 +18,11 @@ const here = join(process.cwd(), 'test', 'kube', 'support');
 
 function runChild(env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', '--import', join(here, 'load-log.mjs'), join(here, 'in-cluster-child.ts')], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', '--import', join(here, 'load-log.mjs'), join(here, 'in-cluster-child.ts')],
+      { env, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (c) => (stdout += c));
@@ -38,9 +42,13 @@ describe('the in-cluster autoscaler process', () => {
   const sockets = new Set<Socket>();
 
   const pa = (name: string) => ({
-    apiVersion: 'autoscaling.internal.knative.dev/v1alpha1', kind: 'PodAutoscaler',
+    apiVersion: 'autoscaling.internal.knative.dev/v1alpha1',
+    kind: 'PodAutoscaler',
     metadata: { name, namespace: 'models', annotations: { [KNATIVE_CLASS_ANNOTATION]: AUTOSCALER_CLASS } },
-    spec: { protocolType: 'http1', scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: `${name}-deployment` } },
+    spec: {
+      protocolType: 'http1',
+      scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: `${name}-deployment` },
+    },
   });
 
   beforeAll(async () => {
@@ -69,28 +77,50 @@ describe('the in-cluster autoscaler process', () => {
   });
 
   const baseEnv = (): NodeJS.ProcessEnv => {
-    const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: dir, SA_DIR: dir, LOAD_LOG: join(dir, 'loaded.log') };
+    const env: NodeJS.ProcessEnv = {
+      PATH: process.env.PATH,
+      HOME: dir,
+      SA_DIR: dir,
+      LOAD_LOG: join(dir, 'loaded.log'),
+    };
     return env;
   };
 
   it('runs its informers on in-cluster credentials without loading @kubernetes/client-node', async () => {
     const port = String((tls.address() as AddressInfo).port);
-    const out = await runChild({ ...baseEnv(), KUBERNETES_SERVICE_HOST: '127.0.0.1', KUBERNETES_SERVICE_PORT: port, NEW_PA: JSON.stringify(pa('llama-prefill-00001')) });
+    const out = await runChild({
+      ...baseEnv(),
+      KUBERNETES_SERVICE_HOST: '127.0.0.1',
+      KUBERNETES_SERVICE_PORT: port,
+      NEW_PA: JSON.stringify(pa('llama-prefill-00001')),
+    });
     expect([out.code, out.stderr]).toEqual([0, '']);
-    expect(JSON.parse(out.stdout)).toEqual({ config: 'InClusterConfig', server: `https://127.0.0.1:${port}`, targets: ['llama-decode-00001', 'llama-prefill-00001'] });
+    expect(JSON.parse(out.stdout)).toEqual({
+      config: 'InClusterConfig',
+      server: `https://127.0.0.1:${port}`,
+      targets: ['llama-decode-00001', 'llama-prefill-00001'],
+    });
     expect(await readFile(join(dir, 'loaded.log'), 'utf8')).toBe('');
-    const watched = api.calls.filter((c) => c.verb === 'watch').map((c) => c.resource).sort();
+    const watched = api.calls
+      .filter((c) => c.verb === 'watch')
+      .map((c) => c.resource)
+      .sort();
     expect(watched).toEqual(['deployments', 'podautoscalers', 'pods', 'serverlessservices']);
   });
 
   it('with a kubeconfig file, loads client-node for it (the hook does see client-node)', async () => {
     const file = join(dir, 'kubeconfig');
-    await writeFile(file, [
-      'apiVersion: v1', 'kind: Config', 'current-context: fake',
-      `clusters: [{name: fake, cluster: {server: "${api.url}", insecure-skip-tls-verify: true}}]`,
-      'users: [{name: fake, user: {token: t}}]',
-      'contexts: [{name: fake, context: {cluster: fake, user: fake}}]',
-    ].join('\n'));
+    await writeFile(
+      file,
+      [
+        'apiVersion: v1',
+        'kind: Config',
+        'current-context: fake',
+        `clusters: [{name: fake, cluster: {server: "${api.url}", insecure-skip-tls-verify: true}}]`,
+        'users: [{name: fake, user: {token: t}}]',
+        'contexts: [{name: fake, context: {cluster: fake, user: fake}}]',
+      ].join('\n'),
+    );
     await rm(join(dir, 'loaded.log'), { force: true });
     const out = await runChild({ ...baseEnv(), KUBECONFIG: file, NEW_PA: JSON.stringify(pa('llama-decode-00002')) });
     expect([out.code, out.stderr]).toEqual([0, '']);

@@ -1,12 +1,29 @@
 /** The watch wire format: newline-delimited JSON over arbitrary chunk boundaries (src/watch-stream.ts). */
 import { WatchDecoder, WatchStreamError, type WatchEvent } from '../../src/watch-stream.js';
 
-const cm = (name: string, rv: string) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: 'ns', resourceVersion: rv }, data: { note: 'café ☕' } });
+const cm = (name: string, rv: string) => ({
+  apiVersion: 'v1',
+  kind: 'ConfigMap',
+  metadata: { name, namespace: 'ns', resourceVersion: rv },
+  data: { note: 'café ☕' },
+});
 const line = (type: string, object: unknown) => `${JSON.stringify({ type, object })}\n`;
-const gone = { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'too old resource version: 5 (9)', reason: 'Expired', code: 410 };
+const gone = {
+  kind: 'Status',
+  apiVersion: 'v1',
+  metadata: {},
+  status: 'Failure',
+  message: 'too old resource version: 5 (9)',
+  reason: 'Expired',
+  code: 410,
+};
 
-const STREAM = line('ADDED', cm('a', '6')) + line('MODIFIED', cm('a', '7')) + line('BOOKMARK', { kind: 'ConfigMap', apiVersion: 'v1', metadata: { resourceVersion: '8' } })
-  + line('DELETED', cm('a', '9')) + line('ERROR', gone);
+const STREAM =
+  line('ADDED', cm('a', '6')) +
+  line('MODIFIED', cm('a', '7')) +
+  line('BOOKMARK', { kind: 'ConfigMap', apiVersion: 'v1', metadata: { resourceVersion: '8' } }) +
+  line('DELETED', cm('a', '9')) +
+  line('ERROR', gone);
 
 function decodeAll(chunks: Buffer[], max?: number): WatchEvent[] {
   const dec = new WatchDecoder(max);
@@ -21,7 +38,11 @@ describe('WatchDecoder', () => {
 
   it('decodes every event type, the 410 Status of an ERROR event included', () => {
     expect(whole.map((e) => [e.type, (e.object.metadata as { resourceVersion?: string }).resourceVersion])).toEqual([
-      ['ADDED', '6'], ['MODIFIED', '7'], ['BOOKMARK', '8'], ['DELETED', '9'], ['ERROR', undefined],
+      ['ADDED', '6'],
+      ['MODIFIED', '7'],
+      ['BOOKMARK', '8'],
+      ['DELETED', '9'],
+      ['ERROR', undefined],
     ]);
     expect(whole[4]!.object).toMatchObject({ kind: 'Status', code: 410, reason: 'Expired' });
   });
@@ -54,13 +75,18 @@ describe('WatchDecoder', () => {
     ['JSON but not an event', '{"kind":"ConfigMap"}\n', /not a watch event/],
     ['an object that is not an object', '{"type":"ADDED","object":"x"}\n', /not a watch event/],
     ['an unknown event type', '{"type":"RENAMED","object":{}}\n', /unknown event type "RENAMED"/],
-  ])('rejects %s with a WatchStreamError, after delivering the good lines before it in the same chunk', (_name, bad, message) => {
-    const dec = new WatchDecoder();
-    const out: WatchEvent[] = [];
-    expect(() => dec.push(Buffer.from(line('ADDED', cm('a', '6')) + bad + line('ADDED', cm('b', '7'))), (e) => out.push(e))).toThrow(message);
-    expect(out.map((e) => e.type)).toEqual(['ADDED']);
-    expect(out[0]!.object).toMatchObject({ metadata: { name: 'a' } });
-  });
+  ])(
+    'rejects %s with a WatchStreamError, after delivering the good lines before it in the same chunk',
+    (_name, bad, message) => {
+      const dec = new WatchDecoder();
+      const out: WatchEvent[] = [];
+      expect(() =>
+        dec.push(Buffer.from(line('ADDED', cm('a', '6')) + bad + line('ADDED', cm('b', '7'))), (e) => out.push(e)),
+      ).toThrow(message);
+      expect(out.map((e) => e.type)).toEqual(['ADDED']);
+      expect(out[0]!.object).toMatchObject({ metadata: { name: 'a' } });
+    },
+  );
 
   it('bounds the length of a line, even one that never ends', () => {
     const dec = new WatchDecoder(1_000);

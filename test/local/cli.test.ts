@@ -17,9 +17,16 @@ const BIN = join(process.cwd(), 'bin', 'kserve-llmd.js');
 const dir = mkdtempSync(join(tmpdir(), 'kserve-llmd-local-'));
 const children = new Set<number>();
 
-interface Run { code: number | null; stdout: string; stderr: string }
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
 
-function run(args: string[], opts: { until?: (out: string) => boolean; then?: (pid: number) => void } = {}): Promise<Run> {
+function run(
+  args: string[],
+  opts: { until?: (out: string) => boolean; then?: (pid: number) => void } = {},
+): Promise<Run> {
   return new Promise((resolve) => {
     const p = spawn(process.execPath, [BIN, 'local', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     children.add(p.pid as number);
@@ -57,7 +64,11 @@ afterAll(() => {
 /** The command in this process (no CLI start-up cost): what it prints and returns, or the error main() turns into exit 2. */
 async function inProcess(flags: FlagValues): Promise<{ code?: number; error?: Error; stderr: string }> {
   let stderr = '';
-  const io = { stdout: { write: () => true }, stderr: { write: (s: string) => ((stderr += s), true) }, signals: new EventEmitter() };
+  const io = {
+    stdout: { write: () => true },
+    stderr: { write: (s: string) => ((stderr += s), true) },
+    signals: new EventEmitter(),
+  };
   try {
     return { code: await runLocalCommand({ view: 'plain', ...flags }, io), stderr };
   } catch (error) {
@@ -69,8 +80,16 @@ describe('kserve-llmd local configuration errors (in process)', () => {
   it.each([
     ['not YAML', 'kind: [unclosed', /not valid YAML/],
     ['no InferenceService', 'kind: ConfigMap\n', /no InferenceService in the file \(found ConfigMap\)/],
-    ['an annotation the webhook denies', serviceYaml({ 'kserve-llmd.io/decode-replicas': 'lots' }), /kserve-llmd.io\/decode-replicas: "lots" is not valid/],
-    ['P/D on cpu, which the webhook denies', serviceYaml({ 'kserve-llmd.io/disaggregation': 'prefill-decode', 'kserve-llmd.io/accelerator': 'cpu' }), /needs a GPU-class accelerator/],
+    [
+      'an annotation the webhook denies',
+      serviceYaml({ 'kserve-llmd.io/decode-replicas': 'lots' }),
+      /kserve-llmd.io\/decode-replicas: "lots" is not valid/,
+    ],
+    [
+      'P/D on cpu, which the webhook denies',
+      serviceYaml({ 'kserve-llmd.io/disaggregation': 'prefill-decode', 'kserve-llmd.io/accelerator': 'cpu' }),
+      /needs a GPU-class accelerator/,
+    ],
   ])('%s: a ConfigError (exit 2) naming the file', async (_name, text, pattern) => {
     const f = file(`bad-${Math.random()}.yaml`, text);
     const r = await inProcess({ file: f });
@@ -97,7 +116,9 @@ describe('kserve-llmd local configuration errors (in process)', () => {
     const r = await inProcess({ file: svc, port: 0, 'engine-command': cmd });
     expect(r.code).toBe(1);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
-    expect(r.stderr).toMatch(/the decode engine failed to start 3 times in a row; last: exited with code 3: CUDA out of memory \d+/);
+    expect(r.stderr).toMatch(
+      /the decode engine failed to start 3 times in a row; last: exited with code 3: CUDA out of memory \d+/,
+    );
   });
 });
 
@@ -116,7 +137,9 @@ describe('kserve-llmd local CLI', () => {
     try {
       const r = await run(['--port', String(port)]);
       expect(r.code).toBe(1);
-      expect(r.stderr.trim()).toBe(`kserve-llmd local: gateway 127.0.0.1:${port} is already in use (EADDRINUSE); stop the other process or choose another port with --port`);
+      expect(r.stderr.trim()).toBe(
+        `kserve-llmd local: gateway 127.0.0.1:${port} is already in use (EADDRINUSE); stop the other process or choose another port with --port`,
+      );
     } finally {
       blocker.close();
     }
@@ -132,7 +155,15 @@ describe('kserve-llmd local CLI', () => {
     const engineUrl = /"msg":"engine ready".*?"url":"(http:[^"]+)"/.exec(r.stdout)?.[1] as string;
     expect(engineUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     // The engine is gone with it: its port refuses connections.
-    await until('engine port closed', async () => (await fetch(`${engineUrl}/health`).then(() => false, () => true)), 5_000);
+    await until(
+      'engine port closed',
+      async () =>
+        await fetch(`${engineUrl}/health`).then(
+          () => false,
+          () => true,
+        ),
+      5_000,
+    );
     expect(r.stdout).toMatch(/"msg":"stopping: answering queued requests, stopping engines"/);
   });
 });

@@ -32,27 +32,60 @@ describe('local config', () => {
   });
 
   it('flags override the file: --engine-command selects command mode, --decode-urls urls mode', () => {
-    expect(applyFlags(defaultLocalConfig(), { 'engine-command': 'vllm serve {model} --port {port}' }).engine).toMatchObject({ mode: 'command', command: 'vllm serve {model} --port {port}' });
-    expect(applyFlags(defaultLocalConfig(), { 'decode-urls': 'http://127.0.0.1:8000, http://127.0.0.1:8001', 'prefill-urls': 'http://127.0.0.1:8100' }).engine)
-      .toMatchObject({ mode: 'urls', urls: { decode: ['http://127.0.0.1:8000', 'http://127.0.0.1:8001'], prefill: ['http://127.0.0.1:8100'] } });
-    expect(() => applyFlags(defaultLocalConfig(), { 'engine-command': 'vllm serve x' })).toThrow(/must contain \{port\}/);
+    expect(
+      applyFlags(defaultLocalConfig(), { 'engine-command': 'vllm serve {model} --port {port}' }).engine,
+    ).toMatchObject({ mode: 'command', command: 'vllm serve {model} --port {port}' });
+    expect(
+      applyFlags(defaultLocalConfig(), {
+        'decode-urls': 'http://127.0.0.1:8000, http://127.0.0.1:8001',
+        'prefill-urls': 'http://127.0.0.1:8100',
+      }).engine,
+    ).toMatchObject({
+      mode: 'urls',
+      urls: { decode: ['http://127.0.0.1:8000', 'http://127.0.0.1:8001'], prefill: ['http://127.0.0.1:8100'] },
+    });
+    expect(() => applyFlags(defaultLocalConfig(), { 'engine-command': 'vllm serve x' })).toThrow(
+      /must contain \{port\}/,
+    );
   });
 });
 
 describe('service → decider specs', () => {
   it('maps replica ranges, SLO and P/D from the annotations; the local config shortens only timing', () => {
     const cfg = fastConfig();
-    const s = service({
-      'kserve-llmd.io/disaggregation': 'prefill-decode', 'kserve-llmd.io/decode-replicas': '0-3', 'kserve-llmd.io/prefill-replicas': '1-2',
-      'kserve-llmd.io/slo': 'ttft=1s,itl=40ms', 'kserve-llmd.io/scale-to-zero-after': '10m',
-    }, cfg);
-    expect(s).toMatchObject({ name: 'tiny', model: 'meta-llama/Llama-3.1-8B-Instruct', disaggregated: true, routing: 'prefix-aware', pdThresholdTokens: 2048 });
-    expect(s.roles.decode).toMatchObject({ role: 'decode', minReplicas: 0, maxReplicas: 3, slo: { ttftMs: 1000, itlMs: 40 }, scaleToZeroAfterMs: 1000, stableWindowMs: 2000 });
+    const s = service(
+      {
+        'kserve-llmd.io/disaggregation': 'prefill-decode',
+        'kserve-llmd.io/decode-replicas': '0-3',
+        'kserve-llmd.io/prefill-replicas': '1-2',
+        'kserve-llmd.io/slo': 'ttft=1s,itl=40ms',
+        'kserve-llmd.io/scale-to-zero-after': '10m',
+      },
+      cfg,
+    );
+    expect(s).toMatchObject({
+      name: 'tiny',
+      model: 'meta-llama/Llama-3.1-8B-Instruct',
+      disaggregated: true,
+      routing: 'prefix-aware',
+      pdThresholdTokens: 2048,
+    });
+    expect(s.roles.decode).toMatchObject({
+      role: 'decode',
+      minReplicas: 0,
+      maxReplicas: 3,
+      slo: { ttftMs: 1000, itlMs: 40 },
+      scaleToZeroAfterMs: 1000,
+      stableWindowMs: 2000,
+    });
     expect(s.roles.prefill).toMatchObject({ role: 'prefill', minReplicas: 1, maxReplicas: 2 });
   });
 
   it('without the override, scale-to-zero-after comes from the annotation; without P/D there is no prefill role', () => {
-    const s = service({ 'kserve-llmd.io/scale-to-zero-after': '10m', 'kserve-llmd.io/routing': 'load-aware' }, defaultLocalConfig());
+    const s = service(
+      { 'kserve-llmd.io/scale-to-zero-after': '10m', 'kserve-llmd.io/routing': 'load-aware' },
+      defaultLocalConfig(),
+    );
     expect(s.roles.decode).toMatchObject({ minReplicas: 1, maxReplicas: 4, scaleToZeroAfterMs: 600_000 });
     expect(s.roles.prefill).toBeUndefined();
     expect(s.routing).toBe('load-aware');
@@ -76,14 +109,47 @@ describe('helpers', () => {
   });
 
   it('renders the view: replicas per role, queue, KV use, last decision', () => {
-    const lines = renderView({
-      name: 'tiny', url: 'http://127.0.0.1:8080', disaggregated: true, nowMs: 10_000, startedAtMs: 0,
-      roles: [{ role: 'decode', min: 0, max: 3, desired: 2, starting: 1, ready: 1, draining: 0, waiting: 3, running: 2, kvUsage: 0.42, last: { reason: 'queue', detail: '3 waiting', atMs: 9_500 } }],
-      queue: { queued: 0, queuedPromptTokens: 0, released: 4, rejectedFull: 1, timedOut: 0, abandoned: 0, capacity: 256, timeoutMs: 120_000 },
-      counts: { ok: 9, tooMany: 1, unavailable: 0, other: 0 }, recent: ['12:00:00 scaled role=decode from=1 to=2'],
-    }, 200);
+    const lines = renderView(
+      {
+        name: 'tiny',
+        url: 'http://127.0.0.1:8080',
+        disaggregated: true,
+        nowMs: 10_000,
+        startedAtMs: 0,
+        roles: [
+          {
+            role: 'decode',
+            min: 0,
+            max: 3,
+            desired: 2,
+            starting: 1,
+            ready: 1,
+            draining: 0,
+            waiting: 3,
+            running: 2,
+            kvUsage: 0.42,
+            last: { reason: 'queue', detail: '3 waiting', atMs: 9_500 },
+          },
+        ],
+        queue: {
+          queued: 0,
+          queuedPromptTokens: 0,
+          released: 4,
+          rejectedFull: 1,
+          timedOut: 0,
+          abandoned: 0,
+          capacity: 256,
+          timeoutMs: 120_000,
+        },
+        counts: { ok: 9, tooMany: 1, unavailable: 0, other: 0 },
+        recent: ['12:00:00 scaled role=decode from=1 to=2'],
+      },
+      200,
+    );
     expect(lines[0]).toContain('tiny · prefill/decode · http://127.0.0.1:8080 · up 0m10s');
-    expect(lines.find((l) => l.startsWith('decode'))).toMatch(/^decode\s+1\s+1\s+0\s+2\s+0-3\s+3\s+2\s+42%\s+queue \(now\): 3 waiting$/);
+    expect(lines.find((l) => l.startsWith('decode'))).toMatch(
+      /^decode\s+1\s+1\s+0\s+2\s+0-3\s+3\s+2\s+42%\s+queue \(now\): 3 waiting$/,
+    );
     expect(lines.join('\n')).toContain('released 4 · full 1');
     expect(lines.join('\n')).toContain('9 ok · 1 × 429');
   });

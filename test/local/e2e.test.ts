@@ -18,10 +18,15 @@ function trackPids(): void {
 beforeAll(async () => {
   // Prefill capacity is set low so a few long prompts a second need two prefill replicas.
   const cfg = fastConfig({ autoscaler: { prefillTokensPerSec: 2_000 } });
-  const svc = service({
-    'kserve-llmd.io/disaggregation': 'prefill-decode', 'kserve-llmd.io/decode-replicas': '0-3',
-    'kserve-llmd.io/prefill-replicas': '0-2', 'kserve-llmd.io/scale-to-zero-after': '30s',
-  }, cfg);
+  const svc = service(
+    {
+      'kserve-llmd.io/disaggregation': 'prefill-decode',
+      'kserve-llmd.io/decode-replicas': '0-3',
+      'kserve-llmd.io/prefill-replicas': '0-2',
+      'kserve-llmd.io/scale-to-zero-after': '30s',
+    },
+    cfg,
+  );
   h = await startLocal(cfg, svc, logger);
 });
 
@@ -47,14 +52,22 @@ describe('kserve-llmd local', () => {
 
   it('streams chat tokens incrementally as SSE, ending with [DONE]', async () => {
     const res = await fetch(`${h.url}/v1/chat/completions`, {
-      method: 'POST', headers: { 'content-type': 'application/json' }, signal: AbortSignal.timeout(20_000),
-      body: JSON.stringify({ model: 'tiny', messages: [{ role: 'user', content: 'count' }], max_tokens: 120, stream: true }),
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      signal: AbortSignal.timeout(20_000),
+      body: JSON.stringify({
+        model: 'tiny',
+        messages: [{ role: 'user', content: 'count' }],
+        max_tokens: 120,
+        stream: true,
+      }),
     });
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/text\/event-stream/);
     const reader = (res.body as ReadableStream<Uint8Array>).getReader();
     const reads: string[] = [];
-    for (let r = await reader.read(); !r.done; r = await reader.read()) reads.push(Buffer.from(r.value).toString('utf8'));
+    for (let r = await reader.read(); !r.done; r = await reader.read())
+      reads.push(Buffer.from(r.value).toString('utf8'));
     const events = reads.join('').split('\n\n').filter(Boolean);
     expect(events[events.length - 1]).toBe('data: [DONE]');
     const chunks = events.slice(0, -1).map((e) => JSON.parse(e.slice('data: '.length)));
@@ -71,7 +84,9 @@ describe('kserve-llmd local', () => {
     expect(alive(pid)).toBe(true);
     pids.add(pid);
     process.kill(pid, 'SIGKILL');
-    const replacement = await until('a replacement decode replica', () => h.supervisor.ready('decode').find((r) => r.id !== victim?.id));
+    const replacement = await until('a replacement decode replica', () =>
+      h.supervisor.ready('decode').find((r) => r.id !== victim?.id),
+    );
     trackPids();
     expect(replacement?.proc?.pid).not.toBe(pid);
     const res = await postJson(`${h.url}/v1/completions`, { prompt: 'after the crash', max_tokens: 4 });
@@ -87,19 +102,32 @@ describe('kserve-llmd local', () => {
     // Prefill: 4 clients sending ~2,600-token prompts back to back, well over 2,000 tok/s per replica.
     const worker = async (i: number, long: boolean): Promise<void> => {
       for (let n = 0; !stop && n < 200; n++) {
-        const p = postJson(`${h.url}/v1/completions`, { prompt: long ? prompt(2_600, `w${i}n${n}`) : `load ${i} ${n}`, max_tokens: long ? 4 : 300 });
+        const p = postJson(`${h.url}/v1/completions`, {
+          prompt: long ? prompt(2_600, `w${i}n${n}`) : `load ${i} ${n}`,
+          max_tokens: long ? 4 : 300,
+        });
         sent.push(p);
         await p;
       }
     };
-    const workers = [...Array.from({ length: 8 }, (_, i) => worker(i, false)), ...Array.from({ length: 4 }, (_, i) => worker(100 + i, true))];
+    const workers = [
+      ...Array.from({ length: 8 }, (_, i) => worker(i, false)),
+      ...Array.from({ length: 4 }, (_, i) => worker(100 + i, true)),
+    ];
     try {
       await until('decode scaled to ≥ 2', () => h.supervisor.desired('decode') >= 2, 20_000);
       await until('prefill scaled to 2', () => h.supervisor.desired('prefill') >= 2, 20_000);
       await until('2 prefill replicas ready', () => h.supervisor.ready('prefill').length >= 2, 20_000);
       trackPids();
       // Long prompts now go through P/D: prefilled on a prefill replica, decoded with its KV handle.
-      await until('a remote prefill handoff', async () => /kserve_llmd_local_remote_prefills_total\{result="ok"\} [1-9]/.test(await (await fetch(`${h.url}/metrics`)).text()), 10_000);
+      await until(
+        'a remote prefill handoff',
+        async () =>
+          /kserve_llmd_local_remote_prefills_total\{result="ok"\} [1-9]/.test(
+            await (await fetch(`${h.url}/metrics`)).text(),
+          ),
+        10_000,
+      );
     } finally {
       stop = true;
       await Promise.all(workers);

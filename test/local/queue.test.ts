@@ -34,7 +34,11 @@ describe('kserve-llmd local at zero with a slow engine', () => {
 
   beforeAll(async () => {
     const cfg = fastConfig({ queue: { capacity: 1, timeoutMs: 400 }, engine: { coldStartMs: 60_000 } });
-    h = await startLocal(cfg, service({ 'kserve-llmd.io/decode-replicas': '0-2' }, cfg), createLogger({ level: 'error' }));
+    h = await startLocal(
+      cfg,
+      service({ 'kserve-llmd.io/decode-replicas': '0-2' }, cfg),
+      createLogger({ level: 'error' }),
+    );
   });
 
   afterAll(async () => {
@@ -64,7 +68,9 @@ describe('kserve-llmd local at zero with a slow engine', () => {
     expect(await bad.json()).toMatchObject({ object: 'error', code: 400 });
     expect((await postJson(`${h.url}/v1/completions`, { model: 'other', prompt: 'x' })).status).toBe(404);
     expect((await postJson(`${h.url}/v1/completions`, { prompt: 42 })).status).toBe(400);
-    const big = await fetch(`${h.url}/v1/completions`, { method: 'POST', body: 'x'.repeat(5 * 2 ** 20) }).catch(() => undefined);
+    const big = await fetch(`${h.url}/v1/completions`, { method: 'POST', body: 'x'.repeat(5 * 2 ** 20) }).catch(
+      () => undefined,
+    );
     if (big) expect(big.status).toBe(413);
     expect((await fetch(`${h.url}/v1/completions`)).status).toBe(405);
     const models: any = await (await fetch(`${h.url}/v1/models`)).json();

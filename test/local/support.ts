@@ -9,10 +9,17 @@ import { resolveService, type LocalService } from '../../local/service.js';
 /** Short constants: cold start 300 ms, 100 ms ticks, 2 s / 0.5 s windows, zero after 1 s idle. */
 export function fastConfig(overrides: Record<string, unknown> = {}): LocalConfig {
   const base = parseLocalConfig({
-    view: 'plain', logLevel: 'error',
+    view: 'plain',
+    logLevel: 'error',
     gateway: { port: 0 },
     queue: { capacity: 64, timeoutMs: 20_000 },
-    autoscaler: { tickMs: 100, stableWindowMs: 2_000, panicWindowMs: 500, scaleDownDelayMs: 500, scaleToZeroAfterMs: 1_000 },
+    autoscaler: {
+      tickMs: 100,
+      stableWindowMs: 2_000,
+      panicWindowMs: 500,
+      scaleDownDelayMs: 500,
+      scaleToZeroAfterMs: 1_000,
+    },
     routing: { refreshMs: 50 },
     engine: { coldStartMs: 300, maxNumSeqs: 2, stopGraceMs: 2_000, drainMs: 2_000 },
   });
@@ -21,8 +28,18 @@ export function fastConfig(overrides: Record<string, unknown> = {}): LocalConfig
 
 export function serviceYaml(annotations: Record<string, string>, name = 'tiny'): string {
   return yaml.dump({
-    apiVersion: 'serving.kserve.io/v1beta1', kind: 'InferenceService', metadata: { name, namespace: 'models', annotations },
-    spec: { predictor: { model: { modelFormat: { name: 'vLLM' }, storageUri: 'hf://meta-llama/Llama-3.1-8B-Instruct', resources: { limits: { 'nvidia.com/gpu': '1' } } } } },
+    apiVersion: 'serving.kserve.io/v1beta1',
+    kind: 'InferenceService',
+    metadata: { name, namespace: 'models', annotations },
+    spec: {
+      predictor: {
+        model: {
+          modelFormat: { name: 'vLLM' },
+          storageUri: 'hf://meta-llama/Llama-3.1-8B-Instruct',
+          resources: { limits: { 'nvidia.com/gpu': '1' } },
+        },
+      },
+    },
   });
 }
 
@@ -31,7 +48,12 @@ export function service(annotations: Record<string, string>, cfg: LocalConfig, n
 }
 
 export async function postJson(url: string, body: unknown): Promise<{ status: number; headers: Headers; json: any }> {
-  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), signal: AbortSignal.timeout(30_000) });
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+    signal: AbortSignal.timeout(30_000),
+  });
   const text = await res.text();
   let json: any;
   try {

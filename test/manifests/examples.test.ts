@@ -14,17 +14,29 @@ import { build, filesUnder, one, repo, repoRoot } from './helpers.js';
 
 const GITOPS_GROUPS = ['argoproj.io', 'source.toolkit.fluxcd.io', 'kustomize.toolkit.fluxcd.io'];
 const rel = (file: string): string => path.relative(repoRoot, file);
-const docsOf = (file: string): KObject[] => (path.basename(file).startsWith('kustomization.') ? [] : loadYamlDocuments(file));
+const docsOf = (file: string): KObject[] =>
+  path.basename(file).startsWith('kustomization.') ? [] : loadYamlDocuments(file);
 
 describe('examples/', () => {
   const files = filesUnder('examples', ['.yaml', '.yml']).filter((f) => !f.endsWith('config.yaml'));
 
   it('covers the InferenceService examples and the GitOps folders', () => {
     const names = files.map(rel);
-    expect(names).toEqual(expect.arrayContaining(['examples/nvidia-basic.yaml', 'examples/gitops/argocd/kserve-llmd.yaml', 'examples/gitops/flux/kserve-llmd.yaml', 'examples/gitops/sample/inferenceservice.yaml']));
+    expect(names).toEqual(
+      expect.arrayContaining([
+        'examples/nvidia-basic.yaml',
+        'examples/gitops/argocd/kserve-llmd.yaml',
+        'examples/gitops/flux/kserve-llmd.yaml',
+        'examples/gitops/sample/inferenceservice.yaml',
+      ]),
+    );
   });
 
-  it.each(filesUnder('examples', ['.yaml', '.yml']).filter((f) => !f.endsWith('config.yaml')).map(rel))('%s: Kubernetes and KServe kinds validate against their schemas', (file) => {
+  it.each(
+    filesUnder('examples', ['.yaml', '.yml'])
+      .filter((f) => !f.endsWith('config.yaml'))
+      .map(rel),
+  )('%s: Kubernetes and KServe kinds validate against their schemas', (file) => {
     for (const o of docsOf(repo(file))) {
       const group = String(o.apiVersion).split('/')[0]!;
       if (GITOPS_GROUPS.includes(group)) continue; // structural checks below
@@ -34,7 +46,9 @@ describe('examples/', () => {
   });
 
   it('examples/config.yaml parses with the webhook config parser and equals the defaults', () => {
-    expect(parseWebhookConfig(yaml.load(readFileSync(repo('examples', 'config.yaml'), 'utf8')))).toEqual(defaultWebhookConfig());
+    expect(parseWebhookConfig(yaml.load(readFileSync(repo('examples', 'config.yaml'), 'utf8')))).toEqual(
+      defaultWebhookConfig(),
+    );
   });
 
   it('the GitOps sample InferenceService is admitted by the webhook and renders as a kustomization', () => {
@@ -53,18 +67,25 @@ describe('examples/gitops: Argo CD and Flux objects (structural: no CRD schemas 
     const apps = argo();
     expect(apps.map((a) => a.metadata.name).sort()).toEqual(['kserve-llmd', 'kserve-llmd-sample']);
     for (const a of apps) {
-      expect(a).toMatchObject({ apiVersion: 'argoproj.io/v1alpha1', kind: 'Application', metadata: { namespace: 'argocd' } });
+      expect(a).toMatchObject({
+        apiVersion: 'argoproj.io/v1alpha1',
+        kind: 'Application',
+        metadata: { namespace: 'argocd' },
+      });
       expect(a.spec.source.repoURL).toMatch(/^https:\/\//);
       expect(existsSync(repo(a.spec.source.path, 'kustomization.yaml'))).toBe(true);
       expect(kustomizeBuild(repo(a.spec.source.path)).length).toBeGreaterThan(0);
-      expect(a.spec.syncPolicy.syncOptions).toEqual(expect.arrayContaining(['ServerSideApply=true', 'RespectIgnoreDifferences=true']));
+      expect(a.spec.syncPolicy.syncOptions).toEqual(
+        expect.arrayContaining(['ServerSideApply=true', 'RespectIgnoreDifferences=true']),
+      );
       for (const d of a.spec.ignoreDifferences as KObject[]) {
         expect(typeof d.kind).toBe('string');
         for (const jq of d.jqPathExpressions as string[]) expect(jq).toMatch(/^\./);
       }
     }
     // The sample syncs after the install (the webhook must answer first).
-    const wave = (name: string): number => Number(apps.find((a) => a.metadata.name === name)!.metadata.annotations['argocd.argoproj.io/sync-wave']);
+    const wave = (name: string): number =>
+      Number(apps.find((a) => a.metadata.name === name)!.metadata.annotations['argocd.argoproj.io/sync-wave']);
     expect(wave('kserve-llmd-sample')).toBeGreaterThan(wave('kserve-llmd'));
   });
 
@@ -72,7 +93,9 @@ describe('examples/gitops: Argo CD and Flux objects (structural: no CRD schemas 
     const install = argo().find((a) => a.metadata.name === 'kserve-llmd')!;
     const rendered = build(install.spec.source.path);
     const entry = (install.spec.ignoreDifferences as KObject[]).find((d) => d.kind === 'MutatingWebhookConfiguration')!;
-    expect(one(rendered, 'MutatingWebhookConfiguration', entry.name).metadata.annotations['cert-manager.io/inject-ca-from']).toBeDefined();
+    expect(
+      one(rendered, 'MutatingWebhookConfiguration', entry.name).metadata.annotations['cert-manager.io/inject-ca-from'],
+    ).toBeDefined();
     expect(entry.jqPathExpressions).toContain('.webhooks[]?.clientConfig.caBundle');
   });
 
@@ -89,10 +112,18 @@ describe('examples/gitops: Argo CD and Flux objects (structural: no CRD schemas 
       const dir = repo(k.spec.path.replace(/^\.\//, ''));
       expect(kustomizeBuild(dir).length).toBeGreaterThan(0);
       // The GitRepository's ignore rules must keep every directory the build reads.
-      const kept = (source.spec.ignore as string).split('\n').filter((l) => l.startsWith('!/')).map((l) => l.slice(2).replace(/\/$/, ''));
-      expect([k.spec.path, kept.some((p) => k.spec.path.replace(/^\.\//, '').startsWith(p))]).toEqual([k.spec.path, true]);
+      const kept = (source.spec.ignore as string)
+        .split('\n')
+        .filter((l) => l.startsWith('!/'))
+        .map((l) => l.slice(2).replace(/\/$/, ''));
+      expect([k.spec.path, kept.some((p) => k.spec.path.replace(/^\.\//, '').startsWith(p))]).toEqual([
+        k.spec.path,
+        true,
+      ]);
     }
-    expect(kustomizations.find((k) => k.metadata.name === 'kserve-llmd-sample')!.spec.dependsOn).toEqual([{ name: 'kserve-llmd' }]);
+    expect(kustomizations.find((k) => k.metadata.name === 'kserve-llmd-sample')!.spec.dependsOn).toEqual([
+      { name: 'kserve-llmd' },
+    ]);
   });
 });
 
@@ -122,13 +153,16 @@ describe('Dockerfile', () => {
     expect(existsSync(repo('src', 'cli', 'main.ts'))).toBe(true);
     // The manifests run the image as that user.
     for (const name of ['kserve-llmd-webhook', 'kserve-llmd-controller', 'kserve-llmd-autoscaler']) {
-      expect(one(build('manifests/overlays/default'), 'Deployment', name).spec.template.spec.securityContext.runAsUser).toBe(Number(user?.[1]));
+      expect(
+        one(build('manifests/overlays/default'), 'Deployment', name).spec.template.spec.securityContext.runAsUser,
+      ).toBe(Number(user?.[1]));
     }
   });
 
   it('.dockerignore keeps node_modules, dist and .git out of the build context', () => {
-    const ignored = readFileSync(repo('.dockerignore'), 'utf8').split('\n').map((l) => l.trim());
+    const ignored = readFileSync(repo('.dockerignore'), 'utf8')
+      .split('\n')
+      .map((l) => l.trim());
     expect(ignored).toEqual(expect.arrayContaining(['node_modules', 'dist', '.git']));
   });
 });
-

@@ -30,7 +30,11 @@ export function podSpecOf(o: KObject): KObject | undefined {
   return undefined;
 }
 
-export interface ContainerRef { owner: string; container: KObject; init: boolean }
+export interface ContainerRef {
+  owner: string;
+  container: KObject;
+  init: boolean;
+}
 
 export function containersOf(objs: KObject[]): ContainerRef[] {
   const out: ContainerRef[] = [];

@@ -32,15 +32,23 @@ describe('install: every object validates and lands in the right scope', () => {
   it('namespaced objects are in kserve-llmd, cluster-scoped ones carry no namespace', () => {
     for (const o of install()) {
       const source = schemaSourceFor({ apiVersion: o.apiVersion, kind: o.kind });
-      const clusterScoped = source?.scope === 'Cluster' || ['Namespace', 'ClusterRole', 'ClusterRoleBinding', 'MutatingWebhookConfiguration'].includes(o.kind);
-      expect([`${o.kind}/${o.metadata.name}`, o.metadata.namespace]).toEqual([`${o.kind}/${o.metadata.name}`, clusterScoped ? undefined : INSTALL_NAMESPACE]);
+      const clusterScoped =
+        source?.scope === 'Cluster' ||
+        ['Namespace', 'ClusterRole', 'ClusterRoleBinding', 'MutatingWebhookConfiguration'].includes(o.kind);
+      expect([`${o.kind}/${o.metadata.name}`, o.metadata.namespace]).toEqual([
+        `${o.kind}/${o.metadata.name}`,
+        clusterScoped ? undefined : INSTALL_NAMESPACE,
+      ]);
     }
   });
 
   it('every object file under manifests/ and serving-runtimes/ reaches a rendered overlay (nothing unvalidated)', () => {
-    const rendered = new Set([...build('manifests/overlays/production'), ...install()].map((o) => `${o.kind}/${o.metadata.name}`));
-    const objectFiles = [...filesUnder('manifests', ['.yaml']), ...filesUnder('serving-runtimes', ['.yaml'])]
-      .filter((f) => !/(kustomization|patch)\.yaml$/.test(f) && !f.includes('/config/'));
+    const rendered = new Set(
+      [...build('manifests/overlays/production'), ...install()].map((o) => `${o.kind}/${o.metadata.name}`),
+    );
+    const objectFiles = [...filesUnder('manifests', ['.yaml']), ...filesUnder('serving-runtimes', ['.yaml'])].filter(
+      (f) => !/(kustomization|patch)\.yaml$/.test(f) && !f.includes('/config/'),
+    );
     expect(objectFiles.length).toBeGreaterThan(15);
     for (const file of objectFiles) {
       for (const o of loadYamlDocuments(file)) {
@@ -51,72 +59,104 @@ describe('install: every object validates and lands in the right scope', () => {
   });
 
   it('the Namespace enforces the restricted Pod Security Standard', () => {
-    expect(one(install(), 'Namespace', INSTALL_NAMESPACE).metadata.labels['pod-security.kubernetes.io/enforce']).toBe('restricted');
+    expect(one(install(), 'Namespace', INSTALL_NAMESPACE).metadata.labels['pod-security.kubernetes.io/enforce']).toBe(
+      'restricted',
+    );
   });
 });
 
 describe('install: container invariants', () => {
   it('every container and serving runtime image is pinned; ours is the package version', () => {
-    for (const { owner, container } of containersOf(install())) expect([owner, pinned(container.image)]).toEqual([owner, true]);
-    for (const { container } of containersOf(control())) expect(container.image).toBe(`ghcr.io/kserve-llmd/kserve-llmd:${version}`);
+    for (const { owner, container } of containersOf(install()))
+      expect([owner, pinned(container.image)]).toEqual([owner, true]);
+    for (const { container } of containersOf(control()))
+      expect(container.image).toBe(`ghcr.io/kserve-llmd/kserve-llmd:${version}`);
   });
 
   it('every container runs non-root, read-only, without privilege escalation or capabilities, under RuntimeDefault seccomp', () => {
     for (const { owner, container } of containersOf(install())) {
-      expect([owner, container.name, container.securityContext]).toEqual([owner, container.name, expect.objectContaining({
-        runAsNonRoot: true, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] }, seccompProfile: { type: 'RuntimeDefault' },
-      })]);
+      expect([owner, container.name, container.securityContext]).toEqual([
+        owner,
+        container.name,
+        expect.objectContaining({
+          runAsNonRoot: true,
+          readOnlyRootFilesystem: true,
+          allowPrivilegeEscalation: false,
+          capabilities: { drop: ['ALL'] },
+          seccompProfile: { type: 'RuntimeDefault' },
+        }),
+      ]);
       expect(container.securityContext.capabilities.add).toBeUndefined();
     }
   });
 
   it('every container has startup, readiness and liveness probes, CPU and memory requests and a memory limit', () => {
     for (const { owner, container } of containersOf(install())) {
-      for (const probe of ['startupProbe', 'readinessProbe', 'livenessProbe']) expect([owner, probe, container[probe] !== undefined]).toEqual([owner, probe, true]);
-      expect([owner, Object.keys(container.resources?.requests ?? {}).sort()]).toEqual([owner, expect.arrayContaining(['cpu', 'memory'])]);
+      for (const probe of ['startupProbe', 'readinessProbe', 'livenessProbe'])
+        expect([owner, probe, container[probe] !== undefined]).toEqual([owner, probe, true]);
+      expect([owner, Object.keys(container.resources?.requests ?? {}).sort()]).toEqual([
+        owner,
+        expect.arrayContaining(['cpu', 'memory']),
+      ]);
       expect([owner, container.resources?.limits?.memory !== undefined]).toEqual([owner, true]);
     }
   });
 });
 
 describe('install: workloads', () => {
-  it.each(DEPLOYMENTS)('%s: two replicas spread over nodes, a PodDisruptionBudget, its own ServiceAccount', (component) => {
-    const d = one(install(), 'Deployment', `kserve-llmd-${component}`);
-    expect(d.spec.replicas).toBe(2);
-    expect(d.spec.strategy.rollingUpdate.maxUnavailable).toBe(0);
-    const podLabels = d.spec.template.metadata.labels;
-    expect(d.spec.selector.matchLabels).toEqual(podLabels);
-    const spread = d.spec.template.spec.topologySpreadConstraints as KObject[];
-    expect(spread.map((t) => t.topologyKey)).toContain('kubernetes.io/hostname');
-    for (const t of spread) expect(t.labelSelector.matchLabels).toEqual(podLabels);
-    const pdb = one(install(), 'PodDisruptionBudget', `kserve-llmd-${component}`);
-    expect(pdb.spec.selector.matchLabels).toEqual(podLabels);
-    expect(pdb.spec.minAvailable).toBeLessThan(d.spec.replicas);
-    expect(d.spec.template.spec.serviceAccountName).toBe(SERVICE_ACCOUNTS[component]);
-    expect(find(install(), 'ServiceAccount', SERVICE_ACCOUNTS[component])).toHaveLength(1);
-    // Runs the image's user (Dockerfile USER 1000) and reads its config from the mounted ConfigMap.
-    expect(d.spec.template.spec.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 1000, seccompProfile: { type: 'RuntimeDefault' } });
-    const args = d.spec.template.spec.containers[0].args as string[];
-    expect(args[0]).toBe(component);
-    const configArg = args.find((a) => a.startsWith('--config='))!.slice('--config='.length);
-    const mount = (d.spec.template.spec.containers[0].volumeMounts as KObject[]).find((m) => configArg.startsWith(`${m.mountPath}/`))!;
-    const volume = (d.spec.template.spec.volumes as KObject[]).find((v) => v.name === mount.name)!;
-    expect(mount.subPath).toBeUndefined();
-    expect(Object.keys(one(install(), 'ConfigMap', volume.configMap.name).data)).toContain(configArg.slice(mount.mountPath.length + 1));
-  });
+  it.each(DEPLOYMENTS)(
+    '%s: two replicas spread over nodes, a PodDisruptionBudget, its own ServiceAccount',
+    (component) => {
+      const d = one(install(), 'Deployment', `kserve-llmd-${component}`);
+      expect(d.spec.replicas).toBe(2);
+      expect(d.spec.strategy.rollingUpdate.maxUnavailable).toBe(0);
+      const podLabels = d.spec.template.metadata.labels;
+      expect(d.spec.selector.matchLabels).toEqual(podLabels);
+      const spread = d.spec.template.spec.topologySpreadConstraints as KObject[];
+      expect(spread.map((t) => t.topologyKey)).toContain('kubernetes.io/hostname');
+      for (const t of spread) expect(t.labelSelector.matchLabels).toEqual(podLabels);
+      const pdb = one(install(), 'PodDisruptionBudget', `kserve-llmd-${component}`);
+      expect(pdb.spec.selector.matchLabels).toEqual(podLabels);
+      expect(pdb.spec.minAvailable).toBeLessThan(d.spec.replicas);
+      expect(d.spec.template.spec.serviceAccountName).toBe(SERVICE_ACCOUNTS[component]);
+      expect(find(install(), 'ServiceAccount', SERVICE_ACCOUNTS[component])).toHaveLength(1);
+      // Runs the image's user (Dockerfile USER 1000) and reads its config from the mounted ConfigMap.
+      expect(d.spec.template.spec.securityContext).toMatchObject({
+        runAsNonRoot: true,
+        runAsUser: 1000,
+        seccompProfile: { type: 'RuntimeDefault' },
+      });
+      const args = d.spec.template.spec.containers[0].args as string[];
+      expect(args[0]).toBe(component);
+      const configArg = args.find((a) => a.startsWith('--config='))!.slice('--config='.length);
+      const mount = (d.spec.template.spec.containers[0].volumeMounts as KObject[]).find((m) =>
+        configArg.startsWith(`${m.mountPath}/`),
+      )!;
+      const volume = (d.spec.template.spec.volumes as KObject[]).find((v) => v.name === mount.name)!;
+      expect(mount.subPath).toBeUndefined();
+      expect(Object.keys(one(install(), 'ConfigMap', volume.configMap.name).data)).toContain(
+        configArg.slice(mount.mountPath.length + 1),
+      );
+    },
+  );
 
   it('Services select their Deployment’s pods and target a declared container port', () => {
     for (const svc of find(install(), 'Service')) {
-      const d = find(install(), 'Deployment').find((x) => Object.entries(svc.spec.selector).every(([k, v]) => x.spec.template.metadata.labels[k] === v))!;
+      const d = find(install(), 'Deployment').find((x) =>
+        Object.entries(svc.spec.selector).every(([k, v]) => x.spec.template.metadata.labels[k] === v),
+      )!;
       expect([svc.metadata.name, d !== undefined]).toEqual([svc.metadata.name, true]);
       const ports = (d.spec.template.spec.containers as KObject[]).flatMap((c) => c.ports ?? []);
-      for (const p of svc.spec.ports) expect(ports.some((cp: KObject) => cp.name === p.targetPort || cp.containerPort === p.targetPort)).toBe(true);
+      for (const p of svc.spec.ports)
+        expect(ports.some((cp: KObject) => cp.name === p.targetPort || cp.containerPort === p.targetPort)).toBe(true);
     }
   });
 
   it('the webhook makes no API calls, so its pod mounts no token', () => {
     expect(one(install(), 'ServiceAccount', SERVICE_ACCOUNTS.webhook).automountServiceAccountToken).toBe(false);
-    expect(one(install(), 'Deployment', 'kserve-llmd-webhook').spec.template.spec.automountServiceAccountToken).toBe(false);
+    expect(one(install(), 'Deployment', 'kserve-llmd-webhook').spec.template.spec.automountServiceAccountToken).toBe(
+      false,
+    );
   });
 
   it('the webhook config file in the ConfigMap parses with the webhook’s own config parser, and its flags parse with its CLI', () => {
@@ -132,7 +172,8 @@ describe('install: workloads', () => {
   it('the autoscaler’s flags parse with its CLI and its probes hit the metrics port it serves /healthz on', () => {
     const container = one(install(), 'Deployment', 'kserve-llmd-autoscaler').spec.template.spec.containers[0];
     expect(() => parseFlags(container.args.slice(1), AUTOSCALER_COMMAND)).not.toThrow();
-    for (const probe of ['startupProbe', 'readinessProbe', 'livenessProbe']) expect(container[probe].httpGet).toMatchObject({ port: 'metrics' });
+    for (const probe of ['startupProbe', 'readinessProbe', 'livenessProbe'])
+      expect(container[probe].httpGet).toMatchObject({ port: 'metrics' });
   });
 });
 
@@ -163,11 +204,21 @@ describe('install: the MutatingWebhookConfiguration', () => {
     for (const w of config().webhooks as KObject[]) {
       expect(w).toMatchObject({ sideEffects: 'None', reinvocationPolicy: 'IfNeeded', admissionReviewVersions: ['v1'] });
       expect(w.timeoutSeconds).toBeLessThanOrEqual(10);
-      expect(w.namespaceSelector.matchExpressions).toContainEqual({ key: 'kubernetes.io/metadata.name', operator: 'NotIn', values: expect.arrayContaining(['kube-system', INSTALL_NAMESPACE]) });
+      expect(w.namespaceSelector.matchExpressions).toContainEqual({
+        key: 'kubernetes.io/metadata.name',
+        operator: 'NotIn',
+        values: expect.arrayContaining(['kube-system', INSTALL_NAMESPACE]),
+      });
     }
-    expect(hook('inferenceservice.kserve-llmd.io').rules).toEqual([expect.objectContaining({ resources: ['inferenceservices'], operations: ['CREATE', 'UPDATE'] })]);
-    expect(hook('pod.kserve-llmd.io').rules).toEqual([expect.objectContaining({ resources: ['pods'], operations: ['CREATE'] })]);
-    expect(hook('pod.kserve-llmd.io').objectSelector.matchExpressions).toEqual([{ key: LABELS.pool, operator: 'Exists' }]);
+    expect(hook('inferenceservice.kserve-llmd.io').rules).toEqual([
+      expect.objectContaining({ resources: ['inferenceservices'], operations: ['CREATE', 'UPDATE'] }),
+    ]);
+    expect(hook('pod.kserve-llmd.io').rules).toEqual([
+      expect.objectContaining({ resources: ['pods'], operations: ['CREATE'] }),
+    ]);
+    expect(hook('pod.kserve-llmd.io').objectSelector.matchExpressions).toEqual([
+      { key: LABELS.pool, operator: 'Exists' },
+    ]);
   });
 
   /**
@@ -178,7 +229,10 @@ describe('install: the MutatingWebhookConfiguration', () => {
   function celToJs(expr: string): (object: KObject) => boolean {
     const js = expr
       .replace(/has\(object\.metadata\.annotations\)/g, '(object.metadata.annotations !== undefined)')
-      .replace(/object\.metadata\.annotations\.exists\((\w+),\s*/g, 'Object.keys(object.metadata.annotations).some(($1) => ')
+      .replace(
+        /object\.metadata\.annotations\.exists\((\w+),\s*/g,
+        'Object.keys(object.metadata.annotations).some(($1) => ',
+      )
       .replace(/(\w+)\.startsWith\('([^']*)'\)/g, "$1.startsWith('$2')");
     if (/\bexists\(|\bhas\(|\ball\(|\bsize\(/.test(js)) throw new Error(`untranslated CEL in ${expr}`);
     return new Function('object', `return ${js};`) as (object: KObject) => boolean;
@@ -188,10 +242,14 @@ describe('install: the MutatingWebhookConfiguration', () => {
     const conditions = hook('inferenceservice.kserve-llmd.io').matchConditions as KObject[];
     expect(conditions).toHaveLength(1);
     const match = celToJs(conditions[0]!.expression);
-    const isvc = (annotations?: Record<string, string>): KObject => ({ metadata: { name: 'x', ...(annotations ? { annotations } : {}) } });
+    const isvc = (annotations?: Record<string, string>): KObject => ({
+      metadata: { name: 'x', ...(annotations ? { annotations } : {}) },
+    });
     expect(match(isvc({ 'kserve-llmd.io/routing': 'prefix-aware' }))).toBe(true);
     expect(match(isvc({ 'kserve-llmd.io/defaulted': '{}' }))).toBe(true);
-    expect(match(isvc({ 'serving.kserve.io/deploymentMode': 'Knative', 'example.com/kserve-llmd.io': 'x' }))).toBe(false);
+    expect(match(isvc({ 'serving.kserve.io/deploymentMode': 'Knative', 'example.com/kserve-llmd.io': 'x' }))).toBe(
+      false,
+    );
     expect(match(isvc())).toBe(false);
     expect(match(isvc({}))).toBe(false);
   });

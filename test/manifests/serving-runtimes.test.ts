@@ -6,7 +6,15 @@
  */
 import { defaultWebhookConfig } from '../../src/config.js';
 import {
-  ACCELERATOR_RESOURCES, ACCELERATOR_VARIANT, ACCELERATOR_VENDOR, ACCELERATORS, AUTOSCALER_CLASS, KNATIVE_CLASS_ANNOTATION, LABELS, runtimeName, SERVING_PORT,
+  ACCELERATOR_RESOURCES,
+  ACCELERATOR_VARIANT,
+  ACCELERATOR_VENDOR,
+  ACCELERATORS,
+  AUTOSCALER_CLASS,
+  KNATIVE_CLASS_ANNOTATION,
+  LABELS,
+  runtimeName,
+  SERVING_PORT,
   type Accelerator,
 } from '../../src/names.js';
 import type { Container, InferenceService, Pod } from '../../src/types/kube.js';
@@ -36,7 +44,11 @@ const IMAGE_REPOS: Record<Accelerator, string> = {
 describe('serving runtimes: one per accelerator, named by src/names.ts', () => {
   it('renders exactly runtimeName(accelerator) for every accelerator', () => {
     expect(runtimes().map((r) => r.kind)).toEqual(ACCELERATORS.map(() => 'ClusterServingRuntime'));
-    expect(runtimes().map((r) => r.metadata.name).sort()).toEqual(ACCELERATORS.map(runtimeName).sort());
+    expect(
+      runtimes()
+        .map((r) => r.metadata.name)
+        .sort(),
+    ).toEqual(ACCELERATORS.map(runtimeName).sort());
   });
 
   it.each(ACCELERATORS)('%s validates against the KServe ClusterServingRuntime CRD and is cluster-scoped', (accel) => {
@@ -47,7 +59,12 @@ describe('serving runtimes: one per accelerator, named by src/names.ts', () => {
 
   it.each(ACCELERATORS)('%s carries the accelerator labels the webhook and llm-d use', (accel) => {
     const rt = runtimeFor(accel);
-    const expected = { [LABELS.accelerator]: accel, [LABELS.acceleratorVendor]: ACCELERATOR_VENDOR[accel], [LABELS.acceleratorVariant]: ACCELERATOR_VARIANT[accel], [LABELS.engineType]: 'vllm' };
+    const expected = {
+      [LABELS.accelerator]: accel,
+      [LABELS.acceleratorVendor]: ACCELERATOR_VENDOR[accel],
+      [LABELS.acceleratorVariant]: ACCELERATOR_VARIANT[accel],
+      [LABELS.engineType]: 'vllm',
+    };
     expect(rt.metadata.labels).toMatchObject(expected);
     // spec.labels reach every pod (KServe: runtime labels < ISVC labels < predictor labels).
     const { [LABELS.accelerator]: _ignored, ...podLabels } = expected;
@@ -74,26 +91,40 @@ describe('serving runtimes: one per accelerator, named by src/names.ts', () => {
     expect(image.startsWith(`${IMAGE_REPOS[accel]}:`)).toBe(true);
   });
 
-  it.each(ACCELERATORS)('%s: its resources name its accelerator as the webhook infers it (src/names.ts ACCELERATOR_RESOURCES)', (accel) => {
-    const limits = main(runtimeFor(accel)).resources.limits as Record<string, string>;
-    const inferred = Object.keys(limits).flatMap((r) => ACCELERATOR_RESOURCES.filter((a) => a.match(r)).map((a) => a.accelerator));
-    expect(inferred).toEqual(accel === 'cpu' ? [] : [accel]);
-    // Extended resources only in limits: Kubernetes copies the limit to the request, so a service's own
-    // limit replaces it without a request/limit mismatch after KServe merges the containers.
-    const requests = main(runtimeFor(accel)).resources.requests as Record<string, string>;
-    expect(Object.keys(requests).sort()).toEqual(['cpu', 'memory']);
-  });
+  it.each(ACCELERATORS)(
+    '%s: its resources name its accelerator as the webhook infers it (src/names.ts ACCELERATOR_RESOURCES)',
+    (accel) => {
+      const limits = main(runtimeFor(accel)).resources.limits as Record<string, string>;
+      const inferred = Object.keys(limits).flatMap((r) =>
+        ACCELERATOR_RESOURCES.filter((a) => a.match(r)).map((a) => a.accelerator),
+      );
+      expect(inferred).toEqual(accel === 'cpu' ? [] : [accel]);
+      // Extended resources only in limits: Kubernetes copies the limit to the request, so a service's own
+      // limit replaces it without a request/limit mismatch after KServe merges the containers.
+      const requests = main(runtimeFor(accel)).resources.requests as Record<string, string>;
+      expect(Object.keys(requests).sort()).toEqual(['cpu', 'memory']);
+    },
+  );
 
   it('places TPU pods on the GKE slice llm-d uses and tolerates tainted accelerator pools', () => {
-    expect(runtimeFor('tpu').spec.nodeSelector).toEqual({ 'cloud.google.com/gke-tpu-accelerator': 'tpu-v6e-slice', 'cloud.google.com/gke-tpu-topology': '2x4' });
-    for (const [accel, key] of [['nvidia', 'nvidia.com/gpu'], ['amd', 'amd.com/gpu'], ['tpu', 'google.com/tpu'], ['gaudi', 'habana.ai/gaudi']] as const) {
+    expect(runtimeFor('tpu').spec.nodeSelector).toEqual({
+      'cloud.google.com/gke-tpu-accelerator': 'tpu-v6e-slice',
+      'cloud.google.com/gke-tpu-topology': '2x4',
+    });
+    for (const [accel, key] of [
+      ['nvidia', 'nvidia.com/gpu'],
+      ['amd', 'amd.com/gpu'],
+      ['tpu', 'google.com/tpu'],
+      ['gaudi', 'habana.ai/gaudi'],
+    ] as const) {
       expect(runtimeFor(accel).spec.tolerations).toEqual([{ key, operator: 'Exists', effect: 'NoSchedule' }]);
     }
     expect(runtimeFor('cpu').spec.tolerations).toBeUndefined();
   });
 
   it('sets the accelerator env and flags of llm-d.md §10', () => {
-    const env = (accel: Accelerator): Record<string, string> => Object.fromEntries((main(runtimeFor(accel)).env as KObject[]).map((e) => [e.name, e.value]));
+    const env = (accel: Accelerator): Record<string, string> =>
+      Object.fromEntries((main(runtimeFor(accel)).env as KObject[]).map((e) => [e.name, e.value]));
     expect(env('gaudi')).toMatchObject({ VLLM_SKIP_WARMUP: 'true', OMPI_MCA_btl_vader_single_copy_mechanism: 'none' });
     expect(main(runtimeFor('gaudi')).args).toContain('--block-size=128');
     expect(main(runtimeFor('intel-xpu')).args).toContain('--dtype=float16');
@@ -103,25 +134,34 @@ describe('serving runtimes: one per accelerator, named by src/names.ts', () => {
 });
 
 describe('serving runtimes: the container contract with the pod webhook', () => {
-  it.each(ACCELERATORS)('%s: kserve-container, vLLM on --port=SERVING_PORT, first declared port SERVING_PORT, no shell', (accel) => {
-    const c = main(runtimeFor(accel));
-    expect(runtimeFor(accel).spec.containers).toHaveLength(1);
-    expect(findPortArg(c.args)?.port).toBe(SERVING_PORT);
-    expect(c.ports).toEqual([{ containerPort: SERVING_PORT, protocol: 'TCP' }]); // Knative accepts one port
-    expect(c.args[0]).toBe('/mnt/models');
-    expect(c.args).toContain('--served-model-name={{.Name}}');
-    const pod = { metadata: { labels: { [LABELS.pool]: 'p' } }, spec: { containers: [c as Container] } } as Pod;
-    expect(buildPodContext(pod, defaultWebhookConfig().injection)?.argsBlocked).toBeUndefined();
-  });
+  it.each(ACCELERATORS)(
+    '%s: kserve-container, vLLM on --port=SERVING_PORT, first declared port SERVING_PORT, no shell',
+    (accel) => {
+      const c = main(runtimeFor(accel));
+      expect(runtimeFor(accel).spec.containers).toHaveLength(1);
+      expect(findPortArg(c.args)?.port).toBe(SERVING_PORT);
+      expect(c.ports).toEqual([{ containerPort: SERVING_PORT, protocol: 'TCP' }]); // Knative accepts one port
+      expect(c.args[0]).toBe('/mnt/models');
+      expect(c.args).toContain('--served-model-name={{.Name}}');
+      const pod = { metadata: { labels: { [LABELS.pool]: 'p' } }, spec: { containers: [c as Container] } } as Pod;
+      expect(buildPodContext(pod, defaultWebhookConfig().injection)?.argsBlocked).toBeUndefined();
+    },
+  );
 
-  it.each(ACCELERATORS)('%s: startup, readiness and liveness probes on the numeric serving port, sized for large models', (accel) => {
-    const c = main(runtimeFor(accel));
-    for (const probe of ['startupProbe', 'readinessProbe', 'livenessProbe']) expect(c[probe].httpGet.port).toBe(SERVING_PORT);
-    const startupBudget = c.startupProbe.periodSeconds * c.startupProbe.failureThreshold;
-    expect(startupBudget).toBeGreaterThanOrEqual(30 * 60); // kserve#3795
-    // Knative would fail the revision before the probe gives up otherwise.
-    expect(parseInt(runtimeFor(accel).spec.annotations['serving.knative.dev/progress-deadline'], 10)).toBeGreaterThanOrEqual(startupBudget);
-  });
+  it.each(ACCELERATORS)(
+    '%s: startup, readiness and liveness probes on the numeric serving port, sized for large models',
+    (accel) => {
+      const c = main(runtimeFor(accel));
+      for (const probe of ['startupProbe', 'readinessProbe', 'livenessProbe'])
+        expect(c[probe].httpGet.port).toBe(SERVING_PORT);
+      const startupBudget = c.startupProbe.periodSeconds * c.startupProbe.failureThreshold;
+      expect(startupBudget).toBeGreaterThanOrEqual(30 * 60); // kserve#3795
+      // Knative would fail the revision before the probe gives up otherwise.
+      expect(
+        parseInt(runtimeFor(accel).spec.annotations['serving.knative.dev/progress-deadline'], 10),
+      ).toBeGreaterThanOrEqual(startupBudget);
+    },
+  );
 
   it.each(ACCELERATORS)('%s: memory-backed /dev/shm and a writable /tmp under a read-only root', (accel) => {
     const rt = runtimeFor(accel);
@@ -129,7 +169,9 @@ describe('serving runtimes: the container contract with the pod webhook', () => 
     const volumes = Object.fromEntries((rt.spec.volumes as KObject[]).map((v) => [v.name, v]));
     expect(volumes[mounts['/dev/shm']].emptyDir.medium).toBe('Memory');
     expect(volumes[mounts['/tmp']].emptyDir).toBeDefined();
-    for (const e of main(rt).env as KObject[]) if (/^(HOME|HF_HOME|XDG_CACHE_HOME|VLLM_CACHE_ROOT|VLLM_CONFIG_ROOT)$/.test(e.name)) expect(e.value.startsWith('/tmp/')).toBe(true);
+    for (const e of main(rt).env as KObject[])
+      if (/^(HOME|HF_HOME|XDG_CACHE_HOME|VLLM_CACHE_ROOT|VLLM_CONFIG_ROOT)$/.test(e.name))
+        expect(e.value.startsWith('/tmp/')).toBe(true);
   });
 });
 
@@ -147,7 +189,11 @@ function predictorPod(rt: KObject, isvc: InferenceService): Pod {
     // Knative names the user port.
     ports: c.ports.map((p: Record<string, unknown>) => ({ ...p, name: 'user-port' })),
   } as Container;
-  const annotations = { ...(isvc.metadata.annotations ?? {}), ...(rt.spec.annotations ?? {}), ...(isvc.spec.predictor.annotations ?? {}) };
+  const annotations = {
+    ...(isvc.metadata.annotations ?? {}),
+    ...(rt.spec.annotations ?? {}),
+    ...(isvc.spec.predictor.annotations ?? {}),
+  };
   for (const k of Object.keys(annotations)) if (k.startsWith('autoscaling.knative.dev/')) delete annotations[k];
   return {
     apiVersion: 'v1',
@@ -159,7 +205,14 @@ function predictorPod(rt: KObject, isvc: InferenceService): Pod {
       annotations,
     },
     spec: {
-      containers: [container, { name: 'queue-proxy', image: `gcr.io/knative-releases/knative.dev/serving/cmd/queue@sha256:${'a'.repeat(64)}`, ports: [{ containerPort: 8012, name: 'http-queueadm', protocol: 'TCP' }] }],
+      containers: [
+        container,
+        {
+          name: 'queue-proxy',
+          image: `gcr.io/knative-releases/knative.dev/serving/cmd/queue@sha256:${'a'.repeat(64)}`,
+          ports: [{ containerPort: 8012, name: 'http-queueadm', protocol: 'TCP' }],
+        },
+      ],
       volumes: structuredClone(rt.spec.volumes),
       ...(rt.spec.nodeSelector ? { nodeSelector: rt.spec.nodeSelector } : {}),
       ...(rt.spec.tolerations ? { tolerations: rt.spec.tolerations } : {}),
@@ -173,7 +226,8 @@ function expectPortLayout(pod: Pod, decode: boolean): void {
   const port = decode ? defaultWebhookConfig().injection.vllmPortBehindSidecar : SERVING_PORT;
   expect(findPortArg(vllm.args ?? [])?.port).toBe(port);
   expect(vllm.ports?.[0]?.containerPort).toBe(port);
-  for (const probe of ['startupProbe', 'readinessProbe', 'livenessProbe'] as const) expect((vllm[probe] as KObject).httpGet.port).toBe(port);
+  for (const probe of ['startupProbe', 'readinessProbe', 'livenessProbe'] as const)
+    expect((vllm[probe] as KObject).httpGet.port).toBe(port);
   if (decode) expect(pod.spec!.initContainers?.[0]?.ports?.[0]?.containerPort).toBe(SERVING_PORT);
 }
 
@@ -215,19 +269,29 @@ function samePriorityInsideRuntime(name: string, spec: Spec): string | undefined
   const seen = new Map<string, number | undefined>();
   for (const f of (spec.supportedModelFormats ?? []).filter(autoSelected)) {
     const prior = seen.get(f.name);
-    if (prior !== undefined && f.priority !== undefined && prior !== f.priority) return `${name}: different priorities for ${f.name}`;
+    if (prior !== undefined && f.priority !== undefined && prior !== f.priority)
+      return `${name}: different priorities for ${f.name}`;
     if (!seen.has(f.name)) seen.set(f.name, f.priority);
   }
   return undefined;
 }
 
 const comparable = (a: Spec, b: Spec): boolean =>
-  !b.disabled && Boolean(a.multiModel) === Boolean(b.multiModel) && (b.protocolVersions ?? []).some((p) => (a.protocolVersions ?? []).includes(p));
+  !b.disabled &&
+  Boolean(a.multiModel) === Boolean(b.multiModel) &&
+  (b.protocolVersions ?? []).some((p) => (a.protocolVersions ?? []).includes(p));
 
 function samePriorityAcrossRuntimes(name: string, spec: Spec, other: { name: string; spec: Spec }): string | undefined {
   for (const a of (other.spec.supportedModelFormats ?? []).filter(autoSelected)) {
-    const clash = (spec.supportedModelFormats ?? []).filter(autoSelected)
-      .find((b) => a.name.toLowerCase() === b.name.toLowerCase() && a.version === b.version && a.priority !== undefined && a.priority === b.priority);
+    const clash = (spec.supportedModelFormats ?? [])
+      .filter(autoSelected)
+      .find(
+        (b) =>
+          a.name.toLowerCase() === b.name.toLowerCase() &&
+          a.version === b.version &&
+          a.priority !== undefined &&
+          a.priority === b.priority,
+      );
     if (clash) return `${name}: same priority ${a.priority} as ${other.name} for ${a.name}`;
   }
   return undefined;
@@ -244,8 +308,9 @@ function kserveValidate(name: string, spec: Spec, existing: Array<{ name: string
 }
 
 describe("serving runtimes pass KServe's runtime validator next to KServe's own", () => {
-  const shipped = ['kserve-vllmserver', 'kserve-huggingfaceserver', 'kserve-huggingfaceserver-multinode']
-    .flatMap((n) => loadYamlDocuments(`${repo('..', 'shared', 'examples', 'kserve', 'runtimes')}/${n}.yaml`));
+  const shipped = ['kserve-vllmserver', 'kserve-huggingfaceserver', 'kserve-huggingfaceserver-multinode'].flatMap((n) =>
+    loadYamlDocuments(`${repo('..', 'shared', 'examples', 'kserve', 'runtimes')}/${n}.yaml`),
+  );
 
   it('every runtime is admitted with all the others and KServe’s shipped runtimes installed', () => {
     const all = [...shipped, ...runtimes()].map((o) => ({ name: o.metadata.name as string, spec: o.spec as Spec }));
@@ -253,8 +318,14 @@ describe("serving runtimes pass KServe's runtime validator next to KServe's own"
   });
 
   it('the ported validator does reject what auto-selection with one shared priority would be', () => {
-    const all = [...shipped, ...runtimes()].map((o) => ({ name: o.metadata.name as string, spec: structuredClone(o.spec) as Spec }));
-    for (const r of all.filter((x) => x.name.startsWith('kserve-llmd-'))) for (const f of r.spec.supportedModelFormats ?? []) Object.assign(f, { autoSelect: true, priority: 1 });
-    expect(kserveValidate(runtimeName('amd'), all.find((r) => r.name === runtimeName('amd'))!.spec, all)).toMatch(/same priority 1/);
+    const all = [...shipped, ...runtimes()].map((o) => ({
+      name: o.metadata.name as string,
+      spec: structuredClone(o.spec) as Spec,
+    }));
+    for (const r of all.filter((x) => x.name.startsWith('kserve-llmd-')))
+      for (const f of r.spec.supportedModelFormats ?? []) Object.assign(f, { autoSelect: true, priority: 1 });
+    expect(kserveValidate(runtimeName('amd'), all.find((r) => r.name === runtimeName('amd'))!.spec, all)).toMatch(
+      /same priority 1/,
+    );
   });
 });

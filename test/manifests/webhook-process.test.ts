@@ -40,11 +40,19 @@ beforeAll(async () => {
   const container = deployment().spec.template.spec.containers[0];
   const mounts = Object.fromEntries((container.volumeMounts as KObject[]).map((m) => [m.name, m.mountPath as string]));
   const local: Record<string, string> = { [mounts.tls!]: certs.dir, [mounts.config!]: configDir };
-  const args = (container.args as string[]).slice(1).map((a) => Object.entries(local).reduce((acc, [from, to]) => acc.replace(from, to), a));
+  const args = (container.args as string[])
+    .slice(1)
+    .map((a) => Object.entries(local).reduce((acc, [from, to]) => acc.replace(from, to), a));
   const config = resolveConfig(parseFlags(args, WEBHOOK_COMMAND).values);
   const handlers = { [ISVC_PATH]: createIsvcHandler(config), [POD_PATH]: createPodHandler(config.injection) };
   // Port 0 on loopback: the test cannot bind 8443; everything else is what the pod runs.
-  server = await startWebhookServer({ host: '127.0.0.1', port: 0, certDir: config.certDir, handlers, logger: createLogger({ level: 'error' }) });
+  server = await startWebhookServer({
+    host: '127.0.0.1',
+    port: 0,
+    certDir: config.certDir,
+    handlers,
+    logger: createLogger({ level: 'error' }),
+  });
   expect(config.certDir).toBe(certs.dir);
   client = createClient(server.url, { ca });
 });
@@ -70,7 +78,10 @@ describe('the webhook process as the manifests run it', () => {
   it('admits on the paths the MutatingWebhookConfiguration calls', async () => {
     const webhooks = one(install(), 'MutatingWebhookConfiguration', WEBHOOK_CONFIGURATION_NAME).webhooks as KObject[];
     const sample = one(build('examples/gitops/sample'), 'InferenceService', 'llama-8b');
-    const pod = knativePod({ 'kserve-llmd.io/pool': 'llama-8b', 'llm-d.ai/role': 'prefill-decode', 'llm-d.ai/model': 'llama-8b' }, { 'kserve-llmd.io/routing': 'precise-prefix' });
+    const pod = knativePod(
+      { 'kserve-llmd.io/pool': 'llama-8b', 'llm-d.ai/role': 'prefill-decode', 'llm-d.ai/model': 'llama-8b' },
+      { 'kserve-llmd.io/routing': 'precise-prefix' },
+    );
     const reviews: Record<string, unknown> = {
       'inferenceservice.kserve-llmd.io': review(sample, 'CREATE'),
       'pod.kserve-llmd.io': review(pod, 'CREATE', 'Pod'),

@@ -48,7 +48,13 @@ const handler: AdmissionHandler = (req) => {
 interface AR {
   apiVersion: string;
   kind: string;
-  response: { uid: string; allowed: boolean; patch?: string; patchType?: string; status?: { code: number; message: string; reason?: string } };
+  response: {
+    uid: string;
+    allowed: boolean;
+    patch?: string;
+    patchType?: string;
+    status?: { code: number; message: string; reason?: string };
+  };
 }
 
 describe('webhook app over HTTPS', () => {
@@ -57,14 +63,20 @@ describe('webhook app over HTTPS', () => {
   const lines: Record<string, unknown>[] = [];
   const stream = new Writable({
     write(chunk: Buffer, _enc, cb) {
-      for (const l of chunk.toString().split('\n').filter(Boolean)) lines.push(JSON.parse(l) as Record<string, unknown>);
+      for (const l of chunk.toString().split('\n').filter(Boolean))
+        lines.push(JSON.parse(l) as Record<string, unknown>);
       cb();
     },
   });
 
   beforeAll(async () => {
     const logger = createLogger({ level: 'debug', stream });
-    server = await startWebhookServer({ host: '127.0.0.1', port: 0, handlers: { '/mutate-inferenceservice': handler }, logger });
+    server = await startWebhookServer({
+      host: '127.0.0.1',
+      port: 0,
+      handlers: { '/mutate-inferenceservice': handler },
+      logger,
+    });
     client = createClient(server.url, { ca: server.selfSigned!.cert });
   });
   afterAll(async () => {
@@ -87,7 +99,11 @@ describe('webhook app over HTTPS', () => {
   });
 
   it('accepts a charset parameter on the content type', async () => {
-    const res = await client.postJson('/mutate-inferenceservice', review('uid-charset'), 'application/json; charset=utf-8');
+    const res = await client.postJson(
+      '/mutate-inferenceservice',
+      review('uid-charset'),
+      'application/json; charset=utf-8',
+    );
     expect(res.status).toBe(200);
     expect((res.body as AR).response.uid).toBe('uid-charset');
   });
@@ -109,12 +125,24 @@ describe('webhook app over HTTPS', () => {
   });
 
   it('passes a denial through and logs one line per admission with the message', async () => {
-    const res = await client.postJson('/mutate-inferenceservice', review('uid-4', { metadata: { name: 'x', labels: { deny: 'yes' } } }));
-    expect((res.body as AR).response).toMatchObject({ uid: 'uid-4', allowed: false, status: { code: 422, reason: 'Invalid' } });
+    const res = await client.postJson(
+      '/mutate-inferenceservice',
+      review('uid-4', { metadata: { name: 'x', labels: { deny: 'yes' } } }),
+    );
+    expect((res.body as AR).response).toMatchObject({
+      uid: 'uid-4',
+      allowed: false,
+      status: { code: 422, reason: 'Invalid' },
+    });
     const logged = lines.filter((l) => l.msg === 'admission' && l.uid === 'uid-4');
     expect(logged).toHaveLength(1);
     expect(logged[0]).toMatchObject({
-      level: 'info', outcome: 'denied', kind: 'InferenceService', namespace: 'ml', name: 'llama', operation: 'CREATE',
+      level: 'info',
+      outcome: 'denied',
+      kind: 'InferenceService',
+      namespace: 'ml',
+      name: 'llama',
+      operation: 'CREATE',
       message: 'llmd.kserve.io/router must be enabled|disabled',
     });
     expect(typeof logged[0]!.latencyMs).toBe('number');
@@ -124,11 +152,27 @@ describe('webhook app over HTTPS', () => {
     ['malformed JSON', '{"apiVersion": "admission.k8s.io/v1", "kind": ', /JSON|Unexpected|position/i],
     ['a JSON string', '"hello"', /.+/],
     ['an array', '[1,2]', /not a JSON object/],
-    ['wrong apiVersion', JSON.stringify({ apiVersion: 'admission.k8s.io/v1beta1', kind: 'AdmissionReview', request: { uid: 'a' } }), /apiVersion/],
+    [
+      'wrong apiVersion',
+      JSON.stringify({ apiVersion: 'admission.k8s.io/v1beta1', kind: 'AdmissionReview', request: { uid: 'a' } }),
+      /apiVersion/,
+    ],
     ['wrong kind', JSON.stringify({ apiVersion: 'admission.k8s.io/v1', kind: 'Pod', request: { uid: 'a' } }), /kind/],
-    ['no request', JSON.stringify({ apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview' }), /request must be an object/],
-    ['numeric uid', JSON.stringify({ apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', request: { uid: 7 } }), /request.uid/],
-    ['empty uid', JSON.stringify({ apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', request: { uid: '' } }), /request.uid/],
+    [
+      'no request',
+      JSON.stringify({ apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview' }),
+      /request must be an object/,
+    ],
+    [
+      'numeric uid',
+      JSON.stringify({ apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', request: { uid: 7 } }),
+      /request.uid/,
+    ],
+    [
+      'empty uid',
+      JSON.stringify({ apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', request: { uid: '' } }),
+      /request.uid/,
+    ],
   ])('answers 400 with a JSON error for %s', async (_name, body, message) => {
     const res = await client.postJson('/mutate-inferenceservice', body);
     expect(res.status).toBe(400);
@@ -144,19 +188,29 @@ describe('webhook app over HTTPS', () => {
   });
 
   it('accepts a 3 MB object (controller-runtime allows up to 3 MB per object)', async () => {
-    const res = await client.postJson('/mutate-inferenceservice', review('uid-3mb', { metadata: { name: 'x' }, data: 'a'.repeat(3 * 1024 * 1024) }));
+    const res = await client.postJson(
+      '/mutate-inferenceservice',
+      review('uid-3mb', { metadata: { name: 'x' }, data: 'a'.repeat(3 * 1024 * 1024) }),
+    );
     expect(res.status).toBe(200);
     expect((res.body as AR).response.uid).toBe('uid-3mb');
   });
 
-  it.each([['text/plain'], ['application/x-www-form-urlencoded'], ['application/yaml']])('answers 415 for Content-Type %s', async (type) => {
-    const res = await client.postJson('/mutate-inferenceservice', review('uid-415'), type);
-    expect(res.status).toBe(415);
-    expect((res.body as { error: string }).error).toContain('application/json');
-  });
+  it.each([['text/plain'], ['application/x-www-form-urlencoded'], ['application/yaml']])(
+    'answers 415 for Content-Type %s',
+    async (type) => {
+      const res = await client.postJson('/mutate-inferenceservice', review('uid-415'), type);
+      expect(res.status).toBe(415);
+      expect((res.body as { error: string }).error).toContain('application/json');
+    },
+  );
 
   it('answers 415 for an unsupported charset', async () => {
-    const res = await client.postJson('/mutate-inferenceservice', review('uid-latin1'), 'application/json; charset=latin1');
+    const res = await client.postJson(
+      '/mutate-inferenceservice',
+      review('uid-latin1'),
+      'application/json; charset=latin1',
+    );
     expect(res.status).toBe(415);
     expect(res.body).toHaveProperty('error');
   });
@@ -177,13 +231,27 @@ describe('webhook app over HTTPS', () => {
     const m = await client.request('GET', '/metrics');
     expect(m.status).toBe(200);
     expect(m.headers['content-type']).toContain('text/plain');
-    expect(m.text).toMatch(/kserve_llmd_webhook_requests_total\{webhook="\/mutate-inferenceservice",code="200",result="patched"\} [1-9]/);
-    expect(m.text).toMatch(/kserve_llmd_webhook_requests_total\{webhook="\/mutate-inferenceservice",code="200",result="denied"\} 1/);
-    expect(m.text).toMatch(/kserve_llmd_webhook_requests_total\{webhook="\/mutate-inferenceservice",code="200",result="error"\} 1/);
-    expect(m.text).toMatch(/kserve_llmd_webhook_requests_total\{webhook="\/mutate-inferenceservice",code="400",result="error"\} 8/);
-    expect(m.text).toMatch(/kserve_llmd_webhook_requests_total\{webhook="\/mutate-inferenceservice",code="413",result="error"\} 1/);
-    expect(m.text).toMatch(/kserve_llmd_webhook_denials_total\{webhook="\/mutate-inferenceservice",reason="Invalid"\} 1/);
-    expect(m.text).toMatch(/kserve_llmd_webhook_latency_seconds_bucket\{le="0.0005",webhook="\/mutate-inferenceservice"\}/);
+    expect(m.text).toMatch(
+      /kserve_llmd_webhook_requests_total\{webhook="\/mutate-inferenceservice",code="200",result="patched"\} [1-9]/,
+    );
+    expect(m.text).toMatch(
+      /kserve_llmd_webhook_requests_total\{webhook="\/mutate-inferenceservice",code="200",result="denied"\} 1/,
+    );
+    expect(m.text).toMatch(
+      /kserve_llmd_webhook_requests_total\{webhook="\/mutate-inferenceservice",code="200",result="error"\} 1/,
+    );
+    expect(m.text).toMatch(
+      /kserve_llmd_webhook_requests_total\{webhook="\/mutate-inferenceservice",code="400",result="error"\} 8/,
+    );
+    expect(m.text).toMatch(
+      /kserve_llmd_webhook_requests_total\{webhook="\/mutate-inferenceservice",code="413",result="error"\} 1/,
+    );
+    expect(m.text).toMatch(
+      /kserve_llmd_webhook_denials_total\{webhook="\/mutate-inferenceservice",reason="Invalid"\} 1/,
+    );
+    expect(m.text).toMatch(
+      /kserve_llmd_webhook_latency_seconds_bucket\{le="0.0005",webhook="\/mutate-inferenceservice"\}/,
+    );
     expect(m.text).toMatch(/kserve_llmd_webhook_requests_in_flight\{webhook="\/mutate-inferenceservice"\} 0/);
     expect(m.text).toContain('process_cpu_user_seconds_total');
   });
@@ -196,7 +264,14 @@ describe('readiness', () => {
     let ready = false;
     const metrics = webhookMetrics(registry);
     const app = createWebhookApp({ handlers: {}, logger, metrics, registry, ready: () => ready });
-    const running = await startHttpsServer({ app, host: '127.0.0.1', port: 0, tls: await certFor('ready-test'), logger, metrics });
+    const running = await startHttpsServer({
+      app,
+      host: '127.0.0.1',
+      port: 0,
+      tls: await certFor('ready-test'),
+      logger,
+      metrics,
+    });
     const client = createClient(running.url);
     try {
       const before = await client.request('GET', '/readyz');

@@ -32,8 +32,22 @@ describe('serving certificate rotation', () => {
     const certs = await makeCertDir(a);
     const registry = createRegistry();
     const metrics = webhookMetrics(registry);
-    const app = createWebhookApp({ handlers: { '/mutate': (r) => allowed(r.uid) }, logger: quiet, metrics, registry, ready: () => true });
-    const running = await startHttpsServer({ app, host: '127.0.0.1', port: 0, certDir: certs.dir, logger: quiet, metrics, reloadIntervalMs: 100 });
+    const app = createWebhookApp({
+      handlers: { '/mutate': (r) => allowed(r.uid) },
+      logger: quiet,
+      metrics,
+      registry,
+      ready: () => true,
+    });
+    const running = await startHttpsServer({
+      app,
+      host: '127.0.0.1',
+      port: 0,
+      certDir: certs.dir,
+      logger: quiet,
+      metrics,
+      reloadIntervalMs: 100,
+    });
     const server = running.server;
     const ca = [a.cert, b.cert, c.cert];
     const client = createClient(running.url, { ca: a.cert, connections: 1 });
@@ -42,7 +56,12 @@ describe('serving certificate rotation', () => {
       expect((await client.request('GET', '/healthz')).status).toBe(200); // opens a keep-alive connection under A
 
       await certs.rotate(b);
-      expect(await eventually(() => peerCommonName(running.url, ca), (cn) => cn === 'webhook-b')).toBe('webhook-b');
+      expect(
+        await eventually(
+          () => peerCommonName(running.url, ca),
+          (cn) => cn === 'webhook-b',
+        ),
+      ).toBe('webhook-b');
       expect(running.server).toBe(server);
       expect(running.reloader!.current()).toEqual(b);
       // The connection established under A keeps working: setSecureContext only affects new handshakes.
@@ -60,7 +79,12 @@ describe('serving certificate rotation', () => {
       expect(running.reloader!.ready()).toBe(true);
 
       await certs.rotate(c);
-      expect(await eventually(() => peerCommonName(running.url, ca), (cn) => cn === 'webhook-c')).toBe('webhook-c');
+      expect(
+        await eventually(
+          () => peerCommonName(running.url, ca),
+          (cn) => cn === 'webhook-c',
+        ),
+      ).toBe('webhook-c');
 
       const text = await registry.metrics();
       expect(text).toMatch(/kserve_llmd_webhook_certificate_reloads_total\{result="success"\} 3/); // A, B, C

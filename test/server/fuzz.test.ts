@@ -52,12 +52,28 @@ function generator(rand: () => number) {
     if (k === 2) return pick([0, -1, 1e308, 3.14, Number.MAX_SAFE_INTEGER]);
     if (k === 3 || k === 4) return text();
     if (k === 5) return Array.from({ length: int(4) }, () => value(depth + 1));
-    return Object.fromEntries(Array.from({ length: int(5) }, () => [pick([text(), 'metadata', 'spec', '__proto__', 'constructor']), value(depth + 1)]));
+    return Object.fromEntries(
+      Array.from({ length: int(5) }, () => [
+        pick([text(), 'metadata', 'spec', '__proto__', 'constructor']),
+        value(depth + 1),
+      ]),
+    );
   };
-  const review = (uid: unknown, object: unknown, over: Record<string, unknown> = {}, reqOver: Record<string, unknown> = {}): Record<string, unknown> => ({
+  const review = (
+    uid: unknown,
+    object: unknown,
+    over: Record<string, unknown> = {},
+    reqOver: Record<string, unknown> = {},
+  ): Record<string, unknown> => ({
     apiVersion: 'admission.k8s.io/v1',
     kind: 'AdmissionReview',
-    request: { uid, kind: { group: 'serving.kserve.io', version: 'v1beta1', kind: 'InferenceService' }, operation: pick(['CREATE', 'UPDATE', 'DELETE', 'CONNECT', 7]), object, ...reqOver },
+    request: {
+      uid,
+      kind: { group: 'serving.kserve.io', version: 'v1beta1', kind: 'InferenceService' },
+      operation: pick(['CREATE', 'UPDATE', 'DELETE', 'CONNECT', 7]),
+      object,
+      ...reqOver,
+    },
     ...over,
   });
   const deep = (n: number): string => '['.repeat(n) + ']'.repeat(n);
@@ -67,14 +83,20 @@ function generator(rand: () => number) {
     switch (int(10)) {
       case 0: // random bytes
         return { body: Buffer.from(Array.from({ length: int(2000) }, () => int(256))), headers: JSON_CT, expect: 400 };
-      case 1: { // truncated valid JSON
+      case 1: {
+        // truncated valid JSON
         const full = JSON.stringify(review(uid, value(0)));
         return { body: full.slice(0, int(full.length)), headers: JSON_CT, expect: 400 };
       }
-      case 2: { // wrong types in the envelope
+      case 2: {
+        // wrong types in the envelope
         const bad = pick([
           () => review(pick([7, null, [], {}, true, '']), {}),
-          () => ({ apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', request: pick([null, 'str', 1, [], true]) }),
+          () => ({
+            apiVersion: 'admission.k8s.io/v1',
+            kind: 'AdmissionReview',
+            request: pick([null, 'str', 1, [], true]),
+          }),
           () => review(uid, {}, { kind: pick(['Pod', null, 1, 'admissionreview']) }),
           () => review(uid, {}, { apiVersion: pick(['admission.k8s.io/v1beta1', null, '', 1]) }),
           () => pick([null, [], [review(uid, {})], 'str', 1]),
@@ -83,20 +105,42 @@ function generator(rand: () => number) {
       }
       case 3: // deep nesting: the whole body, or inside request.object (valid envelope)
         if (rand() < 0.5) return { body: deep(1 + int(200_000)), headers: JSON_CT, expect: 400 };
-        return { body: JSON.stringify(review(uid, null)).replace('"object":null', `"object":${deep(1 + int(20_000))}`), headers: JSON_CT, expect: 200, uid };
-      case 4: { // odd content types and encodings
-        const headers = pick([{ 'content-type': pick(['text/plain', 'application/xml', 'application/jsonx', 'multipart/form-data']) }, { 'content-type': 'application/json; charset=koi8-r' }, { ...JSON_CT, 'content-encoding': pick(['br2', 'x-unknown']) }]);
+        return {
+          body: JSON.stringify(review(uid, null)).replace('"object":null', `"object":${deep(1 + int(20_000))}`),
+          headers: JSON_CT,
+          expect: 200,
+          uid,
+        };
+      case 4: {
+        // odd content types and encodings
+        const headers = pick([
+          { 'content-type': pick(['text/plain', 'application/xml', 'application/jsonx', 'multipart/form-data']) },
+          { 'content-type': 'application/json; charset=koi8-r' },
+          { ...JSON_CT, 'content-encoding': pick(['br2', 'x-unknown']) },
+        ]);
         return { body: JSON.stringify(review(uid, value(0))), headers, expect: 415 };
       }
       case 5: // compressed (the API server never compresses reviews: 415), empty body
         return rand() < 0.5
           ? { body: Buffer.from('not gzip at all'), headers: { ...JSON_CT, 'content-encoding': 'gzip' }, expect: 415 }
           : { body: '', headers: JSON_CT, expect: 400 };
-      default: { // valid envelopes with random objects, nulls, arrays and unicode
-        const reqOver = rand() < 0.3 ? { kind: value(2), name: value(2), namespace: value(2), oldObject: value(0) } : {};
-        const object = pick([() => value(0), () => ({ metadata: { name: text(), labels: value(1) }, spec: value(1) }), () => null, () => []])();
+      default: {
+        // valid envelopes with random objects, nulls, arrays and unicode
+        const reqOver =
+          rand() < 0.3 ? { kind: value(2), name: value(2), namespace: value(2), oldObject: value(0) } : {};
+        const object = pick([
+          () => value(0),
+          () => ({ metadata: { name: text(), labels: value(1) }, spec: value(1) }),
+          () => null,
+          () => [],
+        ])();
         const ct = pick(['application/json', 'application/json; charset=utf-8', 'Application/JSON']);
-        return { body: JSON.stringify(review(uid, object, {}, reqOver)), headers: { 'content-type': ct }, expect: 200, uid };
+        return {
+          body: JSON.stringify(review(uid, object, {}, reqOver)),
+          headers: { 'content-type': ct },
+          expect: 200,
+          uid,
+        };
       }
     }
   };
@@ -128,7 +172,8 @@ describe('fuzzing the webhook endpoint', () => {
     const make = generator(prng(SEED));
     const cases = Array.from({ length: CASES }, (_, i) => make(i));
     // Three bodies just over the 7 MB limit, sent on the same keep-alive connections.
-    for (let i = 0; i < 3; i++) cases.push({ body: Buffer.alloc(7 * 1024 * 1024 + 1, 0x20), headers: JSON_CT, expect: 413 });
+    for (let i = 0; i < 3; i++)
+      cases.push({ body: Buffer.alloc(7 * 1024 * 1024 + 1, 0x20), headers: JSON_CT, expect: 413 });
     const failures: string[] = [];
     const statuses = new Map<number, number>();
     let next = 0;

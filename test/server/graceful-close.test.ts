@@ -6,19 +6,36 @@ import { startWebhookServer, type WebhookServer } from '../../webhooks/server.js
 import { createClient, peerCommonName } from '../support/https-client.js';
 
 const quiet = createLogger({ level: 'error', stream: new Writable({ write: (_c, _e, cb) => cb() }) });
-const handlers = { '/mutate': (r: { uid: string; object?: unknown }) => patched(r.uid, r.object, { ...(r.object as object), seen: true }) };
+const handlers = {
+  '/mutate': (r: { uid: string; object?: unknown }) =>
+    patched(r.uid, r.object, { ...(r.object as object), seen: true }),
+};
 
 function start(shutdownTimeoutMs: number): Promise<WebhookServer> {
   return startWebhookServer({ host: '127.0.0.1', port: 0, handlers, logger: quiet, shutdownTimeoutMs });
 }
 
 /** A raw TLS connection that sends the request head and the first half of the body, then waits. */
-async function halfSentRequest(server: WebhookServer, uid: string): Promise<{ finish(): void; response: Promise<string> }> {
-  const body = JSON.stringify({ apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', request: { uid, object: { a: 1 } } });
-  const socket = tls.connect({ host: '127.0.0.1', port: server.port, ca: server.selfSigned!.cert, servername: 'localhost' });
+async function halfSentRequest(
+  server: WebhookServer,
+  uid: string,
+): Promise<{ finish(): void; response: Promise<string> }> {
+  const body = JSON.stringify({
+    apiVersion: 'admission.k8s.io/v1',
+    kind: 'AdmissionReview',
+    request: { uid, object: { a: 1 } },
+  });
+  const socket = tls.connect({
+    host: '127.0.0.1',
+    port: server.port,
+    ca: server.selfSigned!.cert,
+    servername: 'localhost',
+  });
   await new Promise<void>((resolve, reject) => socket.once('secureConnect', resolve).once('error', reject));
   const half = Math.floor(body.length / 2);
-  socket.write(`POST /mutate HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body.slice(0, half)}`);
+  socket.write(
+    `POST /mutate HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body.slice(0, half)}`,
+  );
   const response = new Promise<string>((resolve) => {
     let text = '';
     socket.on('data', (d: Buffer) => (text += d.toString()));
@@ -42,7 +59,10 @@ describe('graceful close', () => {
     inflight.finish();
     const text = await inflight.response;
     expect(text).toMatch(/^HTTP\/1\.1 200/);
-    expect(JSON.parse(text.slice(text.indexOf('\r\n\r\n') + 4)).response).toMatchObject({ uid: 'uid-inflight', allowed: true });
+    expect(JSON.parse(text.slice(text.indexOf('\r\n\r\n') + 4)).response).toMatchObject({
+      uid: 'uid-inflight',
+      allowed: true,
+    });
     await closing;
     expect(closed).toBe(true);
   });
@@ -81,7 +101,9 @@ describe('installSignalHandlers', () => {
       const s = await startWebhookServer({ host: '127.0.0.1', port: 0, handlers: {}, logger });
       installSignalHandlers(s.close, logger);
       console.log('READY');`;
-    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     child.stdout.on('data', (d: Buffer) => {
       out += d.toString();

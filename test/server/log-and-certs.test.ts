@@ -10,7 +10,8 @@ function collect(): { stream: Writable; lines: Record<string, unknown>[] } {
   const lines: Record<string, unknown>[] = [];
   const stream = new Writable({
     write(chunk: Buffer, _e, cb) {
-      for (const l of chunk.toString().split('\n').filter(Boolean)) lines.push(JSON.parse(l) as Record<string, unknown>);
+      for (const l of chunk.toString().split('\n').filter(Boolean))
+        lines.push(JSON.parse(l) as Record<string, unknown>);
       cb();
     },
   });
@@ -50,7 +51,11 @@ describe('createLogger', () => {
 
 describe('self-signed certificates', () => {
   it('carries the common name and DNS + IP subjectAltNames, with a matching key', async () => {
-    const pair = await generateSelfSigned({ commonName: 'kserve-llmd-webhook', altNames: ['localhost', '127.0.0.1'], days: 2 });
+    const pair = await generateSelfSigned({
+      commonName: 'kserve-llmd-webhook',
+      altNames: ['localhost', '127.0.0.1'],
+      days: 2,
+    });
     const x509 = new X509Certificate(pair.cert);
     expect(x509.subject).toBe('CN=kserve-llmd-webhook');
     expect(x509.subjectAltName).toBe('DNS:localhost, IP Address:127.0.0.1');

@@ -12,10 +12,22 @@ import { createRng } from '../../bench/sim/rng.js';
 import { generateSynthetic, parseSyntheticSpec } from '../../bench/sim/traffic/synthetic.js';
 
 function config(seed = 5): BenchConfig {
-  const trace = generateSynthetic(parseSyntheticSpec('bursty:rate=8,on=3m,off=4m,duration=12m,isl=3000,osl=150'), createRng(seed));
+  const trace = generateSynthetic(
+    parseSyntheticSpec('bursty:rate=8,on=3m,off=4m,duration=12m,isl=3000,osl=150'),
+    createRng(seed),
+  );
   return {
-    trace, preset: LLAMA3_8B, slo: { ttftMs: 2000, itlMs: 100 }, router: 'llm-d', disaggregated: false, pdThresholdTokens: 1024, seed,
-    maxReplicas: 6, windowS: 60, attainment: 0.99, scaleToZeroAfterS: 60,
+    trace,
+    preset: LLAMA3_8B,
+    slo: { ttftMs: 2000, itlMs: 100 },
+    router: 'llm-d',
+    disaggregated: false,
+    pdThresholdTokens: 1024,
+    seed,
+    maxReplicas: 6,
+    windowS: 60,
+    attainment: 0.99,
+    scaleToZeroAfterS: 60,
   };
 }
 
@@ -39,7 +51,15 @@ describe('short benchmark run', () => {
   const row = (name: string) => result.rows.find((r) => r.name === name)!;
 
   it('runs every policy, the static fleet and the oracle on all requests', () => {
-    expect(result.rows.map((r) => r.name)).toEqual(['ours', 'knative-kpa', 'keda-hpa', 'llm-d-wva', 'dynamo-load', 'static-peak', 'oracle']);
+    expect(result.rows.map((r) => r.name)).toEqual([
+      'ours',
+      'knative-kpa',
+      'keda-hpa',
+      'llm-d-wva',
+      'dynamo-load',
+      'static-peak',
+      'oracle',
+    ]);
     for (const r of result.rows) expect(r.summary.requests).toBe(cfg.trace.requests.length);
   });
 
@@ -95,7 +115,11 @@ describe('bench trace flags', () => {
   });
 
   it('needs exactly one traffic source and names bad trace rows with line numbers', async () => {
-    await expect(TRACE_BENCH.run({ slo: 'ttft=2s' }, [])).rejects.toThrow('give exactly one of --trace FILE or --synthetic');
-    await expect(TRACE_BENCH.run({ synthetic: 'storm', slo: 'ttft=2s', seed: 1, 'rate-multiplier': '1' }, [])).rejects.toThrow('kind must be one of');
+    await expect(TRACE_BENCH.run({ slo: 'ttft=2s' }, [])).rejects.toThrow(
+      'give exactly one of --trace FILE or --synthetic',
+    );
+    await expect(
+      TRACE_BENCH.run({ synthetic: 'storm', slo: 'ttft=2s', seed: 1, 'rate-multiplier': '1' }, []),
+    ).rejects.toThrow('kind must be one of');
   });
 });

@@ -32,14 +32,36 @@ describe('Llama-3.1-8B on 1×H100, 128/128 (WVA tutorial)', () => {
 
 describe('roofline step model (autoscaling.md §7.2–7.3)', () => {
   it('decode is memory-bound: a 2k-context batch of 32 costs more than weights alone, less than 2×', () => {
-    const b1 = stepSeconds(LLAMA3_8B, { decodeSeqs: 1, decodeContext: 2048, prefillTokens: 0, prefillAttention: 0, prefillContext: 0, prefillSeqs: 0 });
-    const b32 = stepSeconds(LLAMA3_8B, { decodeSeqs: 32, decodeContext: 32 * 2048, prefillTokens: 0, prefillAttention: 0, prefillContext: 0, prefillSeqs: 0 });
+    const b1 = stepSeconds(LLAMA3_8B, {
+      decodeSeqs: 1,
+      decodeContext: 2048,
+      prefillTokens: 0,
+      prefillAttention: 0,
+      prefillContext: 0,
+      prefillSeqs: 0,
+    });
+    const b32 = stepSeconds(LLAMA3_8B, {
+      decodeSeqs: 32,
+      decodeContext: 32 * 2048,
+      prefillTokens: 0,
+      prefillAttention: 0,
+      prefillContext: 0,
+      prefillSeqs: 0,
+    });
     expect(b32).toBeGreaterThan(b1);
     expect(b32).toBeLessThan(2 * b1);
   });
 
   it('prefill is compute-bound: 8,192 tokens take ~4× 2,048 tokens and more than 40 ms each 2k', () => {
-    const pf = (n: number): number => stepSeconds(LLAMA3_8B, { decodeSeqs: 0, decodeContext: 0, prefillTokens: n, prefillAttention: n * (n / 2), prefillContext: n, prefillSeqs: 1 });
+    const pf = (n: number): number =>
+      stepSeconds(LLAMA3_8B, {
+        decodeSeqs: 0,
+        decodeContext: 0,
+        prefillTokens: n,
+        prefillAttention: n * (n / 2),
+        prefillContext: n,
+        prefillSeqs: 1,
+      });
     expect(pf(2048)).toBeGreaterThan(0.04);
     expect(pf(8192) / pf(2048)).toBeGreaterThan(3.5);
   });

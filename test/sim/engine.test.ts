@@ -6,9 +6,21 @@ import { KvCache } from '../../bench/sim/kv.js';
 import { LLAMA3_8B } from '../../bench/sim/presets.js';
 import { renderVllmMetrics } from '../../bench/sim/prom.js';
 
-function request(id: number, promptTokens: number, hashIds: number[], outputTokens = 8): EngineRequest & { first: number; done: number; ok?: boolean } {
+function request(
+  id: number,
+  promptTokens: number,
+  hashIds: number[],
+  outputTokens = 8,
+): EngineRequest & { first: number; done: number; ok?: boolean } {
   const r = {
-    id, promptTokens, outputTokens, hashIds, remotePrefilled: false, first: NaN, done: NaN, ok: undefined as boolean | undefined,
+    id,
+    promptTokens,
+    outputTokens,
+    hashIds,
+    remotePrefilled: false,
+    first: NaN,
+    done: NaN,
+    ok: undefined as boolean | undefined,
     onFirstToken: (t: number) => (r.first = t),
     onDone: (t: number, ok: boolean) => {
       r.done = t;

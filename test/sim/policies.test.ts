@@ -10,20 +10,48 @@ import { Engine } from '../../bench/sim/engine.js';
 import { LLAMA3_8B } from '../../bench/sim/presets.js';
 import { renderVllmMetrics } from '../../bench/sim/prom.js';
 
-const ctx: PolicyContext = { preset: LLAMA3_8B, slo: { ttftMs: 2000, itlMs: 100 }, disaggregated: false, maxReplicas: 8, coldStartS: 33, scaleToZeroAfterS: 60, initial: { decode: 1, prefill: 0 } };
+const ctx: PolicyContext = {
+  preset: LLAMA3_8B,
+  slo: { ttftMs: 2000, itlMs: 100 },
+  disaggregated: false,
+  maxReplicas: 8,
+  coldStartS: 33,
+  scaleToZeroAfterS: 60,
+  initial: { decode: 1, prefill: 0 },
+};
 
 /** A real engine loaded with `waiting` queued requests, seen through a snapshot like the cluster's. */
-function engineSnap(id: string, load: { inflight?: number; waiting?: number; kvUsage?: number; kvTokens?: number; queuedPrefill?: number }): EngineSnapshot {
+function engineSnap(
+  id: string,
+  load: { inflight?: number; waiting?: number; kvUsage?: number; kvTokens?: number; queuedPrefill?: number },
+): EngineSnapshot {
   const clock = new SimClock();
   const e = new Engine(id, LLAMA3_8B, clock);
   return {
-    id, waiting: load.waiting ?? 0, running: 0, kvUsage: load.kvUsage ?? 0, inflight: load.inflight ?? 0, queuedPrefillTokens: load.queuedPrefill ?? 0, kvTokens: load.kvTokens ?? 0,
-    promptTokensTotal: 0, generationTokensTotal: 0, requestSuccessTotal: 0, metricsText: () => renderVllmMetrics(e),
+    id,
+    waiting: load.waiting ?? 0,
+    running: 0,
+    kvUsage: load.kvUsage ?? 0,
+    inflight: load.inflight ?? 0,
+    queuedPrefillTokens: load.queuedPrefill ?? 0,
+    kvTokens: load.kvTokens ?? 0,
+    promptTokensTotal: 0,
+    generationTokensTotal: 0,
+    requestSuccessTotal: 0,
+    metricsText: () => renderVllmMetrics(e),
   };
 }
 
 function role(engines: EngineSnapshot[], extra: Partial<RoleObservation> = {}): RoleObservation {
-  return { replicas: engines.length, ready: engines.length, starting: 0, engines, buffered: 0, bufferedPromptTokens: 0, ...extra };
+  return {
+    replicas: engines.length,
+    ready: engines.length,
+    starting: 0,
+    engines,
+    buffered: 0,
+    bufferedPromptTokens: 0,
+    ...extra,
+  };
 }
 
 function drive(p: ReturnType<typeof kpaPolicy>, seconds: number, make: (t: number) => Observation): number {
@@ -33,14 +61,20 @@ function drive(p: ReturnType<typeof kpaPolicy>, seconds: number, make: (t: numbe
 }
 
 describe('policy interface', () => {
-  it.each(POLICIES.map((p) => [p.name, p.create]))('%s wakes from zero when requests are buffered and grows under load', (name, create) => {
-    const p = create({ ...ctx, initial: { decode: 0, prefill: 0 } });
-    // At zero with requests held by the activator/EPP queue: every scale-from-zero policy (Dynamo never leaves 1) wants ≥ 1 within 30 s.
-    let desired = 0;
-    for (let t = 0; t <= 30 && desired < 1; t++) desired = p.step({ now: t, decode: role([], { replicas: 0, ready: 0, buffered: 20, bufferedPromptTokens: 40_000 }) })?.decode ?? desired;
-    expect(desired).toBeGreaterThanOrEqual(1);
-    expect(name).toBe(p.name);
-  });
+  it.each(POLICIES.map((p) => [p.name, p.create]))(
+    '%s wakes from zero when requests are buffered and grows under load',
+    (name, create) => {
+      const p = create({ ...ctx, initial: { decode: 0, prefill: 0 } });
+      // At zero with requests held by the activator/EPP queue: every scale-from-zero policy (Dynamo never leaves 1) wants ≥ 1 within 30 s.
+      let desired = 0;
+      for (let t = 0; t <= 30 && desired < 1; t++)
+        desired =
+          p.step({ now: t, decode: role([], { replicas: 0, ready: 0, buffered: 20, bufferedPromptTokens: 40_000 }) })
+            ?.decode ?? desired;
+      expect(desired).toBeGreaterThanOrEqual(1);
+      expect(name).toBe(p.name);
+    },
+  );
 
   it.each([
     ['knative-kpa', kpaPolicy],
@@ -48,14 +82,28 @@ describe('policy interface', () => {
     ['dynamo-load', dynamoLoadPolicy],
   ])('%s scales one saturated replica up', (_n, make) => {
     const p = make(ctx);
-    const hot = engineSnap('a', { inflight: 300, waiting: 200, kvUsage: 0.95, kvTokens: 380_000, queuedPrefill: 400_000 });
+    const hot = engineSnap('a', {
+      inflight: 300,
+      waiting: 200,
+      kvUsage: 0.95,
+      kvTokens: 380_000,
+      queuedPrefill: 400_000,
+    });
     expect(drive(p, 90, (t) => ({ now: t, decode: role([hot]) }))).toBeGreaterThan(1);
   });
 });
 
 describe('Knative KPA', () => {
   it('sizes on concurrency / (0.7 × containerConcurrency) over the stable window', () => {
-    const p = kpaPolicy(ctx, { containerConcurrency: 10, targetUtilization: 0.7, stableS: 60, panicS: 6, panicThreshold: 2, graceS: 30, tickS: 2 });
+    const p = kpaPolicy(ctx, {
+      containerConcurrency: 10,
+      targetUtilization: 0.7,
+      stableS: 60,
+      panicS: 6,
+      panicThreshold: 2,
+      graceS: 30,
+      tickS: 2,
+    });
     const pods = [engineSnap('a', { inflight: 10 }), engineSnap('b', { inflight: 11 })];
     expect(drive(p, 120, (t) => ({ now: t, decode: role(pods) }))).toBe(Math.ceil(21 / 7));
   });
@@ -71,11 +119,32 @@ describe('Knative KPA', () => {
 
 describe('llm-d WVA saturation analyzer', () => {
   it.each([
-    ['all saturated → +1', [{ kvUsage: 0.85, waiting: 0 }, { kvUsage: 0.2, waiting: 6 }], 1],
+    [
+      'all saturated → +1',
+      [
+        { kvUsage: 0.85, waiting: 0 },
+        { kvUsage: 0.2, waiting: 6 },
+      ],
+      1,
+    ],
     ['spare kv below 0.1 → +1', [{ kvUsage: 0.75, waiting: 0 }], 1],
     ['spare queue below 3 → +1', [{ kvUsage: 0.1, waiting: 3 }], 1],
-    ['plenty of spare on 2, still fine on 1 → −1', [{ kvUsage: 0.2, waiting: 0 }, { kvUsage: 0.2, waiting: 1 }], -1],
-    ['would saturate on N−1 → hold', [{ kvUsage: 0.5, waiting: 0 }, { kvUsage: 0.5, waiting: 0 }], 0],
+    [
+      'plenty of spare on 2, still fine on 1 → −1',
+      [
+        { kvUsage: 0.2, waiting: 0 },
+        { kvUsage: 0.2, waiting: 1 },
+      ],
+      -1,
+    ],
+    [
+      'would saturate on N−1 → hold',
+      [
+        { kvUsage: 0.5, waiting: 0 },
+        { kvUsage: 0.5, waiting: 0 },
+      ],
+      0,
+    ],
     ['single replica with spare → hold (never below 1 here)', [{ kvUsage: 0.2, waiting: 0 }], 0],
   ])('%s', (_n, engines, want) => {
     expect(wvaDelta(WVA_DEFAULTS, engines)).toBe(want);

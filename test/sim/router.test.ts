@@ -7,7 +7,11 @@ import { createRouter, llmdScores, PrefixIndex, wantsRemotePrefill, type Routabl
 
 function pods(n: number): RoutablePod[] {
   const clock = new SimClock();
-  return Array.from({ length: n }, (_, i) => ({ id: `p${i}`, engine: new Engine(`p${i}`, LLAMA3_8B, clock), prefix: new PrefixIndex(1000) }));
+  return Array.from({ length: n }, (_, i) => ({
+    id: `p${i}`,
+    engine: new Engine(`p${i}`, LLAMA3_8B, clock),
+    prefix: new PrefixIndex(1000),
+  }));
 }
 
 /** Put `waiting` requests in an engine's queue without running it. */
@@ -19,12 +23,51 @@ const req = (hashIds: number[], promptTokens = hashIds.length * 512) => ({ promp
 
 describe('llm-d scoring', () => {
   it.each([
-    ['prefix match wins over an equal fleet', () => { const p = pods(3); p[1]!.prefix.add([1, 2, 3, 4]); return p; }, [1, 2, 3, 4], 'p1'],
-    ['the shorter queue wins without prefix information', () => { const p = pods(3); queue(p[0]!, 4); queue(p[2]!, 2); return p; }, [], 'p1'],
+    [
+      'prefix match wins over an equal fleet',
+      () => {
+        const p = pods(3);
+        p[1]!.prefix.add([1, 2, 3, 4]);
+        return p;
+      },
+      [1, 2, 3, 4],
+      'p1',
+    ],
+    [
+      'the shorter queue wins without prefix information',
+      () => {
+        const p = pods(3);
+        queue(p[0]!, 4);
+        queue(p[2]!, 2);
+        return p;
+      },
+      [],
+      'p1',
+    ],
     // prefix 3×1.0 = 3 beats queue 2×1.0 = 2: a full prefix hit outweighs a longer queue
-    ['a full prefix hit outweighs a longer queue', () => { const p = pods(2); p[0]!.prefix.add([7, 8]); queue(p[0]!, 3); return p; }, [7, 8], 'p0'],
+    [
+      'a full prefix hit outweighs a longer queue',
+      () => {
+        const p = pods(2);
+        p[0]!.prefix.add([7, 8]);
+        queue(p[0]!, 3);
+        return p;
+      },
+      [7, 8],
+      'p0',
+    ],
     // a half hit (1.5) loses to the empty queue (2): queue-scorer min-max makes the busy pod 0
-    ['a half prefix hit loses to an idle pod when the hit pod has the longest queue', () => { const p = pods(2); p[0]!.prefix.add([7]); queue(p[0]!, 3); return p; }, [7, 8], 'p1'],
+    [
+      'a half prefix hit loses to an idle pod when the hit pod has the longest queue',
+      () => {
+        const p = pods(2);
+        p[0]!.prefix.add([7]);
+        queue(p[0]!, 3);
+        return p;
+      },
+      [7, 8],
+      'p1',
+    ],
   ])('%s', (_name, make, hashIds, want) => {
     const fleet = make();
     const router = createRouter('llm-d', createRng(1));

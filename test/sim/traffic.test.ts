@@ -29,10 +29,26 @@ describe('Mooncake JSONL', () => {
 
   it.each([
     ['not JSON', '{"timestamp": 0,', 'line 2: not JSON'],
-    ['missing input_length', JSON.stringify({ timestamp: 0, output_length: 1, hash_ids: [] }), 'line 2: input_length must be an integer ≥ 1'],
-    ['negative timestamp', JSON.stringify({ timestamp: -5, input_length: 1, output_length: 1, hash_ids: [1] }), 'line 2: timestamp must be a number of ms ≥ 0'],
-    ['hash_ids of the wrong length', JSON.stringify({ timestamp: 0, input_length: 1025, output_length: 1, hash_ids: [1, 2] }), 'line 2: hash_ids has 2 blocks but input_length 1025 needs ceil(1025/512) = 3'],
-    ['hash_ids not integers', JSON.stringify({ timestamp: 0, input_length: 1, output_length: 1, hash_ids: ['a'] }), 'line 2: hash_ids must be an array of integers'],
+    [
+      'missing input_length',
+      JSON.stringify({ timestamp: 0, output_length: 1, hash_ids: [] }),
+      'line 2: input_length must be an integer ≥ 1',
+    ],
+    [
+      'negative timestamp',
+      JSON.stringify({ timestamp: -5, input_length: 1, output_length: 1, hash_ids: [1] }),
+      'line 2: timestamp must be a number of ms ≥ 0',
+    ],
+    [
+      'hash_ids of the wrong length',
+      JSON.stringify({ timestamp: 0, input_length: 1025, output_length: 1, hash_ids: [1, 2] }),
+      'line 2: hash_ids has 2 blocks but input_length 1025 needs ceil(1025/512) = 3',
+    ],
+    [
+      'hash_ids not integers',
+      JSON.stringify({ timestamp: 0, input_length: 1, output_length: 1, hash_ids: ['a'] }),
+      'line 2: hash_ids must be an array of integers',
+    ],
   ])('%s → error with the line number', (_n, bad, message) => {
     const text = moon([{ timestamp: 0, input_length: 1, output_length: 1, hash_ids: [1] }, bad]);
     expect(() => parseTraceText('m.jsonl', text, rng())).toThrow(TraceError);
@@ -40,7 +56,11 @@ describe('Mooncake JSONL', () => {
   });
 
   it('reports several bad lines at once, capped', () => {
-    const text = moon(Array.from({ length: 30 }, (_, i) => (i % 2 ? 'garbage' : { timestamp: 0, input_length: 1, output_length: 1, hash_ids: [1] })));
+    const text = moon(
+      Array.from({ length: 30 }, (_, i) =>
+        i % 2 ? 'garbage' : { timestamp: 0, input_length: 1, output_length: 1, hash_ids: [1] },
+      ),
+    );
     let message = '';
     try {
       parseTraceText('m.jsonl', text, rng());
@@ -55,22 +75,39 @@ describe('Mooncake JSONL', () => {
 describe('Azure CSV', () => {
   const head = 'TIMESTAMP,ContextTokens,GeneratedTokens';
   it('parses wall-clock timestamps with 7 fractional digits relative to the first row', () => {
-    const t = parseTraceText('a.csv', `${head}\n2023-11-16 18:17:03.9799600,4808,10\n2023-11-16 18:17:05.4799600,100,0\n`, rng());
-    expect(t.requests.map((r) => [r.arrival, r.promptTokens, r.outputTokens])).toEqual([[0, 4808, 10], [1.5, 100, 1]]);
+    const t = parseTraceText(
+      'a.csv',
+      `${head}\n2023-11-16 18:17:03.9799600,4808,10\n2023-11-16 18:17:05.4799600,100,0\n`,
+      rng(),
+    );
+    expect(t.requests.map((r) => [r.arrival, r.promptTokens, r.outputTokens])).toEqual([
+      [0, 4808, 10],
+      [1.5, 100, 1],
+    ]);
     expect(t.requests[0]?.hashIds).toEqual([]);
   });
 
   it.each([
-    ['a bad timestamp', '2023-13-16 18:17:03,1,1', 'line 3: TIMESTAMP "2023-13-16 18:17:03" is not YYYY-MM-DD HH:MM:SS[.fffffff]'],
+    [
+      'a bad timestamp',
+      '2023-13-16 18:17:03,1,1',
+      'line 3: TIMESTAMP "2023-13-16 18:17:03" is not YYYY-MM-DD HH:MM:SS[.fffffff]',
+    ],
     ['a missing column', '2023-11-16 18:17:03,1', 'line 3: expected 3 columns, got 2'],
-    ['a non-integer token count', '2023-11-16 18:17:03,12.5,1', 'line 3: ContextTokens must be an integer ≥ 1, got "12.5"'],
+    [
+      'a non-integer token count',
+      '2023-11-16 18:17:03,12.5,1',
+      'line 3: ContextTokens must be an integer ≥ 1, got "12.5"',
+    ],
     ['a negative output', '2023-11-16 18:17:03,5,-1', 'line 3: GeneratedTokens must be an integer ≥ 0'],
   ])('%s → error with the line number', (_n, bad, message) => {
     expect(() => parseTraceText('a.csv', `${head}\n2023-11-16 18:17:03,1,1\n${bad}\n`, rng())).toThrow(message);
   });
 
   it('rejects a wrong header and unknown formats', () => {
-    expect(() => parseTraceText('a.csv', 'TIMESTAMP,Foo,Bar\n', rng())).toThrow('line 1: expected header TIMESTAMP,ContextTokens,GeneratedTokens');
+    expect(() => parseTraceText('a.csv', 'TIMESTAMP,Foo,Bar\n', rng())).toThrow(
+      'line 1: expected header TIMESTAMP,ContextTokens,GeneratedTokens',
+    );
     expect(() => parseTraceText('x.txt', 'hello\n', rng())).toThrow('line 1: unknown trace format');
     expect(parseAzureTimestamp('2023-02-30 00:00:00')).toBeUndefined();
   });
@@ -90,9 +127,16 @@ describe('the shared traces and files on disk', () => {
   it('a missing file and a bad file name the file', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'sim-trace-'));
     try {
-      await expect(loadTraffic({ file: join(dir, 'nope.csv') }, { seed: 1 })).rejects.toThrow('nope.csv: cannot read (ENOENT)');
-      await writeFile(join(dir, 'bad.jsonl'), '{"timestamp":0,"input_length":1,"output_length":1,"hash_ids":[1]}\n{oops}\n');
-      await expect(loadTraffic({ file: join(dir, 'bad.jsonl') }, { seed: 1 })).rejects.toThrow(/bad\.jsonl: bad row:\n {2}line 2: not JSON/);
+      await expect(loadTraffic({ file: join(dir, 'nope.csv') }, { seed: 1 })).rejects.toThrow(
+        'nope.csv: cannot read (ENOENT)',
+      );
+      await writeFile(
+        join(dir, 'bad.jsonl'),
+        '{"timestamp":0,"input_length":1,"output_length":1,"hash_ids":[1]}\n{oops}\n',
+      );
+      await expect(loadTraffic({ file: join(dir, 'bad.jsonl') }, { seed: 1 })).rejects.toThrow(
+        /bad\.jsonl: bad row:\n {2}line 2: not JSON/,
+      );
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
@@ -131,6 +175,8 @@ describe('synthetic traffic and the rate multiplier', () => {
     expect(x2.requests).toHaveLength(2 * base.requests.length);
     expect(half.requests.length / (base.requests.length / 2)).toBeCloseTo(1, 1);
     expect(x2.durationS).toBe(base.durationS);
-    expect(new Set(x2.requests.flatMap((r) => r.hashIds)).size).toBe(2 * new Set(base.requests.flatMap((r) => r.hashIds)).size);
+    expect(new Set(x2.requests.flatMap((r) => r.hashIds)).size).toBe(
+      2 * new Set(base.requests.flatMap((r) => r.hashIds)).size,
+    );
   });
 });

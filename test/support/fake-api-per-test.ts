@@ -10,7 +10,10 @@ export interface FakeApiContext {
   client: KubeClient;
 }
 
-export function fakeApiPerTest(opts: { bookmarkIntervalMs: number; timeoutMs: number }, use: (ctx: FakeApiContext) => void): FakeApiContext {
+export function fakeApiPerTest(
+  opts: { bookmarkIntervalMs: number; timeoutMs: number },
+  use: (ctx: FakeApiContext) => void,
+): FakeApiContext {
   const ctx = {} as FakeApiContext;
   beforeEach(async () => {
     ctx.api = await startFakeApiServer({ bookmarkIntervalMs: opts.bookmarkIntervalMs });

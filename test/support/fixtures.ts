@@ -4,7 +4,13 @@ import yaml from 'js-yaml';
 import type { AdmissionReview, Operation } from '../../src/types/admission.js';
 import type { InferenceService, Pod } from '../../src/types/kube.js';
 
-export const EXAMPLES = ['nvidia-basic', 'nvidia-pd-scale-to-zero', 'amd-kv-offload', 'tpu', 'invalid-annotations'] as const;
+export const EXAMPLES = [
+  'nvidia-basic',
+  'nvidia-pd-scale-to-zero',
+  'amd-kv-offload',
+  'tpu',
+  'invalid-annotations',
+] as const;
 
 export function exampleText(name: string): string {
   return readFileSync(new URL(`../../examples/${name}.yaml`, import.meta.url), 'utf8');
@@ -15,7 +21,11 @@ export function example(name: string): InferenceService {
 }
 
 /** A realistic NVIDIA InferenceService with the given annotations (and optional predictor fields). */
-export function isvc(annotations: Record<string, string>, predictor: Record<string, unknown> = {}, name = 'llama'): InferenceService {
+export function isvc(
+  annotations: Record<string, string>,
+  predictor: Record<string, unknown> = {},
+  name = 'llama',
+): InferenceService {
   return {
     apiVersion: 'serving.kserve.io/v1beta1',
     kind: 'InferenceService',
@@ -35,7 +45,12 @@ export function isvc(annotations: Record<string, string>, predictor: Record<stri
 
 let counter = 0;
 
-export function review(object: unknown, operation: Operation = 'CREATE', kind = 'InferenceService', oldObject?: unknown): AdmissionReview {
+export function review(
+  object: unknown,
+  operation: Operation = 'CREATE',
+  kind = 'InferenceService',
+  oldObject?: unknown,
+): AdmissionReview {
   counter += 1;
   const isPod = kind === 'Pod';
   return {
@@ -44,7 +59,9 @@ export function review(object: unknown, operation: Operation = 'CREATE', kind = 
     request: {
       uid: `00000000-0000-4000-8000-${String(counter).padStart(12, '0')}`,
       kind: isPod ? { group: '', version: 'v1', kind } : { group: 'serving.kserve.io', version: 'v1beta1', kind },
-      resource: isPod ? { group: '', version: 'v1', resource: 'pods' } : { group: 'serving.kserve.io', version: 'v1beta1', resource: 'inferenceservices' },
+      resource: isPod
+        ? { group: '', version: 'v1', resource: 'pods' }
+        : { group: 'serving.kserve.io', version: 'v1beta1', resource: 'inferenceservices' },
       namespace: 'models',
       operation,
       object: operation === 'DELETE' ? undefined : object,
@@ -54,15 +71,27 @@ export function review(object: unknown, operation: Operation = 'CREATE', kind = 
 }
 
 /** A pod as Knative creates it for a revision of a mutated InferenceService's predictor. */
-export function knativePod(labels: Record<string, string>, annotations: Record<string, string> = {}, args: string[] = []): Pod {
+export function knativePod(
+  labels: Record<string, string>,
+  annotations: Record<string, string> = {},
+  args: string[] = [],
+): Pod {
   return {
     apiVersion: 'v1',
     kind: 'Pod',
     metadata: {
       generateName: 'llama-predictor-00001-deployment-5d9c8-',
       namespace: 'models',
-      labels: { 'serving.knative.dev/revision': 'llama-predictor-00001', 'serving.kserve.io/inferenceservice': 'llama', component: 'predictor', ...labels },
-      annotations: { 'serving.knative.dev/creator': 'system:serviceaccount:kserve:kserve-controller-manager', ...annotations },
+      labels: {
+        'serving.knative.dev/revision': 'llama-predictor-00001',
+        'serving.kserve.io/inferenceservice': 'llama',
+        component: 'predictor',
+        ...labels,
+      },
+      annotations: {
+        'serving.knative.dev/creator': 'system:serviceaccount:kserve:kserve-controller-manager',
+        ...annotations,
+      },
     },
     spec: {
       containers: [

@@ -33,8 +33,19 @@ export function createClient(url: string, opts: ClientOptions = {}): TestClient 
     bodyTimeout: 10_000,
     connect: { timeout: 5_000, ...(opts.ca ? { ca: opts.ca } : { rejectUnauthorized: false }) },
   });
-  const request = async (method: string, path: string, body?: string | Buffer, headers: Record<string, string> = {}): Promise<HttpResult> => {
-    const res = await pool.request({ method: method as 'POST', path, body, headers, signal: AbortSignal.timeout(15_000) });
+  const request = async (
+    method: string,
+    path: string,
+    body?: string | Buffer,
+    headers: Record<string, string> = {},
+  ): Promise<HttpResult> => {
+    const res = await pool.request({
+      method: method as 'POST',
+      path,
+      body,
+      headers,
+      signal: AbortSignal.timeout(15_000),
+    });
     const text = await res.body.text();
     let parsed: unknown;
     try {
@@ -47,7 +58,9 @@ export function createClient(url: string, opts: ClientOptions = {}): TestClient 
   return {
     request,
     postJson: (path, body, contentType = 'application/json') =>
-      request('POST', path, typeof body === 'string' || Buffer.isBuffer(body) ? body : JSON.stringify(body), { 'content-type': contentType }),
+      request('POST', path, typeof body === 'string' || Buffer.isBuffer(body) ? body : JSON.stringify(body), {
+        'content-type': contentType,
+      }),
     close: () => pool.close(),
   };
 }
@@ -56,11 +69,14 @@ export function createClient(url: string, opts: ClientOptions = {}): TestClient 
 export function peerCommonName(url: string, ca: string | string[]): Promise<string> {
   const { hostname, port } = new URL(url);
   return new Promise((resolve, reject) => {
-    const socket = tls.connect({ host: hostname, port: Number(port), ca, servername: 'localhost', timeout: 5_000 }, () => {
-      const cn = socket.getPeerCertificate().subject?.CN;
-      socket.end();
-      resolve(Array.isArray(cn) ? cn.join(',') : String(cn));
-    });
+    const socket = tls.connect(
+      { host: hostname, port: Number(port), ca, servername: 'localhost', timeout: 5_000 },
+      () => {
+        const cn = socket.getPeerCertificate().subject?.CN;
+        socket.end();
+        resolve(Array.isArray(cn) ? cn.join(',') : String(cn));
+      },
+    );
     socket.once('timeout', () => socket.destroy(new Error('TLS probe timed out')));
     socket.once('error', reject);
   });

@@ -22,7 +22,19 @@ import yaml from 'js-yaml';
 export type KObject = Record<string, any>;
 
 const KUSTOMIZATION_FILES = ['kustomization.yaml', 'kustomization.yml', 'Kustomization'];
-const KNOWN_KEYS = new Set(['apiVersion', 'kind', 'resources', 'components', 'namespace', 'namePrefix', 'nameSuffix', 'images', 'patches', 'configMapGenerator', 'generatorOptions']);
+const KNOWN_KEYS = new Set([
+  'apiVersion',
+  'kind',
+  'resources',
+  'components',
+  'namespace',
+  'namePrefix',
+  'nameSuffix',
+  'images',
+  'patches',
+  'configMapGenerator',
+  'generatorOptions',
+]);
 
 /**
  * Kinds kustomize knows to be cluster-scoped (its builtin OpenAPI). Unknown kinds (custom resources whose CRD
@@ -30,8 +42,19 @@ const KNOWN_KEYS = new Set(['apiVersion', 'kind', 'resources', 'components', 'na
  * ClusterServingRuntime would wrongly set one; tests check that no cluster-scoped object carries a namespace.
  */
 const CLUSTER_SCOPED = new Set([
-  'Namespace', 'ClusterRole', 'ClusterRoleBinding', 'MutatingWebhookConfiguration', 'ValidatingWebhookConfiguration',
-  'CustomResourceDefinition', 'PriorityClass', 'StorageClass', 'PersistentVolume', 'APIService', 'Node', 'IngressClass', 'RuntimeClass',
+  'Namespace',
+  'ClusterRole',
+  'ClusterRoleBinding',
+  'MutatingWebhookConfiguration',
+  'ValidatingWebhookConfiguration',
+  'CustomResourceDefinition',
+  'PriorityClass',
+  'StorageClass',
+  'PersistentVolume',
+  'APIService',
+  'Node',
+  'IngressClass',
+  'RuntimeClass',
 ]);
 
 /** Kinds never referenced by name from other objects here, so a name suffix needs no reference rewriting. */
@@ -51,7 +74,10 @@ function kustomizationFile(dir: string): string {
 function fileUnder(root: string, rel: string, what: string): string {
   const file = path.resolve(root, rel);
   const back = path.relative(root, file);
-  if (back.startsWith('..') || path.isAbsolute(back)) throw new KustomizeError(`${what} ${rel}: outside the kustomization root ${root} (kustomize's load restrictor rejects it)`);
+  if (back.startsWith('..') || path.isAbsolute(back))
+    throw new KustomizeError(
+      `${what} ${rel}: outside the kustomization root ${root} (kustomize's load restrictor rejects it)`,
+    );
   return file;
 }
 
@@ -78,7 +104,8 @@ function add(acc: KObject[], objs: KObject[], where: string): void {
       throw new KustomizeError(`${where}: every resource needs apiVersion, kind and metadata.name`);
     }
     const id = resourceId(o);
-    if (acc.some((a) => resourceId(a) === id)) throw new KustomizeError(`${where}: may not add resource with an already registered id ${id}`);
+    if (acc.some((a) => resourceId(a) === id))
+      throw new KustomizeError(`${where}: may not add resource with an already registered id ${id}`);
     acc.push(o);
   }
 }
@@ -95,15 +122,18 @@ function loadKustomization(dir: string, expectKind: 'Kustomization' | 'Component
   const k = yaml.load(readFileSync(file, 'utf8')) as KObject;
   const kind = k.kind ?? 'Kustomization';
   if (kind !== expectKind) throw new KustomizeError(`${file}: kind ${kind}, expected ${expectKind}`);
-  for (const key of Object.keys(k)) if (!KNOWN_KEYS.has(key)) throw new KustomizeError(`${file}: "${key}" is not supported by the test renderer`);
+  for (const key of Object.keys(k))
+    if (!KNOWN_KEYS.has(key)) throw new KustomizeError(`${file}: "${key}" is not supported by the test renderer`);
   return { file, k };
 }
 
 function addResources(dir: string, file: string, entries: string[], into: KObject[]): void {
   for (const entry of entries) {
-    if (/^[a-z]+:\/\//.test(entry) || entry.includes('?ref=')) throw new KustomizeError(`${file}: remote resource ${entry} not supported`);
+    if (/^[a-z]+:\/\//.test(entry) || entry.includes('?ref='))
+      throw new KustomizeError(`${file}: remote resource ${entry} not supported`);
     const target = path.resolve(dir, entry);
-    if (existsSync(target) && statSync(target).isDirectory()) add(into, kustomizeBuildInto(target), `${file} resource ${entry}`);
+    if (existsSync(target) && statSync(target).isDirectory())
+      add(into, kustomizeBuildInto(target), `${file} resource ${entry}`);
     else add(into, loadYamlDocuments(fileUnder(dir, entry, 'resource')), `${file} resource ${entry}`);
   }
 }
@@ -118,7 +148,8 @@ function accumulate(dir: string, acc: KObject[], expectKind: 'Kustomization' | '
 
   for (const p of (k.patches ?? []) as KObject[]) applyPatch(dir, file, p, own);
   if (typeof k.namespace === 'string') setNamespace(own, k.namespace, file);
-  if (k.namePrefix !== undefined || k.nameSuffix !== undefined) rename(own, k.namePrefix ?? '', k.nameSuffix ?? '', file);
+  if (k.namePrefix !== undefined || k.nameSuffix !== undefined)
+    rename(own, k.namePrefix ?? '', k.nameSuffix ?? '', file);
   for (const image of (k.images ?? []) as KObject[]) setImages(own, image);
   if (own !== acc) acc.push(...own);
 }
@@ -133,7 +164,9 @@ function generateConfigMaps(dir: string, file: string, k: KObject): KObject[] {
   const globalNoHash = k.generatorOptions?.disableNameSuffixHash === true;
   return ((k.configMapGenerator ?? []) as KObject[]).map((g) => {
     if (!globalNoHash && g.options?.disableNameSuffixHash !== true) {
-      throw new KustomizeError(`${file}: configMapGenerator ${g.name} must set options.disableNameSuffixHash: true (hashed names need reference rewriting the test renderer does not do)`);
+      throw new KustomizeError(
+        `${file}: configMapGenerator ${g.name} must set options.disableNameSuffixHash: true (hashed names need reference rewriting the test renderer does not do)`,
+      );
     }
     const data: Record<string, string> = {};
     for (const literal of (g.literals ?? []) as string[]) {
@@ -141,7 +174,9 @@ function generateConfigMaps(dir: string, file: string, k: KObject): KObject[] {
       data[literal.slice(0, i)] = literal.slice(i + 1);
     }
     for (const entry of (g.files ?? []) as string[]) {
-      const [key, rel] = entry.includes('=') ? (entry.split('=', 2) as [string, string]) : [path.basename(entry), entry];
+      const [key, rel] = entry.includes('=')
+        ? (entry.split('=', 2) as [string, string])
+        : [path.basename(entry), entry];
       data[key] = readFileSync(fileUnder(dir, rel, 'configMapGenerator file'), 'utf8');
     }
     const labels = { ...(k.generatorOptions?.labels ?? {}), ...(g.options?.labels ?? {}) };
@@ -159,18 +194,34 @@ function matches(pattern: unknown, value: unknown): boolean {
 
 function targets(t: KObject, o: KObject): boolean {
   const [group, version] = String(o.apiVersion).includes('/') ? String(o.apiVersion).split('/') : ['', o.apiVersion];
-  return matches(t.group, group) && matches(t.version, version) && matches(t.kind, o.kind) && matches(t.name, o.metadata?.name) && matches(t.namespace, o.metadata?.namespace);
+  return (
+    matches(t.group, group) &&
+    matches(t.version, version) &&
+    matches(t.kind, o.kind) &&
+    matches(t.name, o.metadata?.name) &&
+    matches(t.namespace, o.metadata?.namespace)
+  );
 }
 
 function applyPatch(dir: string, file: string, p: KObject, objs: KObject[]): void {
-  const text = typeof p.patch === 'string' ? p.patch : typeof p.path === 'string' ? readFileSync(fileUnder(dir, p.path, 'patch'), 'utf8') : undefined;
+  const text =
+    typeof p.patch === 'string'
+      ? p.patch
+      : typeof p.path === 'string'
+        ? readFileSync(fileUnder(dir, p.path, 'patch'), 'utf8')
+        : undefined;
   if (text === undefined) throw new KustomizeError(`${file}: a patch needs patch or path`);
   const ops = yaml.load(text);
-  if (!Array.isArray(ops)) throw new KustomizeError(`${file}: only JSON 6902 patches (a list of operations) are supported, not strategic merge`);
+  if (!Array.isArray(ops))
+    throw new KustomizeError(
+      `${file}: only JSON 6902 patches (a list of operations) are supported, not strategic merge`,
+    );
   if (!p.target) throw new KustomizeError(`${file}: a JSON 6902 patch needs a target`);
-  if (p.target.labelSelector || p.target.annotationSelector) throw new KustomizeError(`${file}: label/annotation selectors in targets are not supported`);
+  if (p.target.labelSelector || p.target.annotationSelector)
+    throw new KustomizeError(`${file}: label/annotation selectors in targets are not supported`);
   const hit = objs.filter((o) => targets(p.target, o));
-  if (hit.length === 0) throw new KustomizeError(`${file}: patch target ${JSON.stringify(p.target)} matches no resource`);
+  if (hit.length === 0)
+    throw new KustomizeError(`${file}: patch target ${JSON.stringify(p.target)} matches no resource`);
   for (const o of hit) {
     try {
       jsonpatch.applyPatch(o, ops as Operation[], true, true);
@@ -184,22 +235,32 @@ function setNamespace(objs: KObject[], namespace: string, file: string): void {
   for (const o of objs) {
     if (!CLUSTER_SCOPED.has(o.kind)) o.metadata.namespace = namespace;
     // kustomize renames a Namespace object to the target namespace; accept only the no-op case.
-    if (o.kind === 'Namespace' && o.metadata.name !== namespace) throw new KustomizeError(`${file}: Namespace ${o.metadata.name} would be renamed to ${namespace}`);
+    if (o.kind === 'Namespace' && o.metadata.name !== namespace)
+      throw new KustomizeError(`${file}: Namespace ${o.metadata.name} would be renamed to ${namespace}`);
     // kustomize also rewrites these references; its rules for them changed across versions, so the test
     // renderer only accepts manifests where they already name the target namespace (same output either way).
     for (const s of (o.subjects ?? []) as KObject[]) {
-      if (s.kind === 'ServiceAccount' && s.namespace !== namespace) throw new KustomizeError(`${file}: ${resourceId(o)} subject ${s.name} must name namespace ${namespace} explicitly`);
+      if (s.kind === 'ServiceAccount' && s.namespace !== namespace)
+        throw new KustomizeError(
+          `${file}: ${resourceId(o)} subject ${s.name} must name namespace ${namespace} explicitly`,
+        );
     }
     for (const w of (o.webhooks ?? []) as KObject[]) {
       const svc = w.clientConfig?.service;
-      if (svc && svc.namespace !== namespace) throw new KustomizeError(`${file}: ${resourceId(o)} webhook ${w.name} service must name namespace ${namespace} explicitly`);
+      if (svc && svc.namespace !== namespace)
+        throw new KustomizeError(
+          `${file}: ${resourceId(o)} webhook ${w.name} service must name namespace ${namespace} explicitly`,
+        );
     }
   }
 }
 
 function rename(objs: KObject[], prefix: string, suffix: string, file: string): void {
   for (const o of objs) {
-    if (!SUFFIXABLE.has(o.kind)) throw new KustomizeError(`${file}: namePrefix/nameSuffix on ${o.kind} needs name-reference rewriting, which the test renderer does not do`);
+    if (!SUFFIXABLE.has(o.kind))
+      throw new KustomizeError(
+        `${file}: namePrefix/nameSuffix on ${o.kind} needs name-reference rewriting, which the test renderer does not do`,
+      );
     o.metadata.name = `${prefix}${o.metadata.name}${suffix}`;
   }
 }

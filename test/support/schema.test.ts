@@ -22,7 +22,12 @@ function isvc(): Obj {
   return {
     apiVersion: 'serving.kserve.io/v1beta1',
     kind: 'InferenceService',
-    metadata: { name: 'llama-3-8b', namespace: 'models', labels: { 'app.kubernetes.io/name': 'llama' }, annotations: { 'serving.kserve.io/deploymentMode': 'RawDeployment' } },
+    metadata: {
+      name: 'llama-3-8b',
+      namespace: 'models',
+      labels: { 'app.kubernetes.io/name': 'llama' },
+      annotations: { 'serving.kserve.io/deploymentMode': 'RawDeployment' },
+    },
     spec: {
       predictor: {
         minReplicas: 1,
@@ -32,7 +37,10 @@ function isvc(): Obj {
           storageUri: 'hf://meta-llama/Meta-Llama-3-8B-Instruct',
           args: ['--max-model-len=8192'],
           env: [{ name: 'HF_HOME', value: '/tmp/hf' }],
-          resources: { limits: { 'nvidia.com/gpu': '1', cpu: '4', memory: '32Gi' }, requests: { cpu: 2, memory: '16Gi' } },
+          resources: {
+            limits: { 'nvidia.com/gpu': '1', cpu: '4', memory: '32Gi' },
+            requests: { cpu: 2, memory: '16Gi' },
+          },
         },
       },
     },
@@ -47,7 +55,12 @@ function pod(): Obj {
     spec: {
       initContainers: [
         // native sidecar: initContainers[].restartPolicy Always exists in the 1.28 schema
-        { name: 'routing-sidecar', image: 'ghcr.io/llm-d/routing-sidecar:v0.2.0', restartPolicy: 'Always', ports: [{ containerPort: 8000 }] },
+        {
+          name: 'routing-sidecar',
+          image: 'ghcr.io/llm-d/routing-sidecar:v0.2.0',
+          restartPolicy: 'Always',
+          ports: [{ containerPort: 8000 }],
+        },
       ],
       containers: [
         {
@@ -134,8 +147,12 @@ describe('validateObject: InferenceService (serving.kserve.io/v1beta1)', () => {
     ];
     o.metadata['name'] = 'Llama_3';
     const errors = validateObject(o);
-    expect(errors).toContain('spec.predictor.containers[1].name: duplicate container name "kserve-container" (also at spec.predictor.containers[0].name)');
-    expect(errors.some((e) => e.startsWith('metadata.name: "Llama_3" must be a lowercase RFC 1123 subdomain'))).toBe(true);
+    expect(errors).toContain(
+      'spec.predictor.containers[1].name: duplicate container name "kserve-container" (also at spec.predictor.containers[0].name)',
+    );
+    expect(errors.some((e) => e.startsWith('metadata.name: "Llama_3" must be a lowercase RFC 1123 subdomain'))).toBe(
+      true,
+    );
   });
 
   it('rejects null for a non-nullable field', () => {
@@ -150,7 +167,9 @@ describe('validateObject: InferenceService (serving.kserve.io/v1beta1)', () => {
     expect(path.basename(src?.file ?? '')).toBe('serving.kserve.io_inferenceservices.yaml');
     const llm = { apiVersion: 'serving.kserve.io/v1alpha2', kind: 'LLMInferenceService' };
     expect(path.basename(schemaSourceFor(llm)?.file ?? '')).toBe('serving.kserve.io_llminferenceservices.yaml');
-    expect(path.basename(schemaSourceFor(llm, { crdFile: 'master-aaac4e29' })?.file ?? '')).toBe('serving.kserve.io_llminferenceservices.master-aaac4e29.yaml');
+    expect(path.basename(schemaSourceFor(llm, { crdFile: 'master-aaac4e29' })?.file ?? '')).toBe(
+      'serving.kserve.io_llminferenceservices.master-aaac4e29.yaml',
+    );
   });
 
   it('validateAs validates a nested part of a kind', () => {
@@ -171,7 +190,10 @@ describe('validateObject: InferenceService (serving.kserve.io/v1beta1)', () => {
 describe('validateObject: core/v1 Pod (Kubernetes 1.28 OpenAPI)', () => {
   it('accepts a pod with a native sidecar, a memory emptyDir, a downward-API env var and string quantities', () => {
     expect(validateObject(pod())).toEqual([]);
-    expect(schemaSourceFor({ apiVersion: 'v1', kind: 'Pod' })).toMatchObject({ source: 'openapi', name: 'io.k8s.api.core.v1.Pod' });
+    expect(schemaSourceFor({ apiVersion: 'v1', kind: 'Pod' })).toMatchObject({
+      source: 'openapi',
+      name: 'io.k8s.api.core.v1.Pod',
+    });
   });
 
   it('accepts numeric quantities and int-or-string ports as the API server does', () => {
@@ -203,8 +225,8 @@ describe('validateObject: core/v1 Pod (Kubernetes 1.28 OpenAPI)', () => {
     p.metadata.labels['-bad-key'] = 'x';
     p.metadata.labels['too-long'] = 'a'.repeat(64);
     expect(validateObject(p)).toEqual([
-      'metadata.labels.model: invalid label value "meta-llama/Llama-3-8B": must be empty or consist of alphanumerics, \'-\', \'_\' or \'.\', starting and ending with an alphanumeric',
-      'metadata.labels["-bad-key"]: invalid label key "-bad-key": name part must consist of alphanumerics, \'-\', \'_\' or \'.\', and must start and end with an alphanumeric',
+      "metadata.labels.model: invalid label value \"meta-llama/Llama-3-8B\": must be empty or consist of alphanumerics, '-', '_' or '.', starting and ending with an alphanumeric",
+      "metadata.labels[\"-bad-key\"]: invalid label key \"-bad-key\": name part must consist of alphanumerics, '-', '_' or '.', and must start and end with an alphanumeric",
       `metadata.labels.too-long: invalid label value "${'a'.repeat(64)}": must be no more than 63 characters`,
     ]);
   });
@@ -228,9 +250,13 @@ describe('validateObject: core/v1 Pod (Kubernetes 1.28 OpenAPI)', () => {
 
   it('validatePodSpec / validateDefinition', () => {
     expect(validatePodSpec((pod() as { spec: unknown }).spec)).toEqual([]);
-    expect(validatePodSpec({ containers: [{ image: 'x' }] })).toEqual(['spec.containers[0].name: required field "name" is missing'.replace('spec.', '')]);
+    expect(validatePodSpec({ containers: [{ image: 'x' }] })).toEqual([
+      'spec.containers[0].name: required field "name" is missing'.replace('spec.', ''),
+    ]);
     expect(validatePodSpec({})).toEqual(['containers: required field "containers" is missing']);
-    expect(validateDefinition({ name: 'x', value: 1 }, 'io.k8s.api.core.v1.EnvVar')).toEqual(['value: must be of type string']);
+    expect(validateDefinition({ name: 'x', value: 1 }, 'io.k8s.api.core.v1.EnvVar')).toEqual([
+      'value: must be of type string',
+    ]);
   });
 
   it('requires metadata.name (or generateName) and the kind-specific name syntax', () => {
@@ -239,8 +265,15 @@ describe('validateObject: core/v1 Pod (Kubernetes 1.28 OpenAPI)', () => {
     expect(validateObject(p)).toEqual(['metadata.name: name or generateName is required']);
     p.metadata['generateName'] = 'vllm-';
     expect(validateObject(p)).toEqual([]);
-    const svc = { apiVersion: 'v1', kind: 'Service', metadata: { name: '1-svc' }, spec: { ports: [{ port: 80, targetPort: 'http' }] } };
-    expect(validateObject(svc)).toEqual([expect.stringMatching(/^metadata\.name: "1-svc" must be a lowercase RFC 1035 label/)]);
+    const svc = {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: '1-svc' },
+      spec: { ports: [{ port: 80, targetPort: 'http' }] },
+    };
+    expect(validateObject(svc)).toEqual([
+      expect.stringMatching(/^metadata\.name: "1-svc" must be a lowercase RFC 1035 label/),
+    ]);
   });
 });
 
@@ -263,7 +296,10 @@ describe('validateObject: Gateway API Inference Extension InferencePool (inferen
     p.spec.selector.matchLabels['app'] = 'a b';
     const errors = validateObject(p);
     expect(errors).toEqual(
-      expect.arrayContaining(['spec.targetPorts[0].number: must be <= 65535', expect.stringMatching(/^spec\.selector\.matchLabels\.app: must match pattern/)]),
+      expect.arrayContaining([
+        'spec.targetPorts[0].number: must be <= 65535',
+        expect.stringMatching(/^spec\.selector\.matchLabels\.app: must match pattern/),
+      ]),
     );
   });
 
@@ -278,11 +314,23 @@ describe('validateObject: other CRDs', () => {
     const pa = {
       apiVersion: 'autoscaling.internal.knative.dev/v1alpha1',
       kind: 'PodAutoscaler',
-      metadata: { name: 'llama-predictor-00001', namespace: 'models', annotations: { 'autoscaling.knative.dev/class': 'kpa.autoscaling.knative.dev' } },
-      spec: { protocolType: 'http1', reachability: 'Reachable', containerConcurrency: 0, scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'llama-predictor-00001-deployment' } },
+      metadata: {
+        name: 'llama-predictor-00001',
+        namespace: 'models',
+        annotations: { 'autoscaling.knative.dev/class': 'kpa.autoscaling.knative.dev' },
+      },
+      spec: {
+        protocolType: 'http1',
+        reachability: 'Reachable',
+        containerConcurrency: 0,
+        scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'llama-predictor-00001-deployment' },
+      },
     };
     expect(validateObject(pa)).toEqual([]);
-    expectInvalid({ ...pa, spec: { ...pa.spec, protocolType: undefined, minScale: 1 } }, 'spec.minScale: unknown field "minScale"');
+    expectInvalid(
+      { ...pa, spec: { ...pa.spec, protocolType: undefined, minScale: 1 } },
+      'spec.minScale: unknown field "minScale"',
+    );
   });
 
   it('Gateway API HTTPRoute with a backendRef to an InferencePool', () => {
@@ -295,7 +343,15 @@ describe('validateObject: other CRDs', () => {
         rules: [
           {
             matches: [{ path: { type: 'PathPrefix', value: '/v1' } }],
-            backendRefs: [{ group: 'inference.networking.k8s.io', kind: 'InferencePool', name: 'llama-pool', port: 8000, weight: 1 }],
+            backendRefs: [
+              {
+                group: 'inference.networking.k8s.io',
+                kind: 'InferencePool',
+                name: 'llama-pool',
+                port: 8000,
+                weight: 1,
+              },
+            ],
             timeouts: { request: '300s' },
           },
         ],
@@ -305,7 +361,9 @@ describe('validateObject: other CRDs', () => {
     const bad = clone(route) as { spec: { rules: { matches: { path: Obj }[] }[] } };
     const m = bad.spec.rules[0]?.matches[0];
     if (m) m.path['type'] = 'Prefix';
-    (bad.spec.rules[0] as Obj)['filters'] = [{ type: 'RequestHeaderModifier', requestHeaderModifier: { remove: ['x-debug', 'x-debug'] } }];
+    (bad.spec.rules[0] as Obj)['filters'] = [
+      { type: 'RequestHeaderModifier', requestHeaderModifier: { remove: ['x-debug', 'x-debug'] } },
+    ];
     expect(validateObject(bad)).toEqual([
       'spec.rules[0].filters[0].requestHeaderModifier.remove[1]: duplicate value "x-debug" (first at index 0); list-type set requires unique values',
       'spec.rules[0].matches[0].path.type: must be one of "Exact", "PathPrefix", "RegularExpression"',
@@ -350,10 +408,28 @@ describe('validateObject: other built-in kinds (Kubernetes 1.28)', () => {
           failurePolicy: 'Fail',
           reinvocationPolicy: 'IfNeeded',
           timeoutSeconds: 10,
-          clientConfig: { service: { name: 'kserve-llmd-webhook', namespace: 'kserve', path: '/mutate', port: 443 }, caBundle: Buffer.from('pem').toString('base64') },
-          rules: [{ apiGroups: ['serving.kserve.io'], apiVersions: ['v1beta1'], operations: ['CREATE', 'UPDATE'], resources: ['inferenceservices'], scope: 'Namespaced' }],
-          matchConditions: [{ name: 'has-llmd-annotation', expression: "has(object.metadata.annotations) && 'llm-d.ai/enabled' in object.metadata.annotations" }],
-          namespaceSelector: { matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'NotIn', values: ['kube-system'] }] },
+          clientConfig: {
+            service: { name: 'kserve-llmd-webhook', namespace: 'kserve', path: '/mutate', port: 443 },
+            caBundle: Buffer.from('pem').toString('base64'),
+          },
+          rules: [
+            {
+              apiGroups: ['serving.kserve.io'],
+              apiVersions: ['v1beta1'],
+              operations: ['CREATE', 'UPDATE'],
+              resources: ['inferenceservices'],
+              scope: 'Namespaced',
+            },
+          ],
+          matchConditions: [
+            {
+              name: 'has-llmd-annotation',
+              expression: "has(object.metadata.annotations) && 'llm-d.ai/enabled' in object.metadata.annotations",
+            },
+          ],
+          namespaceSelector: {
+            matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'NotIn', values: ['kube-system'] }],
+          },
         },
       ],
     };
@@ -375,10 +451,18 @@ describe('validateObject: other built-in kinds (Kubernetes 1.28)', () => {
       apiVersion: 'rbac.authorization.k8s.io/v1',
       kind: 'Role',
       metadata: { name: 'kserve-llmd:autoscaler', namespace: 'kserve' },
-      rules: [{ apiGroups: ['serving.kserve.io'], resources: ['inferenceservices', 'inferenceservices/status'], verbs: ['get', 'list', 'watch', 'patch'] }],
+      rules: [
+        {
+          apiGroups: ['serving.kserve.io'],
+          resources: ['inferenceservices', 'inferenceservices/status'],
+          verbs: ['get', 'list', 'watch', 'patch'],
+        },
+      ],
     };
     expect(validateObject(role)).toEqual([]);
-    expect(validateObject({ ...role, rules: [{ resources: ['pods'] }] })).toEqual(['rules[0].verbs: required field "verbs" is missing']);
+    expect(validateObject({ ...role, rules: [{ resources: ['pods'] }] })).toEqual([
+      'rules[0].verbs: required field "verbs" is missing',
+    ]);
   });
 
   it('Deployment (pod template labels are checked too)', () => {
@@ -408,7 +492,11 @@ describe('validateObject: other built-in kinds (Kubernetes 1.28)', () => {
       apiVersion: 'policy/v1',
       kind: 'PodDisruptionBudget',
       metadata: { name: 'kserve-llmd-webhook', namespace: 'kserve' },
-      spec: { maxUnavailable: 1, selector: { matchLabels: { app: 'kserve-llmd' } }, unhealthyPodEvictionPolicy: 'AlwaysAllow' },
+      spec: {
+        maxUnavailable: 1,
+        selector: { matchLabels: { app: 'kserve-llmd' } },
+        unhealthyPodEvictionPolicy: 'AlwaysAllow',
+      },
     };
     expect(validateObject(pdb)).toEqual([]);
     expect(validateObject({ ...pdb, spec: { ...pdb.spec, minAvailable: '50%', maxUnavailable: true } })).toEqual([
@@ -417,14 +505,29 @@ describe('validateObject: other built-in kinds (Kubernetes 1.28)', () => {
   });
 
   it('Lease, ConfigMap, autoscaling/v2 HPA', () => {
-    expectValid({ apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: 'kserve-llmd-autoscaler', namespace: 'kserve' }, spec: { holderIdentity: 'a', leaseDurationSeconds: 15, renewTime: '2024-01-01T00:00:00.000000Z' } });
+    expectValid({
+      apiVersion: 'coordination.k8s.io/v1',
+      kind: 'Lease',
+      metadata: { name: 'kserve-llmd-autoscaler', namespace: 'kserve' },
+      spec: { holderIdentity: 'a', leaseDurationSeconds: 15, renewTime: '2024-01-01T00:00:00.000000Z' },
+    });
     expectValid({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cfg' }, data: { 'a.yaml': 'x: 1' } });
-    expectInvalid({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cfg' }, data: { n: 1 } }, 'data.n: must be of type string');
+    expectInvalid(
+      { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cfg' }, data: { n: 1 } },
+      'data.n: must be of type string',
+    );
     expectValid({
       apiVersion: 'autoscaling/v2',
       kind: 'HorizontalPodAutoscaler',
       metadata: { name: 'h' },
-      spec: { scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'd' }, minReplicas: 1, maxReplicas: 3, metrics: [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 80 } } }] },
+      spec: {
+        scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'd' },
+        minReplicas: 1,
+        maxReplicas: 3,
+        metrics: [
+          { type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 80 } } },
+        ],
+      },
     });
   });
 });
@@ -434,8 +537,12 @@ describe('validateObject: unknown kinds and helpers', () => {
     const errors = validateObject({ apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'w' } });
     expect(errors).toHaveLength(1);
     expect(errors[0]).toMatch(/no schema is known for apiVersion "example\.com\/v1", kind "Widget"/);
-    expect(validateObject({ apiVersion: 'v1', kind: 'Podd', metadata: { name: 'w' } })[0]).toMatch(/no schema is known/);
-    expect(validateObject({ apiVersion: 'serving.kserve.io/v1', kind: 'InferenceService', metadata: { name: 'w' } })[0]).toMatch(/no schema is known/);
+    expect(validateObject({ apiVersion: 'v1', kind: 'Podd', metadata: { name: 'w' } })[0]).toMatch(
+      /no schema is known/,
+    );
+    expect(
+      validateObject({ apiVersion: 'serving.kserve.io/v1', kind: 'InferenceService', metadata: { name: 'w' } })[0],
+    ).toMatch(/no schema is known/);
     expect(validateObject({ kind: 'Pod' })).toEqual(['(root): apiVersion and kind must be non-empty strings']);
     expect(validateObject('nope')).toEqual(['(root): must be an object']);
   });
@@ -444,7 +551,9 @@ describe('validateObject: unknown kinds and helpers', () => {
     const p = clone(pod()) as { spec: Obj };
     p.spec['foo'] = 1;
     p.spec['bar'] = 2;
-    expect(() => expectValid(p)).toThrow('v1 Pod models/vllm-0 is not valid (2 errors):\n  - spec.foo: unknown field "foo"\n  - spec.bar: unknown field "bar"');
+    expect(() => expectValid(p)).toThrow(
+      'v1 Pod models/vllm-0 is not valid (2 errors):\n  - spec.foo: unknown field "foo"\n  - spec.bar: unknown field "bar"',
+    );
     expect(() => expectInvalid(pod())).toThrow(/expected to be invalid/);
   });
 
@@ -466,7 +575,11 @@ describe('validateObject: unknown kinds and helpers', () => {
 describe('shipped KServe v0.20.0 manifests (shared/examples/kserve) validate', () => {
   const root = path.join(sharedDir(), 'examples', 'kserve');
   const files = ['runtimes', 'llmisvcconfig', 'webhooks'].flatMap((d) =>
-    existsSync(path.join(root, d)) ? readdirSync(path.join(root, d)).filter((f) => f.endsWith('.yaml') && f !== 'kustomization.yaml').map((f) => path.join(d, f)) : [],
+    existsSync(path.join(root, d))
+      ? readdirSync(path.join(root, d))
+          .filter((f) => f.endsWith('.yaml') && f !== 'kustomization.yaml')
+          .map((f) => path.join(d, f))
+      : [],
   );
 
   it('finds the example files', () => {
@@ -474,7 +587,9 @@ describe('shipped KServe v0.20.0 manifests (shared/examples/kserve) validate', (
   });
 
   it.each(files)('%s', (file) => {
-    const docs = yaml.loadAll(readFileSync(path.join(root, file), 'utf8')).filter((d) => d !== null && typeof d === 'object');
+    const docs = yaml
+      .loadAll(readFileSync(path.join(root, file), 'utf8'))
+      .filter((d) => d !== null && typeof d === 'object');
     expect(docs.length).toBeGreaterThan(0);
     for (const d of docs) expectValid(d);
   });

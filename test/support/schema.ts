@@ -88,7 +88,8 @@ const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[
 const DNS1035_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
 const QUALIFIED_NAME_PART = /^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$/;
 const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
-const QUANTITY = /^(\+|-)?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\+|-)?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))))?$/;
+const QUANTITY =
+  /^(\+|-)?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\+|-)?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))))?$/;
 const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 const MAX_ANNOTATIONS_BYTES = 256 * 1024;
@@ -103,13 +104,15 @@ function dnsSubdomainError(v: string): string | undefined {
 
 function dnsLabelError(v: string): string | undefined {
   if (v.length > 63) return 'must be no more than 63 characters';
-  if (!DNS1123_LABEL.test(v)) return "must be a lowercase RFC 1123 label (lowercase alphanumerics or '-', starting and ending with an alphanumeric)";
+  if (!DNS1123_LABEL.test(v))
+    return "must be a lowercase RFC 1123 label (lowercase alphanumerics or '-', starting and ending with an alphanumeric)";
   return undefined;
 }
 
 function dns1035LabelError(v: string): string | undefined {
   if (v.length > 63) return 'must be no more than 63 characters';
-  if (!DNS1035_LABEL.test(v)) return "must be a lowercase RFC 1035 label (lowercase alphanumerics or '-', starting with a letter, ending with an alphanumeric)";
+  if (!DNS1035_LABEL.test(v))
+    return "must be a lowercase RFC 1035 label (lowercase alphanumerics or '-', starting with a letter, ending with an alphanumeric)";
   return undefined;
 }
 
@@ -143,7 +146,8 @@ export function qualifiedNameError(key: string): string | undefined {
 /** Label value syntax: ≤63, empty or alphanumeric at both ends with '-', '_', '.' inside. */
 export function labelValueError(value: string): string | undefined {
   if (value.length > 63) return 'must be no more than 63 characters';
-  if (!LABEL_VALUE.test(value)) return "must be empty or consist of alphanumerics, '-', '_' or '.', starting and ending with an alphanumeric";
+  if (!LABEL_VALUE.test(value))
+    return "must be empty or consist of alphanumerics, '-', '_' or '.', starting and ending with an alphanumeric";
   return undefined;
 }
 
@@ -168,12 +172,20 @@ const isObject = (v: unknown): v is JsonObject => typeof v === 'object' && v !==
 
 function splitApiVersion(apiVersion: string): { group: string; version: string } {
   const i = apiVersion.indexOf('/');
-  return i < 0 ? { group: '', version: apiVersion } : { group: apiVersion.slice(0, i), version: apiVersion.slice(i + 1) };
+  return i < 0
+    ? { group: '', version: apiVersion }
+    : { group: apiVersion.slice(0, i), version: apiVersion.slice(i + 1) };
 }
 
 /** ajv instancePath (`/spec/containers/0/name`) → `spec.containers[0].name`. */
 function formatPath(instancePath: string, extra?: string): string {
-  const segs = instancePath === '' ? [] : instancePath.slice(1).split('/').map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
+  const segs =
+    instancePath === ''
+      ? []
+      : instancePath
+          .slice(1)
+          .split('/')
+          .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
   if (extra !== undefined) segs.push(extra);
   let out = '';
   for (const s of segs) {
@@ -229,7 +241,13 @@ function checkListType(spec: ListTypeSpec, data: unknown[], at: string): KwError
     if (first === undefined) seen.set(key, i);
     else {
       const what = spec.type === 'map' ? `entry with key ${key}` : `value ${key}`;
-      errors.push(kwError(`${at}/${i}`, 'x-kubernetes-list-type', `duplicate ${what} (first at index ${first}); list-type ${spec.type} requires unique ${spec.type === 'map' ? 'keys' : 'values'}`));
+      errors.push(
+        kwError(
+          `${at}/${i}`,
+          'x-kubernetes-list-type',
+          `duplicate ${what} (first at index ${first}); list-type ${spec.type} requires unique ${spec.type === 'map' ? 'keys' : 'values'}`,
+        ),
+      );
     }
   });
   return errors;
@@ -241,10 +259,20 @@ function checkStringMap(m: unknown, at: string, isLabels: boolean): KwError[] {
   let size = 0;
   for (const [k, v] of Object.entries(m)) {
     const keyErr = qualifiedNameError(isLabels ? k : k.toLowerCase());
-    if (keyErr) errors.push(kwError(`${at}/${ptr(k).slice(1)}`, 'k8sObjectMeta', `invalid ${isLabels ? 'label' : 'annotation'} key "${k}": ${keyErr}`));
+    if (keyErr)
+      errors.push(
+        kwError(
+          `${at}/${ptr(k).slice(1)}`,
+          'k8sObjectMeta',
+          `invalid ${isLabels ? 'label' : 'annotation'} key "${k}": ${keyErr}`,
+        ),
+      );
     if (isLabels && typeof v === 'string') {
       const valErr = labelValueError(v);
-      if (valErr) errors.push(kwError(`${at}/${ptr(k).slice(1)}`, 'k8sObjectMeta', `invalid label value ${JSON.stringify(v)}: ${valErr}`));
+      if (valErr)
+        errors.push(
+          kwError(`${at}/${ptr(k).slice(1)}`, 'k8sObjectMeta', `invalid label value ${JSON.stringify(v)}: ${valErr}`),
+        );
     }
     size += k.length + (typeof v === 'string' ? v.length : 0);
   }
@@ -255,7 +283,10 @@ function checkStringMap(m: unknown, at: string, isLabels: boolean): KwError[] {
 }
 
 function checkObjectMeta(mode: 'full' | 'labels', meta: JsonObject, at: string): KwError[] {
-  const errors = [...checkStringMap(meta['labels'], `${at}/labels`, true), ...checkStringMap(meta['annotations'], `${at}/annotations`, false)];
+  const errors = [
+    ...checkStringMap(meta['labels'], `${at}/labels`, true),
+    ...checkStringMap(meta['annotations'], `${at}/annotations`, false),
+  ];
   if (mode === 'full' && typeof meta['namespace'] === 'string' && meta['namespace'] !== '') {
     const err = dnsLabelError(meta['namespace']);
     if (err) errors.push(kwError(`${at}/namespace`, 'k8sObjectMeta', err));
@@ -285,26 +316,37 @@ function checkUnique(entries: { name: string; at: string }[], what: string): KwE
 
 function checkContainer(c: unknown, at: string, volumes: Set<string> | undefined): KwError[] {
   if (!isObject(c)) return [];
-  const errors = checkUnique(namesOf(c['env']).map((e) => ({ name: e.name, at: `${at}/env/${e.index}/name` })), 'env var name (the later entry silently overrides the earlier one)');
+  const errors = checkUnique(
+    namesOf(c['env']).map((e) => ({ name: e.name, at: `${at}/env/${e.index}/name` })),
+    'env var name (the later entry silently overrides the earlier one)',
+  );
   const mounts = Array.isArray(c['volumeMounts']) ? c['volumeMounts'] : [];
   const paths: { name: string; at: string }[] = [];
   mounts.forEach((m, i) => {
     if (!isObject(m)) return;
     if (volumes && typeof m['name'] === 'string' && !volumes.has(m['name'])) {
-      errors.push(kwError(`${at}/volumeMounts/${i}/name`, 'k8sPodSpec', `volume "${m['name']}" not found in the pod's volumes`));
+      errors.push(
+        kwError(`${at}/volumeMounts/${i}/name`, 'k8sPodSpec', `volume "${m['name']}" not found in the pod's volumes`),
+      );
     }
-    if (typeof m['mountPath'] === 'string') paths.push({ name: m['mountPath'], at: `${at}/volumeMounts/${i}/mountPath` });
+    if (typeof m['mountPath'] === 'string')
+      paths.push({ name: m['mountPath'], at: `${at}/volumeMounts/${i}/mountPath` });
   });
   return [...errors, ...checkUnique(paths, 'mountPath')];
 }
 
 function checkPodSpec(opts: PodSpecCheck, spec: JsonObject, at: string): KwError[] {
   const groups = ['initContainers', 'containers', 'ephemeralContainers'] as const;
-  const containerNames = groups.flatMap((g) => namesOf(spec[g]).map((e) => ({ name: e.name, at: `${at}/${g}/${e.index}/name` })));
+  const containerNames = groups.flatMap((g) =>
+    namesOf(spec[g]).map((e) => ({ name: e.name, at: `${at}/${g}/${e.index}/name` })),
+  );
   const volumeNames = namesOf(spec['volumes']);
   const errors = [
     ...checkUnique(containerNames, 'container name'),
-    ...checkUnique(volumeNames.map((e) => ({ name: e.name, at: `${at}/volumes/${e.index}/name` })), 'volume name'),
+    ...checkUnique(
+      volumeNames.map((e) => ({ name: e.name, at: `${at}/volumes/${e.index}/name` })),
+      'volume name',
+    ),
   ];
   const volumes = opts.mounts ? new Set(volumeNames.map((v) => v.name)) : undefined;
   for (const g of groups) {
@@ -314,8 +356,16 @@ function checkPodSpec(opts: PodSpecCheck, spec: JsonObject, at: string): KwError
   return errors;
 }
 
-function funcKeyword<T, D>(check: (schema: T, data: D, at: string) => KwError[], accepts: (d: unknown) => d is D): SchemaValidateFunction {
-  const validate: SchemaValidateFunction = (schema: T, data: unknown, _parent?: AnySchemaObject, cxt?: { instancePath: string }) => {
+function funcKeyword<T, D>(
+  check: (schema: T, data: D, at: string) => KwError[],
+  accepts: (d: unknown) => d is D,
+): SchemaValidateFunction {
+  const validate: SchemaValidateFunction = (
+    schema: T,
+    data: unknown,
+    _parent?: AnySchemaObject,
+    cxt?: { instancePath: string },
+  ) => {
     if (!accepts(data)) return true;
     const errors = check(schema, data, cxt?.instancePath ?? '');
     validate.errors = errors;
@@ -327,7 +377,23 @@ function funcKeyword<T, D>(check: (schema: T, data: D, at: string) => KwError[],
 // ---------------------------------------------------------------------------------------------------------------
 // ajv instance
 
-const KNOWN_FORMATS = new Set(['int32', 'int64', 'date-time', 'byte', 'ipv4', 'ipv6', 'int-or-string', 'double', 'float', 'date', 'uri', 'uuid', 'hostname', 'password', 'binary']);
+const KNOWN_FORMATS = new Set([
+  'int32',
+  'int64',
+  'date-time',
+  'byte',
+  'ipv4',
+  'ipv6',
+  'int-or-string',
+  'double',
+  'float',
+  'date',
+  'uri',
+  'uuid',
+  'hostname',
+  'password',
+  'binary',
+]);
 const schemaWarnings: string[] = [];
 
 /** Things the translator had to drop or approximate (e.g. Go RE2 regexps JavaScript cannot compile). */
@@ -339,18 +405,50 @@ let ajvInstance: Ajv | undefined;
 
 function getAjv(): Ajv {
   if (ajvInstance) return ajvInstance;
-  const ajv = new Ajv({ strict: false, allErrors: true, unicodeRegExp: false, validateSchema: false, addUsedSchema: false, inlineRefs: false });
-  ajv.addFormat('int32', { type: 'number', validate: (n: number) => Number.isInteger(n) && n >= -2147483648 && n <= 2147483647 });
+  const ajv = new Ajv({
+    strict: false,
+    allErrors: true,
+    unicodeRegExp: false,
+    validateSchema: false,
+    addUsedSchema: false,
+    inlineRefs: false,
+  });
+  ajv.addFormat('int32', {
+    type: 'number',
+    validate: (n: number) => Number.isInteger(n) && n >= -2147483648 && n <= 2147483647,
+  });
   ajv.addFormat('int64', { type: 'number', validate: (n: number) => Number.isInteger(n) });
-  ajv.addFormat('date-time', { type: 'string', validate: (s: string) => RFC3339.test(s) && !Number.isNaN(Date.parse(s)) });
+  ajv.addFormat('date-time', {
+    type: 'string',
+    validate: (s: string) => RFC3339.test(s) && !Number.isNaN(Date.parse(s)),
+  });
   ajv.addFormat('byte', { type: 'string', validate: (s: string) => BASE64.test(s) });
   ajv.addFormat('ipv4', { type: 'string', validate: (s: string) => isIPv4(s) });
   ajv.addFormat('ipv6', { type: 'string', validate: (s: string) => isIPv6(s) });
-  for (const f of KNOWN_FORMATS) if (!['int32', 'int64', 'date-time', 'byte', 'ipv4', 'ipv6'].includes(f)) ajv.addFormat(f, true);
+  for (const f of KNOWN_FORMATS)
+    if (!['int32', 'int64', 'date-time', 'byte', 'ipv4', 'ipv6'].includes(f)) ajv.addFormat(f, true);
 
-  ajv.addKeyword({ keyword: 'k8sListType', type: 'array', schemaType: 'object', errors: true, validate: funcKeyword(checkListType, Array.isArray) });
-  ajv.addKeyword({ keyword: 'k8sObjectMeta', type: 'object', schemaType: 'string', errors: true, validate: funcKeyword(checkObjectMeta, isObject) });
-  ajv.addKeyword({ keyword: 'k8sPodSpec', type: 'object', schemaType: 'object', errors: true, validate: funcKeyword(checkPodSpec, isObject) });
+  ajv.addKeyword({
+    keyword: 'k8sListType',
+    type: 'array',
+    schemaType: 'object',
+    errors: true,
+    validate: funcKeyword(checkListType, Array.isArray),
+  });
+  ajv.addKeyword({
+    keyword: 'k8sObjectMeta',
+    type: 'object',
+    schemaType: 'string',
+    errors: true,
+    validate: funcKeyword(checkObjectMeta, isObject),
+  });
+  ajv.addKeyword({
+    keyword: 'k8sPodSpec',
+    type: 'object',
+    schemaType: 'object',
+    errors: true,
+    validate: funcKeyword(checkPodSpec, isObject),
+  });
   ajvInstance = ajv;
   return ajv;
 }
@@ -384,7 +482,12 @@ function translatePattern(p: string): string | undefined {
 
 function resolveItemSchema(items: unknown, ctx: TxContext): K8sSchema | undefined {
   if (!isObject(items)) return undefined;
-  const ref = typeof items['$ref'] === 'string' ? items['$ref'] : Array.isArray(items['allOf']) && isObject(items['allOf'][0]) ? items['allOf'][0]['$ref'] : undefined;
+  const ref =
+    typeof items['$ref'] === 'string'
+      ? items['$ref']
+      : Array.isArray(items['allOf']) && isObject(items['allOf'][0])
+        ? items['allOf'][0]['$ref']
+        : undefined;
   if (typeof ref === 'string') return ctx.resolve?.(ref);
   return items;
 }
@@ -426,13 +529,29 @@ function txProperties(s: K8sSchema, out: AnySchemaObject, ctx: TxContext): void 
   out['properties'] = outProps;
   if (Array.isArray(s['required'])) {
     // Structural defaulting runs before validation for custom resources: a defaulted field satisfies `required`.
-    const req = (s['required'] as string[]).filter((r) => !(ctx.mode === 'crd' && isObject(props[r]) && 'default' in props[r]));
+    const req = (s['required'] as string[]).filter(
+      (r) => !(ctx.mode === 'crd' && isObject(props[r]) && 'default' in props[r]),
+    );
     if (req.length > 0) out['required'] = req;
   }
   if (ctx.mode === 'crd' && looksLikePodSpec(props)) out['k8sPodSpec'] = { mounts: false } satisfies PodSpecCheck;
 }
 
-const COPIED_KEYWORDS = ['enum', 'minimum', 'maximum', 'exclusiveMinimum', 'exclusiveMaximum', 'minLength', 'maxLength', 'minItems', 'maxItems', 'minProperties', 'maxProperties', 'multipleOf', 'uniqueItems'];
+const COPIED_KEYWORDS = [
+  'enum',
+  'minimum',
+  'maximum',
+  'exclusiveMinimum',
+  'exclusiveMaximum',
+  'minLength',
+  'maxLength',
+  'minItems',
+  'maxItems',
+  'minProperties',
+  'maxProperties',
+  'multipleOf',
+  'uniqueItems',
+];
 
 function txObjectShape(s: K8sSchema, out: AnySchemaObject, ctx: TxContext, isObjectType: boolean): void {
   const preserve = s['x-kubernetes-preserve-unknown-fields'] === true;
@@ -455,11 +574,16 @@ function txObjectShape(s: K8sSchema, out: AnySchemaObject, ctx: TxContext, isObj
 
 function txScalarKeywords(s: K8sSchema, out: AnySchemaObject, ctx: TxContext): void {
   const intOrString = s['x-kubernetes-int-or-string'] === true;
-  let type: string | string[] | undefined = intOrString ? ['integer', 'string'] : typeof s['type'] === 'string' ? s['type'] : undefined;
+  let type: string | string[] | undefined = intOrString
+    ? ['integer', 'string']
+    : typeof s['type'] === 'string'
+      ? s['type']
+      : undefined;
   if (type !== undefined && s['nullable'] === true) type = [...(Array.isArray(type) ? type : [type]), 'null'];
   if (type !== undefined) out['type'] = type;
   for (const k of COPIED_KEYWORDS) if (k in s) out[k] = s[k];
-  if (Array.isArray(out['enum']) && s['nullable'] === true && !out['enum'].includes(null)) out['enum'] = [...out['enum'], null];
+  if (Array.isArray(out['enum']) && s['nullable'] === true && !out['enum'].includes(null))
+    out['enum'] = [...out['enum'], null];
   if (typeof s['format'] === 'string' && KNOWN_FORMATS.has(s['format'])) out['format'] = s['format'];
   if (typeof s['pattern'] === 'string') txPattern(s['pattern'], out, ctx);
 }
@@ -479,7 +603,8 @@ function txSchema(s: K8sSchema, ctx: TxContext): AnySchemaObject {
     // int-or-string's anyOf [{integer},{string}] is replaced by the type union
     if (intOrString && comb !== 'allOf') continue;
     const list = s[comb];
-    if (Array.isArray(list)) out[comb] = list.filter(isObject).map((x, i) => txSchema(x, { ...ctx, where: `${ctx.where}.${comb}[${i}]` }));
+    if (Array.isArray(list))
+      out[comb] = list.filter(isObject).map((x, i) => txSchema(x, { ...ctx, where: `${ctx.where}.${comb}[${i}]` }));
   }
   if (isObject(s['not'])) out['not'] = txSchema(s['not'], ctx);
   if (isObject(s['items'])) out['items'] = txSchema(s['items'], { ...ctx, where: `${ctx.where}[]` });
@@ -547,7 +672,10 @@ function findOpenApiSchema(apiVersion: string, kind: string): SchemaSource | und
   const { group, version } = splitApiVersion(apiVersion);
   const matches = Object.entries(doc.schemas).filter(([, s]) => {
     const gvks = s['x-kubernetes-group-version-kind'];
-    return Array.isArray(gvks) && gvks.some((g) => isObject(g) && g['group'] === group && g['version'] === version && g['kind'] === kind);
+    return (
+      Array.isArray(gvks) &&
+      gvks.some((g) => isObject(g) && g['group'] === group && g['version'] === version && g['kind'] === kind)
+    );
   });
   const best = matches.find(([name]) => name.endsWith(`.${kind}`)) ?? matches[0];
   return best ? { source: 'openapi', file: path.join(openapiDir(), file), name: best[0] } : undefined;
@@ -608,7 +736,9 @@ const crdDocsParsed = new Map<string, Crd>();
 function crdDocs(file: string): string[] {
   let docs = crdFileText.get(file);
   if (!docs) {
-    docs = readFileSync(file, 'utf8').split(/^---[ \t]*$/m).filter((d) => d.trim() !== '');
+    docs = readFileSync(file, 'utf8')
+      .split(/^---[ \t]*$/m)
+      .filter((d) => d.trim() !== '');
     crdFileText.set(file, docs);
   }
   return docs;
@@ -694,8 +824,10 @@ function dedupeSubschemas(root: AnySchemaObject, minSize = 400): AnySchemaObject
   const rewriteChildren = (node: JsonObject): AnySchemaObject => {
     const out: AnySchemaObject = {};
     for (const [k, v] of Object.entries(node)) {
-      if (k === 'properties' && isObject(v)) out[k] = Object.fromEntries(Object.entries(v).map(([pk, pv]) => [pk, rewrite(pv, true)]));
-      else if (['items', 'additionalProperties', 'not'].includes(k) || ['allOf', 'anyOf', 'oneOf'].includes(k)) out[k] = rewrite(v, true);
+      if (k === 'properties' && isObject(v))
+        out[k] = Object.fromEntries(Object.entries(v).map(([pk, pv]) => [pk, rewrite(pv, true)]));
+      else if (['items', 'additionalProperties', 'not'].includes(k) || ['allOf', 'anyOf', 'oneOf'].includes(k))
+        out[k] = rewrite(v, true);
       else out[k] = v;
     }
     return out;
@@ -707,7 +839,10 @@ function dedupeSubschemas(root: AnySchemaObject, minSize = 400): AnySchemaObject
 
 function translateCrdSchema(entry: CrdEntry): AnySchemaObject {
   loadOpenApiDoc('api_v1.json'); // ObjectMeta lives there
-  const root = txSchema(entry.schema, { mode: 'crd', where: `${path.basename(entry.file)}:${entry.group}/${entry.version}/${entry.kind}` });
+  const root = txSchema(entry.schema, {
+    mode: 'crd',
+    where: `${path.basename(entry.file)}:${entry.group}/${entry.version}/${entry.kind}`,
+  });
   const props = (root['properties'] ?? {}) as Record<string, AnySchemaObject>;
   // The CRD's metadata schema is usually just {type: object}; the API server validates it as ObjectMeta. A few
   // CRDs add constraints (e.g. name maxLength): keep those properties next to the ObjectMeta $ref.
@@ -739,7 +874,9 @@ function resolve(apiVersion: string, kind: string, opts: ValidateOptions): Resol
   const cached = validatorCache.get(cacheKey);
   if (cached !== undefined) return cached ?? undefined;
   if (!existsSync(openapiDir()) || !existsSync(crdDir())) {
-    throw new Error(`schema data not found under ${sharedDir()} (expected crds/ and openapi/${K8S_VERSION}/ next to the repo; set KSERVE_LLMD_SHARED_DIR to override)`);
+    throw new Error(
+      `schema data not found under ${sharedDir()} (expected crds/ and openapi/${K8S_VERSION}/ next to the repo; set KSERVE_LLMD_SHARED_DIR to override)`,
+    );
   }
   const ajv = getAjv();
   const { group, version } = splitApiVersion(apiVersion);
@@ -826,7 +963,10 @@ export function validateObject(obj: unknown, opts: ValidateOptions = {}): string
     return ['(root): apiVersion and kind must be non-empty strings'];
   }
   const r = resolve(apiVersion, kind, opts);
-  if (!r) return [`(root): no schema is known for apiVersion "${apiVersion}", kind "${kind}" (looked in ${crdDir()} and ${openapiDir()})`];
+  if (!r)
+    return [
+      `(root): no schema is known for apiVersion "${apiVersion}", kind "${kind}" (looked in ${crdDir()} and ${openapiDir()})`,
+    ];
   const errors = collectErrors(r.validate, obj);
   errors.push(...rootMetadataErrors(obj, r));
   return errors;
@@ -854,8 +994,14 @@ function rootMetadataErrors(obj: JsonObject, r: Resolved): string[] {
  * e.g. 'spec.predictor' or 'spec.template.spec.containers[]'). Without subPath, validates `obj` as a whole
  * `gvk` object, filling in apiVersion/kind.
  */
-export function validateAs(obj: unknown, gvk: GroupVersionKind, subPath?: string, opts: ValidateOptions = {}): string[] {
-  if (!subPath) return validateObject(isObject(obj) ? { ...obj, apiVersion: gvk.apiVersion, kind: gvk.kind } : obj, opts);
+export function validateAs(
+  obj: unknown,
+  gvk: GroupVersionKind,
+  subPath?: string,
+  opts: ValidateOptions = {},
+): string[] {
+  if (!subPath)
+    return validateObject(isObject(obj) ? { ...obj, apiVersion: gvk.apiVersion, kind: gvk.kind } : obj, opts);
   const r = resolve(gvk.apiVersion, gvk.kind, opts);
   if (!r) return [`(root): no schema is known for apiVersion "${gvk.apiVersion}", kind "${gvk.kind}"`];
   const ref = subSchemaRef(r, subPath);
@@ -883,7 +1029,8 @@ class SchemaCursor {
 
   node(): AnySchemaObject | undefined {
     let node: unknown = getAjv().getSchema(this.base)?.schema;
-    for (const p of this.pointer.split('/').slice(1)) node = isObject(node) ? node[p.replace(/~1/g, '/').replace(/~0/g, '~')] : undefined;
+    for (const p of this.pointer.split('/').slice(1))
+      node = isObject(node) ? node[p.replace(/~1/g, '/').replace(/~0/g, '~')] : undefined;
     return isObject(node) ? node : undefined;
   }
 
@@ -922,7 +1069,10 @@ function subSchemaRef(r: Resolved, subPath: string): string | undefined {
     r.source.source === 'crd'
       ? new SchemaCursor((r.validate.schema as AnySchemaObject)['$id'] as string, '')
       : new SchemaCursor(openapiDocId(path.basename(r.source.file)), `/components/schemas/${r.source.name}`);
-  const segs = subPath.split('.').flatMap((s) => (s.endsWith('[]') ? [s.slice(0, -2), '[]'] : [s])).filter((s) => s !== '');
+  const segs = subPath
+    .split('.')
+    .flatMap((s) => (s.endsWith('[]') ? [s.slice(0, -2), '[]'] : [s]))
+    .filter((s) => s !== '');
   for (const seg of segs) if (!cursor.step(seg)) return undefined;
   return cursor.ref;
 }
@@ -950,7 +1100,9 @@ function describe(obj: unknown): string {
 export function expectValid(obj: unknown, opts: ValidateOptions = {}): void {
   const errors = validateObject(obj, opts);
   if (errors.length > 0) {
-    throw new Error(`${describe(obj)} is not valid (${errors.length} error${errors.length === 1 ? '' : 's'}):\n  - ${errors.join('\n  - ')}`);
+    throw new Error(
+      `${describe(obj)} is not valid (${errors.length} error${errors.length === 1 ? '' : 's'}):\n  - ${errors.join('\n  - ')}`,
+    );
   }
 }
 

@@ -38,7 +38,12 @@ describe('valid values', () => {
     ['accelerator', 'gaudi', (s: any) => s.accelerator, 'gaudi'],
     ['accelerator', 'cpu', (s: any) => s.accelerator, 'cpu'],
     ['kv-offload', 'cpu=100Gi', (s: any) => s.kvOffload, { cpu: '100Gi', cpuBytes: 100 * 2 ** 30 }],
-    ['kv-offload', 'cpu=100Gi,disk=500Gi', (s: any) => s.kvOffload, { cpu: '100Gi', cpuBytes: 100 * 2 ** 30, disk: '500Gi', diskBytes: 500 * 2 ** 30 }],
+    [
+      'kv-offload',
+      'cpu=100Gi,disk=500Gi',
+      (s: any) => s.kvOffload,
+      { cpu: '100Gi', cpuBytes: 100 * 2 ** 30, disk: '500Gi', diskBytes: 500 * 2 ** 30 },
+    ],
     ['kv-offload', 'cpu=200G, disk=2Ti', (s: any) => s.kvOffload?.diskBytes, 2 * 2 ** 40],
     ['decode-replicas', '0-4', (s: any) => s.decodeReplicas, { min: 0, max: 4 }],
     ['decode-replicas', '2-2', (s: any) => s.decodeReplicas, { min: 2, max: 2 }],
@@ -49,7 +54,12 @@ describe('valid values', () => {
     ['scale-to-zero-after', '5m', (s: any) => s.scaleToZeroAfterMs, 300_000],
     ['scale-to-zero-after', '1h30m', (s: any) => s.scaleToZeroAfterMs, 5_400_000],
     ['scale-to-zero-after', '30s', (s: any) => s.scaleToZeroAfterMs, 30_000],
-    ['gateway', 'gateways/inference-gateway', (s: any) => s.gateway, { namespace: 'gateways', name: 'inference-gateway' }],
+    [
+      'gateway',
+      'gateways/inference-gateway',
+      (s: any) => s.gateway,
+      { namespace: 'gateways', name: 'inference-gateway' },
+    ],
     ['prefill-for', 'llama', (s: any) => s.prefillFor, 'llama'],
   ])('%s: %j', (name, value, pick, expected) => {
     const r = parse({ [P + name]: value });
@@ -76,7 +86,11 @@ describe('valid values', () => {
 
 describe('invalid values name the annotation, the value and the accepted forms', () => {
   it.each([
-    ['routing', 'prefix', /kserve-llmd.io\/routing: "prefix" is not valid \(unknown value \(did you mean "prefix-aware"\?\)\); accepted: prefix-aware, load-aware, precise-prefix, none/],
+    [
+      'routing',
+      'prefix',
+      /kserve-llmd.io\/routing: "prefix" is not valid \(unknown value \(did you mean "prefix-aware"\?\)\); accepted: prefix-aware, load-aware, precise-prefix, none/,
+    ],
     ['routing', 'PREFIX-AWARE', /routing: "PREFIX-AWARE" is not valid/],
     ['disaggregation', 'pd', /disaggregation: "pd" is not valid.*accepted: none, prefill-decode/],
     ['accelerator', 'nvdia', /did you mean "nvidia"/],
@@ -98,7 +112,11 @@ describe('invalid values name the annotation, the value and the accepted forms',
     ['slo', 'itl=0ms', /itl=0ms must be a duration in \[1ms, 10s\]/],
     ['slo', 'tpot=50ms', /unknown target tpot/],
     ['slo', 'ttf=1s', /unknown target ttf \(did you mean ttft\?\)/],
-    ['scale-to-zero-after', '5', /scale-to-zero-after: "5" is not valid \(not a duration\); accepted: a duration in \[30s, 24h\]/],
+    [
+      'scale-to-zero-after',
+      '5',
+      /scale-to-zero-after: "5" is not valid \(not a duration\); accepted: a duration in \[30s, 24h\]/,
+    ],
     ['scale-to-zero-after', '10s', /out of range/],
     ['scale-to-zero-after', '2d', /not a duration/],
     ['gateway', 'inference-gateway', /gateway: "inference-gateway" is not valid \(not NAMESPACE\/NAME\)/],
@@ -113,7 +131,11 @@ describe('invalid values name the annotation, the value and the accepted forms',
 
   it('denies an unknown key with a did-you-mean and the known keys', () => {
     const r = parse({ [`${P}routng`]: 'none' });
-    expect(r.errors).toEqual([expect.stringMatching(/^kserve-llmd.io\/routng is not a kserve-llmd annotation \(did you mean kserve-llmd.io\/routing\?\); known: kserve-llmd.io\/routing, /)]);
+    expect(r.errors).toEqual([
+      expect.stringMatching(
+        /^kserve-llmd.io\/routng is not a kserve-llmd annotation \(did you mean kserve-llmd.io\/routing\?\); known: kserve-llmd.io\/routing, /,
+      ),
+    ]);
     expect(parse({ [`${P}zzzzzzzz`]: 'x' }).errors[0]).not.toMatch(/did you mean/);
   });
 
@@ -125,13 +147,23 @@ describe('invalid values name the annotation, the value and the accepted forms',
 
 describe('value parsers', () => {
   it.each([
-    ['500ms', 500], ['1.5s', 1500], ['2m30s', 150_000], ['1h', 3_600_000],
+    ['500ms', 500],
+    ['1.5s', 1500],
+    ['2m30s', 150_000],
+    ['1h', 3_600_000],
   ])('duration %s = %d ms', (text, ms) => expect(parseDuration(text)).toEqual({ ok: true, value: ms }));
-  it.each(['', 's', '5', '5x', '1h 30m', '-5s'])('duration %j is rejected', (text) => expect(parseDuration(text).ok).toBe(false));
+  it.each(['', 's', '5', '5x', '1h 30m', '-5s'])('duration %j is rejected', (text) =>
+    expect(parseDuration(text).ok).toBe(false),
+  );
   it.each([
-    ['1Ki', 1024], ['1k', 1000], ['1.5Gi', 1.5 * 2 ** 30], ['42', 42],
+    ['1Ki', 1024],
+    ['1k', 1000],
+    ['1.5Gi', 1.5 * 2 ** 30],
+    ['42', 42],
   ])('quantity %s = %d bytes', (text, bytes) => expect(parseByteQuantity(text)).toEqual({ ok: true, value: bytes }));
-  it.each(['1GB', 'Gi', '1 Gi', '-1Gi', '1e3'])('quantity %j is rejected', (text) => expect(parseByteQuantity(text).ok).toBe(false));
+  it.each(['1GB', 'Gi', '1 Gi', '-1Gi', '1e3'])('quantity %j is rejected', (text) =>
+    expect(parseByteQuantity(text).ok).toBe(false),
+  );
 });
 
 it('every user annotation documents its accepted forms, default and an example that parses', () => {

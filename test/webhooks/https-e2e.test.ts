@@ -32,7 +32,10 @@ afterAll(async () => {
   await server.close();
 });
 
-async function roundTrip(path: string, body: AdmissionReview): Promise<{ response: NonNullable<AdmissionReview['response']>; applied: unknown }> {
+async function roundTrip(
+  path: string,
+  body: AdmissionReview,
+): Promise<{ response: NonNullable<AdmissionReview['response']>; applied: unknown }> {
   const res = await client.postJson(path, body);
   expect(res.status).toBe(200);
   const out = res.body as AdmissionReview;
@@ -77,6 +80,10 @@ it('DELETE is allowed without a patch', async () => {
 
 it('counts admissions by webhook and result in /metrics', async () => {
   const res = await client.request('GET', '/metrics');
-  expect(res.text).toMatch(/kserve_llmd_webhook_requests_total\{webhook="\/mutate-inferenceservice",code="200",result="patched"\} \d+/);
-  expect(res.text).toMatch(/kserve_llmd_webhook_requests_total\{webhook="\/mutate-inferenceservice",code="200",result="denied"\} 1/);
+  expect(res.text).toMatch(
+    /kserve_llmd_webhook_requests_total\{webhook="\/mutate-inferenceservice",code="200",result="patched"\} \d+/,
+  );
+  expect(res.text).toMatch(
+    /kserve_llmd_webhook_requests_total\{webhook="\/mutate-inferenceservice",code="200",result="denied"\} 1/,
+  );
 });

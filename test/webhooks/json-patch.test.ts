@@ -4,7 +4,7 @@ import { jsonPatch } from '../../webhooks/admission.js';
 
 function rng(seed: number): () => number {
   let s = seed >>> 0;
-  return () => ((s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32);
+  return () => (s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32;
 }
 
 function randomValue(r: () => number, depth: number): unknown {
@@ -14,7 +14,12 @@ function randomValue(r: () => number, depth: number): unknown {
   if (k === 2) return r() < 0.5;
   if (k === 3) return null;
   if (k === 4) return Array.from({ length: Math.floor(r() * 4) }, () => randomValue(r, depth + 1));
-  return Object.fromEntries(Array.from({ length: Math.floor(r() * 5) }, (_, i) => [['x', 'y/z', 'w~v', `k${i}`][i % 4]!, randomValue(r, depth + 1)]));
+  return Object.fromEntries(
+    Array.from({ length: Math.floor(r() * 5) }, (_, i) => [
+      ['x', 'y/z', 'w~v', `k${i}`][i % 4]!,
+      randomValue(r, depth + 1),
+    ]),
+  );
 }
 
 /** Mutate like the webhook does: some subtrees copied and changed, the rest shared by reference. */
@@ -40,7 +45,12 @@ describe('jsonPatch', () => {
       const frozen = JSON.stringify(original);
       const mutated = mutate(r, original, 0);
       const ops = jsonPatch(original, mutated);
-      const applied = fastJsonPatch.applyPatch(structuredClone(original), structuredClone(ops), true, false).newDocument;
+      const applied = fastJsonPatch.applyPatch(
+        structuredClone(original),
+        structuredClone(ops),
+        true,
+        false,
+      ).newDocument;
       expect([i, applied]).toEqual([i, JSON.parse(JSON.stringify(mutated))]);
       expect(JSON.stringify(original)).toBe(frozen);
     }
@@ -51,6 +61,8 @@ describe('jsonPatch', () => {
     const original = { metadata: big, spec: { predictor: { labels: { a: '1' } } } };
     expect(jsonPatch(original, original)).toEqual([]);
     const mutated = { ...original, spec: { predictor: { labels: { a: '1', 'llm-d.ai/role': 'decode' } } } };
-    expect(jsonPatch(original, mutated)).toEqual([{ op: 'add', path: '/spec/predictor/labels/llm-d.ai~1role', value: 'decode' }]);
+    expect(jsonPatch(original, mutated)).toEqual([
+      { op: 'add', path: '/spec/predictor/labels/llm-d.ai~1role', value: 'decode' },
+    ]);
   });
 });

@@ -10,24 +10,65 @@ const config = defaultWebhookConfig();
 describe('render on every example', () => {
   // Each InferenceService, then what the routing controller keeps for it (controller/objects).
   const EXPECTED_KINDS: Record<string, string[]> = {
-    'nvidia-basic': ['InferenceService', 'ServiceAccount', 'Role', 'RoleBinding', 'ConfigMap', 'Deployment', 'Service', 'InferencePool'],
-    'nvidia-pd-scale-to-zero': ['InferenceService', 'ServiceAccount', 'Role', 'RoleBinding', 'ConfigMap', 'Deployment', 'Service', 'InferencePool', 'HTTPRoute', 'InferenceService'],
-    'amd-kv-offload': ['InferenceService', 'ServiceAccount', 'Role', 'RoleBinding', 'ConfigMap', 'Deployment', 'Service', 'InferencePool'],
-    tpu: ['InferenceService', 'ServiceAccount', 'Role', 'RoleBinding', 'ConfigMap', 'Deployment', 'Service', 'InferencePool'],
+    'nvidia-basic': [
+      'InferenceService',
+      'ServiceAccount',
+      'Role',
+      'RoleBinding',
+      'ConfigMap',
+      'Deployment',
+      'Service',
+      'InferencePool',
+    ],
+    'nvidia-pd-scale-to-zero': [
+      'InferenceService',
+      'ServiceAccount',
+      'Role',
+      'RoleBinding',
+      'ConfigMap',
+      'Deployment',
+      'Service',
+      'InferencePool',
+      'HTTPRoute',
+      'InferenceService',
+    ],
+    'amd-kv-offload': [
+      'InferenceService',
+      'ServiceAccount',
+      'Role',
+      'RoleBinding',
+      'ConfigMap',
+      'Deployment',
+      'Service',
+      'InferencePool',
+    ],
+    tpu: [
+      'InferenceService',
+      'ServiceAccount',
+      'Role',
+      'RoleBinding',
+      'ConfigMap',
+      'Deployment',
+      'Service',
+      'InferencePool',
+    ],
   };
 
-  it.each(EXAMPLES.filter((e) => e !== 'invalid-annotations'))('%s: a valid, mutated InferenceService, its pod wiring and its routing objects', (name) => {
-    const result = renderManifests(exampleText(name), config, name);
-    expect(result.errors).toEqual([]);
-    const docs = yaml.loadAll(result.output) as InferenceService[];
-    expect(docs.map((d) => d.kind)).toEqual(EXPECTED_KINDS[name]);
-    for (const doc of docs) expectValid(doc);
-    expect(docs[0]!.spec.predictor.labels?.['kserve-llmd.io/pool']).toBe(docs[0]!.metadata.name);
-    expect(result.output).toMatch(/^# kserve-llmd: pods of \S+ \(role [a-z-]+\) get at creation:/m);
-    // Re-rendering the rendered output changes nothing (pre-rendered Git + webhook = no drift; no duplicates).
-    const again = renderManifests(result.output, config, name);
-    expect(yaml.loadAll(again.output)).toEqual(docs);
-  });
+  it.each(EXAMPLES.filter((e) => e !== 'invalid-annotations'))(
+    '%s: a valid, mutated InferenceService, its pod wiring and its routing objects',
+    (name) => {
+      const result = renderManifests(exampleText(name), config, name);
+      expect(result.errors).toEqual([]);
+      const docs = yaml.loadAll(result.output) as InferenceService[];
+      expect(docs.map((d) => d.kind)).toEqual(EXPECTED_KINDS[name]);
+      for (const doc of docs) expectValid(doc);
+      expect(docs[0]!.spec.predictor.labels?.['kserve-llmd.io/pool']).toBe(docs[0]!.metadata.name);
+      expect(result.output).toMatch(/^# kserve-llmd: pods of \S+ \(role [a-z-]+\) get at creation:/m);
+      // Re-rendering the rendered output changes nothing (pre-rendered Git + webhook = no drift; no duplicates).
+      const again = renderManifests(result.output, config, name);
+      expect(yaml.loadAll(again.output)).toEqual(docs);
+    },
+  );
 
   it('P/D example shows the decode sidecar and the controller-created prefill pods', () => {
     const { output } = renderManifests(exampleText('nvidia-pd-scale-to-zero'), config);
@@ -47,7 +88,9 @@ describe('render on every example', () => {
     expect(result.output).toBe('');
     expect(result.errors).toHaveLength(1);
     const [error] = result.errors;
-    expect(error).toMatch(/^invalid-annotations.yaml document 1 \(InferenceService models\/broken\): kserve-llmd: 4 problems:/);
+    expect(error).toMatch(
+      /^invalid-annotations.yaml document 1 \(InferenceService models\/broken\): kserve-llmd: 4 problems:/,
+    );
     expect(error).toMatch(/did you mean "prefix-aware"/);
     expect(error).toMatch(/did you mean kserve-llmd.io\/decode-replicas/);
     expect(error).toMatch(/MIN 5 is greater than MAX 2/);
@@ -57,7 +100,10 @@ describe('render on every example', () => {
   it('passes other documents through and reports broken YAML', () => {
     const text = 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n---\n' + exampleText('nvidia-basic');
     const result = renderManifests(text, config);
-    expect(yaml.loadAll(result.output).map((d: any) => d.kind)).toEqual(['ConfigMap', ...EXPECTED_KINDS['nvidia-basic']!]);
+    expect(yaml.loadAll(result.output).map((d: any) => d.kind)).toEqual([
+      'ConfigMap',
+      ...EXPECTED_KINDS['nvidia-basic']!,
+    ]);
     expect(renderManifests('a: [b', config, 'bad.yaml').errors[0]).toMatch(/^bad.yaml: not valid YAML/);
   });
 });

@@ -6,9 +6,7 @@ import { ANNOTATIONS, ANNOTATION_NAMES } from './registry.js';
 import { defaultSettings, type LlmdSettings } from './settings.js';
 import { closest } from './values.js';
 
-export type ParseResult =
-  | { optedIn: false }
-  | { optedIn: true; settings: LlmdSettings; errors: string[] };
+export type ParseResult = { optedIn: false } | { optedIn: true; settings: LlmdSettings; errors: string[] };
 
 /** Written by kserve-llmd for its own bookkeeping; they alone do not opt a service in. */
 const BOOKKEEPING = new Set(['defaulted', 'status', 'vllm-port', 'injected'].map((n) => ANNOTATION_PREFIX + n));
@@ -41,6 +39,8 @@ export function parseAnnotations(annotations: Record<string, string> | undefined
 
 function unknownKey(key: string, name: string): string {
   const hint = closest(name, ANNOTATION_NAMES);
-  const known = ANNOTATIONS.filter((a) => !a.owned).map((a) => ANNOTATION_PREFIX + a.name).join(', ');
+  const known = ANNOTATIONS.filter((a) => !a.owned)
+    .map((a) => ANNOTATION_PREFIX + a.name)
+    .join(', ');
   return `${key} is not a kserve-llmd annotation${hint ? ` (did you mean ${ANNOTATION_PREFIX}${hint}?)` : ''}; known: ${known}`;
 }

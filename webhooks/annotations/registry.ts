@@ -4,11 +4,23 @@
  */
 import { ACCELERATORS, type Accelerator } from '../../src/names.js';
 import {
-  DISAGGREGATION_MODES, ROUTING_MODES, type Disaggregation, type LlmdSettings, type Routing,
+  DISAGGREGATION_MODES,
+  ROUTING_MODES,
+  type Disaggregation,
+  type LlmdSettings,
+  type Routing,
 } from './settings.js';
 import {
-  closest, formatDuration, inRange, isDnsLabel, isDnsSubdomain, parseByteQuantity, parseDuration, parsePairs,
-  parseReplicaRange, type Parsed,
+  closest,
+  formatDuration,
+  inRange,
+  isDnsLabel,
+  isDnsSubdomain,
+  parseByteQuantity,
+  parseDuration,
+  parsePairs,
+  parseReplicaRange,
+  type Parsed,
 } from './values.js';
 
 type Settable = Omit<LlmdSettings, 'explicit'>;
@@ -41,11 +53,13 @@ function parseKvOffload(value: string, s: Settable): string | undefined {
   const disk = pairs.value.get('disk');
   if (cpu === undefined) return 'the cpu tier is required (disk is a tier below cpu)';
   const cpuBytes = parseByteQuantity(cpu);
-  if (!cpuBytes.ok || cpuBytes.value < GiB || cpuBytes.value > 16 * 2 ** 40) return `cpu=${cpu} must be a quantity in [1Gi, 16Ti]`;
+  if (!cpuBytes.ok || cpuBytes.value < GiB || cpuBytes.value > 16 * 2 ** 40)
+    return `cpu=${cpu} must be a quantity in [1Gi, 16Ti]`;
   s.kvOffload = { cpu, cpuBytes: cpuBytes.value };
   if (disk === undefined) return undefined;
   const diskBytes = parseByteQuantity(disk);
-  if (!diskBytes.ok || diskBytes.value < GiB || diskBytes.value > 2 ** 50) return `disk=${disk} must be a quantity in [1Gi, 1Pi]`;
+  if (!diskBytes.ok || diskBytes.value < GiB || diskBytes.value > 2 ** 50)
+    return `disk=${disk} must be a quantity in [1Gi, 1Pi]`;
   s.kvOffload = { ...s.kvOffload, disk, diskBytes: diskBytes.value };
   return undefined;
 }
@@ -56,10 +70,12 @@ function parseSlo(value: string, s: Settable): string | undefined {
   const limits = { ttft: [10, 600_000], itl: [1, 10_000] } as const;
   const slo = { ...s.slo };
   for (const [key, text] of pairs.value) {
-    if (key !== 'ttft' && key !== 'itl') return `unknown target ${key}${closest(key, ['ttft', 'itl']) ? ` (did you mean ${closest(key, ['ttft', 'itl'])}?)` : ''}`;
+    if (key !== 'ttft' && key !== 'itl')
+      return `unknown target ${key}${closest(key, ['ttft', 'itl']) ? ` (did you mean ${closest(key, ['ttft', 'itl'])}?)` : ''}`;
     const [min, max] = limits[key];
     const ms = parseDuration(text);
-    if (!ms.ok || !inRange(ms.value, min, max)) return `${key}=${text} must be a duration in [${formatDuration(min)}, ${formatDuration(max)}]`;
+    if (!ms.ok || !inRange(ms.value, min, max))
+      return `${key}=${text} must be a duration in [${formatDuration(min)}, ${formatDuration(max)}]`;
     if (key === 'ttft') slo.ttftMs = ms.value;
     else slo.itlMs = ms.value;
   }
@@ -80,7 +96,10 @@ const SCALE_TO_ZERO_LIMITS = [30_000, 86_400_000] as const;
 
 export const ANNOTATIONS: readonly AnnotationSpec[] = [
   {
-    name: 'routing', accepted: ROUTING_MODES.join(', '), default: 'prefix-aware', example: 'prefix-aware',
+    name: 'routing',
+    accepted: ROUTING_MODES.join(', '),
+    default: 'prefix-aware',
+    example: 'prefix-aware',
     parse(value, s) {
       const r = oneOf<Routing>(ROUTING_MODES, value);
       if (!r.ok) return r.error;
@@ -89,7 +108,10 @@ export const ANNOTATIONS: readonly AnnotationSpec[] = [
     },
   },
   {
-    name: 'disaggregation', accepted: DISAGGREGATION_MODES.join(', '), default: 'none', example: 'prefill-decode',
+    name: 'disaggregation',
+    accepted: DISAGGREGATION_MODES.join(', '),
+    default: 'none',
+    example: 'prefill-decode',
     parse(value, s) {
       const r = oneOf<Disaggregation>(DISAGGREGATION_MODES, value);
       if (!r.ok) return r.error;
@@ -98,8 +120,10 @@ export const ANNOTATIONS: readonly AnnotationSpec[] = [
     },
   },
   {
-    name: 'accelerator', accepted: ACCELERATORS.join(', '),
-    default: 'inferred from the predictor resources (nvidia.com/gpu, amd.com/gpu, google.com/tpu, gpu.intel.com/*, habana.ai/gaudi), else cpu',
+    name: 'accelerator',
+    accepted: ACCELERATORS.join(', '),
+    default:
+      'inferred from the predictor resources (nvidia.com/gpu, amd.com/gpu, google.com/tpu, gpu.intel.com/*, habana.ai/gaudi), else cpu',
     example: 'amd',
     parse(value, s) {
       const r = oneOf<Accelerator>(ACCELERATORS, value);
@@ -108,12 +132,39 @@ export const ANNOTATIONS: readonly AnnotationSpec[] = [
       return undefined;
     },
   },
-  { name: 'kv-offload', accepted: 'cpu=QUANTITY or cpu=QUANTITY,disk=QUANTITY (cpu in [1Gi, 16Ti], disk in [1Gi, 1Pi])', default: 'off', example: 'cpu=100Gi,disk=500Gi', parse: parseKvOffload },
-  { name: 'decode-replicas', accepted: `MIN-MAX with 0 ≤ MIN ≤ MAX, 1 ≤ MAX ≤ 1000 (MIN 0 = scale to zero)`, default: '1-4', example: '0-8', parse: replicas('decodeReplicas') },
-  { name: 'prefill-replicas', accepted: `MIN-MAX with 0 ≤ MIN ≤ MAX, 1 ≤ MAX ≤ 1000 (needs disaggregation: prefill-decode)`, default: '0-4', example: '0-4', parse: replicas('prefillReplicas') },
-  { name: 'slo', accepted: 'ttft=DURATION,itl=DURATION (either or both; ttft in [10ms, 10m], itl in [1ms, 10s])', default: 'ttft=2s,itl=100ms', example: 'ttft=1s,itl=50ms', parse: parseSlo },
   {
-    name: 'scale-to-zero-after', accepted: `a duration in [${formatDuration(SCALE_TO_ZERO_LIMITS[0])}, ${formatDuration(SCALE_TO_ZERO_LIMITS[1])}], e.g. 90s, 5m, 1h`, default: '5m', example: '10m',
+    name: 'kv-offload',
+    accepted: 'cpu=QUANTITY or cpu=QUANTITY,disk=QUANTITY (cpu in [1Gi, 16Ti], disk in [1Gi, 1Pi])',
+    default: 'off',
+    example: 'cpu=100Gi,disk=500Gi',
+    parse: parseKvOffload,
+  },
+  {
+    name: 'decode-replicas',
+    accepted: `MIN-MAX with 0 ≤ MIN ≤ MAX, 1 ≤ MAX ≤ 1000 (MIN 0 = scale to zero)`,
+    default: '1-4',
+    example: '0-8',
+    parse: replicas('decodeReplicas'),
+  },
+  {
+    name: 'prefill-replicas',
+    accepted: `MIN-MAX with 0 ≤ MIN ≤ MAX, 1 ≤ MAX ≤ 1000 (needs disaggregation: prefill-decode)`,
+    default: '0-4',
+    example: '0-4',
+    parse: replicas('prefillReplicas'),
+  },
+  {
+    name: 'slo',
+    accepted: 'ttft=DURATION,itl=DURATION (either or both; ttft in [10ms, 10m], itl in [1ms, 10s])',
+    default: 'ttft=2s,itl=100ms',
+    example: 'ttft=1s,itl=50ms',
+    parse: parseSlo,
+  },
+  {
+    name: 'scale-to-zero-after',
+    accepted: `a duration in [${formatDuration(SCALE_TO_ZERO_LIMITS[0])}, ${formatDuration(SCALE_TO_ZERO_LIMITS[1])}], e.g. 90s, 5m, 1h`,
+    default: '5m',
+    example: '10m',
     parse(value, s) {
       const ms = parseDuration(value);
       if (!ms.ok) return ms.error;
@@ -123,26 +174,62 @@ export const ANNOTATIONS: readonly AnnotationSpec[] = [
     },
   },
   {
-    name: 'gateway', accepted: 'NAMESPACE/NAME of a Gateway (gateway.networking.k8s.io)', default: 'none (the controller default, if any)', example: 'gateways/inference-gateway',
+    name: 'gateway',
+    accepted: 'NAMESPACE/NAME of a Gateway (gateway.networking.k8s.io)',
+    default: 'none (the controller default, if any)',
+    example: 'gateways/inference-gateway',
     parse(value, s) {
       const [namespace, name, ...rest] = value.split('/');
-      if (rest.length > 0 || !namespace || !name || !isDnsLabel(namespace) || !isDnsSubdomain(name)) return 'not NAMESPACE/NAME';
+      if (rest.length > 0 || !namespace || !name || !isDnsLabel(namespace) || !isDnsSubdomain(name))
+        return 'not NAMESPACE/NAME';
       s.gateway = { namespace, name };
       return undefined;
     },
   },
   {
-    name: 'prefill-for', owned: true, accepted: 'the name of the InferenceService this prefill sibling serves (set by the controller)', default: 'unset', example: 'llama-8b',
+    name: 'prefill-for',
+    owned: true,
+    accepted: 'the name of the InferenceService this prefill sibling serves (set by the controller)',
+    default: 'unset',
+    example: 'llama-8b',
     parse(value, s) {
       if (!isDnsSubdomain(value)) return 'not an InferenceService name';
       s.prefillFor = value;
       return undefined;
     },
   },
-  { name: 'defaulted', owned: true, accepted: 'JSON written by the webhook (the fields it defaulted)', default: 'unset', example: '{}', parse: () => undefined },
-  { name: 'status', owned: true, accepted: 'written by the controller', default: 'unset', example: '', parse: () => undefined },
-  { name: 'vllm-port', owned: true, accepted: 'written on pods by the pod webhook', default: 'unset', example: '8200', parse: () => undefined },
-  { name: 'injected', owned: true, accepted: 'written on pods by the pod webhook', default: 'unset', example: 'kv-transfer', parse: () => undefined },
+  {
+    name: 'defaulted',
+    owned: true,
+    accepted: 'JSON written by the webhook (the fields it defaulted)',
+    default: 'unset',
+    example: '{}',
+    parse: () => undefined,
+  },
+  {
+    name: 'status',
+    owned: true,
+    accepted: 'written by the controller',
+    default: 'unset',
+    example: '',
+    parse: () => undefined,
+  },
+  {
+    name: 'vllm-port',
+    owned: true,
+    accepted: 'written on pods by the pod webhook',
+    default: 'unset',
+    example: '8200',
+    parse: () => undefined,
+  },
+  {
+    name: 'injected',
+    owned: true,
+    accepted: 'written on pods by the pod webhook',
+    default: 'unset',
+    example: 'kv-transfer',
+    parse: () => undefined,
+  },
 ];
 
 export const ANNOTATION_NAMES: readonly string[] = ANNOTATIONS.map((a) => a.name);

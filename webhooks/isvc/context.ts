@@ -26,7 +26,11 @@ export interface IsvcContext {
 
 /** KServe v0.16 renamed the modes; its defaulter rewrites legacy values (kserve-knative.md §0). */
 const MODE_ALIASES: Record<string, DeploymentMode> = {
-  Knative: 'Knative', Serverless: 'Knative', Standard: 'Standard', RawDeployment: 'Standard', ModelMesh: 'ModelMesh',
+  Knative: 'Knative',
+  Serverless: 'Knative',
+  Standard: 'Standard',
+  RawDeployment: 'Standard',
+  ModelMesh: 'ModelMesh',
 };
 
 export function deploymentMode(isvc: InferenceService, fallback: DeploymentMode): DeploymentMode {

@@ -17,7 +17,8 @@ export type Path = readonly string[];
 /** Every leaf (a value that is not a map) of a record, with its path. */
 function leaves(record: Record<string, unknown>, prefix: string[] = []): Array<[string[], unknown]> {
   return Object.entries(record).flatMap(([key, value]) =>
-    isRecord(value) ? leaves(value, [...prefix, key]) : [[[...prefix, key], value] as [string[], unknown]]);
+    isRecord(value) ? leaves(value, [...prefix, key]) : [[[...prefix, key], value] as [string[], unknown]],
+  );
 }
 
 export function getAt(obj: unknown, path: Path): unknown {
@@ -44,7 +45,8 @@ function deleteAt(obj: unknown, path: Path): void {
     const parent = getAt(obj, path.slice(0, depth - 1));
     if (!isRecord(parent)) return;
     const key = path[depth - 1] as string;
-    if (depth === path.length || (isRecord(parent[key]) && Object.keys(parent[key] as object).length === 0)) delete parent[key];
+    if (depth === path.length || (isRecord(parent[key]) && Object.keys(parent[key] as object).length === 0))
+      delete parent[key];
     if (Object.keys(parent).length > 0) return;
   }
 }
@@ -106,9 +108,11 @@ export class FieldWriter {
       if (getAt(this.record, path) !== undefined || !writable(path)) continue;
       if (sameValue(getAt(this.draft, path), value)) deleteAt(this.draft, path);
     }
-    const annotations = (isRecord(getAt(this.draft, ['metadata', 'annotations'])) ? getAt(this.draft, ['metadata', 'annotations']) : undefined) as
-      | Record<string, string>
-      | undefined;
+    const annotations = (
+      isRecord(getAt(this.draft, ['metadata', 'annotations']))
+        ? getAt(this.draft, ['metadata', 'annotations'])
+        : undefined
+    ) as Record<string, string> | undefined;
     if (!this.recorded) {
       if (annotations) delete annotations[DEFAULTED_ANNOTATION];
       return;
@@ -128,15 +132,30 @@ export class FieldWriter {
  */
 function writable(path: readonly string[]): boolean {
   const key = path.join('\u0000');
-  const under = (...prefix: string[]): boolean => path.length === prefix.length + 1 && key.startsWith(prefix.join('\u0000') + '\u0000');
-  return WRITABLE_FIELDS.has(key) || under('spec', 'predictor', 'labels') || under('spec', 'predictor', 'annotations') || under('metadata', 'annotations');
+  const under = (...prefix: string[]): boolean =>
+    path.length === prefix.length + 1 && key.startsWith(prefix.join('\u0000') + '\u0000');
+  return (
+    WRITABLE_FIELDS.has(key) ||
+    under('spec', 'predictor', 'labels') ||
+    under('spec', 'predictor', 'annotations') ||
+    under('metadata', 'annotations')
+  );
 }
 
 const WRITABLE_FIELDS = new Set(
-  [['spec', 'predictor', 'minReplicas'], ['spec', 'predictor', 'maxReplicas'], ['spec', 'predictor', 'timeout'], ['spec', 'predictor', 'model', 'runtime']].map((p) => p.join('\u0000')),
+  [
+    ['spec', 'predictor', 'minReplicas'],
+    ['spec', 'predictor', 'maxReplicas'],
+    ['spec', 'predictor', 'timeout'],
+    ['spec', 'predictor', 'model', 'runtime'],
+  ].map((p) => p.join('\u0000')),
 );
 
 /** Keys sorted at every level: the annotation is deterministic whatever order the mutators ran in. */
 function sortKeys(value: Record<string, unknown>): Record<string, unknown> {
-  return Object.fromEntries(Object.keys(value).sort().map((k) => [k, isRecord(value[k]) ? sortKeys(value[k] as Record<string, unknown>) : value[k]]));
+  return Object.fromEntries(
+    Object.keys(value)
+      .sort()
+      .map((k) => [k, isRecord(value[k]) ? sortKeys(value[k] as Record<string, unknown>) : value[k]]),
+  );
 }

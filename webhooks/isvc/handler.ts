@@ -10,7 +10,9 @@ export function createIsvcHandler(config: WebhookConfig): AdmissionHandler {
   return (request) => {
     if (request.operation !== 'CREATE' && request.operation !== 'UPDATE') return allowed(request.uid);
     if (request.kind?.kind !== 'InferenceService') {
-      return allowed(request.uid, [`kserve-llmd: ${ISVC_PATH} received a ${String(request.kind?.kind)}; check the webhook configuration's rules`]);
+      return allowed(request.uid, [
+        `kserve-llmd: ${ISVC_PATH} received a ${String(request.kind?.kind)}; check the webhook configuration's rules`,
+      ]);
     }
     const outcome = mutateInferenceService(request.object, config);
     switch (outcome.kind) {
@@ -19,7 +21,12 @@ export function createIsvcHandler(config: WebhookConfig): AdmissionHandler {
       case 'denied':
         return denied(request.uid, denialMessage(outcome.errors));
       case 'mutated':
-        return patched(request.uid, request.object, outcome.object, outcome.warnings.map((w) => `kserve-llmd: ${w}`));
+        return patched(
+          request.uid,
+          request.object,
+          outcome.object,
+          outcome.warnings.map((w) => `kserve-llmd: ${w}`),
+        );
     }
   };
 }

@@ -17,8 +17,11 @@ export type IsvcOutcome =
   | { kind: 'mutated'; object: InferenceService; warnings: string[]; context?: IsvcContext };
 
 export function mutateInferenceService(input: unknown, config: WebhookConfig): IsvcOutcome {
-  if (!isRecord(input) || !isRecord(input.metadata)) return { kind: 'denied', errors: ['the object is not an InferenceService (no metadata)'] };
-  const annotations = isRecord(input.metadata.annotations) ? (input.metadata.annotations as Record<string, string>) : undefined;
+  if (!isRecord(input) || !isRecord(input.metadata))
+    return { kind: 'denied', errors: ['the object is not an InferenceService (no metadata)'] };
+  const annotations = isRecord(input.metadata.annotations)
+    ? (input.metadata.annotations as Record<string, string>)
+    : undefined;
   const parsed = parseAnnotations(annotations);
   const previous = readRecord(annotations);
   if (!parsed.optedIn) {
@@ -28,7 +31,8 @@ export function mutateInferenceService(input: unknown, config: WebhookConfig): I
     new FieldWriter(draft as unknown as Record<string, unknown>, previous).finish();
     return { kind: 'mutated', object: draft, warnings: [] };
   }
-  if (!isRecord(input.spec) || !isRecord(input.spec.predictor)) return { kind: 'denied', errors: [...parsed.errors, 'spec.predictor is required'] };
+  if (!isRecord(input.spec) || !isRecord(input.spec.predictor))
+    return { kind: 'denied', errors: [...parsed.errors, 'spec.predictor is required'] };
   if (parsed.errors.length > 0) return { kind: 'denied', errors: parsed.errors };
 
   const isvc = input as unknown as InferenceService;

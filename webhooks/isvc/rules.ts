@@ -22,7 +22,8 @@ export const RULES: readonly Rule[] = [
       if (ctx.acceleratorSource === 'annotation' && ctx.settings.accelerator !== 'cpu' && others.length > 0) {
         return `${P}accelerator is "${ctx.accelerator}" but the predictor requests ${others.join(', ')} resources; make them agree`;
       }
-      if (ctx.resourceAccelerators.length > 1) return `the predictor requests resources of several accelerators (${ctx.resourceAccelerators.join(', ')}); one vLLM engine runs on one kind`;
+      if (ctx.resourceAccelerators.length > 1)
+        return `the predictor requests resources of several accelerators (${ctx.resourceAccelerators.join(', ')}); one vLLM engine runs on one kind`;
       return undefined;
     },
   },
@@ -50,14 +51,18 @@ export const RULES: readonly Rule[] = [
   {
     name: 'prefill-replicas-needs-pd',
     check: (ctx) =>
-      ctx.settings.explicit.has('prefill-replicas') && ctx.settings.disaggregation !== 'prefill-decode' && ctx.role !== 'prefill'
+      ctx.settings.explicit.has('prefill-replicas') &&
+      ctx.settings.disaggregation !== 'prefill-decode' &&
+      ctx.role !== 'prefill'
         ? `${P}prefill-replicas has no effect without ${P}disaggregation "prefill-decode"; remove it or enable disaggregation`
         : undefined,
   },
   {
     name: 'modelmesh-unsupported',
     check: (ctx) =>
-      ctx.deploymentMode === 'ModelMesh' ? 'serving.kserve.io/deploymentMode ModelMesh is not supported by kserve-llmd (vLLM serves one model per pod); use Knative' : undefined,
+      ctx.deploymentMode === 'ModelMesh'
+        ? 'serving.kserve.io/deploymentMode ModelMesh is not supported by kserve-llmd (vLLM serves one model per pod); use Knative'
+        : undefined,
   },
   {
     name: 'zero-needs-knative',
@@ -88,7 +93,9 @@ export const RULES: readonly Rule[] = [
   {
     name: 'name-fits-label',
     check: (ctx) =>
-      ctx.pool.length > 63 ? `the InferenceService name "${ctx.pool}" is longer than 63 characters, the limit of the label ${P}pool that selects its pods` : undefined,
+      ctx.pool.length > 63
+        ? `the InferenceService name "${ctx.pool}" is longer than 63 characters, the limit of the label ${P}pool that selects its pods`
+        : undefined,
   },
   {
     name: 'prefill-sibling-name',

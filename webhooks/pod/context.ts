@@ -62,7 +62,9 @@ function servingPortOf(main: Container, fallback: number): number {
 function shellBlocked(main: Container): string | undefined {
   const command = main.command ?? [];
   const shell = /(^|\/)(ba|da|z)?sh$/.test(command[0] ?? '') && command.includes('-c');
-  return shell ? `container ${main.name} runs a shell command line (${command.join(' ')}), so vLLM flags cannot be appended` : undefined;
+  return shell
+    ? `container ${main.name} runs a shell command line (${command.join(' ')}), so vLLM flags cannot be appended`
+    : undefined;
 }
 
 export function buildPodContext(pod: Pod, injection: InjectionConfig): PodContext | undefined {

@@ -11,8 +11,7 @@ import { POD_MUTATORS } from './mutators/index.js';
 import { SIDECAR_NAME } from './mutators/routing-sidecar.js';
 
 export type PodOutcome =
-  | { kind: 'untouched'; warnings: string[] }
-  | { kind: 'mutated'; object: Pod; warnings: string[]; context: PodContext };
+  { kind: 'untouched'; warnings: string[] } | { kind: 'mutated'; object: Pod; warnings: string[]; context: PodContext };
 
 export function mutatePod(input: unknown, injection: InjectionConfig): PodOutcome {
   if (!isRecord(input) || !isRecord(input.spec) || !Array.isArray(input.spec.containers)) {

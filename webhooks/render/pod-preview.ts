@@ -11,7 +11,9 @@ export function previewPod(isvc: InferenceService): Pod {
   const predictor = isvc.spec.predictor;
   const name = isvc.metadata.name ?? 'isvc';
   const annotations = Object.fromEntries(
-    Object.entries({ ...(isvc.metadata.annotations ?? {}), ...(predictor.annotations ?? {}) }).filter(([k]) => !k.startsWith('autoscaling.knative.dev/')),
+    Object.entries({ ...(isvc.metadata.annotations ?? {}), ...(predictor.annotations ?? {}) }).filter(
+      ([k]) => !k.startsWith('autoscaling.knative.dev/'),
+    ),
   );
   const model = predictor.model;
   const custom = predictor.containers?.[0];
@@ -29,7 +31,12 @@ export function previewPod(isvc: InferenceService): Pod {
     metadata: {
       generateName: `${name}-predictor-00001-deployment-`,
       namespace: isvc.metadata.namespace,
-      labels: { ...(isvc.metadata.labels ?? {}), ...(predictor.labels ?? {}), [LABELS.kserveIsvc]: name, component: 'predictor' },
+      labels: {
+        ...(isvc.metadata.labels ?? {}),
+        ...(predictor.labels ?? {}),
+        [LABELS.kserveIsvc]: name,
+        component: 'predictor',
+      },
       annotations,
     },
     spec: { containers: [main] },

@@ -26,7 +26,12 @@ export interface RenderResult {
 const DUMP = { noRefs: true, lineWidth: -1 } as const;
 
 function isIsvc(doc: unknown): doc is InferenceService {
-  return isRecord(doc) && doc.kind === 'InferenceService' && typeof doc.apiVersion === 'string' && doc.apiVersion.startsWith('serving.kserve.io/');
+  return (
+    isRecord(doc) &&
+    doc.kind === 'InferenceService' &&
+    typeof doc.apiVersion === 'string' &&
+    doc.apiVersion.startsWith('serving.kserve.io/')
+  );
 }
 
 function describe(doc: InferenceService, index: number): string {
@@ -40,13 +45,17 @@ function podComment(isvc: InferenceService, role: string, config: WebhookConfig,
   const outcome = mutatePod(pod, config.injection);
   const lines = [`# kserve-llmd: pods of ${isvc.metadata.name} (role ${role}${note}) get at creation:`];
   if (outcome.kind === 'untouched') return [...lines, '#   nothing'];
-  for (const op of jsonPatch(pod, outcome.object)) lines.push(`#   ${op.op} ${op.path}${'value' in op ? ` ${JSON.stringify(op.value)}` : ''}`);
+  for (const op of jsonPatch(pod, outcome.object))
+    lines.push(`#   ${op.op} ${op.path}${'value' in op ? ` ${JSON.stringify(op.value)}` : ''}`);
   return [...lines, ...outcome.warnings.map((w) => `#   warning: ${w}`)];
 }
 
 function prefillPreview(original: InferenceService, config: WebhookConfig): string[] {
   const sibling = structuredClone(original);
-  const annotations = { ...(sibling.metadata.annotations ?? {}), [`${ANNOTATION_PREFIX}prefill-for`]: original.metadata.name ?? '' };
+  const annotations = {
+    ...(sibling.metadata.annotations ?? {}),
+    [`${ANNOTATION_PREFIX}prefill-for`]: original.metadata.name ?? '',
+  };
   sibling.metadata = { ...sibling.metadata, name: prefillSiblingName(original.metadata.name ?? ''), annotations };
   const outcome = mutateInferenceService(sibling, config);
   if (outcome.kind !== 'mutated') return [];
@@ -55,10 +64,20 @@ function prefillPreview(original: InferenceService, config: WebhookConfig): stri
 
 /** Written by the controller (or an earlier render): regenerated from its InferenceService, not passed through. */
 function generated(doc: unknown): boolean {
-  return isRecord(doc) && isRecord(doc.metadata) && isRecord(doc.metadata.annotations) && CONTROLLER.hashAnnotation in doc.metadata.annotations;
+  return (
+    isRecord(doc) &&
+    isRecord(doc.metadata) &&
+    isRecord(doc.metadata.annotations) &&
+    CONTROLLER.hashAnnotation in doc.metadata.annotations
+  );
 }
 
-export function renderManifests(text: string, config: WebhookConfig, source = 'input', controller?: ControllerConfig): RenderResult {
+export function renderManifests(
+  text: string,
+  config: WebhookConfig,
+  source = 'input',
+  controller?: ControllerConfig,
+): RenderResult {
   const controllerConfig: ControllerConfig = controller ?? { ...defaultControllerConfig(), webhook: config };
   const errors: string[] = [];
   const warnings: string[] = [];
@@ -90,7 +109,13 @@ export function renderManifests(text: string, config: WebhookConfig, source = 'i
     if (role === 'decode') comments.push(...prefillPreview(doc, config));
     parts.push(`${comments.join('\n')}\n${yaml.dump(outcome.object, DUMP)}`);
     const objects = desiredObjects(outcome.object, controllerConfig);
-    if (objects.length > 0) parts.push(...objects.map((o, i) => `${i === 0 ? `# kserve-llmd: kept by the routing controller for ${outcome.object.metadata.name}\n` : ''}${yaml.dump(o, DUMP)}`));
+    if (objects.length > 0)
+      parts.push(
+        ...objects.map(
+          (o, i) =>
+            `${i === 0 ? `# kserve-llmd: kept by the routing controller for ${outcome.object.metadata.name}\n` : ''}${yaml.dump(o, DUMP)}`,
+        ),
+      );
   });
   return { output: parts.join('---\n'), errors, warnings };
 }

@@ -21,7 +21,14 @@ export interface DynamoLoadOptions {
 }
 
 export const DYNAMO_LOAD_DEFAULTS: DynamoLoadOptions = {
-  intervalS: 5, minObservations: 5, contextLength: 131_072, prefillUp: 0.1, prefillDown: 0, decodeUp: 0.4, decodeDown: 0.1, minEndpoint: 1,
+  intervalS: 5,
+  minObservations: 5,
+  contextLength: 131_072,
+  prefillUp: 0.1,
+  prefillDown: 0,
+  decodeUp: 0.4,
+  decodeDown: 0.1,
+  minEndpoint: 1,
 };
 
 function load(role: Role, e: EngineSnapshot, o: DynamoLoadOptions, kvCapacity: number, aggregated: boolean): number {
@@ -34,7 +41,13 @@ class DynamoRole {
   private last = 0;
   desired: number;
 
-  constructor(private readonly role: Role, private readonly o: DynamoLoadOptions, initial: number, private readonly kvCapacity: number, private readonly aggregated: boolean) {
+  constructor(
+    private readonly role: Role,
+    private readonly o: DynamoLoadOptions,
+    initial: number,
+    private readonly kvCapacity: number,
+    private readonly aggregated: boolean,
+  ) {
     this.desired = Math.max(o.minEndpoint, initial);
   }
 
@@ -50,9 +63,12 @@ class DynamoRole {
     const live = new Set(r.engines.map((e) => e.id));
     for (const id of [...this.samples.keys()]) if (!live.has(id)) this.samples.delete(id);
     if (r.starting > 0) return this.desired;
-    const means = [...this.samples.values()].filter((xs) => xs.length >= this.o.minObservations).map((xs) => xs.reduce((a, b) => a + b, 0) / xs.length);
+    const means = [...this.samples.values()]
+      .filter((xs) => xs.length >= this.o.minObservations)
+      .map((xs) => xs.reduce((a, b) => a + b, 0) / xs.length);
     if (means.length === 0) return this.desired;
-    const [up, down] = this.role === 'prefill' ? [this.o.prefillUp, this.o.prefillDown] : [this.o.decodeUp, this.o.decodeDown];
+    const [up, down] =
+      this.role === 'prefill' ? [this.o.prefillUp, this.o.prefillDown] : [this.o.decodeUp, this.o.decodeDown];
     const upCmp = this.role === 'prefill' ? (x: number) => x >= up : (x: number) => x > up;
     const downCmp = this.role === 'prefill' ? (x: number) => x <= down : (x: number) => x < down;
     if (means.some(upCmp)) this.desired = r.replicas + 1;
@@ -68,7 +84,10 @@ export function dynamoLoadPolicy(ctx: PolicyContext, o: DynamoLoadOptions = DYNA
   return {
     name: 'dynamo-load',
     step(obs) {
-      return { decode: decode.step(obs.now, obs.decode), prefill: obs.prefill ? prefill.step(obs.now, obs.prefill) : 0 };
+      return {
+        decode: decode.step(obs.now, obs.decode),
+        prefill: obs.prefill ? prefill.step(obs.now, obs.prefill) : 0,
+      };
     },
   };
 }

@@ -19,7 +19,14 @@ export interface KedaOptions {
   downStabilizationS: number;
 }
 
-export const KEDA_DEFAULTS: KedaOptions = { threshold: 5, tolerance: 0.1, pollingS: 30, cooldownS: 300, hpaSyncS: 15, downStabilizationS: 300 };
+export const KEDA_DEFAULTS: KedaOptions = {
+  threshold: 5,
+  tolerance: 0.1,
+  pollingS: 30,
+  cooldownS: 300,
+  hpaSyncS: 15,
+  downStabilizationS: 300,
+};
 
 class KedaRole {
   private lastActive = 0;
@@ -28,7 +35,11 @@ class KedaRole {
   private readonly stabilizer: DownStabilizer;
   desired: number;
 
-  constructor(private readonly k: KedaOptions, initial: number, private readonly floor: number) {
+  constructor(
+    private readonly k: KedaOptions,
+    initial: number,
+    private readonly floor: number,
+  ) {
     this.desired = initial;
     this.stabilizer = new DownStabilizer(k.downStabilizationS);
   }
@@ -40,7 +51,8 @@ class KedaRole {
       this.lastPoll = now;
       if (value > 0) this.lastActive = now;
       if (this.desired === 0 && value > 0) return (this.desired = 1);
-      if (this.desired > 0 && this.floor === 0 && value === 0 && now - this.lastActive >= k.cooldownS) return (this.desired = 0);
+      if (this.desired > 0 && this.floor === 0 && value === 0 && now - this.lastActive >= k.cooldownS)
+        return (this.desired = 0);
     }
     if (this.desired === 0 || now - this.lastSync < k.hpaSyncS) return this.desired;
     this.lastSync = now;
@@ -54,11 +66,17 @@ class KedaRole {
 }
 
 export function kedaPolicy(ctx: PolicyContext, k: KedaOptions = KEDA_DEFAULTS): Policy {
-  const roles: Record<Role, KedaRole> = { decode: new KedaRole(k, ctx.initial.decode, 0), prefill: new KedaRole(k, ctx.initial.prefill, 1) };
+  const roles: Record<Role, KedaRole> = {
+    decode: new KedaRole(k, ctx.initial.decode, 0),
+    prefill: new KedaRole(k, ctx.initial.prefill, 1),
+  };
   return {
     name: 'keda-hpa',
     step(obs) {
-      return { decode: roles.decode.step(obs.now, obs.decode), prefill: obs.prefill ? roles.prefill.step(obs.now, obs.prefill) : 0 };
+      return {
+        decode: roles.decode.step(obs.now, obs.decode),
+        prefill: obs.prefill ? roles.prefill.step(obs.now, obs.prefill) : 0,
+      };
     },
   };
 }

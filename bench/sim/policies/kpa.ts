@@ -20,7 +20,15 @@ export interface KpaOptions {
   tickS: number;
 }
 
-export const KPA_DEFAULTS: KpaOptions = { containerConcurrency: 100, targetUtilization: 0.7, stableS: 60, panicS: 6, panicThreshold: 2, graceS: 30, tickS: 2 };
+export const KPA_DEFAULTS: KpaOptions = {
+  containerConcurrency: 100,
+  targetUtilization: 0.7,
+  stableS: 60,
+  panicS: 6,
+  panicThreshold: 2,
+  graceS: 30,
+  tickS: 2,
+};
 
 class KpaRole {
   private readonly stable: SlidingWindow;
@@ -30,7 +38,11 @@ class KpaRole {
   private zeroSince: number | null = null;
   desired: number;
 
-  constructor(private readonly k: KpaOptions, initial: number, private readonly floor: number) {
+  constructor(
+    private readonly k: KpaOptions,
+    initial: number,
+    private readonly floor: number,
+  ) {
     this.stable = new SlidingWindow(k.stableS);
     this.panic = new SlidingWindow(k.panicS);
     this.desired = initial;
@@ -87,7 +99,10 @@ export function kpaPolicy(ctx: PolicyContext, k: KpaOptions = KPA_DEFAULTS): Pol
       const wake = obs.decode.replicas === 0 && obs.decode.buffered > 0;
       if (!wake && obs.now - last < k.tickS) return undefined;
       last = obs.now;
-      return { decode: roles.decode.decide(obs.now, obs.decode), prefill: obs.prefill ? roles.prefill.decide(obs.now, obs.prefill) : 0 };
+      return {
+        decode: roles.decode.decide(obs.now, obs.decode),
+        prefill: obs.prefill ? roles.prefill.decide(obs.now, obs.prefill) : 0,
+      };
     },
   };
 }

@@ -8,7 +8,14 @@
  * is re-implemented here: this file only converts simulator state into the loop's inputs.
  */
 import { defaultAutoscalerConfig } from '../../../autoscaler/config.js';
-import { decidePool, deciderSpec, type Decision, type DeciderSpec, type DeciderState, type RoleWindows } from '../../../autoscaler/decider/index.js';
+import {
+  decidePool,
+  deciderSpec,
+  type Decision,
+  type DeciderSpec,
+  type DeciderState,
+  type RoleWindows,
+} from '../../../autoscaler/decider/index.js';
 import { observe } from '../../../autoscaler/loop/observe.js';
 import { vllmSnapshot, type PodSnapshot } from '../../../autoscaler/metrics/vllm-signals.js';
 import type { PodObservation } from '../../../autoscaler/windows/tick.js';
@@ -50,10 +57,18 @@ class RoleFeed {
     }
     this.last = next;
     const panicWindowMs = (this.cfg.stableWindowMs * this.cfg.panicWindowPercentage) / 100;
-    return observe(this.window, {
-      nowMs, readyPods: r.ready, specReplicas: r.replicas, observations, failedPods: 0,
-      demandAtZero: { queuedRequests: r.buffered, queuedPromptTokens: r.bufferedPromptTokens },
-    }, { stableWindowMs: this.cfg.stableWindowMs, panicWindowMs, defaultPromptTokens: this.cfg.defaultPromptTokens });
+    return observe(
+      this.window,
+      {
+        nowMs,
+        readyPods: r.ready,
+        specReplicas: r.replicas,
+        observations,
+        failedPods: 0,
+        demandAtZero: { queuedRequests: r.buffered, queuedPromptTokens: r.bufferedPromptTokens },
+      },
+      { stableWindowMs: this.cfg.stableWindowMs, panicWindowMs, defaultPromptTokens: this.cfg.defaultPromptTokens },
+    );
   }
 }
 
@@ -61,14 +76,20 @@ export function oursPolicy(ctx: PolicyContext, opts: Partial<OursOptions> = {}):
   const o: OursOptions = { ...OURS_DEFAULTS, scaleToZeroAfterS: ctx.scaleToZeroAfterS, ...opts };
   const cfg = defaultAutoscalerConfig();
   const capacity = { prefillTokensPerSec: profiledPrefillTokensPerSec(ctx.preset, o.profileIsl) };
-  const spec = (role: Role, min: number): DeciderSpec => deciderSpec(role, {
-    minReplicas: min, maxReplicas: ctx.maxReplicas, slo: ctx.slo, scaleToZeroAfterMs: o.scaleToZeroAfterS * 1000, capacity,
-  });
+  const spec = (role: Role, min: number): DeciderSpec =>
+    deciderSpec(role, {
+      minReplicas: min,
+      maxReplicas: ctx.maxReplicas,
+      slo: ctx.slo,
+      scaleToZeroAfterMs: o.scaleToZeroAfterS * 1000,
+      capacity,
+    });
   const specs = { decode: spec('decode', o.decodeMin), prefill: spec('prefill', o.prefillMin) };
   const feeds = { decode: new RoleFeed(cfg), prefill: new RoleFeed(cfg) };
   const states: { decode?: DeciderState; prefill?: DeciderState } = {};
   const reasons = new Map<string, number>();
-  const count = (role: Role, reason: string): void => void reasons.set(`${role}:${reason}`, (reasons.get(`${role}:${reason}`) ?? 0) + 1);
+  const count = (role: Role, reason: string): void =>
+    void reasons.set(`${role}:${reason}`, (reasons.get(`${role}:${reason}`) ?? 0) + 1);
   let last = -Infinity;
   return {
     name: 'ours',
@@ -81,7 +102,14 @@ export function oursPolicy(ctx: PolicyContext, opts: Partial<OursOptions> = {}):
       // roles to each other (decode sees what prefill prefilled; prefill the pool's prompts and decode as peer).
       const dw = feeds.decode.tick(nowMs, obs.decode);
       const pw = obs.prefill ? feeds.prefill.tick(nowMs, obs.prefill) : undefined;
-      const out = decidePool({ decode: { spec: specs.decode, windows: dw }, ...(pw ? { prefill: { spec: specs.prefill, windows: pw } } : {}) }, nowMs, states);
+      const out = decidePool(
+        {
+          decode: { spec: specs.decode, windows: dw },
+          ...(pw ? { prefill: { spec: specs.prefill, windows: pw } } : {}),
+        },
+        nowMs,
+        states,
+      );
       const d = out.decode;
       states.decode = d.state;
       count('decode', d.reason);

@@ -18,7 +18,14 @@ export interface WvaOptions {
   downStabilizationS: number;
 }
 
-export const WVA_DEFAULTS: WvaOptions = { kvThreshold: 0.8, queueThreshold: 5, kvSpare: 0.1, queueSpare: 3, intervalS: 30, downStabilizationS: 240 };
+export const WVA_DEFAULTS: WvaOptions = {
+  kvThreshold: 0.8,
+  queueThreshold: 5,
+  kvSpare: 0.1,
+  queueSpare: 3,
+  intervalS: 30,
+  downStabilizationS: 240,
+};
 
 /** One saturation decision: +1, −1 or 0 (pure; table-tested). */
 export function wvaDelta(w: WvaOptions, engines: ReadonlyArray<{ kvUsage: number; waiting: number }>): -1 | 0 | 1 {
@@ -40,7 +47,11 @@ class WvaRole {
   private readonly stabilizer: DownStabilizer;
   desired: number;
 
-  constructor(private readonly w: WvaOptions, initial: number, private readonly floor: number) {
+  constructor(
+    private readonly w: WvaOptions,
+    initial: number,
+    private readonly floor: number,
+  ) {
     this.desired = initial;
     this.stabilizer = new DownStabilizer(w.downStabilizationS);
   }
@@ -59,11 +70,17 @@ class WvaRole {
 }
 
 export function wvaPolicy(ctx: PolicyContext, w: WvaOptions = WVA_DEFAULTS): Policy {
-  const roles: Record<Role, WvaRole> = { decode: new WvaRole(w, ctx.initial.decode, 0), prefill: new WvaRole(w, ctx.initial.prefill, 1) };
+  const roles: Record<Role, WvaRole> = {
+    decode: new WvaRole(w, ctx.initial.decode, 0),
+    prefill: new WvaRole(w, ctx.initial.prefill, 1),
+  };
   return {
     name: 'llm-d-wva',
     step(obs) {
-      return { decode: roles.decode.step(obs.now, obs.decode), prefill: obs.prefill ? roles.prefill.step(obs.now, obs.prefill) : 0 };
+      return {
+        decode: roles.decode.step(obs.now, obs.decode),
+        prefill: obs.prefill ? roles.prefill.step(obs.now, obs.prefill) : 0,
+      };
     },
   };
 }

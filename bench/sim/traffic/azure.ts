@@ -17,7 +17,14 @@ export function parseAzureTimestamp(s: string): number | undefined {
   const [, y, mo, d, h, mi, sec, frac] = m;
   const base = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(sec));
   const check = new Date(base);
-  if (check.getUTCMonth() !== Number(mo) - 1 || check.getUTCDate() !== Number(d) || Number(h) > 23 || Number(mi) > 59 || Number(sec) > 59) return undefined;
+  if (
+    check.getUTCMonth() !== Number(mo) - 1 ||
+    check.getUTCDate() !== Number(d) ||
+    Number(h) > 23 ||
+    Number(mi) > 59 ||
+    Number(sec) > 59
+  )
+    return undefined;
   return base + (frac ? Number(`0.${frac}`) * 1000 : 0);
 }
 
@@ -28,14 +35,19 @@ function parseRow(line: string, where: string): { ms: number; req: TraceRequest 
   const ctx = Number(cols[1]);
   const gen = Number(cols[2]);
   if (ms === undefined) return `${where}: TIMESTAMP ${JSON.stringify(cols[0])} is not YYYY-MM-DD HH:MM:SS[.fffffff]`;
-  if (!/^\s*\d+\s*$/.test(cols[1] as string) || !isCount(ctx, 1)) return `${where}: ContextTokens must be an integer ≥ 1, got ${JSON.stringify(cols[1])}`;
-  if (!/^\s*\d+\s*$/.test(cols[2] as string) || !isCount(gen, 0)) return `${where}: GeneratedTokens must be an integer ≥ 0, got ${JSON.stringify(cols[2])}`;
+  if (!/^\s*\d+\s*$/.test(cols[1] as string) || !isCount(ctx, 1))
+    return `${where}: ContextTokens must be an integer ≥ 1, got ${JSON.stringify(cols[1])}`;
+  if (!/^\s*\d+\s*$/.test(cols[2] as string) || !isCount(gen, 0))
+    return `${where}: GeneratedTokens must be an integer ≥ 0, got ${JSON.stringify(cols[2])}`;
   return { ms, req: { arrival: 0, promptTokens: ctx, outputTokens: Math.max(1, gen), hashIds: [] } };
 }
 
 export function parseAzure(file: string, text: string): Trace {
   const lines = text.split('\n');
-  const header = (lines[0] ?? '').trim().replace(/^\uFEFF/, '').split(',');
+  const header = (lines[0] ?? '')
+    .trim()
+    .replace(/^\uFEFF/, '')
+    .split(',');
   if (header.length !== 3 || !header.every((h, i) => h.trim() === HEADER[i])) {
     fail(file, [`line 1: expected header ${HEADER.join(',')}, got ${JSON.stringify((lines[0] ?? '').slice(0, 80))}`]);
   }

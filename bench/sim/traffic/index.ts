@@ -16,7 +16,9 @@ export function parseTraceText(file: string, text: string, rng: Rng): Trace {
   const first = text.trimStart()[0];
   if (first === '{') return parseMooncake(file, text, rng);
   if (text.replace(/^\uFEFF/, '').startsWith('TIMESTAMP')) return parseAzure(file, text);
-  throw new TraceError(`${file}: line 1: unknown trace format (expected Mooncake JSON lines or the Azure CSV header TIMESTAMP,ContextTokens,GeneratedTokens)`);
+  throw new TraceError(
+    `${file}: line 1: unknown trace format (expected Mooncake JSON lines or the Azure CSV header TIMESTAMP,ContextTokens,GeneratedTokens)`,
+  );
 }
 
 export interface LoadOptions {
@@ -36,17 +38,24 @@ export async function loadTraffic(source: { file?: string; synthetic?: string },
     try {
       text = await readFile(source.file, 'utf8');
     } catch (err) {
-      throw new TraceError(`${source.file}: cannot read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+      throw new TraceError(
+        `${source.file}: cannot read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
+      );
     }
     trace = parseTraceText(basename(source.file), text, rng);
   } else throw new TraceError('no traffic: give a trace file or a synthetic spec');
   if (opts.durationS !== undefined) trace = cut(trace, opts.durationS);
-  if (opts.rateMultiplier !== undefined && opts.rateMultiplier !== 1) trace = scaleRate(trace, opts.rateMultiplier, rng);
+  if (opts.rateMultiplier !== undefined && opts.rateMultiplier !== 1)
+    trace = scaleRate(trace, opts.rateMultiplier, rng);
   return trace;
 }
 
 export function cut(trace: Trace, durationS: number): Trace {
-  return { ...trace, requests: trace.requests.filter((r) => r.arrival < durationS), durationS: Math.min(trace.durationS, durationS) };
+  return {
+    ...trace,
+    requests: trace.requests.filter((r) => r.arrival < durationS),
+    durationS: Math.min(trace.durationS, durationS),
+  };
 }
 
 /**

@@ -25,14 +25,31 @@ function parseRow(line: string): { row?: Row; error?: string } {
   }
   if (typeof o !== 'object' || o === null || Array.isArray(o)) return { error: 'not a JSON object' };
   const r = o as Record<string, unknown>;
-  if (typeof r.timestamp !== 'number' || !Number.isFinite(r.timestamp) || r.timestamp < 0) return { error: `timestamp must be a number of ms ≥ 0, got ${JSON.stringify(r.timestamp)}` };
-  if (!isCount(r.input_length, 1)) return { error: `input_length must be an integer ≥ 1, got ${JSON.stringify(r.input_length)}` };
-  if (!isCount(r.output_length, 0)) return { error: `output_length must be an integer ≥ 0, got ${JSON.stringify(r.output_length)}` };
+  if (typeof r.timestamp !== 'number' || !Number.isFinite(r.timestamp) || r.timestamp < 0)
+    return { error: `timestamp must be a number of ms ≥ 0, got ${JSON.stringify(r.timestamp)}` };
+  if (!isCount(r.input_length, 1))
+    return { error: `input_length must be an integer ≥ 1, got ${JSON.stringify(r.input_length)}` };
+  if (!isCount(r.output_length, 0))
+    return { error: `output_length must be an integer ≥ 0, got ${JSON.stringify(r.output_length)}` };
   const h = r.hash_ids ?? [];
-  if (!Array.isArray(h) || !h.every((x) => Number.isInteger(x))) return { error: 'hash_ids must be an array of integers' };
+  if (!Array.isArray(h) || !h.every((x) => Number.isInteger(x)))
+    return { error: 'hash_ids must be an array of integers' };
   const want = Math.ceil(r.input_length / HASH_BLOCK_TOKENS);
-  if (h.length > 0 && h.length !== want) return { error: `hash_ids has ${h.length} blocks but input_length ${r.input_length} needs ceil(${r.input_length}/512) = ${want}` };
-  return { row: { ts: r.timestamp, req: { arrival: 0, promptTokens: r.input_length, outputTokens: Math.max(1, r.output_length), hashIds: h as number[] } } };
+  if (h.length > 0 && h.length !== want)
+    return {
+      error: `hash_ids has ${h.length} blocks but input_length ${r.input_length} needs ceil(${r.input_length}/512) = ${want}`,
+    };
+  return {
+    row: {
+      ts: r.timestamp,
+      req: {
+        arrival: 0,
+        promptTokens: r.input_length,
+        outputTokens: Math.max(1, r.output_length),
+        hashIds: h as number[],
+      },
+    },
+  };
 }
 
 export function parseMooncake(file: string, text: string, rng: Rng): Trace {
@@ -50,7 +67,10 @@ export function parseMooncake(file: string, text: string, rng: Rng): Trace {
   if (rows.length === 0) fail(file, ['no requests']);
   rows.sort((a, b) => a.ts - b.ts);
   const ticks = [...new Set(rows.map((r) => r.ts))];
-  const gaps = ticks.slice(1).map((t, i) => t - (ticks[i] as number)).sort((a, b) => a - b);
+  const gaps = ticks
+    .slice(1)
+    .map((t, i) => t - (ticks[i] as number))
+    .sort((a, b) => a - b);
   const medianGap = gaps.length > 0 ? (gaps[gaps.length >> 1] as number) : 0;
   const next = new Map<number, number>();
   ticks.forEach((t, i) => next.set(t, Math.min((ticks[i + 1] ?? t + medianGap) - t, medianGap)));

@@ -32,18 +32,37 @@ export interface SyntheticSpec {
 }
 
 const DEFAULTS: Omit<SyntheticSpec, 'kind'> = {
-  rate: 4, durationS: 3600, onS: 300, offS: 600, peak: 2, periodS: 3600, isl: 2000, osl: 200, prefix: 0.5, prefixTokens: 2048,
+  rate: 4,
+  durationS: 3600,
+  onS: 300,
+  offS: 600,
+  peak: 2,
+  periodS: 3600,
+  isl: 2000,
+  osl: 200,
+  prefix: 0.5,
+  prefixTokens: 2048,
 };
 
 const NUMERIC: Record<string, [keyof SyntheticSpec, number, number]> = {
-  rate: ['rate', 0.001, 10_000], peak: ['peak', 1, 100], isl: ['isl', 1, 200_000], osl: ['osl', 1, 32_000],
-  prefix: ['prefix', 0, 1], 'prefix-tokens': ['prefixTokens', 512, 100_000],
+  rate: ['rate', 0.001, 10_000],
+  peak: ['peak', 1, 100],
+  isl: ['isl', 1, 200_000],
+  osl: ['osl', 1, 32_000],
+  prefix: ['prefix', 0, 1],
+  'prefix-tokens': ['prefixTokens', 512, 100_000],
 };
-const DURATIONS: Record<string, keyof SyntheticSpec> = { duration: 'durationS', on: 'onS', off: 'offS', period: 'periodS' };
+const DURATIONS: Record<string, keyof SyntheticSpec> = {
+  duration: 'durationS',
+  on: 'onS',
+  off: 'offS',
+  period: 'periodS',
+};
 
 export function parseSyntheticSpec(text: string): SyntheticSpec {
   const [kind, params = ''] = text.split(/:(.*)/s);
-  if (!(SYNTHETIC_KINDS as readonly string[]).includes(kind as string)) throw new TraceError(`synthetic traffic "${kind}": kind must be one of ${SYNTHETIC_KINDS.join(', ')}`);
+  if (!(SYNTHETIC_KINDS as readonly string[]).includes(kind as string))
+    throw new TraceError(`synthetic traffic "${kind}": kind must be one of ${SYNTHETIC_KINDS.join(', ')}`);
   const spec: SyntheticSpec = { kind: kind as SyntheticKind, ...DEFAULTS };
   for (const pair of params.split(',').filter((p) => p.trim() !== '')) {
     const [k = '', v = ''] = pair.split('=').map((s) => s.trim());
@@ -51,14 +70,18 @@ export function parseSyntheticSpec(text: string): SyntheticSpec {
     const dur = DURATIONS[k];
     if (num) {
       const n = Number(v);
-      if (!Number.isFinite(n) || n < num[1] || n > num[2]) throw new TraceError(`synthetic ${k}=${v}: must be a number in [${num[1]}, ${num[2]}]`);
+      if (!Number.isFinite(n) || n < num[1] || n > num[2])
+        throw new TraceError(`synthetic ${k}=${v}: must be a number in [${num[1]}, ${num[2]}]`);
       (spec[num[0]] as number) = n;
     } else if (dur) {
       const ms = parseDuration(v);
-      if (!ms.ok || ms.value < 1000 || ms.value > 7 * 86_400_000) throw new TraceError(`synthetic ${k}=${v}: must be a duration in [1s, 168h], e.g. 90s, 5m, 1h`);
+      if (!ms.ok || ms.value < 1000 || ms.value > 7 * 86_400_000)
+        throw new TraceError(`synthetic ${k}=${v}: must be a duration in [1s, 168h], e.g. 90s, 5m, 1h`);
       (spec[dur] as number) = ms.value / 1000;
     } else {
-      throw new TraceError(`synthetic: unknown parameter "${k}" (known: ${[...Object.keys(NUMERIC), ...Object.keys(DURATIONS)].join(', ')})`);
+      throw new TraceError(
+        `synthetic: unknown parameter "${k}" (known: ${[...Object.keys(NUMERIC), ...Object.keys(DURATIONS)].join(', ')})`,
+      );
     }
   }
   return spec;

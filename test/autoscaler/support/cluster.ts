@@ -24,22 +24,44 @@ export class FakeCluster {
   readonly pods = new Map<string, { rev: string; vllm: FakeVllm; ready: boolean }>();
   private seq = 0;
 
-  constructor(private readonly api: FakeApiServer, private readonly clock: () => number) {}
+  constructor(
+    private readonly api: FakeApiServer,
+    private readonly clock: () => number,
+  ) {}
 
   async addRevision(r: Revision): Promise<void> {
-    const labels = { [LABELS.role]: r.role, [LABELS.pool]: r.pool, 'serving.knative.dev/revision': r.name, [LABELS.kserveIsvc]: r.pool };
+    const labels = {
+      [LABELS.role]: r.role,
+      [LABELS.pool]: r.pool,
+      'serving.knative.dev/revision': r.name,
+      [LABELS.kserveIsvc]: r.pool,
+    };
     this.api.seed({
-      apiVersion: 'apps/v1', kind: 'Deployment',
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
       metadata: { name: `${r.name}-deployment`, namespace: NS, labels },
       spec: {
-        replicas: r.replicas, selector: { matchLabels: { 'serving.knative.dev/revision': r.name } },
-        template: { metadata: { labels }, spec: { containers: [{ name: 'kserve-container', image: 'vllm/vllm-openai:v0.27.1' }] } },
+        replicas: r.replicas,
+        selector: { matchLabels: { 'serving.knative.dev/revision': r.name } },
+        template: {
+          metadata: { labels },
+          spec: { containers: [{ name: 'kserve-container', image: 'vllm/vllm-openai:v0.27.1' }] },
+        },
       },
     });
     this.api.seed({
-      apiVersion: PA_V, kind: 'PodAutoscaler',
-      metadata: { name: r.name, namespace: NS, labels, annotations: { [KNATIVE_CLASS_ANNOTATION]: AUTOSCALER_CLASS, ...r.annotations } },
-      spec: { protocolType: 'http1', scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: `${r.name}-deployment` } },
+      apiVersion: PA_V,
+      kind: 'PodAutoscaler',
+      metadata: {
+        name: r.name,
+        namespace: NS,
+        labels,
+        annotations: { [KNATIVE_CLASS_ANNOTATION]: AUTOSCALER_CLASS, ...r.annotations },
+      },
+      spec: {
+        protocolType: 'http1',
+        scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: `${r.name}-deployment` },
+      },
     });
     await this.sync();
   }
@@ -78,7 +100,9 @@ export class FakeCluster {
       for (const [name, p] of mine) {
         if (!p.ready) {
           p.ready = true;
-          h.patch(this.api.target('v1', 'Pod', NS, name, 'status'), 'application/merge-patch+json', { status: { conditions: [{ type: 'Ready', status: 'True' }] } });
+          h.patch(this.api.target('v1', 'Pod', NS, name, 'status'), 'application/merge-patch+json', {
+            status: { conditions: [{ type: 'Ready', status: 'True' }] },
+          });
         }
       }
       for (let i = mine.length; i < want; i++) await this.createPod(rev, d.metadata.labels as Record<string, string>);
@@ -90,15 +114,21 @@ export class FakeCluster {
     }
     for (const s of this.api.objects(SKS_V, 'ServerlessService', NS)) {
       const proxy = (s.spec as { mode?: string }).mode === 'Proxy';
-      h.patch(this.api.target(SKS_V, 'ServerlessService', NS, s.metadata.name, 'status'), 'application/merge-patch+json', {
-        status: {
-          serviceName: s.metadata.name, privateServiceName: `${s.metadata.name}-private`,
-          conditions: [
-            { type: 'Ready', status: 'True' }, { type: 'EndpointsPopulated', status: proxy ? 'False' : 'True' },
-            { type: 'ActivatorEndpointsPopulated', status: proxy ? 'True' : 'False' },
-          ],
+      h.patch(
+        this.api.target(SKS_V, 'ServerlessService', NS, s.metadata.name, 'status'),
+        'application/merge-patch+json',
+        {
+          status: {
+            serviceName: s.metadata.name,
+            privateServiceName: `${s.metadata.name}-private`,
+            conditions: [
+              { type: 'Ready', status: 'True' },
+              { type: 'EndpointsPopulated', status: proxy ? 'False' : 'True' },
+              { type: 'ActivatorEndpointsPopulated', status: proxy ? 'True' : 'False' },
+            ],
+          },
         },
-      });
+      );
     }
   }
 
@@ -108,7 +138,8 @@ export class FakeCluster {
     const name = `${rev}-deployment-${++this.seq}`;
     this.pods.set(name, { rev, vllm, ready: false });
     this.api.seed({
-      apiVersion: 'v1', kind: 'Pod',
+      apiVersion: 'v1',
+      kind: 'Pod',
       metadata: { name, namespace: NS, labels, annotations: { [POD_ANNOTATIONS.vllmPort]: String(vllm.port) } },
       spec: { containers: [{ name: 'kserve-container', image: 'vllm/vllm-openai:v0.27.1' }] },
       status: { phase: 'Running', podIP: '127.0.0.1', conditions: [{ type: 'Ready', status: 'False' }] },

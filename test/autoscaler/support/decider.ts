@@ -1,10 +1,20 @@
 /** Shared helpers for the decider table tests. */
-import { decide, deciderSpec, type Decision, type DeciderSpec, type DeciderState, type RoleWindows } from '../../../autoscaler/decider/index.js';
+import {
+  decide,
+  deciderSpec,
+  type Decision,
+  type DeciderSpec,
+  type DeciderState,
+  type RoleWindows,
+} from '../../../autoscaler/decider/index.js';
 
 type Overrides = Parameters<typeof deciderSpec>[1];
 
 /** Spec builders for a role with min 0 and the given max (overrides on top). */
-export function specs(maxReplicas: number): { decode: (o?: Overrides) => DeciderSpec; prefill: (o?: Overrides) => DeciderSpec } {
+export function specs(maxReplicas: number): {
+  decode: (o?: Overrides) => DeciderSpec;
+  prefill: (o?: Overrides) => DeciderSpec;
+} {
   return {
     decode: (o = {}) => deciderSpec('decode', { minReplicas: 0, maxReplicas, ...o }),
     prefill: (o = {}) => deciderSpec('prefill', { minReplicas: 0, maxReplicas, ...o }),

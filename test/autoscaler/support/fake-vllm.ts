@@ -24,17 +24,24 @@ const MODEL = 'engine="0",model_name="meta-llama/Llama-3.1-8B-Instruct"';
 export function renderVllm(s: VllmState, c: { prompt: number; gen: number; req: number }): string {
   const n = Math.floor(c.req);
   return [
-    '# HELP vllm:num_requests_running Number of requests in model execution batches.', '# TYPE vllm:num_requests_running gauge',
+    '# HELP vllm:num_requests_running Number of requests in model execution batches.',
+    '# TYPE vllm:num_requests_running gauge',
     `vllm:num_requests_running{${MODEL}} ${s.running}`,
-    '# HELP vllm:num_requests_waiting Number of requests waiting to be processed.', '# TYPE vllm:num_requests_waiting gauge',
+    '# HELP vllm:num_requests_waiting Number of requests waiting to be processed.',
+    '# TYPE vllm:num_requests_waiting gauge',
     `vllm:num_requests_waiting{${MODEL}} ${s.waiting}`,
-    '# HELP vllm:kv_cache_usage_perc KV-cache usage. 1 means 100 percent usage.', '# TYPE vllm:kv_cache_usage_perc gauge',
+    '# HELP vllm:kv_cache_usage_perc KV-cache usage. 1 means 100 percent usage.',
+    '# TYPE vllm:kv_cache_usage_perc gauge',
     `vllm:kv_cache_usage_perc{${MODEL}} ${s.kv}`,
-    '# TYPE vllm:prompt_tokens_total counter', `vllm:prompt_tokens_total{${MODEL}} ${Math.floor(c.prompt)}`,
-    '# TYPE vllm:generation_tokens_total counter', `vllm:generation_tokens_total{${MODEL}} ${Math.floor(c.gen)}`,
-    '# TYPE vllm:request_success_total counter', `vllm:request_success_total{${MODEL},finished_reason="stop"} ${n}`,
+    '# TYPE vllm:prompt_tokens_total counter',
+    `vllm:prompt_tokens_total{${MODEL}} ${Math.floor(c.prompt)}`,
+    '# TYPE vllm:generation_tokens_total counter',
+    `vllm:generation_tokens_total{${MODEL}} ${Math.floor(c.gen)}`,
+    '# TYPE vllm:request_success_total counter',
+    `vllm:request_success_total{${MODEL},finished_reason="stop"} ${n}`,
     '# TYPE vllm:request_prompt_tokens histogram',
-    `vllm:request_prompt_tokens_bucket{${MODEL},le="+Inf"} ${n}`, `vllm:request_prompt_tokens_count{${MODEL}} ${n}`,
+    `vllm:request_prompt_tokens_bucket{${MODEL},le="+Inf"} ${n}`,
+    `vllm:request_prompt_tokens_count{${MODEL}} ${n}`,
     `vllm:request_prompt_tokens_sum{${MODEL}} ${n * s.meanPrompt}`,
     '# TYPE vllm:cache_config_info gauge',
     'vllm:cache_config_info{block_size="16",cache_dtype="auto",enable_prefix_caching="True",engine="0",gpu_memory_utilization="0.9",num_gpu_blocks="27454"} 1.0',
@@ -43,7 +50,16 @@ export function renderVllm(s: VllmState, c: { prompt: number; gen: number; req: 
 }
 
 export class FakeVllm {
-  state: VllmState = { waiting: 0, running: 0, kv: 0, promptRate: 0, genRate: 0, reqRate: 0, meanPrompt: 1000, mode: 'ok' };
+  state: VllmState = {
+    waiting: 0,
+    running: 0,
+    kv: 0,
+    promptRate: 0,
+    genRate: 0,
+    reqRate: 0,
+    meanPrompt: 1000,
+    mode: 'ok',
+  };
   scrapes = 0;
   private counters = { prompt: 0, gen: 0, req: 0 };
   private lastMs?: number;

@@ -26,15 +26,39 @@ export function testConfig(patch: Record<string, unknown> = {}): AutoscalerConfi
   });
 }
 
-export function buildAutoscaler(api: FakeApiServer, config: AutoscalerConfig, opts: { now?: () => number; sink?: string; identity?: string } = {}): Harness {
+export function buildAutoscaler(
+  api: FakeApiServer,
+  config: AutoscalerConfig,
+  opts: { now?: () => number; sink?: string; identity?: string } = {},
+): Harness {
   const kc = api.kubeConfig();
   const client = createKubeClient(kc, { timeoutMs: 5000, fieldManager: 'kserve-llmd-autoscaler' });
   const registry = createRegistry();
-  const autoscaler = new Autoscaler({ kc, client, config, logger: silentLogger, registry, identity: opts.identity ?? 'test', sink: opts.sink, now: opts.now });
-  return { autoscaler, client, registry, close: async () => { await autoscaler.stop(); await client.close(); } };
+  const autoscaler = new Autoscaler({
+    kc,
+    client,
+    config,
+    logger: silentLogger,
+    registry,
+    identity: opts.identity ?? 'test',
+    sink: opts.sink,
+    now: opts.now,
+  });
+  return {
+    autoscaler,
+    client,
+    registry,
+    close: async () => {
+      await autoscaler.stop();
+      await client.close();
+    },
+  };
 }
 
-export interface ReceivedEvent { headers: Record<string, string>; data: any }
+export interface ReceivedEvent {
+  headers: Record<string, string>;
+  data: any;
+}
 
 export async function eventReceiver(): Promise<{ url: string; events: ReceivedEvent[]; close(): Promise<void> }> {
   const events: ReceivedEvent[] = [];
@@ -42,7 +66,10 @@ export async function eventReceiver(): Promise<{ url: string; events: ReceivedEv
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      events.push({ headers: req.headers as Record<string, string>, data: JSON.parse(Buffer.concat(chunks).toString('utf8') || 'null') });
+      events.push({
+        headers: req.headers as Record<string, string>,
+        data: JSON.parse(Buffer.concat(chunks).toString('utf8') || 'null'),
+      });
       res.writeHead(202).end();
     });
   });
@@ -58,9 +85,15 @@ export async function eventReceiver(): Promise<{ url: string; events: ReceivedEv
 }
 
 /** Sum of a counter's values whose labels match. */
-export async function counterValue(registry: Registry, name: string, labels: Record<string, string> = {}): Promise<number> {
+export async function counterValue(
+  registry: Registry,
+  name: string,
+  labels: Record<string, string> = {},
+): Promise<number> {
   const m = registry.getSingleMetric(name);
   if (!m) return 0;
   const { values } = await m.get();
-  return values.filter((v) => Object.entries(labels).every(([k, x]) => v.labels[k] === x)).reduce((a, v) => a + v.value, 0);
+  return values
+    .filter((v) => Object.entries(labels).every(([k, x]) => v.labels[k] === x))
+    .reduce((a, v) => a + v.value, 0);
 }

@@ -15,13 +15,24 @@ import { createRegistry } from '../../../src/metrics.js';
 const kc = await loadKubeConfig({ serviceAccountDir: process.env.SA_DIR });
 const client = createKubeClient(kc, { timeoutMs: 5_000 });
 const config = parseAutoscalerConfig({ leaderElection: { enabled: false }, metrics: { port: 0 } });
-const autoscaler = new Autoscaler({ kc, client, config, logger: silentLogger, registry: createRegistry(), identity: 'child' });
+const autoscaler = new Autoscaler({
+  kc,
+  client,
+  config,
+  logger: silentLogger,
+  registry: createRegistry(),
+  identity: 'child',
+});
 await autoscaler.start();
 // A PodAutoscaler created after the first list reaches the view only through the watch.
 const pa = JSON.parse(process.env.NEW_PA ?? '{}') as { metadata: { name: string; namespace: string } };
 await client.create(RESOURCES.podAutoscalers, pa.metadata.namespace, pa);
-for (let i = 0; i < 500 && !autoscaler.view.targets().some((t) => t.name === pa.metadata.name); i++) await new Promise((r) => setTimeout(r, 10));
-const targets = autoscaler.view.targets().map((t) => t.name).sort();
+for (let i = 0; i < 500 && !autoscaler.view.targets().some((t) => t.name === pa.metadata.name); i++)
+  await new Promise((r) => setTimeout(r, 10));
+const targets = autoscaler.view
+  .targets()
+  .map((t) => t.name)
+  .sort();
 await autoscaler.stop();
 await client.close();
 console.log(JSON.stringify({ config: kc.constructor.name, server: kc.getCurrentCluster()?.server, targets }));

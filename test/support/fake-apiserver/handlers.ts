@@ -44,12 +44,23 @@ function specPart(obj: Obj): string {
 function checkIdentity(t: Target, obj: Obj): void {
   if (!isMap(obj) || !isMap(obj.metadata)) throw new ApiStatus(400, 'BadRequest', 'the object has no metadata');
   const { apiVersion, kind } = obj;
-  if ((apiVersion !== undefined && apiVersion !== apiVersionOf(t.kind)) || (kind !== undefined && kind !== t.kind.kind)) {
-    throw new ApiStatus(400, 'BadRequest', `the body is ${String(apiVersion)}/${String(kind)}, the path is ${apiVersionOf(t.kind)}/${t.kind.kind}`);
+  if (
+    (apiVersion !== undefined && apiVersion !== apiVersionOf(t.kind)) ||
+    (kind !== undefined && kind !== t.kind.kind)
+  ) {
+    throw new ApiStatus(
+      400,
+      'BadRequest',
+      `the body is ${String(apiVersion)}/${String(kind)}, the path is ${apiVersionOf(t.kind)}/${t.kind.kind}`,
+    );
   }
   const ns = obj.metadata.namespace;
   if (t.kind.namespaced && ns !== undefined && ns !== t.namespace) {
-    throw new ApiStatus(400, 'BadRequest', 'the namespace of the provided object does not match the namespace sent on the request');
+    throw new ApiStatus(
+      400,
+      'BadRequest',
+      'the namespace of the provided object does not match the namespace sent on the request',
+    );
   }
 }
 
@@ -64,7 +75,8 @@ export class Handlers {
 
   private check(obj: Obj): void {
     const errors = this.validate?.(obj) ?? [];
-    if (errors.length > 0) throw new ApiStatus(422, 'Invalid', `${obj.kind} "${obj.metadata?.name}" is invalid: ${errors.join('; ')}`);
+    if (errors.length > 0)
+      throw new ApiStatus(422, 'Invalid', `${obj.kind} "${obj.metadata?.name}" is invalid: ${errors.join('; ')}`);
   }
 
   private existing(t: Target): Obj {
@@ -76,16 +88,19 @@ export class Handlers {
   create(t: Target, body: Obj): Obj {
     checkIdentity(t, body);
     const obj = structuredClone(body);
-    if (!obj.metadata.name && obj.metadata.generateName) obj.metadata.name = `${obj.metadata.generateName}${Math.random().toString(36).slice(2, 7)}`;
+    if (!obj.metadata.name && obj.metadata.generateName)
+      obj.metadata.name = `${obj.metadata.generateName}${Math.random().toString(36).slice(2, 7)}`;
     if (!obj.metadata.name) throw new ApiStatus(422, 'Invalid', 'metadata.name: Required value');
     if (t.kind.namespaced) obj.metadata.namespace = t.namespace;
     if (this.requireNamespace && t.kind.namespaced) {
       const nsKind = this.kinds().find((k) => k.group === '' && k.plural === 'namespaces');
-      if (nsKind && !this.store.get(nsKind, '', t.namespace)) throw new ApiStatus(404, 'NotFound', `namespaces "${t.namespace}" not found`);
+      if (nsKind && !this.store.get(nsKind, '', t.namespace))
+        throw new ApiStatus(404, 'NotFound', `namespaces "${t.namespace}" not found`);
     }
     // Status is not settable on create for kinds with a status subresource.
     if (t.kind.status) delete obj.status;
-    for (const k of ['uid', 'resourceVersion', 'creationTimestamp', 'deletionTimestamp', 'generation']) delete obj.metadata[k];
+    for (const k of ['uid', 'resourceVersion', 'creationTimestamp', 'deletionTimestamp', 'generation'])
+      delete obj.metadata[k];
     obj.apiVersion = apiVersionOf(t.kind);
     obj.kind = t.kind.kind;
     const admitted = this.admit ? this.admit(obj, 'CREATE') : obj;
@@ -97,10 +112,15 @@ export class Handlers {
   update(t: Target, body: Obj): Obj {
     checkIdentity(t, body);
     const old = this.existing(t);
-    if (body.metadata.name !== undefined && body.metadata.name !== t.name) throw new ApiStatus(400, 'BadRequest', 'the name of the object does not match the name on the URL');
+    if (body.metadata.name !== undefined && body.metadata.name !== t.name)
+      throw new ApiStatus(400, 'BadRequest', 'the name of the object does not match the name on the URL');
     const rv = body.metadata.resourceVersion;
     if (rv !== undefined && rv !== '' && rv !== old.metadata.resourceVersion) {
-      throw new ApiStatus(409, 'Conflict', `Operation cannot be fulfilled on ${kindKey(t.kind)} "${t.name}": the object has been modified; please apply your changes to the latest version and try again`);
+      throw new ApiStatus(
+        409,
+        'Conflict',
+        `Operation cannot be fulfilled on ${kindKey(t.kind)} "${t.name}": the object has been modified; please apply your changes to the latest version and try again`,
+      );
     }
     let next: Obj;
     if (t.subresource === 'status') {
@@ -118,8 +138,12 @@ export class Handlers {
       if (old.metadata[k] === undefined) delete next.metadata[k];
       else next.metadata[k] = old.metadata[k];
     }
-    if (t.kind.generation) next.metadata.generation = (old.metadata.generation ?? 1) + (specPart(next) !== specPart(old) ? 1 : 0);
-    if (JSON.stringify({ ...next, metadata: { ...next.metadata, resourceVersion: '' } }) === JSON.stringify({ ...old, metadata: { ...old.metadata, resourceVersion: '' } })) {
+    if (t.kind.generation)
+      next.metadata.generation = (old.metadata.generation ?? 1) + (specPart(next) !== specPart(old) ? 1 : 0);
+    if (
+      JSON.stringify({ ...next, metadata: { ...next.metadata, resourceVersion: '' } }) ===
+      JSON.stringify({ ...old, metadata: { ...old.metadata, resourceVersion: '' } })
+    ) {
       return old; // a no-op write keeps the resourceVersion and sends no event (the real server does the same)
     }
     this.check(next);
@@ -140,10 +164,19 @@ export class Handlers {
       else if (contentType.startsWith('application/json-patch+json')) patched = jsonPatch(base, patch) as Obj;
       else if (contentType.startsWith('application/strategic-merge-patch+json')) {
         if (t.kind.group !== '' && t.kind.group !== 'apps' && !t.kind.group.endsWith('.k8s.io')) {
-          throw new ApiStatus(415, 'UnsupportedMediaType', `strategic merge patch is not supported for custom resources (${kindKey(t.kind)})`);
+          throw new ApiStatus(
+            415,
+            'UnsupportedMediaType',
+            `strategic merge patch is not supported for custom resources (${kindKey(t.kind)})`,
+          );
         }
         patched = strategicMerge(base, patch) as Obj;
-      } else throw new ApiStatus(415, 'UnsupportedMediaType', `the patch type ${contentType} is not supported (the fake API server does not do server-side apply)`);
+      } else
+        throw new ApiStatus(
+          415,
+          'UnsupportedMediaType',
+          `the patch type ${contentType} is not supported (the fake API server does not do server-side apply)`,
+        );
     } catch (err) {
       if (err instanceof PatchError) throw new ApiStatus(422, 'Invalid', err.message);
       throw err;
@@ -151,7 +184,13 @@ export class Handlers {
     if (!isMap(patched) || !isMap(patched.metadata)) throw new ApiStatus(422, 'Invalid', 'the patch removed metadata');
     if (t.subresource === 'scale') return this.writeScale(t, old, patched);
     // A resourceVersion in the patch is a precondition (optimistic concurrency for patches).
-    return this.update(t, { ...patched, metadata: { ...patched.metadata, resourceVersion: patched.metadata.resourceVersion ?? old.metadata.resourceVersion } });
+    return this.update(t, {
+      ...patched,
+      metadata: {
+        ...patched.metadata,
+        resourceVersion: patched.metadata.resourceVersion ?? old.metadata.resourceVersion,
+      },
+    });
   }
 
   scale(t: Target): Obj {
@@ -161,7 +200,12 @@ export class Handlers {
   putScale(t: Target, body: Obj): Obj {
     const old = this.existing(t);
     const rv = body?.metadata?.resourceVersion;
-    if (rv && rv !== old.metadata.resourceVersion) throw new ApiStatus(409, 'Conflict', `Operation cannot be fulfilled on ${kindKey(t.kind)} "${t.name}": the object has been modified`);
+    if (rv && rv !== old.metadata.resourceVersion)
+      throw new ApiStatus(
+        409,
+        'Conflict',
+        `Operation cannot be fulfilled on ${kindKey(t.kind)} "${t.name}": the object has been modified`,
+      );
     return this.writeScale(t, old, body);
   }
 
@@ -176,15 +220,25 @@ export class Handlers {
     return {
       apiVersion: 'autoscaling/v1',
       kind: 'Scale',
-      metadata: { name: obj.metadata.name, namespace: obj.metadata.namespace, uid: obj.metadata.uid, resourceVersion: obj.metadata.resourceVersion, creationTimestamp: obj.metadata.creationTimestamp },
+      metadata: {
+        name: obj.metadata.name,
+        namespace: obj.metadata.namespace,
+        uid: obj.metadata.uid,
+        resourceVersion: obj.metadata.resourceVersion,
+        creationTimestamp: obj.metadata.creationTimestamp,
+      },
       spec: { replicas: getPath(obj, s.specReplicasPath) ?? 0 },
-      status: { replicas: getPath(obj, s.statusReplicasPath) ?? 0, ...(typeof selector === 'string' ? { selector } : {}) },
+      status: {
+        replicas: getPath(obj, s.statusReplicasPath) ?? 0,
+        ...(typeof selector === 'string' ? { selector } : {}),
+      },
     };
   }
 
   private writeScale(t: Target, old: Obj, scale: Obj): Obj {
     const replicas = scale?.spec?.replicas;
-    if (!Number.isInteger(replicas) || replicas < 0) throw new ApiStatus(422, 'Invalid', 'spec.replicas: must be a non-negative integer');
+    if (!Number.isInteger(replicas) || replicas < 0)
+      throw new ApiStatus(422, 'Invalid', 'spec.replicas: must be a non-negative integer');
     const next = structuredClone(old);
     setPath(next, this.scaleSpec(t.kind).specReplicasPath, replicas);
     const written = this.update({ ...t, subresource: undefined }, next);
@@ -194,9 +248,18 @@ export class Handlers {
   delete(t: Target, options: Obj | undefined): Obj {
     const old = this.existing(t);
     const pre = options?.preconditions;
-    if (pre?.uid && pre.uid !== old.metadata.uid) throw new ApiStatus(409, 'Conflict', `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${old.metadata.uid}`);
+    if (pre?.uid && pre.uid !== old.metadata.uid)
+      throw new ApiStatus(
+        409,
+        'Conflict',
+        `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${old.metadata.uid}`,
+      );
     if (pre?.resourceVersion && pre.resourceVersion !== old.metadata.resourceVersion) {
-      throw new ApiStatus(409, 'Conflict', `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${old.metadata.resourceVersion}`);
+      throw new ApiStatus(
+        409,
+        'Conflict',
+        `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${old.metadata.resourceVersion}`,
+      );
     }
     if (old.metadata.finalizers?.length > 0) {
       if (old.metadata.deletionTimestamp) return old;
@@ -233,7 +296,10 @@ export class Handlers {
       const spec = this.kinds().find((k) => kindKey(k) === kind);
       if (!spec) continue;
       const refs = (obj.metadata.ownerReferences as Array<{ uid: string }>).filter((r) => r.uid !== uid);
-      this.update({ kind: spec, namespace: obj.metadata.namespace ?? '', name: obj.metadata.name }, { ...obj, metadata: { ...obj.metadata, ownerReferences: refs } });
+      this.update(
+        { kind: spec, namespace: obj.metadata.namespace ?? '', name: obj.metadata.name },
+        { ...obj, metadata: { ...obj.metadata, ownerReferences: refs } },
+      );
     }
   }
 }

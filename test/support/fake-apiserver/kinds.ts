@@ -35,11 +35,26 @@ export function apiVersionOf(k: { group: string; version: string }): string {
   return k.group ? `${k.group}/${k.version}` : k.version;
 }
 
-const spec = (group: string, version: string, kind: string, plural: string, more: Partial<KindSpec> = {}): KindSpec => ({
-  group, version, kind, plural, namespaced: true, ...more,
+const spec = (
+  group: string,
+  version: string,
+  kind: string,
+  plural: string,
+  more: Partial<KindSpec> = {},
+): KindSpec => ({
+  group,
+  version,
+  kind,
+  plural,
+  namespaced: true,
+  ...more,
 });
 
-const deploymentScale: ScaleSpec = { specReplicasPath: ['spec', 'replicas'], statusReplicasPath: ['status', 'replicas'], labelSelectorPath: ['status', 'selector'] };
+const deploymentScale: ScaleSpec = {
+  specReplicasPath: ['spec', 'replicas'],
+  statusReplicasPath: ['status', 'replicas'],
+  labelSelectorPath: ['status', 'selector'],
+};
 
 export const BUILTIN_KINDS: readonly KindSpec[] = [
   spec('', 'v1', 'Namespace', 'namespaces', { namespaced: false, status: true }),
@@ -57,13 +72,29 @@ export const BUILTIN_KINDS: readonly KindSpec[] = [
 
 /** The custom resources of KServe, Knative, GIE and Gateway API this project touches (their CRDs: ../shared/crds). */
 export const PROJECT_KINDS: readonly KindSpec[] = [
-  spec('serving.kserve.io', 'v1beta1', 'InferenceService', 'inferenceservices', { status: true, generation: true, shortNames: ['isvc'] }),
-  spec('serving.kserve.io', 'v1alpha1', 'ClusterServingRuntime', 'clusterservingruntimes', { namespaced: false, status: true, generation: true }),
+  spec('serving.kserve.io', 'v1beta1', 'InferenceService', 'inferenceservices', {
+    status: true,
+    generation: true,
+    shortNames: ['isvc'],
+  }),
+  spec('serving.kserve.io', 'v1alpha1', 'ClusterServingRuntime', 'clusterservingruntimes', {
+    namespaced: false,
+    status: true,
+    generation: true,
+  }),
   spec('inference.networking.k8s.io', 'v1', 'InferencePool', 'inferencepools', { status: true, generation: true }),
   spec('gateway.networking.k8s.io', 'v1', 'HTTPRoute', 'httproutes', { status: true, generation: true }),
   spec('gateway.networking.k8s.io', 'v1', 'Gateway', 'gateways', { status: true, generation: true }),
   spec('serving.knative.dev', 'v1', 'Revision', 'revisions', { status: true, generation: true }),
   spec('serving.knative.dev', 'v1', 'Service', 'services', { status: true, generation: true, shortNames: ['ksvc'] }),
-  spec('autoscaling.internal.knative.dev', 'v1alpha1', 'PodAutoscaler', 'podautoscalers', { status: true, generation: true, shortNames: ['kpa', 'pa'] }),
-  spec('networking.internal.knative.dev', 'v1alpha1', 'ServerlessService', 'serverlessservices', { status: true, generation: true, shortNames: ['sks'] }),
+  spec('autoscaling.internal.knative.dev', 'v1alpha1', 'PodAutoscaler', 'podautoscalers', {
+    status: true,
+    generation: true,
+    shortNames: ['kpa', 'pa'],
+  }),
+  spec('networking.internal.knative.dev', 'v1alpha1', 'ServerlessService', 'serverlessservices', {
+    status: true,
+    generation: true,
+    shortNames: ['sks'],
+  }),
 ];

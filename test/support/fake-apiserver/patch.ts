@@ -38,9 +38,17 @@ export function jsonPatch(target: unknown, ops: unknown): unknown {
 
 /** patchMergeKey by field name (k8s.io/api types: `patchMergeKey` struct tags). */
 const MERGE_KEYS: Record<string, string[]> = {
-  containers: ['name'], initContainers: ['name'], ephemeralContainers: ['name'], env: ['name'], volumes: ['name'],
-  volumeMounts: ['mountPath'], ports: ['containerPort', 'port'], imagePullSecrets: ['name'], conditions: ['type'],
-  ownerReferences: ['uid'], tolerations: ['key'],
+  containers: ['name'],
+  initContainers: ['name'],
+  ephemeralContainers: ['name'],
+  env: ['name'],
+  volumes: ['name'],
+  volumeMounts: ['mountPath'],
+  ports: ['containerPort', 'port'],
+  imagePullSecrets: ['name'],
+  conditions: ['type'],
+  ownerReferences: ['uid'],
+  tolerations: ['key'],
 };
 
 function mergeList(field: string, target: unknown[], patch: unknown[]): unknown[] {

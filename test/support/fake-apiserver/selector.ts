@@ -35,8 +35,15 @@ function requirement(term: string): Requirement {
   const set = /^(\S+)\s+(in|notin)\s+\(([^)]*)\)$/.exec(term);
   if (set) {
     const k = key(set[1] as string);
-    const values = new Set((set[3] as string).split(',').map((v) => v.trim()).filter(Boolean));
-    return set[2] === 'in' ? (l) => k in l && values.has(l[k] as string) : (l) => !(k in l) || !values.has(l[k] as string);
+    const values = new Set(
+      (set[3] as string)
+        .split(',')
+        .map((v) => v.trim())
+        .filter(Boolean),
+    );
+    return set[2] === 'in'
+      ? (l) => k in l && values.has(l[k] as string)
+      : (l) => !(k in l) || !values.has(l[k] as string);
   }
   const cmp = /^([^!=]+?)\s*(==|!=|=)\s*(\S*)$/.exec(term);
   if (cmp) {

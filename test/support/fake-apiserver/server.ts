@@ -68,7 +68,15 @@ interface Fault {
 const BODY_LIMIT = 3 * 2 ** 20;
 
 function status(code: number, reason: string, message: string): Obj {
-  return { kind: 'Status', apiVersion: 'v1', metadata: {}, status: code < 400 ? 'Success' : 'Failure', message, reason, code };
+  return {
+    kind: 'Status',
+    apiVersion: 'v1',
+    metadata: {},
+    status: code < 400 ? 'Success' : 'Failure',
+    message,
+    reason,
+    code,
+  };
 }
 
 export class FakeApiServer {
@@ -206,7 +214,8 @@ export class FakeApiServer {
     const chunks: Buffer[] = [];
     for await (const c of req) {
       size += (c as Buffer).length;
-      if (size > BODY_LIMIT) throw new ApiStatus(413, 'RequestEntityTooLarge', 'request entity too large: limit is 3145728');
+      if (size > BODY_LIMIT)
+        throw new ApiStatus(413, 'RequestEntityTooLarge', 'request entity too large: limit is 3145728');
       chunks.push(c as Buffer);
     }
     if (size === 0) return undefined;
@@ -223,17 +232,39 @@ export class FakeApiServer {
     const method = req.method ?? 'GET';
     const watch = url.searchParams.get('watch') === 'true' || url.searchParams.get('watch') === '1';
     const call: CallRecord = route.nonResource
-      ? { verb: method.toLowerCase(), group: '', resource: '', subresource: '', namespace: '', name: '', code: 200, nonResourceURL: url.pathname }
+      ? {
+          verb: method.toLowerCase(),
+          group: '',
+          resource: '',
+          subresource: '',
+          namespace: '',
+          name: '',
+          code: 200,
+          nonResourceURL: url.pathname,
+        }
       : {
-          verb: verbOf(method, route.target?.name, watch), group: route.target?.kind.group ?? '', resource: route.target?.kind.plural ?? route.plural ?? '',
-          subresource: route.target?.subresource ?? '', namespace: route.target?.namespace ?? '', name: route.target?.name ?? '', code: 200,
+          verb: verbOf(method, route.target?.name, watch),
+          group: route.target?.kind.group ?? '',
+          resource: route.target?.kind.plural ?? route.plural ?? '',
+          subresource: route.target?.subresource ?? '',
+          namespace: route.target?.namespace ?? '',
+          name: route.target?.name ?? '',
+          code: 200,
         };
     this.calls.push(call);
     const fault = this.faults.find((f) => f.remaining > 0 && f.match(call));
     if (fault) {
       fault.remaining -= 1;
       call.code = fault.code;
-      this.reply(res, fault.code, status(fault.code, fault.code === 409 ? 'Conflict' : fault.code === 429 ? 'TooManyRequests' : 'InternalError', 'injected fault'));
+      this.reply(
+        res,
+        fault.code,
+        status(
+          fault.code,
+          fault.code === 409 ? 'Conflict' : fault.code === 429 ? 'TooManyRequests' : 'InternalError',
+          'injected fault',
+        ),
+      );
       return;
     }
     try {
@@ -242,7 +273,12 @@ export class FakeApiServer {
       call.code = out.code;
       this.reply(res, out.code, out.body);
     } catch (err) {
-      const s = err instanceof ApiStatus ? err : err instanceof SelectorError ? new ApiStatus(400, 'BadRequest', err.message) : new ApiStatus(500, 'InternalError', String(err));
+      const s =
+        err instanceof ApiStatus
+          ? err
+          : err instanceof SelectorError
+            ? new ApiStatus(400, 'BadRequest', err.message)
+            : new ApiStatus(500, 'InternalError', String(err));
       call.code = s.code;
       this.reply(res, s.code, status(s.code, s.reason, s.message));
     }
@@ -250,12 +286,17 @@ export class FakeApiServer {
 
   private route(path: string): { nonResource?: boolean; discovery?: Obj; target?: Target; plural?: string } {
     const segs = path.split('/').filter(Boolean).map(decodeURIComponent);
-    if (segs[0] === 'version') return { nonResource: true, discovery: { major: '1', minor: '28', gitVersion: 'v1.28.0-fake' } };
+    if (segs[0] === 'version')
+      return { nonResource: true, discovery: { major: '1', minor: '28', gitVersion: 'v1.28.0-fake' } };
     let group = '';
     let version = '';
     let rest: string[];
     if (segs[0] === 'api') {
-      if (segs.length === 1) return { nonResource: true, discovery: { kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [] } };
+      if (segs.length === 1)
+        return {
+          nonResource: true,
+          discovery: { kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [] },
+        };
       version = segs[1] as string;
       rest = segs.slice(2);
     } else if (segs[0] === 'apis') {
@@ -266,9 +307,13 @@ export class FakeApiServer {
       if (!version) return { nonResource: true, discovery: this.groupList().groups.find((g: Obj) => g.name === group) };
     } else return { nonResource: true };
     if (rest.length === 0) return { nonResource: true, discovery: this.resourceList(group, version) };
-    const find = (plural: string | undefined): KindSpec | undefined => this.kinds.find((k) => k.group === group && k.version === version && k.plural === plural);
+    const find = (plural: string | undefined): KindSpec | undefined =>
+      this.kinds.find((k) => k.group === group && k.version === version && k.plural === plural);
     if (rest[0] === 'namespaces' && rest.length >= 3 && find(rest[2])?.namespaced) {
-      return { target: { kind: find(rest[2]) as KindSpec, namespace: rest[1] as string, name: rest[3], subresource: rest[4] }, plural: rest[2] };
+      return {
+        target: { kind: find(rest[2]) as KindSpec, namespace: rest[1] as string, name: rest[3], subresource: rest[4] },
+        plural: rest[2],
+      };
     }
     const kind = find(rest[0]);
     if (!kind) return { plural: rest[0] };
@@ -279,9 +324,12 @@ export class FakeApiServer {
     const groups = new Map<string, Set<string>>();
     for (const k of this.kinds) if (k.group) groups.set(k.group, (groups.get(k.group) ?? new Set()).add(k.version));
     return {
-      kind: 'APIGroupList', apiVersion: 'v1',
+      kind: 'APIGroupList',
+      apiVersion: 'v1',
       groups: [...groups].map(([name, versions]) => ({
-        name, versions: [...versions].map((v) => ({ groupVersion: `${name}/${v}`, version: v })), preferredVersion: { groupVersion: `${name}/${[...versions][0]}`, version: [...versions][0] },
+        name,
+        versions: [...versions].map((v) => ({ groupVersion: `${name}/${v}`, version: v })),
+        preferredVersion: { groupVersion: `${name}/${[...versions][0]}`, version: [...versions][0] },
       })),
     };
   }
@@ -291,23 +339,67 @@ export class FakeApiServer {
     if (kinds.length === 0) return undefined;
     const verbs = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
     const resources = kinds.flatMap((k) => [
-      { name: k.plural, singularName: k.kind.toLowerCase(), namespaced: k.namespaced, kind: k.kind, verbs, ...(k.shortNames ? { shortNames: k.shortNames } : {}) },
-      ...(k.status ? [{ name: `${k.plural}/status`, singularName: '', namespaced: k.namespaced, kind: k.kind, verbs: ['get', 'patch', 'update'] }] : []),
-      ...(k.scale ? [{ name: `${k.plural}/scale`, singularName: '', namespaced: k.namespaced, group: 'autoscaling', version: 'v1', kind: 'Scale', verbs: ['get', 'patch', 'update'] }] : []),
+      {
+        name: k.plural,
+        singularName: k.kind.toLowerCase(),
+        namespaced: k.namespaced,
+        kind: k.kind,
+        verbs,
+        ...(k.shortNames ? { shortNames: k.shortNames } : {}),
+      },
+      ...(k.status
+        ? [
+            {
+              name: `${k.plural}/status`,
+              singularName: '',
+              namespaced: k.namespaced,
+              kind: k.kind,
+              verbs: ['get', 'patch', 'update'],
+            },
+          ]
+        : []),
+      ...(k.scale
+        ? [
+            {
+              name: `${k.plural}/scale`,
+              singularName: '',
+              namespaced: k.namespaced,
+              group: 'autoscaling',
+              version: 'v1',
+              kind: 'Scale',
+              verbs: ['get', 'patch', 'update'],
+            },
+          ]
+        : []),
     ]);
-    return { kind: 'APIResourceList', apiVersion: 'v1', groupVersion: group ? `${group}/${version}` : version, resources };
+    return {
+      kind: 'APIResourceList',
+      apiVersion: 'v1',
+      groupVersion: group ? `${group}/${version}` : version,
+      resources,
+    };
   }
 
-  private async dispatch(r: { req: IncomingMessage; res: ServerResponse; url: URL; route: ReturnType<FakeApiServer['route']>; method: string; watch: boolean }): Promise<{ code: number; body: unknown } | undefined> {
+  private async dispatch(r: {
+    req: IncomingMessage;
+    res: ServerResponse;
+    url: URL;
+    route: ReturnType<FakeApiServer['route']>;
+    method: string;
+    watch: boolean;
+  }): Promise<{ code: number; body: unknown } | undefined> {
     const { req, res, url, route, method, watch } = r;
     if (route.nonResource) {
-      if (method !== 'GET' || route.discovery === undefined) throw new ApiStatus(404, 'NotFound', `the server could not find the requested resource (${url.pathname})`);
+      if (method !== 'GET' || route.discovery === undefined)
+        throw new ApiStatus(404, 'NotFound', `the server could not find the requested resource (${url.pathname})`);
       return { code: 200, body: route.discovery };
     }
     const t = route.target;
     if (!t) throw new ApiStatus(404, 'NotFound', `the server could not find the requested resource (${url.pathname})`);
-    if (t.subresource && !['status', 'scale'].includes(t.subresource)) throw new ApiStatus(404, 'NotFound', `no subresource ${t.subresource}`);
-    if (t.subresource === 'status' && !t.kind.status) throw new ApiStatus(404, 'NotFound', `${kindKey(t.kind)} has no status subresource`);
+    if (t.subresource && !['status', 'scale'].includes(t.subresource))
+      throw new ApiStatus(404, 'NotFound', `no subresource ${t.subresource}`);
+    if (t.subresource === 'status' && !t.kind.status)
+      throw new ApiStatus(404, 'NotFound', `${kindKey(t.kind)} has no status subresource`);
     const body = await this.readBody(req);
     const h = this.handlers;
     if (!t.name) {
@@ -317,7 +409,11 @@ export class FakeApiServer {
       throw new ApiStatus(405, 'MethodNotAllowed', `${method} on a collection is not supported by the fake`);
     }
     if (method === 'GET') return { code: 200, body: t.subresource === 'scale' ? h.scale(t) : this.getOne(t) };
-    if (method === 'PUT') return { code: 200, body: t.subresource === 'scale' ? h.putScale(t, body as Obj) : h.update(t, (body ?? {}) as Obj) };
+    if (method === 'PUT')
+      return {
+        code: 200,
+        body: t.subresource === 'scale' ? h.putScale(t, body as Obj) : h.update(t, (body ?? {}) as Obj),
+      };
     if (method === 'PATCH') return { code: 200, body: h.patch(t, req.headers['content-type'] ?? '', body) };
     if (method === 'DELETE') return { code: 200, body: h.delete(t, body as Obj | undefined) };
     throw new ApiStatus(405, 'MethodNotAllowed', `${method} is not supported`);
@@ -330,8 +426,17 @@ export class FakeApiServer {
   }
 
   private list(t: Target, url: URL): Obj {
-    const items = this.store.list(t.kind, t.kind.namespaced && t.namespace ? t.namespace : undefined, url.searchParams.get('labelSelector'));
-    return { apiVersion: apiVersionOf(t.kind), kind: `${t.kind.kind}List`, metadata: { resourceVersion: String(this.store.currentRv()) }, items };
+    const items = this.store.list(
+      t.kind,
+      t.kind.namespaced && t.namespace ? t.namespace : undefined,
+      url.searchParams.get('labelSelector'),
+    );
+    return {
+      apiVersion: apiVersionOf(t.kind),
+      kind: `${t.kind.kind}List`,
+      metadata: { resourceVersion: String(this.store.currentRv()) },
+      items,
+    };
   }
 
   private watch(req: IncomingMessage, res: ServerResponse, t: Target, url: URL): undefined {
@@ -342,9 +447,15 @@ export class FakeApiServer {
       res.write(`${JSON.stringify({ type, object })}\n`);
     };
     const rvParam = url.searchParams.get('resourceVersion');
-    const w: Watcher = { kind: kindKey(t.kind), namespace: t.kind.namespaced && t.namespace ? t.namespace : undefined, matches, send };
+    const w: Watcher = {
+      kind: kindKey(t.kind),
+      namespace: t.kind.namespaced && t.namespace ? t.namespace : undefined,
+      matches,
+      send,
+    };
     if (!rvParam || rvParam === '0') {
-      for (const obj of this.store.list(t.kind, w.namespace)) if (matches(obj.metadata.labels ?? {})) send('ADDED', obj);
+      for (const obj of this.store.list(t.kind, w.namespace))
+        if (matches(obj.metadata.labels ?? {})) send('ADDED', obj);
     } else {
       const events = this.store.since(w.kind, Number(rvParam));
       if (!events) {
@@ -359,7 +470,17 @@ export class FakeApiServer {
     const timers: NodeJS.Timeout[] = [];
     if (url.searchParams.get('allowWatchBookmarks') === 'true') {
       const every = this.opts.bookmarkIntervalMs ?? 1_000;
-      timers.push(setInterval(() => send('BOOKMARK', { kind: t.kind.kind, apiVersion: apiVersionOf(t.kind), metadata: { resourceVersion: String(this.store.currentRv()) } }), every));
+      timers.push(
+        setInterval(
+          () =>
+            send('BOOKMARK', {
+              kind: t.kind.kind,
+              apiVersion: apiVersionOf(t.kind),
+              metadata: { resourceVersion: String(this.store.currentRv()) },
+            }),
+          every,
+        ),
+      );
     }
     const timeout = Number(url.searchParams.get('timeoutSeconds') ?? 0);
     if (timeout > 0) timers.push(setTimeout(() => res.end(), timeout * 1000));

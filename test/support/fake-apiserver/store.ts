@@ -82,7 +82,8 @@ export class Store {
   /** Fill server-set metadata and store; emits ADDED. */
   insert(kind: KindSpec, obj: Obj): Obj {
     const ns = kind.namespaced ? (obj.metadata.namespace as string) : '';
-    if (this.get(kind, ns, obj.metadata.name)) throw new ApiStatus(409, 'AlreadyExists', `${kindKey(kind)} "${obj.metadata.name}" already exists`);
+    if (this.get(kind, ns, obj.metadata.name))
+      throw new ApiStatus(409, 'AlreadyExists', `${kindKey(kind)} "${obj.metadata.name}" already exists`);
     obj.apiVersion = apiVersionOf(kind);
     obj.kind = kind.kind;
     obj.metadata.uid = randomUUID();

@@ -10,7 +10,9 @@ export const autoscalerClassMutator: IsvcMutator = {
   name: 'autoscaler-class',
   apply(draft, ctx, writer) {
     if (ctx.deploymentMode !== 'Knative') {
-      return [`deployment mode ${ctx.deploymentMode}: Knative does not run this service, so the kserve-llmd autoscaler does not scale it (routing and pod wiring still apply)`];
+      return [
+        `deployment mode ${ctx.deploymentMode}: Knative does not run this service, so the kserve-llmd autoscaler does not scale it (routing and pod wiring still apply)`,
+      ];
     }
     const onMetadata = draft.metadata.annotations?.[KNATIVE_CLASS_ANNOTATION];
     if (onMetadata !== undefined && onMetadata !== AUTOSCALER_CLASS) {
@@ -19,8 +21,12 @@ export const autoscalerClassMutator: IsvcMutator = {
       );
       return [];
     }
-    writer.setDefault(['spec', 'predictor', 'annotations', KNATIVE_CLASS_ANNOTATION], AUTOSCALER_CLASS, (current) =>
-      `spec.predictor.annotations["${KNATIVE_CLASS_ANNOTATION}"] is "${String(current)}" but kserve-llmd scales this service with "${AUTOSCALER_CLASS}"; remove the annotation`);
+    writer.setDefault(
+      ['spec', 'predictor', 'annotations', KNATIVE_CLASS_ANNOTATION],
+      AUTOSCALER_CLASS,
+      (current) =>
+        `spec.predictor.annotations["${KNATIVE_CLASS_ANNOTATION}"] is "${String(current)}" but kserve-llmd scales this service with "${AUTOSCALER_CLASS}"; remove the annotation`,
+    );
     return [];
   },
 };

@@ -6,5 +6,11 @@ import { runtimeMutator } from './runtime.js';
 import { timeoutMutator } from './timeout.js';
 import type { IsvcMutator } from './types.js';
 
-export const ISVC_MUTATORS: readonly IsvcMutator[] = [labelsMutator, autoscalerClassMutator, replicasMutator, runtimeMutator, timeoutMutator];
+export const ISVC_MUTATORS: readonly IsvcMutator[] = [
+  labelsMutator,
+  autoscalerClassMutator,
+  replicasMutator,
+  runtimeMutator,
+  timeoutMutator,
+];
 export type { IsvcMutator } from './types.js';

@@ -27,17 +27,24 @@ export const labelsMutator: IsvcMutator = {
       // A metadata label reaches the pods too, but the predictor label wins (KServe: predictor > ISVC > runtime).
       const onMetadata = draft.metadata.labels?.[key];
       if (onMetadata !== undefined && onMetadata !== value) {
-        writer.conflicts.push(`metadata.labels["${key}"] is "${onMetadata}" but kserve-llmd sets "${value}" on this service's pods (${why(key, ctx)}); remove the label`);
+        writer.conflicts.push(
+          `metadata.labels["${key}"] is "${onMetadata}" but kserve-llmd sets "${value}" on this service's pods (${why(key, ctx)}); remove the label`,
+        );
       }
-      writer.setDefault(['spec', 'predictor', 'labels', key], value, (current) =>
-        `spec.predictor.labels["${key}"] is "${String(current)}" but kserve-llmd needs "${value}" (${why(key, ctx)}); remove the label or change the annotations`);
+      writer.setDefault(
+        ['spec', 'predictor', 'labels', key],
+        value,
+        (current) =>
+          `spec.predictor.labels["${key}"] is "${String(current)}" but kserve-llmd needs "${value}" (${why(key, ctx)}); remove the label or change the annotations`,
+      );
     }
     return [];
   },
 };
 
 function why(key: string, ctx: IsvcContext): string {
-  if (key === LABELS.role) return ctx.role === 'prefill' ? 'this is a prefill sibling' : `disaggregation is "${ctx.settings.disaggregation}"`;
+  if (key === LABELS.role)
+    return ctx.role === 'prefill' ? 'this is a prefill sibling' : `disaggregation is "${ctx.settings.disaggregation}"`;
   if (key === LABELS.acceleratorVendor || key === LABELS.accelerator) return `the accelerator is "${ctx.accelerator}"`;
   if (key === LABELS.pool || key === LABELS.model) return `the pool is "${ctx.pool}"`;
   return 'llm-d selects pods by it';

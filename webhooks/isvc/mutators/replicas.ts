@@ -19,10 +19,19 @@ export const replicasMutator: IsvcMutator = {
     writer.setDefault(['spec', 'predictor', 'maxReplicas'], max, conflict('maxReplicas', max));
     const userMin = writer.userValue(['spec', 'predictor', 'minReplicas']);
     const warnings: string[] = [];
-    if (!ctx.replicasExplicit && typeof userMin === 'number' && userMin > 0 && ctx.settings.explicit.has('scale-to-zero-after')) {
-      warnings.push(`${ANNOTATION_PREFIX}scale-to-zero-after has no effect while spec.predictor.minReplicas is ${userMin}`);
+    if (
+      !ctx.replicasExplicit &&
+      typeof userMin === 'number' &&
+      userMin > 0 &&
+      ctx.settings.explicit.has('scale-to-zero-after')
+    ) {
+      warnings.push(
+        `${ANNOTATION_PREFIX}scale-to-zero-after has no effect while spec.predictor.minReplicas is ${userMin}`,
+      );
     } else if (ctx.replicasExplicit && min > 0 && ctx.settings.explicit.has('scale-to-zero-after')) {
-      warnings.push(`${ANNOTATION_PREFIX}scale-to-zero-after has no effect while ${annotation} has a minimum of ${min}`);
+      warnings.push(
+        `${ANNOTATION_PREFIX}scale-to-zero-after has no effect while ${annotation} has a minimum of ${min}`,
+      );
     }
     return warnings;
   },

@@ -12,18 +12,24 @@ export const runtimeMutator: IsvcMutator = {
   name: 'runtime',
   apply(draft, ctx, writer) {
     const model = draft.spec.predictor.model;
-    if (!model) return ['spec.predictor has no model (a custom container predictor): no serving runtime is set; the pod wiring still applies to its kserve-container'];
+    if (!model)
+      return [
+        'spec.predictor has no model (a custom container predictor): no serving runtime is set; the pod wiring still applies to its kserve-container',
+      ];
     const format = model.modelFormat?.name;
     const wanted = runtimeName(ctx.accelerator);
     const ours = ACCELERATORS.map(runtimeName);
     const current = writer.userValue(['spec', 'predictor', 'model', 'runtime']);
     if (current === undefined && (format === undefined || !SUPPORTED_FORMATS.includes(format))) {
-      return [`model format "${format ?? '(none)'}" is not served by the kserve-llmd vLLM runtimes (${SUPPORTED_FORMATS.join(', ')}); KServe picks the runtime`];
+      return [
+        `model format "${format ?? '(none)'}" is not served by the kserve-llmd vLLM runtimes (${SUPPORTED_FORMATS.join(', ')}); KServe picks the runtime`,
+      ];
     }
     writer.setDefault(['spec', 'predictor', 'model', 'runtime'], wanted, (value) =>
       ours.includes(String(value))
         ? `spec.predictor.model.runtime is "${String(value)}" but the accelerator is "${ctx.accelerator}" (runtime "${wanted}"); make them agree`
-        : undefined);
+        : undefined,
+    );
     return [];
   },
 };

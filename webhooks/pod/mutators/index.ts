@@ -5,5 +5,11 @@ import { routingSidecarMutator } from './routing-sidecar.js';
 import type { PodMutator } from './types.js';
 import { kvDiskMutator, shmMutator } from './volumes.js';
 
-export const POD_MUTATORS: readonly PodMutator[] = [kvTransferMutator, kvEventsMutator, shmMutator, kvDiskMutator, routingSidecarMutator];
+export const POD_MUTATORS: readonly PodMutator[] = [
+  kvTransferMutator,
+  kvEventsMutator,
+  shmMutator,
+  kvDiskMutator,
+  routingSidecarMutator,
+];
 export type { PodMutator } from './types.js';

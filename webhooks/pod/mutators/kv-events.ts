@@ -21,7 +21,8 @@ export const kvEventsMutator: PodMutator = {
   apply(pod, ctx) {
     const main = mainContainer(pod, ctx);
     if (ctx.argsBlocked) return [`KV events not configured: ${ctx.argsBlocked}`];
-    if (!hasArg(main, '--kv-events-config')) main.args = [...(main.args ?? []), '--kv-events-config', JSON.stringify(kvEventsConfig(ctx))];
+    if (!hasArg(main, '--kv-events-config'))
+      main.args = [...(main.args ?? []), '--kv-events-config', JSON.stringify(kvEventsConfig(ctx))];
     addEnv(main, 'POD_IP', { valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } });
     addEnv(main, 'POD_PORT', { value: String(ctx.servingPort) });
     addPort(main, ctx.injection.kvEventsPort, 'kv-events');

@@ -46,7 +46,10 @@ export const kvTransferMutator: PodMutator = {
     if (ctx.argsBlocked) return [`KV transfer not configured: ${ctx.argsBlocked}`];
     const warnings: string[] = [];
     if (hasArg(main, '--kv-transfer-config')) {
-      if (!(main.args ?? []).includes(JSON.stringify(config))) warnings.push(`container ${main.name} already sets --kv-transfer-config; kept as is (wanted ${JSON.stringify(config)})`);
+      if (!(main.args ?? []).includes(JSON.stringify(config)))
+        warnings.push(
+          `container ${main.name} already sets --kv-transfer-config; kept as is (wanted ${JSON.stringify(config)})`,
+        );
     } else {
       main.args = [...(main.args ?? []), '--kv-transfer-config', JSON.stringify(config)];
     }

@@ -21,7 +21,8 @@ export function sidecarContainer(ctx: PodContext): Container {
   // likewise `--vllm-port` for `--model-server-port`. The sidecar serves plain HTTP: queue-proxy and the
   // gateway reach it in-cluster, as they reach vLLM on every other pod.
   const args = [`--port=${servingPort}`, '--kv-connector=nixlv2', '--secure-proxy=false', '--zap-log-level=1'];
-  if (injection.vllmPortBehindSidecar !== DEFAULT_SIDECAR_VLLM_PORT) args.push(`--vllm-port=${injection.vllmPortBehindSidecar}`);
+  if (injection.vllmPortBehindSidecar !== DEFAULT_SIDECAR_VLLM_PORT)
+    args.push(`--vllm-port=${injection.vllmPortBehindSidecar}`);
   return {
     name: SIDECAR_NAME,
     image: injection.routingSidecarImage,
@@ -53,7 +54,9 @@ function moveVllm(main: Container, from: number, to: number): void {
   if (found) args.splice(found.index, found.width, `--port=${to}`);
   else args.push(`--port=${to}`);
   main.args = args;
-  main.ports = (main.ports ?? []).map((p: ContainerPort) => (p.containerPort === from ? { ...p, containerPort: to } : p));
+  main.ports = (main.ports ?? []).map((p: ContainerPort) =>
+    p.containerPort === from ? { ...p, containerPort: to } : p,
+  );
   for (const probe of ['startupProbe', 'readinessProbe', 'livenessProbe'] as const) {
     const spec = main[probe] as { httpGet?: { port?: unknown }; tcpSocket?: { port?: unknown } } | undefined;
     for (const handler of [spec?.httpGet, spec?.tcpSocket]) {

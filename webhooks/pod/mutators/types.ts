@@ -19,7 +19,9 @@ export function mainContainer(pod: { spec: { containers: Container[] } }, ctx: P
 
 export function hasArg(container: Container, flag: string): boolean {
   const alt = flag.replace(/-/g, '_').replace(/^__/, '--');
-  return (container.args ?? []).some((a) => a === flag || a.startsWith(`${flag}=`) || a === alt || a.startsWith(`${alt}=`));
+  return (container.args ?? []).some(
+    (a) => a === flag || a.startsWith(`${flag}=`) || a === alt || a.startsWith(`${alt}=`),
+  );
 }
 
 export function addEnv(container: Container, name: string, entry: Record<string, unknown>): void {

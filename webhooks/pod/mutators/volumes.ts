@@ -5,7 +5,13 @@
 import type { Container, Pod } from '../../../src/types/kube.js';
 import { mainContainer, type PodMutator } from './types.js';
 
-function mount(pod: Pod & { spec: { containers: Container[] } }, main: Container, name: string, path: string, source: Record<string, unknown>): void {
+function mount(
+  pod: Pod & { spec: { containers: Container[] } },
+  main: Container,
+  name: string,
+  path: string,
+  source: Record<string, unknown>,
+): void {
   if ((main.volumeMounts ?? []).some((m) => m.mountPath === path)) return;
   const volumes = pod.spec.volumes ?? [];
   if (!volumes.some((v) => v.name === name)) pod.spec.volumes = [...volumes, { name, ...source }];
@@ -16,7 +22,9 @@ export const shmMutator: PodMutator = {
   name: 'shm',
   wants: (ctx) => ctx.disaggregated,
   apply(pod, ctx) {
-    mount(pod, mainContainer(pod, ctx), 'kserve-llmd-shm', '/dev/shm', { emptyDir: { medium: 'Memory', sizeLimit: ctx.injection.shmSizeLimit } });
+    mount(pod, mainContainer(pod, ctx), 'kserve-llmd-shm', '/dev/shm', {
+      emptyDir: { medium: 'Memory', sizeLimit: ctx.injection.shmSizeLimit },
+    });
     return [];
   },
 };
@@ -27,7 +35,9 @@ export const kvDiskMutator: PodMutator = {
   apply(pod, ctx) {
     const disk = ctx.settings.kvOffload?.disk;
     if (disk === undefined) return [];
-    mount(pod, mainContainer(pod, ctx), 'kserve-llmd-kv-offload', ctx.injection.kvDiskPath, { emptyDir: { sizeLimit: disk } });
+    mount(pod, mainContainer(pod, ctx), 'kserve-llmd-kv-offload', ctx.injection.kvDiskPath, {
+      emptyDir: { sizeLimit: disk },
+    });
     return [];
   },
 };
