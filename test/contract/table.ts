@@ -69,6 +69,24 @@ function cells(line: string): string[] {
 
 const isSeparator = (line: string): boolean => /^\|[\s:|-]+\|$/.test(line.trim());
 
+function toRow(section: string, c: string[], line: number): ContractRow {
+  const [setting, kind, we, value, upstreamPath, tag, note] = c.map((x) => x ?? '');
+  const project = section.split(' — ')[0]?.trim() ?? '';
+  const s = (v: string | undefined): string => v ?? '';
+  return {
+    section,
+    project,
+    setting: s(setting),
+    kind: s(kind),
+    we: s(we),
+    value: s(value),
+    upstreamPath: s(upstreamPath),
+    tag: s(tag),
+    note: s(note),
+    line,
+  };
+}
+
 export function parseContract(text: string): Contract {
   const pinned: PinnedProject[] = [];
   const rows: ContractRow[] = [];
@@ -96,9 +114,7 @@ export function parseContract(text: string): Contract {
       return;
     }
     if (header[0] !== 'setting') return;
-    const project = section.split(' — ')[0]?.trim() ?? '';
-    const [setting = '', kind = '', we = '', value = '', upstreamPath = '', tag = '', note = ''] = c;
-    rows.push({ section, project, setting, kind, we, value, upstreamPath, tag, note, line: i + 1 });
+    rows.push(toRow(section, c, i + 1));
   });
   return { pinned, rows };
 }
