@@ -309,7 +309,7 @@ function kserveValidate(name: string, spec: Spec, existing: Array<{ name: string
 
 describe("serving runtimes pass KServe's runtime validator next to KServe's own", () => {
   const shipped = ['kserve-vllmserver', 'kserve-huggingfaceserver', 'kserve-huggingfaceserver-multinode'].flatMap((n) =>
-    loadYamlDocuments(`${repo('..', 'shared', 'examples', 'kserve', 'runtimes')}/${n}.yaml`),
+    loadYamlDocuments(`${repo('schemas', 'upstream', 'kserve', 'runtimes')}/${n}.yaml`),
   );
 
   it('every runtime is admitted with all the others and KServe’s shipped runtimes installed', () => {

@@ -8,7 +8,7 @@ import {
   labelValueError,
   qualifiedNameError,
   schemaSourceFor,
-  sharedDir,
+  SCHEMAS_DIR,
   validateAs,
   validateDefinition,
   validateObject,
@@ -161,15 +161,10 @@ describe('validateObject: InferenceService (serving.kserve.io/v1beta1)', () => {
     expect(validateObject(o)).toEqual(['spec.predictor.maxReplicas: must be of type integer']);
   });
 
-  it('uses the release serving.kserve.io_*.yaml files, with an opt-in for the KServe main snapshot', () => {
+  it('uses the project copy of the KServe v0.20.0 CRD', () => {
     const src = schemaSourceFor({ apiVersion: 'serving.kserve.io/v1beta1', kind: 'InferenceService' });
     expect(src).toMatchObject({ source: 'crd', scope: 'Namespaced' });
-    expect(path.basename(src?.file ?? '')).toBe('serving.kserve.io_inferenceservices.yaml');
-    const llm = { apiVersion: 'serving.kserve.io/v1alpha2', kind: 'LLMInferenceService' };
-    expect(path.basename(schemaSourceFor(llm)?.file ?? '')).toBe('serving.kserve.io_llminferenceservices.yaml');
-    expect(path.basename(schemaSourceFor(llm, { crdFile: 'master-aaac4e29' })?.file ?? '')).toBe(
-      'serving.kserve.io_llminferenceservices.master-aaac4e29.yaml',
-    );
+    expect(path.relative(SCHEMAS_DIR, src?.file ?? '')).toBe('crds/kserve/serving.kserve.io_inferenceservices.yaml');
   });
 
   it('validateAs validates a nested part of a kind', () => {
@@ -278,10 +273,10 @@ describe('validateObject: core/v1 Pod (Kubernetes 1.28 OpenAPI)', () => {
 });
 
 describe('validateObject: Gateway API Inference Extension InferencePool (inference.networking.k8s.io/v1)', () => {
-  it('accepts a valid pool, resolved from the GIE v1.6.0 file rather than the KServe bundle', () => {
+  it('accepts a valid pool, resolved from the project copy of GIE v1.6.0', () => {
     expect(validateObject(inferencePool())).toEqual([]);
     const src = schemaSourceFor({ apiVersion: 'inference.networking.k8s.io/v1', kind: 'InferencePool' });
-    expect(path.basename(src?.file ?? '')).toBe('inference.networking.k8s.io_inferencepools.v1.6.0.yaml');
+    expect(path.basename(src?.file ?? '')).toBe('inference.networking.k8s.io_inferencepools.yaml');
   });
 
   it('rejects a pool without a selector', () => {
@@ -303,9 +298,9 @@ describe('validateObject: Gateway API Inference Extension InferencePool (inferen
     );
   });
 
-  it('resolves the legacy x-k8s.io v1alpha2 pool to the newer KServe-bundled copy', () => {
+  it('knows no legacy x-k8s.io v1alpha2 pool: the project emits only the v1 API', () => {
     const src = schemaSourceFor({ apiVersion: 'inference.networking.x-k8s.io/v1alpha2', kind: 'InferencePool' });
-    expect(path.basename(src?.file ?? '')).toBe('kserve-bundled-gateway-inference-extension.yaml');
+    expect(src).toBeUndefined();
   });
 });
 
@@ -504,7 +499,7 @@ describe('validateObject: other built-in kinds (Kubernetes 1.28)', () => {
     ]);
   });
 
-  it('Lease, ConfigMap, autoscaling/v2 HPA', () => {
+  it('Lease, ConfigMap', () => {
     expectValid({
       apiVersion: 'coordination.k8s.io/v1',
       kind: 'Lease',
@@ -516,19 +511,6 @@ describe('validateObject: other built-in kinds (Kubernetes 1.28)', () => {
       { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cfg' }, data: { n: 1 } },
       'data.n: must be of type string',
     );
-    expectValid({
-      apiVersion: 'autoscaling/v2',
-      kind: 'HorizontalPodAutoscaler',
-      metadata: { name: 'h' },
-      spec: {
-        scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'd' },
-        minReplicas: 1,
-        maxReplicas: 3,
-        metrics: [
-          { type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 80 } } },
-        ],
-      },
-    });
   });
 });
 
@@ -572,9 +554,9 @@ describe('validateObject: unknown kinds and helpers', () => {
   });
 });
 
-describe('shipped KServe v0.20.0 manifests (shared/examples/kserve) validate', () => {
-  const root = path.join(sharedDir(), 'examples', 'kserve');
-  const files = ['runtimes', 'llmisvcconfig', 'webhooks'].flatMap((d) =>
+describe('shipped KServe v0.20.0 manifests (schemas/upstream/kserve) validate', () => {
+  const root = path.join(SCHEMAS_DIR, 'upstream', 'kserve');
+  const files = ['runtimes', 'webhooks'].flatMap((d) =>
     existsSync(path.join(root, d))
       ? readdirSync(path.join(root, d))
           .filter((f) => f.endsWith('.yaml') && f !== 'kustomization.yaml')
@@ -583,7 +565,7 @@ describe('shipped KServe v0.20.0 manifests (shared/examples/kserve) validate', (
   );
 
   it('finds the example files', () => {
-    expect(files.length).toBeGreaterThanOrEqual(10);
+    expect(files.length).toBeGreaterThanOrEqual(4);
   });
 
   it.each(files)('%s', (file) => {

@@ -1,15 +1,13 @@
 /**
  * Schema validation for generated Kubernetes objects, against what a real API server would accept.
  *
- * Schemas are loaded at runtime (never copied into the repo) from the shared data folder next to the repo:
- *   <X>/main   (this repo)
- *   <X>/shared (crds/ and openapi/v1.28/)
- * Override with KSERVE_LLMD_SHARED_DIR.
+ * Schemas are loaded from the project's own `schemas/` (crds/ and openapi/v1.28/, trimmed copies of upstream
+ * files written by `npm run schemas:update`; schemas/README.md names each source and version).
  *
- * - Custom resources: CustomResourceDefinition YAML under shared/crds (spec.group, spec.names.kind, served
- *   version's schema.openAPIV3Schema). When several files define the same group/version/kind, the non-legacy one
- *   wins (see crdFilePriority).
- * - Built-in kinds: Kubernetes v1.28 OpenAPI v3 documents under shared/openapi/v1.28, one per group-version
+ * - Custom resources: CustomResourceDefinition YAML under schemas/crds (spec.group, spec.names.kind, served
+ *   version's schema.openAPIV3Schema). Two files defining the same group/version/kind are an error unless the
+ *   caller picks one (ValidateOptions.crdFile).
+ * - Built-in kinds: Kubernetes v1.28 OpenAPI v3 documents under schemas/openapi/v1.28, one per group-version
  *   (v1 -> api_v1.json, <group>/<version> -> apis_<group>_<version>.json); the schema is the one whose
  *   x-kubernetes-group-version-kind matches.
  *
@@ -44,15 +42,12 @@ import yaml from 'js-yaml';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
-/** The shared schema data folder (`<repo>/../shared`, or $KSERVE_LLMD_SHARED_DIR). */
-export function sharedDir(): string {
-  const override = process.env['KSERVE_LLMD_SHARED_DIR'];
-  return override ? path.resolve(override) : path.resolve(repoRoot, '..', 'shared');
-}
+/** The project's copy of the upstream schemas and manifests (schemas/README.md names each file's source). */
+export const SCHEMAS_DIR = path.join(repoRoot, 'schemas');
 
 const K8S_VERSION = 'v1.28';
-const crdDir = (): string => path.join(sharedDir(), 'crds');
-const openapiDir = (): string => path.join(sharedDir(), 'openapi', K8S_VERSION);
+const crdDir = (): string => path.join(SCHEMAS_DIR, 'crds');
+const openapiDir = (): string => path.join(SCHEMAS_DIR, 'openapi', K8S_VERSION);
 
 // ---------------------------------------------------------------------------------------------------------------
 // Public types
@@ -64,8 +59,8 @@ export interface GroupVersionKind {
 
 export interface ValidateOptions {
   /**
-   * Use the CRD from the file whose path contains this string, when several files define the same kind
-   * (e.g. 'master-aaac4e29' for the newer LLMInferenceService schema). Ignored for built-in kinds.
+   * Use the CRD from the file whose path contains this string, when several files define the same kind.
+   * Ignored for built-in kinds.
    */
   crdFile?: string;
 }
@@ -719,17 +714,6 @@ function listCrdFiles(): string[] {
   return out.sort();
 }
 
-/**
- * Which file wins when several define the same group/version/kind: upstream release files (2) over the
- * KServe-bundled GIE copy and KServe main snapshots (1) over legacy GIE v0.5.1 files (0).
- */
-export function crdFilePriority(file: string): number {
-  const base = path.basename(file);
-  if (/v0\.5\.1/.test(base)) return 0;
-  if (base.startsWith('kserve-bundled') || /\.master-/.test(base)) return 1;
-  return 2;
-}
-
 const crdFileText = new Map<string, string[]>();
 const crdDocsParsed = new Map<string, Crd>();
 
@@ -775,11 +759,11 @@ function findCrd(group: string, version: string, kind: string, crdFile?: string)
   const files = listCrdFiles();
   let entries = files.flatMap((f) => crdEntriesIn(f, group, kind, version, true));
   if (entries.length === 0) entries = files.flatMap((f) => crdEntriesIn(f, group, kind, version, false));
-  if (crdFile) {
-    const chosen = entries.filter((e) => e.file.includes(crdFile));
-    if (chosen.length > 0) entries = chosen;
+  if (crdFile) entries = entries.filter((e) => e.file.includes(crdFile));
+  if (entries.length > 1) {
+    const files = entries.map((e) => path.relative(SCHEMAS_DIR, e.file)).join(', ');
+    throw new Error(`${group}/${version} ${kind} is defined by several files (${files}): pass crdFile`);
   }
-  entries.sort((a, b) => crdFilePriority(b.file) - crdFilePriority(a.file) || a.file.localeCompare(b.file));
   return entries[0];
 }
 
@@ -875,7 +859,8 @@ function resolve(apiVersion: string, kind: string, opts: ValidateOptions): Resol
   if (cached !== undefined) return cached ?? undefined;
   if (!existsSync(openapiDir()) || !existsSync(crdDir())) {
     throw new Error(
-      `schema data not found under ${sharedDir()} (expected crds/ and openapi/${K8S_VERSION}/ next to the repo; set KSERVE_LLMD_SHARED_DIR to override)`,
+      `schema data not found under ${SCHEMAS_DIR} (expected crds/ and openapi/${K8S_VERSION}/; ` +
+        'npm run schemas:update -- --from DIR writes them)',
     );
   }
   const ajv = getAjv();

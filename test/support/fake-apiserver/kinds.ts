@@ -70,7 +70,7 @@ export const BUILTIN_KINDS: readonly KindSpec[] = [
   spec('coordination.k8s.io', 'v1', 'Lease', 'leases'),
 ];
 
-/** The custom resources of KServe, Knative, GIE and Gateway API this project touches (their CRDs: ../shared/crds). */
+/** The custom resources of KServe, Knative, GIE and Gateway API this project touches (their CRDs: schemas/crds). */
 export const PROJECT_KINDS: readonly KindSpec[] = [
   spec('serving.kserve.io', 'v1beta1', 'InferenceService', 'inferenceservices', {
     status: true,
