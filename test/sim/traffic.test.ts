@@ -1,13 +1,14 @@
-/** Trace parsing (both shared formats; bad rows → errors with line numbers), synthetic traffic, rate multiplier. */
+/** Trace parsing (both trace formats; bad rows → errors with line numbers), synthetic traffic, rate multiplier. */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { createRng } from '../../bench/sim/rng.js';
 import { parseAzureTimestamp } from '../../bench/sim/traffic/azure.js';
 import { loadTraffic, parseTraceText, scaleRate, TraceError } from '../../bench/sim/traffic/index.js';
 import { generateSynthetic, parseSyntheticSpec, rateAt } from '../../bench/sim/traffic/synthetic.js';
 
-const TRACES = '/work/shared/traces';
+const TRACES = fileURLToPath(new URL('../../bench/traces/', import.meta.url));
 const rng = () => createRng(3);
 const moon = (rows: unknown[]): string => rows.map((r) => (typeof r === 'string' ? r : JSON.stringify(r))).join('\n');
 
@@ -113,8 +114,8 @@ describe('Azure CSV', () => {
   });
 });
 
-describe('the shared traces and files on disk', () => {
-  it('loads both shared traces with their documented row counts and spans', async () => {
+describe('the bundled traces (bench/traces) and files on disk', () => {
+  it('loads both bundled traces with their documented row counts and spans', async () => {
     const m = await loadTraffic({ file: join(TRACES, 'mooncake_conversation_trace.jsonl') }, { seed: 1 });
     const a = await loadTraffic({ file: join(TRACES, 'AzureLLMInferenceTrace_code.csv') }, { seed: 1 });
     expect(m.requests).toHaveLength(12_031);
