@@ -11,4 +11,6 @@ export default {
   },
   testMatch: ['<rootDir>/test/**/*.test.ts'],
   testTimeout: 30000,
+  // Every test file fails if it reads outside the repository (a fresh clone has nothing beside it).
+  setupFilesAfterEnv: ['<rootDir>/test/support/repo-boundary.ts'],
 };
