@@ -7,6 +7,7 @@
 import { SimClock } from './clock.js';
 import { Engine } from './engine.js';
 import type { EnginePreset } from './presets.js';
+import { createRng } from './rng.js';
 
 export interface ClosedLoopResult {
   requestsPerS: number;
@@ -18,11 +19,21 @@ export interface ClosedLoopResult {
 
 export function closedLoop(
   preset: EnginePreset,
-  opts: { clients: number; promptTokens: number; outputTokens: number; durationS: number; warmupS?: number },
+  opts: {
+    clients: number;
+    promptTokens: number;
+    outputTokens: number;
+    durationS: number;
+    warmupS?: number;
+    /** Each client waits U(0, jitterS) before its next request (seeded), so arrivals are not phase-locked to steps. */
+    jitterS?: number;
+  },
 ): ClosedLoopResult {
   const clock = new SimClock();
   const engine = new Engine('cal', preset, clock);
   const warm = opts.warmupS ?? 5;
+  const jitter = opts.jitterS ?? 0;
+  const rng = createRng(7);
   const end = warm + opts.durationS;
   let done = 0;
   let tokens = 0;
@@ -46,7 +57,7 @@ export function closedLoop(
           ttft += first - start;
           itl += (t - first) / Math.max(1, opts.outputTokens - 1);
         }
-        if (t < end) send();
+        if (t < end) clock.at(t + jitter * rng.next(), send);
       },
     });
   };
