@@ -4,6 +4,7 @@
  * and print one row per policy. Writes <out>/<name>.json and <out>/<name>.svg. Progress goes to stderr.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { basename, join } from 'node:path';
 import { UsageError, type FlagValues } from '../src/cli/args.js';
 import { ANNOTATIONS } from '../webhooks/annotations/registry.js';
@@ -15,8 +16,9 @@ import type { SloTarget } from './sim/policies/types.js';
 import { PRESETS } from './sim/presets.js';
 import { jsonResult, textTable, verdict } from './sim/report.js';
 import { ROUTERS, type RouterName } from './sim/router.js';
-import { runBenchmark } from './sim/run.js';
+import { fleetText, runBenchmark } from './sim/run.js';
 import { svgChart } from './sim/svg.js';
+import { frontierSvg } from './sim/svg-frontier.js';
 import { loadTraffic, TraceError, type Trace } from './sim/traffic/index.js';
 
 /** `--slo` uses the kserve-llmd.io/slo annotation's own parser, so the forms and limits are the same. */
@@ -123,6 +125,12 @@ export const TRACE_BENCH: BenchEntry = {
         default: '5m',
       },
       { name: 'window', type: 'string', help: 'oracle interval', default: '60s' },
+      {
+        name: 'warmup',
+        type: 'string',
+        help: 'first part left out of the warm-up-excluded figures (rounded up to a window)',
+        default: '5m',
+      },
       { name: 'attainment', type: 'string', help: 'goal: fraction of requests within the SLO', default: '0.99' },
       {
         name: 'policies',
@@ -139,6 +147,14 @@ export const TRACE_BENCH: BenchEntry = {
       },
       { name: 'out', type: 'string', help: 'directory for the JSON result and SVG chart', default: 'bench-results' },
       { name: 'name', type: 'string', help: 'file name stem for the outputs (default: from the trace)' },
+      {
+        name: 'jobs',
+        type: 'int',
+        help: 'worker threads for the oracle windows and the policies (results do not depend on it)',
+        default: Math.max(1, Math.min(4, availableParallelism())),
+        min: 1,
+        max: 64,
+      },
       { name: 'quiet', type: 'bool', help: 'no progress on stderr' },
     ],
   },
@@ -158,7 +174,7 @@ export const TRACE_BENCH: BenchEntry = {
     const say = v.quiet ? () => undefined : (line: string) => process.stderr.write(`${line}\n`);
     const trace = await traffic(v);
     say(`${trace.name}: ${trace.requests.length} requests over ${Math.round(trace.durationS)} s`);
-    const result = runBenchmark({
+    const result = await runBenchmark({
       trace,
       preset: PRESETS[String(v.model)] as (typeof PRESETS)[string],
       slo,
@@ -170,12 +186,14 @@ export const TRACE_BENCH: BenchEntry = {
       windowS: durationFlag('window', v.window, 10, 3600) as number,
       attainment: numberFlag('attainment', v.attainment, 0.5, 1),
       scaleToZeroAfterS: durationFlag('scale-to-zero-after', v['scale-to-zero-after'], 30, 86_400) as number,
+      warmupS: durationFlag('warmup', v.warmup, 0, 86_400) as number,
       policies,
+      jobs: Number(v.jobs),
       progress: say,
     });
     const out = (line: string): boolean => process.stdout.write(`${line}\n`);
     out(
-      `${trace.name} · ${result.config.requests} requests · ${result.config.model} · SLO ttft ${slo.ttftMs} ms, itl ${slo.itlMs} ms · ${result.config.router}${result.config.disaggregated ? ' · P/D' : ''} · cold start ${result.config.coldStartS.toFixed(0)} s · seed ${result.config.seed}`,
+      `${trace.name} · ${result.config.requests} requests · ${result.config.model} · SLO ttft ${slo.ttftMs} ms, itl ${slo.itlMs} ms · ${result.config.router}${result.config.disaggregated ? ' · P/D' : ''} · cold start ${result.config.coldStartS.toFixed(0)} s · seed ${result.config.seed} · initial fleet ${fleetText(result.initial)} · warm-up ${result.config.warmupS} s`,
     );
     for (const line of textTable(result)) out(line);
     for (const line of verdict(result).lines) out(line);
@@ -184,7 +202,8 @@ export const TRACE_BENCH: BenchEntry = {
     await mkdir(dir, { recursive: true });
     await writeFile(join(dir, `${stem}.json`), jsonResult(result));
     await writeFile(join(dir, `${stem}.svg`), svgChart(result));
-    out(`wrote ${join(dir, `${stem}.json`)} and ${join(dir, `${stem}.svg`)}`);
+    await writeFile(join(dir, `${stem}-frontier.svg`), frontierSvg(result));
+    out(`wrote ${join(dir, `${stem}.json`)}, ${join(dir, `${stem}.svg`)} and ${join(dir, `${stem}-frontier.svg`)}`);
     return 0;
   },
 };

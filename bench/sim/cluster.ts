@@ -15,6 +15,7 @@ import { SimClock } from './clock.js';
 import { Engine, type EngineRequest } from './engine.js';
 import { HASH_BLOCK_TOKENS } from './kv.js';
 import { kvTransferSeconds } from './perf.js';
+import type { WarmCache } from './prewarm.js';
 import type { EnginePreset } from './presets.js';
 import { createRng } from './rng.js';
 import { createRouter, PrefixIndex, wantsRemotePrefill, type RoutablePod, type RouterName } from './router.js';
@@ -37,8 +38,10 @@ export interface ClusterOptions {
   coldStartS: number;
   maxReplicas: number;
   sampleS?: number;
-  /** Requests whose blocks are already in the caches at t = 0 (the oracle's per-window runs). */
-  prewarm?: readonly TraceRequest[];
+  /** Caches of the initial pods, per role (the oracle's per-window runs; prewarm.ts). */
+  warm?: Partial<Record<Role, readonly WarmCache[]>>;
+  /** GPU time is also reported from this time on (the warm-up-excluded figures). */
+  warmupS?: number;
   onProgress?(fraction: number): void;
 }
 
@@ -65,6 +68,8 @@ export interface ClusterResult {
   outcomes: Outcome[];
   samples: Sample[];
   gpuSeconds: number;
+  /** GPU-seconds billed from warmupS to the horizon. */
+  gpuSecondsAfterWarmup: number;
   scaleEvents: number;
   coldStarts: number;
   events: number;
@@ -112,9 +117,9 @@ class Cluster {
 
   run(): ClusterResult {
     const { o, clock } = this;
-    for (let i = 0; i < o.initial.decode; i++) this.createPod('decode', true);
-    for (let i = 0; i < (o.disaggregated ? o.initial.prefill : 0); i++) this.createPod('prefill', true);
-    if (o.prewarm) this.prewarm(o.prewarm);
+    for (let i = 0; i < o.initial.decode; i++) this.createPod('decode', true, o.warm?.decode?.[i]);
+    for (let i = 0; i < (o.disaggregated ? o.initial.prefill : 0); i++)
+      this.createPod('prefill', true, o.warm?.prefill?.[i]);
     o.requests.forEach((r, i) => clock.at(r.arrival, () => this.arrive(i)));
     const tick = (): void => {
       const now = clock.now();
@@ -126,13 +131,14 @@ class Cluster {
       if (now < o.horizonS || (this.done < this.outcomes.length && now < o.horizonS + DRAIN_LIMIT_S))
         clock.at(now + 1, tick);
     };
-    clock.at(0, tick);
     const sampleS = o.sampleS ?? 10;
     const sample = (): void => {
       this.samples.push(this.sample());
       if (clock.now() + sampleS <= o.horizonS) clock.at(clock.now() + sampleS, sample);
     };
+    // The first sample is the fleet as it starts, before the policy's first tick.
     clock.at(0, sample);
+    clock.at(0, tick);
     const step = Math.max(60, o.horizonS / 20);
     for (let t = step; t < o.horizonS; t += step) {
       clock.runUntil(t);
@@ -142,17 +148,21 @@ class Cluster {
     return {
       outcomes: this.outcomes,
       samples: this.samples,
-      gpuSeconds: this.gpuSeconds(),
+      gpuSeconds: this.gpuSeconds(0),
+      gpuSecondsAfterWarmup: this.gpuSeconds(o.warmupS ?? 0),
       scaleEvents: this.scaleEvents,
       coldStarts: this.coldStarts,
       events: clock.events,
     };
   }
 
-  private gpuSeconds(): number {
+  private gpuSeconds(from: number): number {
     let s = 0;
     for (const p of this.pods)
-      s += Math.max(0, Math.min(p.state === 'gone' ? p.endedAt : Infinity, this.o.horizonS) - p.createdAt);
+      s += Math.max(
+        0,
+        Math.min(p.state === 'gone' ? p.endedAt : Infinity, this.o.horizonS) - Math.max(from, p.createdAt),
+      );
     return s * this.o.preset.tp;
   }
 
@@ -214,15 +224,20 @@ class Cluster {
     });
   }
 
-  private createPod(role: Role, warm: boolean): void {
+  private createPod(role: Role, warm: boolean, cache?: WarmCache): void {
     const now = this.clock.now();
     const id = `${role}-${this.nextPod++}`;
     const engine = new Engine(id, this.o.preset, this.clock);
+    const prefix = new PrefixIndex(Math.floor(this.o.preset.kvCapacityTokens / HASH_BLOCK_TOKENS));
+    if (cache) {
+      prefix.copyFrom(cache.prefix);
+      engine.kv.copyFrom(cache.kv);
+    }
     const pod: Pod = {
       id,
       role,
       engine,
-      prefix: new PrefixIndex(Math.floor(this.o.preset.kvCapacityTokens / HASH_BLOCK_TOKENS)),
+      prefix,
       state: warm ? 'ready' : 'starting',
       createdAt: now,
       endedAt: NaN,
@@ -297,20 +312,6 @@ class Cluster {
       decodeReady: count('decode', ['ready']),
       prefillReady: count('prefill', ['ready']),
     };
-  }
-
-  /** Blocks of earlier requests already cached where the router would have sent them. */
-  private prewarm(reqs: readonly TraceRequest[]): void {
-    for (const r of reqs) {
-      if (r.hashIds.length === 0) continue;
-      for (const role of ['decode', 'prefill'] as const) {
-        const pods = this.ready(role);
-        if (pods.length === 0 || (role === 'prefill' && r.promptTokens < this.o.pdThresholdTokens)) continue;
-        const p = this.router.pick(r, pods);
-        p.prefix.add(r.hashIds);
-        p.engine.kv.warm(r.hashIds, r.promptTokens);
-      }
-    }
   }
 }
 

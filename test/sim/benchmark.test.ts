@@ -4,8 +4,12 @@
  * deterministic for a seed; outputs (table, JSON, SVG) are well formed; the CLI flags fail clearly.
  */
 import { parseSloFlag, TRACE_BENCH } from '../../bench/trace.js';
-import { jsonResult, textTable, verdict } from '../../bench/sim/report.js';
-import { runBenchmark, type BenchConfig } from '../../bench/sim/run.js';
+import { runCluster } from '../../bench/sim/cluster.js';
+import { summarize } from '../../bench/sim/metrics.js';
+import { costAtAttainment } from '../../bench/sim/oracle/frontier.js';
+import { staticPolicy } from '../../bench/sim/policies/static.js';
+import { jsonResult, lowerBoundCheck, textTable, verdict } from '../../bench/sim/report.js';
+import { runBenchmark, type BenchConfig, type BenchResult } from '../../bench/sim/run.js';
 import { svgChart } from '../../bench/sim/svg.js';
 import { LLAMA3_8B } from '../../bench/sim/presets.js';
 import { createRng } from '../../bench/sim/rng.js';
@@ -28,6 +32,7 @@ function config(seed = 5): BenchConfig {
     windowS: 60,
     attainment: 0.99,
     scaleToZeroAfterS: 60,
+    warmupS: 100,
   };
 }
 
@@ -47,7 +52,10 @@ function wellFormed(xml: string): boolean {
 
 describe('short benchmark run', () => {
   const cfg = config();
-  const result = runBenchmark(cfg);
+  let result: BenchResult;
+  beforeAll(async () => {
+    result = await runBenchmark(cfg);
+  });
   const row = (name: string) => result.rows.find((r) => r.name === name)!;
 
   it('runs every policy, the static fleet and the oracle on all requests', () => {
@@ -79,6 +87,53 @@ describe('short benchmark run', () => {
     for (const r of meeting) expect(oracle.gpuHours).toBeLessThanOrEqual(r.gpuHours + 1e-9);
   });
 
+  it('the oracle is a true lower bound: no static fleet is cheaper at its attainment or reaches more', () => {
+    const f = result.oracle.frontier;
+    for (let k = 1; k <= 4; k++) {
+      const fleet = { decode: k, prefill: 0 };
+      const run = runCluster({
+        preset: cfg.preset,
+        requests: cfg.trace.requests,
+        horizonS: cfg.trace.durationS,
+        policy: staticPolicy(fleet),
+        router: cfg.router,
+        disaggregated: false,
+        pdThresholdTokens: cfg.pdThresholdTokens,
+        seed: cfg.seed,
+        initial: fleet,
+        coldStartS: 0,
+        maxReplicas: cfg.maxReplicas,
+      });
+      const a = summarize(run.outcomes, cfg.slo).attainment;
+      expect(a).toBeLessThanOrEqual(result.oracle.maxAttainment + 1e-12);
+      expect(costAtAttainment(f, a)).toBeLessThanOrEqual(run.gpuSeconds + 1e-6);
+    }
+    expect(lowerBoundCheck(result).ok).toBe(true);
+  });
+
+  it('never switches a window with requests off, and keeps every request (none lost at the horizon)', () => {
+    const withRequests = result.oracle.windows.filter((w) => w.requests > 0);
+    expect(withRequests.length).toBeGreaterThan(0);
+    for (const w of withRequests) for (const h of w.hull) expect(h.fleet.decode).toBeGreaterThanOrEqual(1);
+    expect(result.oracle.windows.reduce((s, w) => s + w.requests, 0)).toBe(cfg.trace.requests.length);
+  });
+
+  it('every policy and the oracle start from the same warm fleet', () => {
+    expect(result.initial.decode).toBeGreaterThanOrEqual(1);
+    for (const r of result.rows.filter((x) => x.name !== 'static-peak'))
+      expect(r.samples[0]).toMatchObject({ t: 0, decodeReady: result.initial.decode });
+  });
+
+  it('reports the warm-up-excluded figures against the frontier of the later windows', () => {
+    expect(result.config.warmupS).toBe(120);
+    const oracle = row('oracle');
+    expect(oracle.afterWarmup.ratioToOracle).toBeGreaterThanOrEqual(1 - 1e-9);
+    for (const r of result.rows) {
+      expect(r.afterWarmup.gpuHours).toBeLessThanOrEqual(r.gpuHours + 1e-12);
+      expect(r.afterWarmup.attainment).toBeGreaterThanOrEqual(0);
+    }
+  });
+
   it('scale-to-zero policies pay for the idle gaps with cold starts that requests wait on', () => {
     const kpa = row('knative-kpa');
     expect(kpa.coldStarts).toBeGreaterThan(0);
@@ -86,10 +141,10 @@ describe('short benchmark run', () => {
     expect(row('static-peak').summary.waitedColdStart).toBe(0);
   });
 
-  it('is deterministic for a seed and differs for another seed', () => {
-    const strip = (r: typeof result) => JSON.stringify(r.rows.map((x) => ({ ...x, wallMs: 0 })));
-    expect(strip(runBenchmark(config()))).toBe(strip(result));
-    expect(strip(runBenchmark(config(6)))).not.toBe(strip(result));
+  it('is deterministic for a seed and differs for another seed', async () => {
+    const strip = (r: BenchResult) => JSON.stringify(r.rows.map((x) => ({ ...x, wallMs: 0 })));
+    expect(strip(await runBenchmark(config()))).toBe(strip(result));
+    expect(strip(await runBenchmark(config(6)))).not.toBe(strip(result));
   });
 
   it('writes a table, a JSON result with the verdict, and a well-formed SVG with one panel per policy', () => {
@@ -97,7 +152,7 @@ describe('short benchmark run', () => {
     expect(table).toHaveLength(result.rows.length + 1);
     expect(table[0]).toContain('waited on cold start');
     const json = JSON.parse(jsonResult(result));
-    expect(json.verdict.lines).toHaveLength(3);
+    expect(json.verdict.lines).toHaveLength(6);
     expect(json.rows[0].series.length).toBeGreaterThan(0);
     expect(verdict(result).lines[0]).toMatch(/goal 1/);
     const svg = svgChart(result);
