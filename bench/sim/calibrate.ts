@@ -5,6 +5,7 @@
  * saturated one.
  */
 import { SimClock } from './clock.js';
+import { runCluster } from './cluster.js';
 import { Engine } from './engine.js';
 import type { EnginePreset } from './presets.js';
 import { createRng } from './rng.js';
@@ -71,4 +72,32 @@ export function closedLoop(
     meanTtftS: ttft / done,
     meanItlS: itl / done,
   };
+}
+
+/**
+ * `peakPrefillThroughput` as llm-d's calibration script measures it (guides/recipes/router/calibration/
+ * calibrate.sh: CHUNK_SIZE ÷ median TTFT of a CHUNK_SIZE-token prompt on an idle stack, through the path that
+ * serves; with P/D the TTFT includes the KV transfer and the first decode step): here one such request on an idle
+ * simulated fleet of one decode (and one prefill) replica.
+ */
+export function calibratedPrefillTokensPerSec(preset: EnginePreset, disaggregated: boolean): number {
+  const chunk = preset.maxNumBatchedTokens;
+  const fleet = { decode: 1, prefill: disaggregated ? 1 : 0 };
+  const res = runCluster({
+    preset,
+    requests: [{ arrival: 0, promptTokens: chunk, outputTokens: 1, hashIds: [] }],
+    horizonS: 1,
+    policy: { name: 'idle', step: () => fleet },
+    router: 'llm-d',
+    disaggregated,
+    pdThresholdTokens: 1,
+    seed: 1,
+    initial: fleet,
+    coldStartS: 0,
+    maxReplicas: 1,
+    sampleS: 1e9,
+  });
+  const o = res.outcomes[0];
+  if (!o || !Number.isFinite(o.firstTokenAt)) throw new Error('calibration request did not finish');
+  return chunk / (o.firstTokenAt - o.arrival);
 }

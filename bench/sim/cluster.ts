@@ -42,6 +42,14 @@ export interface ClusterOptions {
   warm?: Partial<Record<Role, readonly WarmCache[]>>;
   /** GPU time is also reported from this time on (the warm-up-excluded figures). */
   warmupS?: number;
+  /**
+   * EPP flow control (llm-d router `featureGates: [flowControl]`, as the KEDA guide deploys it): while the pool is
+   * saturated — mean over the decode pods of max(waiting ÷ 5, KV usage ÷ 0.8), the default utilization-detector
+   * (llm-d-router v0.9.0 pkg/epp/framework/plugins/flowcontrol/saturationdetector/utilization) — new requests wait
+   * in the EPP's queue, FIFO, and are dispatched when it is not (a dispatch cycle every 50 ms, the EPP's metrics
+   * refresh). Off by default: the other policies' stacks route every request at once.
+   */
+  flowControl?: boolean;
   onProgress?(fraction: number): void;
 }
 
@@ -81,7 +89,14 @@ interface Pod extends RoutablePod {
   createdAt: number;
   endedAt: number;
   pending: number;
+  /** Uncached prompt tokens of requests routed here that have no first token yet (EPP inflight-load-producer). */
+  inflightTokens: number;
 }
+
+/** utilization-detector defaults (config.go): queueDepthThreshold 5, kvCacheUtilThreshold 0.8. */
+const SATURATION_QUEUE = 5;
+const SATURATION_KV = 0.8;
+const FLOW_CYCLE_S = 0.05;
 
 const DRAIN_LIMIT_S = 1800;
 
@@ -93,6 +108,9 @@ class Cluster {
   private readonly clock = new SimClock();
   private readonly pods: Pod[] = [];
   private readonly buffer: number[] = [];
+  /** EPP flow-control queue (flowControl only): requests held while the pool is saturated. */
+  private readonly flowQueue: number[] = [];
+  private flowCycleDue = false;
   private readonly outcomes: Outcome[];
   private readonly router;
   private readonly samples: Sample[] = [];
@@ -176,7 +194,34 @@ class Cluster {
       this.buffer.push(i);
       return;
     }
+    if (this.o.flowControl && (this.flowQueue.length > 0 || this.saturation() >= 1)) {
+      this.flowQueue.push(i);
+      this.scheduleFlowCycle();
+      return;
+    }
     this.dispatch(i);
+  }
+
+  /** Pool saturation as the utilization-detector computes it (an empty pool is saturated). */
+  private saturation(): number {
+    const pods = this.ready('decode');
+    if (pods.length === 0) return 1;
+    let sum = 0;
+    for (const p of pods) {
+      const waiting = p.engine.inflight() - p.engine.running.length; // queued, or in the front end on its way
+      sum += Math.max(waiting / SATURATION_QUEUE, p.engine.kv.usage() / SATURATION_KV);
+    }
+    return sum / pods.length;
+  }
+
+  private scheduleFlowCycle(): void {
+    if (this.flowCycleDue) return;
+    this.flowCycleDue = true;
+    this.clock.at(this.clock.now() + FLOW_CYCLE_S, () => {
+      this.flowCycleDue = false;
+      while (this.flowQueue.length > 0 && this.saturation() < 1) this.dispatch(this.flowQueue.shift() as number);
+      if (this.flowQueue.length > 0) this.scheduleFlowCycle();
+    });
   }
 
   private dispatch(i: number): void {
@@ -186,9 +231,17 @@ class Cluster {
     const d = this.router.pick(r, this.ready('decode')) as Pod;
     const prefillPods = o.disaggregated ? this.ready('prefill') : [];
     const remote = prefillPods.length > 0 && wantsRemotePrefill(r, d, o.pdThresholdTokens);
+    // The prefilling pod's in-flight uncached tokens, released at the first token (inflight-load-producer).
+    let held: { pod: Pod; tokens: number } | undefined;
+    const release = (): void => {
+      if (held) held.pod.inflightTokens -= held.tokens;
+      held = undefined;
+    };
+    if (!remote) held = { pod: d, tokens: uncachedOn(d, r) };
     d.prefix.add(r.hashIds);
     d.pending++;
     const finish = (t: number, ok: boolean): void => {
+      release();
       out.finishedAt = t;
       out.ok = ok;
       this.done++;
@@ -201,12 +254,20 @@ class Cluster {
       outputTokens: r.outputTokens,
       hashIds: r.hashIds,
       remotePrefilled: remote,
-      onFirstToken: (t) => (out.firstTokenAt = t),
+      onFirstToken: (t) => {
+        out.firstTokenAt = t;
+        release();
+      },
       onDone: finish,
     };
-    if (!remote) return d.engine.enqueue(decodeReq);
+    if (!remote) {
+      d.inflightTokens += (held as { tokens: number }).tokens;
+      return d.engine.enqueue(decodeReq);
+    }
     out.remotePrefill = true;
     const p = this.router.pick(r, prefillPods) as Pod;
+    held = { pod: p, tokens: uncachedOn(p, r) };
+    p.inflightTokens += held.tokens;
     p.prefix.add(r.hashIds);
     p.pending++;
     p.engine.enqueue({
@@ -242,6 +303,7 @@ class Cluster {
       createdAt: now,
       endedAt: NaN,
       pending: 0,
+      inflightTokens: 0,
     };
     this.pods.push(pod);
     if (warm) return;
@@ -280,7 +342,13 @@ class Cluster {
   }
 
   private observe(): Observation {
-    const obs: Observation = { now: this.clock.now(), decode: this.roleObservation('decode') };
+    let running = 0;
+    for (const p of this.pods) if (p.role === 'decode') running += p.pending;
+    const obs: Observation = {
+      now: this.clock.now(),
+      decode: this.roleObservation('decode'),
+      epp: { flowQueued: this.buffer.length + this.flowQueue.length, running },
+    };
     if (this.o.disaggregated) obs.prefill = this.roleObservation('prefill');
     return obs;
   }
@@ -296,7 +364,7 @@ class Cluster {
       replicas: ready.length + starting,
       ready: ready.length,
       starting,
-      engines: ready.map((p) => snapshot(p.engine)),
+      engines: ready.map((p) => snapshot(p)),
       buffered: buffered.length,
       bufferedPromptTokens: buffered.reduce((s, r) => s + r.promptTokens, 0),
     };
@@ -315,11 +383,17 @@ class Cluster {
   }
 }
 
+/** Prompt tokens the router expects a pod to prefill (its prefix index's match removed). */
+function uncachedOn(p: Pod, r: TraceRequest): number {
+  return r.promptTokens - Math.min(r.promptTokens, p.prefix.match(r.hashIds) * HASH_BLOCK_TOKENS);
+}
+
 function rank(p: Pod): number {
   return p.state === 'starting' ? -1e9 - p.createdAt : p.pending;
 }
 
-function snapshot(e: Engine): EngineSnapshot {
+function snapshot(p: Pod): EngineSnapshot {
+  const e = p.engine;
   let kvTokens = 0;
   for (const s of e.running) kvTokens += s.ctx;
   return {
@@ -333,6 +407,7 @@ function snapshot(e: Engine): EngineSnapshot {
     promptTokensTotal: e.counters.promptTokens,
     generationTokensTotal: e.counters.generationTokens,
     requestSuccessTotal: e.counters.requestSuccess,
+    inflightUncachedTokens: p.inflightTokens,
     metricsText: () => renderVllmMetrics(e),
   };
 }

@@ -56,6 +56,7 @@ function clusterRun(c: TaskConfig, name: string, initial: Desired, fleet?: Desir
     maxReplicas: c.maxReplicas,
     warmupS: c.warmupS,
     policy,
+    flowControl: policy.flowControl === true,
     initial: fleet ?? initial,
     coldStartS: c.coldStartS,
   });
