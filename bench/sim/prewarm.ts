@@ -54,9 +54,15 @@ export function warmCaches(
   for (const r of history) {
     if (r.hashIds.length === 0 || (role === 'prefill' && r.promptTokens < o.pdThresholdTokens)) continue;
     const views = pods.map((pod) => {
-      pod.load = pod.load.filter((x) => x.until > r.arrival);
+      // Drop finished requests in place (no allocation per request and pod).
       let tokens = 0;
-      for (const x of pod.load) tokens += x.tokens;
+      let keep = 0;
+      for (const x of pod.load)
+        if (x.until > r.arrival) {
+          pod.load[keep++] = x;
+          tokens += x.tokens;
+        }
+      pod.load.length = keep;
       return { waiting: 0, kvUsage: tokens / p.kvCapacityTokens, prefix: pod.prefix };
     });
     const pod = pods[

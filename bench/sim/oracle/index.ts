@@ -16,7 +16,7 @@ import type { Desired } from '../policies/types.js';
 import type { SimSettings } from '../settings.js';
 import type { TraceRequest } from '../traffic/types.js';
 import { buildFrontier, costAtMisses, lowerHull, maxAttainment, scheduleWithin, type Frontier } from './frontier.js';
-import { WindowSearch, type Evaluated } from './search.js';
+import { shifted, WindowSearch, type Evaluated } from './search.js';
 
 export interface OracleOptions extends SimSettings {
   requests: readonly TraceRequest[];
@@ -84,7 +84,7 @@ export function searchWindow(
 ): { hull: Evaluated[]; evaluations: number } {
   const search = new WindowSearch(o, { ...b, all: o.requests });
   const forced = b.index === 0 && initial && search.requests > 0 ? initial : undefined;
-  const hull = lowerHull(search.search(forced));
+  const hull = lowerHull(search.search(forced)).map((e) => shifted(e, b.start));
   return { hull, evaluations: search.evaluations };
 }
 

@@ -24,7 +24,21 @@ export interface Evaluated {
   fleet: Desired;
   cost: number;
   misses: number;
+  /** Per request of the window; times from the window start until searchWindow shifts them to trace time. */
   outcomes: Outcome[];
+}
+
+/** Outcomes with times from the trace start (the search keeps them relative to the window). */
+export function shifted(e: Evaluated, start: number): Evaluated {
+  return {
+    ...e,
+    outcomes: e.outcomes.map((x) => ({
+      ...x,
+      arrival: x.arrival + start,
+      firstTokenAt: x.firstTokenAt + start,
+      finishedAt: x.finishedAt + start,
+    })),
+  };
 }
 
 export interface WindowInput {
@@ -41,27 +55,27 @@ export interface WindowInput {
 export const PREWARM_S = 600;
 
 /**
- * The history that can still be in a fleet's caches: walking back from the window start, requests until their
- * distinct blocks exceed twice what the fleet's pods hold (LRU would have evicted anything older) or PREWARM_S.
+ * Walking back from the window start (at most PREWARM_S), the number of distinct blocks seen before each request:
+ * `distinct[j]` for the request j + 1 steps back. Computed once per window and role; the history of a fleet is the
+ * requests until their distinct blocks exceed twice what its pods hold (LRU would have evicted anything older).
  */
-function historyStart(w: WindowInput, pods: number, blocksPerPod: number, minPrompt: number): number {
-  const budget = 2 * pods * blocksPerPod;
+function distinctBack(w: WindowInput, minPrompt: number): number[] {
   const seen = new Set<number>();
-  let k = w.lo;
-  while (k > 0) {
+  const out: number[] = [];
+  for (let k = w.lo; k > 0; k--) {
     const r = w.all[k - 1] as TraceRequest;
     if (r.arrival < w.start - PREWARM_S) break;
     if (r.promptTokens >= minPrompt) for (const h of r.hashIds) seen.add(h);
-    if (seen.size > budget) break;
-    k--;
+    out.push(seen.size);
   }
-  return k;
+  return out;
 }
 
 export class WindowSearch {
   private readonly memo = new Map<string, Evaluated>();
   private readonly reqs: TraceRequest[];
   private readonly caches = new Map<string, WarmCache[]>();
+  private readonly back = new Map<Role, number[]>();
   evaluations = 0;
 
   constructor(
@@ -81,8 +95,14 @@ export class WindowSearch {
     let c = this.caches.get(key);
     if (!c) {
       const blocks = Math.floor(this.o.preset.kvCapacityTokens / HASH_BLOCK_TOKENS);
-      const minPrompt = role === 'prefill' ? this.o.pdThresholdTokens : 0;
-      const history = this.w.all.slice(historyStart(this.w, replicas, blocks, minPrompt), this.w.lo);
+      let back = this.back.get(role);
+      if (!back) {
+        back = distinctBack(this.w, role === 'prefill' ? this.o.pdThresholdTokens : 0);
+        this.back.set(role, back);
+      }
+      let steps = 0;
+      while (steps < back.length && (back[steps] as number) <= 2 * replicas * blocks) steps++;
+      const history = this.w.all.slice(this.w.lo - steps, this.w.lo);
       c = warmCaches(this.o, role, replicas, history);
       this.caches.set(key, c);
     }
@@ -118,12 +138,7 @@ export class WindowSearch {
       fleet,
       cost: (fleet.decode + fleet.prefill) * o.preset.tp * (w.end - w.start),
       misses: res.outcomes.filter((x) => !meetsSlo(x, o.slo)).length,
-      outcomes: res.outcomes.map((x) => ({
-        ...x,
-        arrival: x.arrival + w.start,
-        firstTokenAt: x.firstTokenAt + w.start,
-        finishedAt: x.finishedAt + w.start,
-      })),
+      outcomes: res.outcomes,
     };
     this.memo.set(key, e);
     return e;
@@ -149,29 +164,62 @@ export class WindowSearch {
     for (let d = 1; d < max; d++) if (this.evaluate({ decode: d, prefill: 0 }).misses <= floor) break;
   }
 
+  /** Smallest x in [lo, hi] with ok(x), assuming ok is monotone (false … true); hi when none is. */
+  private static lowest(lo: number, hi: number, ok: (x: number) => boolean): number {
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (ok(mid)) hi = mid;
+      else lo = mid + 1;
+    }
+    return lo;
+  }
+
   private searchDisaggregated(): void {
     const max = this.o.maxReplicas;
     const floor = this.evaluate({ decode: max, prefill: max }).misses;
-    let best: Desired | undefined;
+    const meets = (decode: number, prefill: number): boolean => this.evaluate({ decode, prefill }).misses <= floor;
+    // The staircase of cheapest fleets reaching the floor: the fewest decode replicas with all prefill replicas,
+    // then for each decode count the fewest prefill replicas (never more than for one decode replica fewer).
+    const first = WindowSearch.lowest(1, max, (d) => meets(d, max));
+    let best: Desired = { decode: max, prefill: max };
     let p = max;
-    for (let d = 1; d <= max && (!best || d < best.decode + best.prefill); d++) {
-      if (this.evaluate({ decode: d, prefill: p }).misses > floor) continue;
-      while (p > 0 && this.evaluate({ decode: d, prefill: p - 1 }).misses <= floor) p--;
-      if (!best || d + p < best.decode + best.prefill) best = { decode: d, prefill: p };
+    for (let d = first; d <= max && d < best.decode + best.prefill; d++) {
+      if (!meets(d, p)) continue;
+      p = WindowSearch.lowest(0, p, (q) => meets(d, q));
+      if (d + p < best.decode + best.prefill) best = { decode: d, prefill: p };
     }
-    this.descend(best ?? { decode: max, prefill: max });
+    this.descend(best);
   }
 
-  /** From a fleet down to (1, 0): each step removes the replica whose loss adds fewer misses. */
+  /**
+   * From a fleet down to (1, 0), one replica at a time, removing the one whose loss adds fewer misses. Lazily: the
+   * role whose last removal cost less is tried first, and the other one only when this one now costs more than
+   * the other did (a greedy that evaluates about one fleet per step instead of two).
+   */
   private descend(from: Desired): void {
     let at = from;
+    let misses = this.evaluate(at).misses;
+    const last = { decode: 0, prefill: 0 };
     while (at.decode > 1 || at.prefill > 0) {
-      const fewer: Desired[] = [];
-      if (at.decode > 1) fewer.push({ decode: at.decode - 1, prefill: at.prefill });
-      if (at.prefill > 0) fewer.push({ decode: at.decode, prefill: at.prefill - 1 });
-      at = fewer
-        .map((f) => this.evaluate(f))
-        .sort((x, y) => x.misses - y.misses || x.fleet.prefill - y.fleet.prefill)[0]?.fleet as Desired;
+      const can = { decode: at.decode > 1, prefill: at.prefill > 0 };
+      const order: Array<'decode' | 'prefill'> =
+        can.decode && can.prefill
+          ? last.decode <= last.prefill
+            ? ['decode', 'prefill']
+            : ['prefill', 'decode']
+          : [can.decode ? 'decode' : 'prefill'];
+      const without = (r: 'decode' | 'prefill'): Evaluated =>
+        this.evaluate(r === 'decode' ? { ...at, decode: at.decode - 1 } : { ...at, prefill: at.prefill - 1 });
+      const [r1, r2] = order as ['decode' | 'prefill', ('decode' | 'prefill')?];
+      let pick = without(r1);
+      last[r1] = pick.misses - misses;
+      if (r2 && last[r1] > last[r2]) {
+        const other = without(r2);
+        last[r2] = other.misses - misses;
+        if (other.misses < pick.misses) pick = other;
+      }
+      at = pick.fleet;
+      misses = pick.misses;
     }
   }
 }
