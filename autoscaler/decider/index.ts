@@ -3,7 +3,7 @@
  * are documented in ./types.ts (the trace benchmark drives this same function in simulation).
  *
  * Order of rules (first match decides; each names its source):
- *   1. at zero: stay, or wake on demand                                      (zero.ts)
+ *   1. at zero: stay, or wake on demand; prefill only beside a Ready decode pod (zero.ts)
  *   2. prefill follows decode to zero                                        (zero.ts)
  *   3. load rules on the panic and stable windows, max wins                  (load.ts)
  *   4. Knative panic: no scale-down while the panic window is ≥ 2× ready

@@ -155,7 +155,10 @@ export interface RoleWindows {
   dataAgeMs: number;
   /** Ready pods whose last scrape failed (timeouts, garbage): partial data never scales down. */
   missingPods: number;
-  /** For prefill: this tick's decode decision of the same pool (decode at zero takes prefill with it). */
+  /**
+   * For prefill: this tick's decode decision of the same pool and its Ready pods (decode at zero takes prefill
+   * with it; prefill wakes from zero only once decode has a Ready pod, zero.ts decodeReadyFirst).
+   */
   peer?: { desired: number; ready: number };
   /**
    * For decode with prefill/decode disaggregation: what the pool's prefill role prefilled, from its STABLE
@@ -231,6 +234,7 @@ export type DecisionReason =
   | 'starting'
   | 'idle-to-zero'
   | 'decode-at-zero'
+  | 'decode-first'
   | 'wake'
   | 'fail-static'
   | 'min-scale'

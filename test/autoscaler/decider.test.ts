@@ -252,7 +252,7 @@ describe('decider: scale to zero and wake', () => {
     expect(decide(prefill(), longPrompts, 0)).toMatchObject({ desired: 1, reason: 'wake' });
   });
 
-  it('decode at zero takes prefill with it, and a wake with long queued prompts brings both', () => {
+  it('decode at zero takes prefill with it; a wake with long queued prompts wakes decode, prefill waits for it', () => {
     const sDecode = decode({ scaleToZeroAfterMs: 30_000 });
     const sPrefill = prefill({ scaleToZeroAfterMs: 600_000 });
     const idle = { decode: { spec: sDecode, windows: win(1, {}) }, prefill: { spec: sPrefill, windows: win(2, {}) } };
@@ -273,7 +273,8 @@ describe('decider: scale to zero and wake', () => {
       states,
     );
     expect(wake.decode).toMatchObject({ desired: 1, reason: 'wake' });
-    expect(wake.prefill).toMatchObject({ desired: 1, reason: 'wake' });
+    // P/D wake order (decider-wake-order.test.ts): prefill wakes once decode has a Ready pod.
+    expect(wake.prefill).toMatchObject({ desired: 0, reason: 'decode-first' });
     const shortWake = decidePool(
       { decode: { spec: sDecode, windows: atZero(2, 400) }, prefill: { spec: sPrefill, windows: atZero(2, 400) } },
       40_000,
