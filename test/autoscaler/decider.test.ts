@@ -38,17 +38,19 @@ describe('decider: decode rules', () => {
       undefined,
     ],
     // 100 requests × 50k tokens: 42 s to drain on 8 replicas, longer than a cold start → not transient.
+    // The rule that wanted 12 stays the reason; max-scale is reported as the clamp beside it (issue 13).
     [
       'max caps the count',
       8,
       { kvUsage: 1, running: 200, waiting: 100, promptBacklogTokens: 5_000_000 },
-      { desired: 10, reason: 'max-scale' },
+      { desired: 10, reason: 'queue', clamp: { reason: 'max-scale', wanted: 12, detail: '12 capped at max 10' } },
       undefined,
     ],
-  ] as const)('%s', (_name, ready, stable, { desired, reason }, panicAgg) => {
+  ] as const)('%s', (_name, ready, stable, expected, panicAgg) => {
     const d = decide(decode(), win(ready, stable, panicAgg ? { panicAgg } : {}), 0);
-    expect(d.desired).toBe(desired);
-    expect(d.reason).toBe(reason);
+    expect(d.desired).toBe(expected.desired);
+    expect(d.reason).toBe(expected.reason);
+    expect(d.clamp).toEqual('clamp' in expected ? expected.clamp : undefined);
     expect(d.valid).toBe(true);
   });
 
@@ -102,7 +104,8 @@ describe('decider: decode rules', () => {
       0,
     );
     expect(d.desired).toBe(4);
-    expect(d.reason).toBe('rate-limited');
+    expect(d.reason).toBe('queue');
+    expect(d.clamp).toMatchObject({ reason: 'rate-limited', detail: expect.stringMatching(/limited to 4/) });
   });
 
   it('pods still starting count as capacity: no further +1, no scale-down', () => {
@@ -297,7 +300,7 @@ describe('decider: fail static', () => {
     ]);
     expect(ds[1]?.desired).toBe(4);
     expect(ds[1]?.reason).toBe('fail-static');
-    if (!('missingPods' in patch)) expect(ds[1]?.valid).toBe(false);
+    expect(ds[1]?.valid).toBe(false);
   });
 
   it('partial data can still scale up', () => {
