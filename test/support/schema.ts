@@ -6,9 +6,9 @@
  *   <X>/shared (crds/ and openapi/v1.28/)
  * Override with KSERVE_LLMD_SHARED_DIR.
  *
- * - Custom resources: CustomResourceDefinition YAML under shared/crds (spec.group, spec.names.kind, served
- *   version's schema.openAPIV3Schema). When several files define the same group/version/kind, the non-legacy one
- *   wins (see crdFilePriority).
+ * - Custom resources: CustomResourceDefinition YAML under shared/crds and the repo's schemas/crds (spec.group,
+ *   spec.names.kind, served version's schema.openAPIV3Schema). When several files define the same
+ *   group/version/kind, the non-legacy one wins (see crdFilePriority).
  * - Built-in kinds: Kubernetes v1.28 OpenAPI v3 documents under shared/openapi/v1.28, one per group-version
  *   (v1 -> api_v1.json, <group>/<version> -> apis_<group>_<version>.json); the schema is the one whose
  *   x-kubernetes-group-version-kind matches.
@@ -704,9 +704,10 @@ interface CrdEntry {
   schema: K8sSchema;
 }
 
+/** CRDs kept in the repo (schemas/crds/, each file naming its upstream source and version). */
+const repoCrdDir = (): string => path.join(repoRoot, 'schemas', 'crds');
+
 function listCrdFiles(): string[] {
-  const root = crdDir();
-  if (!existsSync(root)) return [];
   const out: string[] = [];
   const walk = (dir: string): void => {
     for (const e of readdirSync(dir, { withFileTypes: true })) {
@@ -715,7 +716,7 @@ function listCrdFiles(): string[] {
       else if (/\.ya?ml$/.test(e.name)) out.push(full);
     }
   };
-  walk(root);
+  for (const root of [crdDir(), repoCrdDir()]) if (existsSync(root)) walk(root);
   return out.sort();
 }
 
