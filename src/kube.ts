@@ -58,6 +58,11 @@ export const RESOURCES = {
   inferenceServices: rt('serving.kserve.io', 'v1beta1', 'InferenceService', 'inferenceservices'),
   inferencePools: rt('inference.networking.k8s.io', 'v1', 'InferencePool', 'inferencepools'),
   httpRoutes: rt('gateway.networking.k8s.io', 'v1', 'HTTPRoute', 'httproutes'),
+  /** Istio: TLS to the endpoint picker (controller, gatewayImplementation istio). */
+  destinationRules: rt('networking.istio.io', 'v1', 'DestinationRule', 'destinationrules'),
+  /** GKE Gateway: per-InferencePool health check and backend policy (gatewayImplementation gke). */
+  healthCheckPolicies: rt('networking.gke.io', 'v1', 'HealthCheckPolicy', 'healthcheckpolicies'),
+  gcpBackendPolicies: rt('networking.gke.io', 'v1', 'GCPBackendPolicy', 'gcpbackendpolicies'),
   deployments: rt('apps', 'v1', 'Deployment', 'deployments'),
   services: rt('', 'v1', 'Service', 'services'),
   serviceAccounts: rt('', 'v1', 'ServiceAccount', 'serviceaccounts'),

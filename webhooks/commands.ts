@@ -8,6 +8,12 @@ import { UsageError, type CommandSpec, type FlagValues } from '../src/cli/args.j
 import { createLogger, type LogLevel } from '../src/log.js';
 import { createIsvcHandler, ISVC_PATH } from './isvc/handler.js';
 import { createPodHandler, POD_PATH } from './pod/handler.js';
+import {
+  defaultControllerConfig,
+  GATEWAY_IMPLEMENTATIONS,
+  validateControllerConfig,
+  type GatewayImplementation,
+} from '../controller/config.js';
 import { renderManifests } from './render/render.js';
 import { installSignalHandlers, startWebhookServer } from './server.js';
 
@@ -43,13 +49,19 @@ export const RENDER_COMMAND: CommandSpec = {
   name: 'render',
   summary:
     "Apply the InferenceService mutation to YAML documents and print the result, with what each role's pods get as comments. Exits 1 when an annotation is invalid.",
-  usage: 'kserve-llmd render -f FILE|- [--config FILE]',
+  usage: 'kserve-llmd render -f FILE|- [--config FILE] [--gateway-implementation IMPL]',
   flags: [
     {
       name: 'filename',
       alias: 'f',
       type: 'string',
       help: 'YAML file with one or more documents, or - for standard input',
+    },
+    {
+      name: 'gateway-implementation',
+      type: 'string',
+      help: "as the controller's flag: also print the gateway's objects (istio: DestinationRule; gke: policies)",
+      choices: [...GATEWAY_IMPLEMENTATIONS],
     },
     ...CONFIG_FLAGS,
   ],
@@ -125,7 +137,13 @@ export function runRender(values: FlagValues, rest: string[]): number {
   } catch (err) {
     throw new UsageError(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
-  const result = renderManifests(text, config, file === '-' ? 'stdin' : file);
+  const impl = values['gateway-implementation'];
+  const controller = validateControllerConfig({
+    ...defaultControllerConfig(),
+    webhook: config,
+    ...(typeof impl === 'string' ? { gatewayImplementation: impl as GatewayImplementation } : {}),
+  });
+  const result = renderManifests(text, config, file === '-' ? 'stdin' : file, controller);
   for (const w of result.warnings) process.stderr.write(`kserve-llmd render: warning: ${w}\n`);
   for (const e of result.errors) process.stderr.write(`kserve-llmd render: ${e}\n`);
   process.stdout.write(result.output);

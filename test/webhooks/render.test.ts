@@ -50,6 +50,7 @@ describe('render on every example', () => {
       'ConfigMap',
       'Deployment',
       'Service',
+      'Service', // precise-prefix: the tokenizer Service over the pool's pods
       'InferencePool',
     ],
   };

@@ -42,6 +42,22 @@ export const RULES: readonly Rule[] = [
         : undefined,
   },
   {
+    // llm-d-router v0.9.0 releases requests held at zero as soon as any pool pod is Ready, prefill or decode
+    // (pkg/epp/flowcontrol/controller/internal/processor.go dispatches once saturation drops; the detectors count
+    // every Ready endpoint), and an empty decode result fails the request (disagg_profile_handler.go). With a warm
+    // prefill pod and decode at zero, every request that wakes decode would fail.
+    name: 'pd-decode-zero-needs-prefill-zero',
+    check: (ctx) =>
+      ctx.settings.disaggregation === 'prefill-decode' &&
+      ctx.role !== 'prefill' &&
+      ctx.settings.decodeReplicas.min === 0 &&
+      ctx.settings.prefillReplicas.min > 0
+        ? `${P}decode-replicas minimum 0 needs ${P}prefill-replicas minimum 0 too: while decode is at zero the ` +
+          'endpoint picker sends held requests to the Ready prefill pod, where they fail; use prefill-replicas ' +
+          `"0-${ctx.settings.prefillReplicas.max}" or a decode minimum of 1`
+        : undefined,
+  },
+  {
     name: 'gateway-needs-routing',
     check: (ctx) =>
       ctx.settings.gateway && ctx.settings.routing === 'none'
