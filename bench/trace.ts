@@ -47,6 +47,14 @@ function numberFlag(name: string, value: FlagValues[string], min: number, max: n
   return n;
 }
 
+function prefillThroughputFlag(value: string): 'calibrated' | 'unset' | number {
+  if (value === 'calibrated' || value === 'unset') return value;
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n < 100 || n > 10_000_000)
+    throw new UsageError(`--prefill-throughput ${value}: must be calibrated, unset or an integer in [100, 10000000]`);
+  return n;
+}
+
 /** Trace file or synthetic spec, with the rate multiplier and cut; bad input is a usage error naming the line. */
 async function traffic(v: FlagValues): Promise<Trace> {
   try {
@@ -148,6 +156,19 @@ export const TRACE_BENCH: BenchEntry = {
       { name: 'out', type: 'string', help: 'directory for the JSON result and SVG chart', default: 'bench-results' },
       { name: 'name', type: 'string', help: 'file name stem for the outputs (default: from the trace)' },
       {
+        name: 'prefill-throughput',
+        type: 'string',
+        help: "ours' kserve-llmd.io/prefill-throughput: calibrated (what llm-d's calibrate.sh measures here), unset, or tokens/s",
+        default: 'calibrated',
+      },
+      {
+        name: 'cold-start',
+        type: 'string',
+        help: "policies' cold starts: spread (per pod, log-normal around the preset's, 20–90 s) or fixed",
+        default: 'spread',
+        choices: ['spread', 'fixed'],
+      },
+      {
         name: 'jobs',
         type: 'int',
         help: 'worker threads for the oracle windows and the policies (results do not depend on it)',
@@ -189,11 +210,13 @@ export const TRACE_BENCH: BenchEntry = {
       warmupS: durationFlag('warmup', v.warmup, 0, 86_400) as number,
       policies,
       jobs: Number(v.jobs),
+      prefillThroughput: prefillThroughputFlag(String(v['prefill-throughput'])),
+      fixedColdStart: v['cold-start'] === 'fixed',
       progress: say,
     });
     const out = (line: string): boolean => process.stdout.write(`${line}\n`);
     out(
-      `${trace.name} · ${result.config.requests} requests · ${result.config.model} · SLO ttft ${slo.ttftMs} ms, itl ${slo.itlMs} ms · ${result.config.router}${result.config.disaggregated ? ' · P/D' : ''} · cold start ${result.config.coldStartS.toFixed(0)} s · seed ${result.config.seed} · initial fleet ${fleetText(result.initial)} · warm-up ${result.config.warmupS} s`,
+      `${trace.name} · ${result.config.requests} requests · ${result.config.model} · SLO ttft ${slo.ttftMs} ms, itl ${slo.itlMs} ms · ${result.config.router}${result.config.disaggregated ? ' · P/D' : ''} · cold start ${result.config.coldStart === 'fixed' ? `${result.config.coldStartS.toFixed(0)} s` : `median ${result.config.coldStartS.toFixed(0)} s (${result.config.coldStart.minS}–${result.config.coldStart.maxS} s)`} · prefill-throughput ${result.config.prefillThroughput ?? 'unset'} · seed ${result.config.seed} · initial fleet ${fleetText(result.initial)} · warm-up ${result.config.warmupS} s`,
     );
     for (const line of textTable(result)) out(line);
     for (const line of verdict(result).lines) out(line);

@@ -17,7 +17,7 @@ import { HASH_BLOCK_TOKENS } from './kv.js';
 import { kvTransferSeconds } from './perf.js';
 import type { WarmCache } from './prewarm.js';
 import type { EnginePreset } from './presets.js';
-import { createRng } from './rng.js';
+import { createRng, logNormal } from './rng.js';
 import { createRouter, PrefixIndex, wantsRemotePrefill, type RoutablePod, type RouterName } from './router.js';
 import type { Desired, EngineSnapshot, Observation, Policy, Role, RoleObservation } from './policies/types.js';
 import { renderVllmMetrics } from './prom.js';
@@ -35,7 +35,13 @@ export interface ClusterOptions {
   seed: number;
   /** Warm pods at t = 0. */
   initial: Desired;
+  /** Seconds from pod creation to ready: fixed, or the median of a seeded log-normal when coldStartSpread is set. */
   coldStartS: number;
+  /**
+   * Cold starts vary (node placement, image and weight cache, storage bandwidth): each pod's is drawn from a
+   * log-normal with median coldStartS and shape sigma, clipped to [minS, maxS], from the run's seed.
+   */
+  coldStartSpread?: ColdStartSpread;
   maxReplicas: number;
   sampleS?: number;
   /** Caches of the initial pods, per role (the oracle's per-window runs; prewarm.ts). */
@@ -52,6 +58,15 @@ export interface ClusterOptions {
   flowControl?: boolean;
   onProgress?(fraction: number): void;
 }
+
+export interface ColdStartSpread {
+  sigma: number;
+  minS: number;
+  maxS: number;
+}
+
+/** The benchmark's cold starts: median the preset's (33 s for the 8B), mostly 20–60 s, at most 90 s. */
+export const COLD_START_SPREAD: ColdStartSpread = { sigma: 0.35, minS: 20, maxS: 90 };
 
 export interface Outcome {
   arrival: number;
@@ -113,6 +128,7 @@ class Cluster {
   private flowCycleDue = false;
   private readonly outcomes: Outcome[];
   private readonly router;
+  private readonly coldRng;
   private readonly samples: Sample[] = [];
   private nextPod = 0;
   private done = 0;
@@ -121,6 +137,7 @@ class Cluster {
 
   constructor(private readonly o: ClusterOptions) {
     this.router = createRouter(o.router, createRng(o.seed ^ 0x5eed));
+    this.coldRng = createRng(o.seed ^ 0xc01d);
     this.outcomes = o.requests.map((r) => ({
       arrival: r.arrival,
       promptTokens: r.promptTokens,
@@ -308,11 +325,17 @@ class Cluster {
     this.pods.push(pod);
     if (warm) return;
     this.coldStarts++;
-    this.clock.at(now + this.o.coldStartS, () => {
+    this.clock.at(now + this.coldStart(), () => {
       if (pod.state !== 'starting') return;
       pod.state = 'ready';
       if (role === 'decode') this.buffer.splice(0).forEach((i) => this.dispatch(i));
     });
+  }
+
+  private coldStart(): number {
+    const c = this.o.coldStartSpread;
+    if (!c) return this.o.coldStartS;
+    return Math.min(c.maxS, Math.max(c.minS, logNormal(this.coldRng, this.o.coldStartS, c.sigma)));
   }
 
   private reconcile(role: Role, want: number): void {

@@ -4,7 +4,8 @@
  * Every row's GPU-hours are compared with the oracle's frontier at that row's own attainment ("× oracle at equal
  * attainment"), over the whole run and without the warm-up. Returns everything the table, JSON and charts need.
  */
-import type { Outcome, Sample } from './cluster.js';
+import { calibratedPrefillTokensPerSec } from './calibrate.js';
+import { COLD_START_SPREAD, type Outcome, type Sample } from './cluster.js';
 import { latencySeries, summarize, type SeriesPoint, type Summary } from './metrics.js';
 import {
   assembleOracle,
@@ -35,6 +36,13 @@ export interface BenchConfig extends SimSettings {
   policies?: string[];
   /** Worker threads (default 1: everything in this thread); results do not depend on it. */
   jobs?: number;
+  /**
+   * kserve-llmd.io/prefill-throughput for ours: 'calibrated' (default) = what llm-d's calibrate.sh would print for
+   * this engine and path (calibrate.ts), 'unset' = no annotation (the autoscaler's default), or tokens/s.
+   */
+  prefillThroughput?: 'calibrated' | 'unset' | number;
+  /** Every cold start exactly the preset's (default: drawn per pod around it, cluster.ts COLD_START_SPREAD). */
+  fixedColdStart?: boolean;
   progress?(line: string): void;
 }
 
@@ -73,6 +81,9 @@ export interface BenchResult {
     coldStartS: number;
     scaleToZeroAfterS: number;
     warmupS: number;
+    coldStart: 'fixed' | { medianS: number; sigma: number; minS: number; maxS: number };
+    /** The kserve-llmd.io/prefill-throughput ours ran with (null: unset). */
+    prefillThroughput: number | null;
     jobs: number;
     /** Wall time of the whole run. */
     wallMs: number;
@@ -152,22 +163,8 @@ export async function runBenchmark(cfg: BenchConfig): Promise<BenchResult> {
   // The warm-up ends at a window boundary, so the oracle's windows and the policies' figures cover the same span.
   const warmupS = Math.min(horizonS, Math.ceil((cfg.warmupS ?? DEFAULT_WARMUP_S) / cfg.windowS) * cfg.windowS);
   const c: BenchConfig = { ...cfg, warmupS };
-  const tc: TaskConfig = {
-    preset: cfg.preset,
-    slo: cfg.slo,
-    router: cfg.router,
-    disaggregated: cfg.disaggregated,
-    pdThresholdTokens: cfg.pdThresholdTokens,
-    seed: cfg.seed,
-    maxReplicas: cfg.maxReplicas,
-    windowS: cfg.windowS,
-    attainment: cfg.attainment,
-    requests: cfg.trace.requests,
-    horizonS,
-    warmupS,
-    coldStartS,
-    scaleToZeroAfterS: cfg.scaleToZeroAfterS,
-  };
+  const prefillThroughput = resolvePrefillThroughput(cfg);
+  const tc = taskConfig(cfg, warmupS, coldStartS, prefillThroughput);
   const t0 = Date.now();
   const secs = (): string => `${((Date.now() - t0) / 1000).toFixed(1)} s`;
   const bounds = windowBounds(tc.requests, horizonS, cfg.windowS);
@@ -189,16 +186,7 @@ export async function runBenchmark(cfg: BenchConfig): Promise<BenchResult> {
     else if (++windowsDone % 10 === 0 || windowsDone === bounds.length)
       say(`oracle: ${windowsDone}/${bounds.length} windows (${secs()})`);
   });
-  const hulls: Evaluated[][] = [first.hull];
-  let evaluations = first.evaluations;
-  let oracleMs = first.wallMs;
-  for (const r of results)
-    if (r.kind === 'window') {
-      hulls[r.index] = r.hull;
-      evaluations += r.evaluations;
-      oracleMs += r.wallMs;
-    }
-  const oracle = assembleOracle(tc, bounds, hulls, evaluations);
+  const { oracle, oracleMs } = collectOracle(tc, bounds, first, results);
   const staticFleet: Desired = {
     decode: Math.max(1, oracle.peak.decode),
     prefill: cfg.disaggregated ? oracle.peak.prefill : 0,
@@ -212,35 +200,7 @@ export async function runBenchmark(cfg: BenchConfig): Promise<BenchResult> {
     if (r.reasons) pr.reasons = r.reasons;
     return pr;
   });
-  const late = oracle.windows.filter((w) => w.start >= warmupS);
-  rows.push(
-    row(
-      'oracle',
-      c,
-      oracle.outcomes,
-      {
-        gpuSeconds: oracle.gpuSeconds,
-        gpuSecondsAfterWarmup: late.reduce(
-          (sum, w) =>
-            sum +
-            (w.fleet.decode + w.fleet.prefill) * cfg.preset.tp * (Math.min(horizonS, w.start + cfg.windowS) - w.start),
-          0,
-        ),
-        scaleEvents: 0,
-        coldStarts: 0,
-        samples: oracle.windows.map((w) => ({
-          t: w.start,
-          decode: w.fleet.decode,
-          prefill: w.fleet.prefill,
-          decodeReady: w.fleet.decode,
-          prefillReady: w.fleet.prefill,
-        })),
-        wallMs: oracleMs,
-        events: oracle.evaluations,
-      },
-      oracle,
-    ),
-  );
+  rows.push(oracleRow(c, oracle, oracleMs));
   return {
     config: {
       trace: cfg.trace.name,
@@ -259,6 +219,8 @@ export async function runBenchmark(cfg: BenchConfig): Promise<BenchResult> {
       coldStartS,
       scaleToZeroAfterS: cfg.scaleToZeroAfterS,
       warmupS,
+      coldStart: cfg.fixedColdStart ? 'fixed' : { medianS: coldStartS, ...COLD_START_SPREAD },
+      prefillThroughput: prefillThroughput ?? null,
       jobs: cfg.jobs ?? 1,
       wallMs: Date.now() - t0,
     },
@@ -276,6 +238,82 @@ export async function runBenchmark(cfg: BenchConfig): Promise<BenchResult> {
     staticFleet,
     rows,
   };
+}
+
+function taskConfig(cfg: BenchConfig, warmupS: number, coldStartS: number, prefillThroughput?: number): TaskConfig {
+  return {
+    preset: cfg.preset,
+    slo: cfg.slo,
+    router: cfg.router,
+    disaggregated: cfg.disaggregated,
+    pdThresholdTokens: cfg.pdThresholdTokens,
+    seed: cfg.seed,
+    maxReplicas: cfg.maxReplicas,
+    windowS: cfg.windowS,
+    attainment: cfg.attainment,
+    requests: cfg.trace.requests,
+    horizonS: cfg.trace.durationS,
+    warmupS,
+    coldStartS,
+    scaleToZeroAfterS: cfg.scaleToZeroAfterS,
+    ...(cfg.fixedColdStart ? { fixedColdStart: true } : {}),
+    ...(prefillThroughput !== undefined ? { prefillThroughput } : {}),
+  };
+}
+
+/** The windows' hulls (window 0 from this thread, the others from the pool) → the oracle. */
+function collectOracle(
+  tc: TaskConfig,
+  bounds: ReturnType<typeof windowBounds>,
+  first: { hull: Evaluated[]; evaluations: number; wallMs: number },
+  results: TaskResult[],
+) {
+  const hulls: Evaluated[][] = [first.hull];
+  let evaluations = first.evaluations;
+  let oracleMs = first.wallMs;
+  for (const r of results)
+    if (r.kind === 'window') {
+      hulls[r.index] = r.hull;
+      evaluations += r.evaluations;
+      oracleMs += r.wallMs;
+    }
+  return { oracle: assembleOracle(tc, bounds, hulls, evaluations), oracleMs };
+}
+
+function resolvePrefillThroughput(cfg: BenchConfig): number | undefined {
+  const pt = cfg.prefillThroughput ?? 'calibrated';
+  if (pt === 'unset') return undefined;
+  return pt === 'calibrated' ? Math.round(calibratedPrefillTokensPerSec(cfg.preset, cfg.disaggregated)) : pt;
+}
+
+/** The oracle's own row: its goal schedule, billed per window. */
+function oracleRow(c: BenchConfig, oracle: ReturnType<typeof assembleOracle>, wallMs: number): PolicyResult {
+  const horizonS = c.trace.durationS;
+  const cost = (w: OracleWindow): number =>
+    (w.fleet.decode + w.fleet.prefill) * c.preset.tp * (Math.min(horizonS, w.start + c.windowS) - w.start);
+  return row(
+    'oracle',
+    c,
+    oracle.outcomes,
+    {
+      gpuSeconds: oracle.gpuSeconds,
+      gpuSecondsAfterWarmup: oracle.windows
+        .filter((w) => w.start >= (c.warmupS ?? 0))
+        .reduce((sum, w) => sum + cost(w), 0),
+      scaleEvents: 0,
+      coldStarts: 0,
+      samples: oracle.windows.map((w) => ({
+        t: w.start,
+        decode: w.fleet.decode,
+        prefill: w.fleet.prefill,
+        decodeReady: w.fleet.decode,
+        prefillReady: w.fleet.prefill,
+      })),
+      wallMs,
+      events: oracle.evaluations,
+    },
+    oracle,
+  );
 }
 
 export function fleetText(f: Desired): string {

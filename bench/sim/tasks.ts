@@ -4,7 +4,7 @@
  * (pool.ts): one oracle window's search, or one policy's run over the whole trace. Inputs and results are plain
  * data (structured-clone safe).
  */
-import { runCluster, type ClusterResult } from './cluster.js';
+import { COLD_START_SPREAD, runCluster, type ClusterResult } from './cluster.js';
 import { searchWindow, windowBounds, type OracleOptions } from './oracle/index.js';
 import type { Evaluated } from './oracle/search.js';
 import { POLICIES } from './policies/index.js';
@@ -13,8 +13,12 @@ import type { Desired, PolicyContext } from './policies/types.js';
 
 export interface TaskConfig extends OracleOptions {
   warmupS: number;
+  /** Median cold start; each policy pod's is drawn around it (cluster.ts COLD_START_SPREAD) unless fixed. */
   coldStartS: number;
+  fixedColdStart?: boolean;
   scaleToZeroAfterS: number;
+  /** kserve-llmd.io/prefill-throughput for ours (tokens/s per replica); undefined = unset. */
+  prefillThroughput?: number;
 }
 
 export type Task =
@@ -41,6 +45,7 @@ function clusterRun(c: TaskConfig, name: string, initial: Desired, fleet?: Desir
     coldStartS: c.coldStartS,
     scaleToZeroAfterS: c.scaleToZeroAfterS,
     initial,
+    ...(c.prefillThroughput !== undefined ? { prefillThroughput: c.prefillThroughput } : {}),
   };
   const factory = POLICIES.find((p) => p.name === name);
   const policy = fleet ? staticPolicy(fleet) : factory?.create(ctx);
@@ -59,6 +64,7 @@ function clusterRun(c: TaskConfig, name: string, initial: Desired, fleet?: Desir
     flowControl: policy.flowControl === true,
     initial: fleet ?? initial,
     coldStartS: c.coldStartS,
+    ...(c.fixedColdStart ? {} : { coldStartSpread: COLD_START_SPREAD }),
   });
   const reasons = policy.reasons ? Object.fromEntries([...policy.reasons].sort((a, b) => b[1] - a[1])) : undefined;
   return { run, ...(reasons ? { reasons } : {}) };

@@ -1,5 +1,5 @@
 /** Cluster behaviours the baselines' stacks depend on: EPP flow control and the EPP's in-flight token gauge. */
-import { runCluster } from '../../bench/sim/cluster.js';
+import { COLD_START_SPREAD, runCluster } from '../../bench/sim/cluster.js';
 import type { Observation, Policy } from '../../bench/sim/policies/types.js';
 import { LLAMA3_8B } from '../../bench/sim/presets.js';
 import type { TraceRequest } from '../../bench/sim/traffic/types.js';
@@ -61,5 +61,36 @@ describe('in-flight uncached prompt tokens', () => {
     const tokens = w.seen.map((o) => o.prefill?.engines.reduce((s, e) => s + e.inflightUncachedTokens, 0) ?? 0);
     expect(Math.max(...tokens)).toBeGreaterThan(100_000);
     expect(tokens[tokens.length - 1]).toBe(0);
+  });
+});
+
+describe('cold starts', () => {
+  const readyTimes = (seed: number, spread = true): number[] => {
+    const fleet = { decode: 12, prefill: 0 };
+    const r = runCluster({
+      ...base,
+      seed,
+      horizonS: 120,
+      requests: [],
+      policy: { name: 'up', step: () => fleet },
+      disaggregated: false,
+      initial: { decode: 0, prefill: 0 },
+      maxReplicas: 12,
+      sampleS: 1,
+      ...(spread ? { coldStartSpread: COLD_START_SPREAD } : {}),
+    });
+    const out: number[] = [];
+    for (let k = 1; k <= 12; k++) out.push(r.samples.find((s) => s.decodeReady >= k)?.t ?? NaN);
+    return out;
+  };
+
+  it('are drawn per pod around the preset, within 20–90 s, the same for a seed', () => {
+    const t = readyTimes(1);
+    expect(Math.min(...t)).toBeGreaterThanOrEqual(20);
+    expect(Math.max(...t)).toBeLessThanOrEqual(91);
+    expect(new Set(t).size).toBeGreaterThan(4);
+    expect(readyTimes(1)).toEqual(t);
+    expect(readyTimes(2)).not.toEqual(t);
+    expect(new Set(readyTimes(1, false))).toEqual(new Set([33]));
   });
 });

@@ -3,6 +3,8 @@ import { POLICIES } from '../../bench/sim/policies/index.js';
 import { kpaPolicy } from '../../bench/sim/policies/kpa.js';
 import { externalReplicas, Hpa, HPA_DEFAULT_BEHAVIOR } from '../../bench/sim/policies/hpa.js';
 import { kedaPolicy } from '../../bench/sim/policies/keda-hpa.js';
+import { oursAnnotations } from '../../bench/sim/policies/ours.js';
+import { specFor } from '../../autoscaler/targets.js';
 import { dynamoLoadPolicy } from '../../bench/sim/policies/dynamo-load.js';
 import type { EngineSnapshot, Observation, PolicyContext, RoleObservation } from '../../bench/sim/policies/types.js';
 import { WVA_DEFAULTS, wvaDelta } from '../../bench/sim/policies/wva.js';
@@ -210,5 +212,31 @@ describe('KEDA as llm-d guides deploy it', () => {
     const decode = [engineSnap('d', { kvUsage: 0.95 })];
     const d = p.step({ now: 0, decode: role(decode), prefill: role(prefill) });
     expect(d).toEqual({ decode: 2, prefill: 2 }); // one pod per 180 s each
+  });
+});
+
+describe('ours runs with what a user configures', () => {
+  it('its specs come from InferenceService annotations through the autoscaler’s own targets.ts', () => {
+    const o = { decodeMin: 0, prefillMin: 0, scaleToZeroAfterS: 300, prefillThroughput: 38_000 };
+    const pd = { ...ctx, disaggregated: true, maxReplicas: 16 };
+    const annotations = oursAnnotations(pd, o);
+    expect(annotations).toEqual({
+      'kserve-llmd.io/decode-replicas': '0-16',
+      'kserve-llmd.io/prefill-replicas': '0-16',
+      'kserve-llmd.io/disaggregation': 'prefill-decode',
+      'kserve-llmd.io/slo': 'ttft=2000ms,itl=100ms',
+      'kserve-llmd.io/scale-to-zero-after': '300s',
+      'kserve-llmd.io/prefill-throughput': '38000',
+    });
+    const { spec, problems } = specFor(
+      { annotations, labels: { 'llm-d.ai/role': 'prefill' }, reachable: true, scaleToZeroEnabled: true },
+      { maxReplicasCap: 1000, stableWindowMs: 60_000 },
+    );
+    expect(problems).toEqual([]);
+    expect(spec).toMatchObject({ role: 'prefill', minReplicas: 0, maxReplicas: 16 });
+    expect(spec.capacity.prefillTokensPerSec).toBe(38_000);
+    expect(oursAnnotations(ctx, { ...o, prefillThroughput: null })).not.toHaveProperty(
+      'kserve-llmd.io/prefill-throughput',
+    );
   });
 });

@@ -87,6 +87,11 @@ export interface PolicyContext {
   scaleToZeroAfterS: number;
   /** Replicas per role the fleet starts with (warm). */
   initial: Desired;
+  /**
+   * The prefill throughput a user measured with llm-d's calibrate.sh (tokens/s per replica), for the policies
+   * whose documented setup takes it (ours: the kserve-llmd.io/prefill-throughput annotation); undefined = unset.
+   */
+  prefillThroughput?: number;
 }
 
 export type PolicyFactory = (ctx: PolicyContext) => Policy;
