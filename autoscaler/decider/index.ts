@@ -42,7 +42,7 @@ import { notePeak, noteScaleDown, peakFloor } from './peak.js';
 
 export * from './types.js';
 export { deciderSpec, validateDeciderSpec, DEFAULT_TARGETS, DEFAULT_CAPACITY } from './defaults.js';
-export { initialState } from './state.js';
+export { initialState, startingState } from './state.js';
 export { decidePool, withPoolPrompts, withRemotePrefill } from './pool.js';
 
 interface Draft {

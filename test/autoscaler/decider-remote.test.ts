@@ -194,12 +194,18 @@ describe('loop: decode sees its pool prefill', () => {
       ['ns/pd-decode', win(13, counted)],
       ['ns/agg-decode', win(13, counted)],
     ]);
-    const out = loop().decideAll(targets, windows, 0);
+    const l = loop();
+    // A loop meeting a fleet of 13 starts in Knative's panic mode and holds 13 for a stable window.
+    const first = l.decideAll(targets, windows, 0);
+    expect(first.get('ns/pd-decode')).toMatchObject({ reason: 'panic-hold', desired: 13 });
+    const out = l.decideAll(targets, windows, 61_000);
     const pd = out.get('ns/pd-decode');
     expect(pd?.signals.remotePrefillTokensRate).toBe(44_000);
     expect(pd?.desired).toBe(2);
     // The aggregated pool gets nothing from another pool's prefill: the plain decider's decision.
-    expect(out.get('ns/agg-decode')).toEqual(decide(pdSpec, win(13, counted), 0));
+    expect(out.get('ns/agg-decode')).toEqual(
+      decide(pdSpec, win(13, counted), 61_000, first.get('ns/agg-decode')?.state),
+    );
     expect(out.get('ns/agg-decode')?.desired).toBe(9);
     // Prefill is decided after decode, with it as its peer, as before.
     expect(out.get('ns/pd-prefill')?.desired).toBeGreaterThan(0);

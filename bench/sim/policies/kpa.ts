@@ -51,6 +51,12 @@ class KpaRole {
     this.stable = new SlidingWindow(k.stableS);
     this.panic = new SlidingWindow(k.panicS);
     this.desired = initial;
+    // newAutoscaler (pkg/autoscaler/scaling/autoscaler.go): with more than one pod up, start in panic and keep
+    // the current scale until enough data is in (no scale-down for a stable window).
+    if (initial > 1) {
+      this.panicSince = 0;
+      this.maxPanicPods = initial;
+    }
   }
 
   observe(now: number, r: RoleObservation): void {
