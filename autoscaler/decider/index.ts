@@ -16,7 +16,16 @@
  * With two memories (issue 6): at zero, a predictive wake before a regularly recurring demand episode
  * (episodes.ts), and a peak hold under scale-downs when bursts recur faster than a cold start (peak.ts).
  */
-import { combine, decodeRules, fmt, localPrompts, prefillRules, uncachedPrompts, type LoadContext } from './load.js';
+import {
+  combine,
+  decodeRules,
+  drainingBacklog,
+  fmt,
+  localPrompts,
+  prefillRules,
+  uncachedPrompts,
+  type LoadContext,
+} from './load.js';
 import {
   cloneState,
   hasDemand,
@@ -149,6 +158,7 @@ function loadOf(spec: DeciderSpec, w: RoleWindows, s: DeciderState, tps: number)
     measuredTokensPerSec: s.measured.prefillTokensPerSec === null ? null : tps,
   };
   if (decodeRemote(spec, w)) ctx.remotePrefill = w.remotePrefill;
+  ctx.stableDraining = w.stable.samples > 0 && drainingBacklog(w.stable, w.readyPods, spec, ctx);
   const rulesOf = (x: WindowAggregate) =>
     spec.role === 'decode' ? decodeRules(x, w.readyPods, spec, ctx) : prefillRules(x, w.readyPods, spec, ctx);
   const stable = combine(rulesOf(w.stable));
@@ -325,7 +335,7 @@ function missingData(w: RoleWindows): string {
  * average hit rate would misstate them (the decode side of the limitation stays, issue 6).
  */
 function prefillWork(spec: DeciderSpec, w: RoleWindows): RoleWindows {
-  if (spec.role !== 'prefill') return w;
+  if (spec.role !== 'prefill' && w.remotePrefill !== undefined) return w;
   return { ...w, stable: uncachedPrompts(w.stable), panic: uncachedPrompts(w.panic) };
 }
 

@@ -92,8 +92,9 @@ describe('decider: decode with remote prefill', () => {
   it('a queue of remotely prefilled requests is transient: decode does not size for their prompts', () => {
     const stable = { ...counted, waiting: 40, running: 20, promptBacklogTokens: 1_200_000, kvUsage: 0.5 };
     const w = win(1, stable, { panicAgg: { ...stable, promptBacklogTokens: 470_000 } });
-    // Counted in full: 1.2M tokens take 43 s at 28k tok/s (> 30 s): sized on (20 running + 40 waiting) ÷ 20.
-    expect(decide(pdSpec, w, 0)).toMatchObject({ reason: 'queue', desired: 3 });
+    // Without the field decode reads as aggregated serving, every counted prompt its own prefill work: 46k tok/s
+    // at 28k tok/s per replica, planned at 0.2 ÷ 0.8 utilization → 7.
+    expect(decide(pdSpec, w, 0)).toMatchObject({ reason: 'prompt-backlog', desired: 7 });
     // 1k of the 46k tok/s are decode's own: 26k tokens, under a second.
     expect(decide(pdSpec, { ...w, remotePrefill: { promptTokensRate: 45_000, requestRate: 3.4 } }, 0).desired).toBe(1);
   });
