@@ -38,6 +38,12 @@ export interface WebhookConfig {
    */
   requestTimeoutSeconds: number;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
+  /**
+   * Whether decode pods get the routing sidecar as a native sidecar (init container with `restartPolicy:
+   * Always`): `auto` decides from the API server's version at start (≥ 1.29), `true`/`false` decide without
+   * asking (`true` for a 1.28 cluster with the SidecarContainers gate on). webhooks/pod/native-sidecars.ts.
+   */
+  nativeSidecars: 'auto' | 'true' | 'false';
   injection: InjectionConfig;
 }
 
@@ -48,6 +54,7 @@ export function defaultWebhookConfig(): WebhookConfig {
     defaultDeploymentMode: 'Knative',
     requestTimeoutSeconds: 600,
     logLevel: 'info',
+    nativeSidecars: 'auto',
     injection: {
       routingSidecarImage: 'ghcr.io/llm-d/llm-d-router-disagg-sidecar:v0.9.0',
       vllmPortBehindSidecar: 8200,
@@ -93,6 +100,7 @@ const TOP_CHECKS: Record<string, Check> = {
   defaultDeploymentMode: oneOf(['Knative', 'Standard', 'ModelMesh']),
   requestTimeoutSeconds: intRange(1, 3600),
   logLevel: oneOf(['debug', 'info', 'warn', 'error']),
+  nativeSidecars: oneOf(['auto', 'true', 'false']),
 };
 const INJECTION_CHECKS: Record<string, Check> = {
   routingSidecarImage: pinnedImage,
@@ -124,7 +132,9 @@ export function parseWebhookConfig(raw: unknown, base: WebhookConfig = defaultWe
         (merged.injection as unknown as Record<string, unknown>)[k] = v;
       }
     } else if (key in TOP_CHECKS) {
-      (merged as unknown as Record<string, unknown>)[key] = value;
+      // YAML reads `nativeSidecars: true` as a boolean; the setting is one of three words.
+      (merged as unknown as Record<string, unknown>)[key] =
+        key === 'nativeSidecars' && typeof value === 'boolean' ? String(value) : value;
     } else {
       throw new ConfigError(
         `config ${key}: unknown key; known: ${[...Object.keys(TOP_CHECKS), 'injection'].join(', ')}`,

@@ -46,7 +46,10 @@ export function argsBlockedReason(main: Container): string | undefined {
   if (argv.length === 0) return undefined;
   const program = programOf(argv);
   if (program === undefined)
-    return `container ${main.name} runs \`${argv.join(' ')}\`, whose program cannot be told, so vLLM flags cannot be added`;
+    return (
+      `container ${main.name} runs \`${argv.join(' ')}\`, whose program cannot be told, ` +
+      'so vLLM flags cannot be added'
+    );
   if (SHELLS.has(program))
     return (
       `container ${main.name} runs a shell (${argv.join(' ')}); arguments appended after its script would not ` +

@@ -42,7 +42,7 @@ function describe(doc: InferenceService, index: number): string {
 /** The pod wiring a role gets, as comment lines: one JSON patch operation per line. */
 function podComment(isvc: InferenceService, role: string, config: WebhookConfig, note = ''): string[] {
   const pod = previewPod(isvc);
-  const outcome = mutatePod(pod, config.injection);
+  const outcome = mutatePod(pod, config.injection, { nativeSidecars: config.nativeSidecars !== 'false' });
   const lines = [`# kserve-llmd: pods of ${isvc.metadata.name} (role ${role}${note}) get at creation:`];
   if (outcome.kind === 'untouched') return [...lines, '#   nothing'];
   for (const op of jsonPatch(pod, outcome.object))
