@@ -194,7 +194,7 @@ export interface PodPreview {
   note?: string;
 }
 
-/** KServe's predictor labels and annotations over the runtime's (Knative's autoscaling annotations stay off the pod). */
+/** KServe's predictor labels and annotations over the runtime's (autoscaling.knative.dev/* stay off the pod). */
 function podMetadata(isvc: InferenceService, runtime: ServingRuntime | undefined, revision: string): Pod['metadata'] {
   const predictor = isvc.spec.predictor;
   const rt = (field: string): Record<string, string> => (runtime?.spec[field] as Record<string, string>) ?? {};
