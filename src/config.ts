@@ -11,7 +11,10 @@ export type DeploymentMode = 'Knative' | 'Standard' | 'ModelMesh';
 export interface InjectionConfig {
   /** llm-d routing sidecar (router `cmd/pd-sidecar`), pinned; KServe's llm-d presets use the same tag. */
   routingSidecarImage: string;
-  /** Where vLLM listens on decode pods, behind the sidecar (the sidecar's default `--vllm-port`, llm-d.md §3). */
+  /**
+   * Where vLLM listens on decode pods, behind the sidecar (llm-d's decode layout), passed to the sidecar as
+   * `--vllm-port` (its own default is 8001 at llm-d-router v0.9.0, 8200 from v0.10.0).
+   */
   vllmPortBehindSidecar: number;
   /** Serving port assumed when a pod declares none (Knative's default user port). */
   fallbackServingPort: number;
