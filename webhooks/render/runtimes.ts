@@ -23,15 +23,16 @@ export interface ServingRuntime {
 export type RuntimeCatalog = ReadonlyMap<string, ServingRuntime>;
 
 /**
- * serving-runtimes/ next to this module: the repository's in a checkout, `dist/serving-runtimes/` in the image
- * (the Dockerfile copies it there).
+ * serving-runtimes/ relative to this module: the repository's from the TypeScript sources, `dist/serving-runtimes/`
+ * in the image (the Dockerfile copies it there), the repository's again from a checkout's compiled dist/.
  */
-export const DEFAULT_RUNTIMES_DIR = path.resolve(
-  path.dirname(fileURLToPath(import.meta.url)),
-  '..',
-  '..',
-  'serving-runtimes',
-);
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const CANDIDATES = [
+  path.resolve(HERE, '..', '..', 'serving-runtimes'),
+  path.resolve(HERE, '..', '..', '..', 'serving-runtimes'),
+];
+export const DEFAULT_RUNTIMES_DIR =
+  CANDIDATES.find((d) => existsSync(path.join(d, 'kustomization.yaml'))) ?? (CANDIDATES[0] as string);
 
 const KNOWN = new Set(['apiVersion', 'kind', 'resources', 'nameSuffix', 'images', 'patches']);
 
