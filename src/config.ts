@@ -11,7 +11,10 @@ export type DeploymentMode = 'Knative' | 'Standard' | 'ModelMesh';
 export interface InjectionConfig {
   /** llm-d routing sidecar (router `cmd/pd-sidecar`), pinned; KServe's llm-d presets use the same tag. */
   routingSidecarImage: string;
-  /** Where vLLM listens on decode pods, behind the sidecar (the sidecar's default `--vllm-port`, llm-d.md §3). */
+  /**
+   * Where vLLM listens on decode pods, behind the sidecar (llm-d's decode layout), passed to the sidecar as
+   * `--vllm-port` (its own default is 8001 at llm-d-router v0.9.0, 8200 from v0.10.0).
+   */
   vllmPortBehindSidecar: number;
   /** Serving port assumed when a pod declares none (Knative's default user port). */
   fallbackServingPort: number;
@@ -38,6 +41,12 @@ export interface WebhookConfig {
    */
   requestTimeoutSeconds: number;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
+  /**
+   * Whether decode pods get the routing sidecar as a native sidecar (init container with `restartPolicy:
+   * Always`): `auto` decides from the API server's version at start (≥ 1.29), `true`/`false` decide without
+   * asking (`true` for a 1.28 cluster with the SidecarContainers gate on). webhooks/pod/native-sidecars.ts.
+   */
+  nativeSidecars: 'auto' | 'true' | 'false';
   injection: InjectionConfig;
 }
 
@@ -48,6 +57,7 @@ export function defaultWebhookConfig(): WebhookConfig {
     defaultDeploymentMode: 'Knative',
     requestTimeoutSeconds: 600,
     logLevel: 'info',
+    nativeSidecars: 'auto',
     injection: {
       routingSidecarImage: 'ghcr.io/llm-d/llm-d-router-disagg-sidecar:v0.9.0',
       vllmPortBehindSidecar: 8200,
@@ -93,6 +103,7 @@ const TOP_CHECKS: Record<string, Check> = {
   defaultDeploymentMode: oneOf(['Knative', 'Standard', 'ModelMesh']),
   requestTimeoutSeconds: intRange(1, 3600),
   logLevel: oneOf(['debug', 'info', 'warn', 'error']),
+  nativeSidecars: oneOf(['auto', 'true', 'false']),
 };
 const INJECTION_CHECKS: Record<string, Check> = {
   routingSidecarImage: pinnedImage,
@@ -124,7 +135,9 @@ export function parseWebhookConfig(raw: unknown, base: WebhookConfig = defaultWe
         (merged.injection as unknown as Record<string, unknown>)[k] = v;
       }
     } else if (key in TOP_CHECKS) {
-      (merged as unknown as Record<string, unknown>)[key] = value;
+      // YAML reads `nativeSidecars: true` as a boolean; the setting is one of three words.
+      (merged as unknown as Record<string, unknown>)[key] =
+        key === 'nativeSidecars' && typeof value === 'boolean' ? String(value) : value;
     } else {
       throw new ConfigError(
         `config ${key}: unknown key; known: ${[...Object.keys(TOP_CHECKS), 'injection'].join(', ')}`,

@@ -63,3 +63,25 @@ export function webhookMetrics(registry: Registry): WebhookMetrics {
     }),
   };
 }
+
+export interface PodWebhookMetrics {
+  mutationErrors: Counter;
+  nativeSidecars: Gauge;
+}
+
+/** The pod webhook's own metrics (webhooks/pod/handler.ts, webhooks/pod/native-sidecars.ts). */
+export function podWebhookMetrics(registry: Registry): PodWebhookMetrics {
+  const registers = [registry];
+  return {
+    mutationErrors: new Counter({
+      name: 'kserve_llmd_webhook_pod_mutation_errors_total',
+      help: 'Pods the pod webhook failed to mutate (a bug): each was admitted unchanged, with a warning.',
+      registers,
+    }),
+    nativeSidecars: new Gauge({
+      name: 'kserve_llmd_webhook_native_sidecars',
+      help: 'Whether decode pods get the routing sidecar as a native sidecar (1) or a regular container (0).',
+      registers,
+    }),
+  };
+}

@@ -152,10 +152,15 @@ describe('install: workloads', () => {
     }
   });
 
-  it('the webhook makes no API calls, so its pod mounts no token', () => {
-    expect(one(install(), 'ServiceAccount', SERVICE_ACCOUNTS.webhook).automountServiceAccountToken).toBe(false);
+  it('the webhook mounts a token only to read GET /version (nativeSidecars: auto), and has no RBAC rules', () => {
+    const cm = one(install(), 'ConfigMap', 'kserve-llmd-config');
+    expect(parseWebhookConfig(yaml.load(cm.data['webhook.yaml'])).nativeSidecars).toBe('auto');
     expect(one(install(), 'Deployment', 'kserve-llmd-webhook').spec.template.spec.automountServiceAccountToken).toBe(
-      false,
+      true,
+    );
+    const bindings = [...find(install(), 'ClusterRoleBinding'), ...find(install(), 'RoleBinding')];
+    expect(bindings.filter((b) => (b.subjects as KObject[]).some((s) => s.name === SERVICE_ACCOUNTS.webhook))).toEqual(
+      [],
     );
   });
 

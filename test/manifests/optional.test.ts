@@ -51,14 +51,26 @@ describe('optional components', () => {
     }
   });
 
-  it('NetworkPolicies: default-deny ingress, the webhook port open, the webhook without egress, metrics ports that exist', () => {
+  it('NetworkPolicies: default-deny ingress, the webhook port open, its egress only to API server ports, metrics ports', () => {
     const policies = find(production(), 'NetworkPolicy');
     const deny = one(production(), 'NetworkPolicy', 'kserve-llmd-default-deny-ingress');
     expect(deny.spec).toEqual({ podSelector: {}, policyTypes: ['Ingress'] });
     const webhookPod = one(production(), 'Deployment', 'kserve-llmd-webhook').spec.template;
-    const noEgress = one(production(), 'NetworkPolicy', 'kserve-llmd-webhook-no-egress');
-    expect(selects(noEgress.spec.podSelector.matchLabels, webhookPod.metadata.labels)).toBe(true);
-    expect(noEgress.spec.egress).toBeUndefined();
+    const egress = one(production(), 'NetworkPolicy', 'kserve-llmd-webhook-egress');
+    expect(selects(egress.spec.podSelector.matchLabels, webhookPod.metadata.labels)).toBe(true);
+    // GET /version at start (webhooks/pod/native-sidecars.ts); no DNS, nothing else.
+    expect(egress.spec).toMatchObject({
+      policyTypes: ['Egress'],
+      egress: [
+        {
+          ports: [
+            { port: 443, protocol: 'TCP' },
+            { port: 6443, protocol: 'TCP' },
+          ],
+        },
+      ],
+    });
+    expect(egress.spec.egress[0].to).toBeUndefined();
     const webhookIngress = policies.find(
       (p) =>
         p.spec.podSelector.matchLabels &&

@@ -16,6 +16,7 @@ import { jsonPatch } from '../admission.js';
 import { denialMessage, mutateInferenceService } from '../isvc/mutate.js';
 import { mutatePod } from '../pod/mutate.js';
 import { previewPod } from './pod-preview.js';
+import { loadServingRuntimes, type RuntimeCatalog } from './runtimes.js';
 
 export interface RenderResult {
   output: string;
@@ -39,27 +40,37 @@ function describe(doc: InferenceService, index: number): string {
   return `document ${index + 1} (InferenceService ${namespace ? `${namespace}/` : ''}${name ?? '?'})`;
 }
 
-/** The pod wiring a role gets, as comment lines: one JSON patch operation per line. */
-function podComment(isvc: InferenceService, role: string, config: WebhookConfig, note = ''): string[] {
-  const pod = previewPod(isvc);
-  const outcome = mutatePod(pod, config.injection);
+interface RenderContext {
+  config: WebhookConfig;
+  runtimes: RuntimeCatalog;
+}
+
+/**
+ * The pod wiring a role gets, as comment lines: one JSON patch operation per line, against the pod KServe and
+ * Knative build from the runtime (pod-preview.ts). `render` cannot ask a cluster, so `nativeSidecars: auto`
+ * shows the native-sidecar layout (Kubernetes ≥ 1.29); `--native-sidecars=false` shows the other.
+ */
+function podComment(isvc: InferenceService, role: string, rc: RenderContext, note = ''): string[] {
+  const { pod, note: previewNote } = previewPod(isvc, rc.runtimes);
+  const outcome = mutatePod(pod, rc.config.injection, { nativeSidecars: rc.config.nativeSidecars !== 'false' });
   const lines = [`# kserve-llmd: pods of ${isvc.metadata.name} (role ${role}${note}) get at creation:`];
+  if (previewNote) lines.push(`#   (${previewNote})`);
   if (outcome.kind === 'untouched') return [...lines, '#   nothing'];
   for (const op of jsonPatch(pod, outcome.object))
     lines.push(`#   ${op.op} ${op.path}${'value' in op ? ` ${JSON.stringify(op.value)}` : ''}`);
   return [...lines, ...outcome.warnings.map((w) => `#   warning: ${w}`)];
 }
 
-function prefillPreview(original: InferenceService, config: WebhookConfig): string[] {
+function prefillPreview(original: InferenceService, rc: RenderContext): string[] {
   const sibling = structuredClone(original);
   const annotations = {
     ...(sibling.metadata.annotations ?? {}),
     [`${ANNOTATION_PREFIX}prefill-for`]: original.metadata.name ?? '',
   };
   sibling.metadata = { ...sibling.metadata, name: prefillSiblingName(original.metadata.name ?? ''), annotations };
-  const outcome = mutateInferenceService(sibling, config);
+  const outcome = mutateInferenceService(sibling, rc.config);
   if (outcome.kind !== 'mutated') return [];
-  return podComment(outcome.object, 'prefill', config, ', created by the kserve-llmd controller');
+  return podComment(outcome.object, 'prefill', rc, ', created by the kserve-llmd controller');
 }
 
 /** Written by the controller (or an earlier render): regenerated from its InferenceService, not passed through. */
@@ -72,13 +83,22 @@ function generated(doc: unknown): boolean {
   );
 }
 
+let shippedRuntimes: RuntimeCatalog | undefined;
+
+/**
+ * `runtimes` defaults to the ClusterServingRuntimes this package ships (serving-runtimes/), read once; a
+ * missing or unreadable directory is an error (render would otherwise print patches for a pod that does not
+ * exist).
+ */
 export function renderManifests(
   text: string,
   config: WebhookConfig,
   source = 'input',
   controller?: ControllerConfig,
+  runtimes: RuntimeCatalog = (shippedRuntimes ??= loadServingRuntimes()),
 ): RenderResult {
   const controllerConfig: ControllerConfig = controller ?? { ...defaultControllerConfig(), webhook: config };
+  const rc: RenderContext = { config, runtimes };
   const errors: string[] = [];
   const warnings: string[] = [];
   let docs: unknown[];
@@ -105,8 +125,8 @@ export function renderManifests(
     }
     warnings.push(...outcome.warnings.map((w) => `${source} ${describe(doc, index)}: ${w}`));
     const role = outcome.context?.role ?? 'prefill-decode';
-    const comments = podComment(outcome.object, role, config);
-    if (role === 'decode') comments.push(...prefillPreview(doc, config));
+    const comments = podComment(outcome.object, role, rc);
+    if (role === 'decode') comments.push(...prefillPreview(doc, rc));
     parts.push(`${comments.join('\n')}\n${yaml.dump(outcome.object, DUMP)}`);
     const objects = desiredObjects(outcome.object, controllerConfig);
     if (objects.length > 0)
