@@ -5,9 +5,9 @@
  * InferenceService's annotations instead (local/service.ts), so the same annotations mean the same thing here.
  */
 import { readFileSync } from 'node:fs';
-import yaml from 'js-yaml';
 import { ConfigError } from '../src/config.js';
 import { isRecord } from '../src/types/kube.js';
+import { loadAllBounded, YamlBoundsError } from '../src/yaml-bounded.js';
 import { PRESETS } from '../bench/sim/presets.js';
 
 export type EngineMode = 'bundled' | 'command' | 'urls';
@@ -225,9 +225,10 @@ export function readYamlFile(file: string, what: string): unknown[] {
     throw new ConfigError(`${what} ${file}: ${code === 'ENOENT' ? 'no such file' : (err as Error).message}`);
   }
   try {
-    return yaml.loadAll(text).filter((d) => d !== null && d !== undefined);
+    return loadAllBounded(text).filter((d) => d !== null && d !== undefined);
   } catch (err) {
-    throw new ConfigError(`${what} ${file}: not valid YAML: ${(err as Error).message.split('\n')[0]}`);
+    const message = (err as Error).message.split('\n')[0];
+    throw new ConfigError(`${what} ${file}: ${err instanceof YamlBoundsError ? '' : 'not valid YAML: '}${message}`);
   }
 }
 

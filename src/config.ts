@@ -3,8 +3,8 @@
  * allowed range. The webhook's `--config FILE` takes the same keys as YAML (see examples/config.yaml).
  */
 import { readFileSync } from 'node:fs';
-import yaml from 'js-yaml';
 import { isRecord } from './types/kube.js';
+import { loadBounded } from './yaml-bounded.js';
 
 export type DeploymentMode = 'Knative' | 'Standard' | 'ModelMesh';
 
@@ -170,7 +170,7 @@ export function loadWebhookConfigFile(path: string): WebhookConfig {
   }
   let raw: unknown;
   try {
-    raw = yaml.load(text);
+    raw = loadBounded(text);
   } catch (err) {
     throw new ConfigError(`config ${path}: not YAML (${(err as Error).message.split('\n')[0]})`);
   }
