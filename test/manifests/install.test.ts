@@ -44,7 +44,9 @@ describe('install: every object validates and lands in the right scope', () => {
 
   it('every object file under manifests/ and serving-runtimes/ reaches a rendered overlay (nothing unvalidated)', () => {
     const rendered = new Set(
-      [...build('manifests/overlays/production'), ...install()].map((o) => `${o.kind}/${o.metadata.name}`),
+      [...build('manifests/overlays/production'), ...build('manifests/overlays/guarded'), ...install()].map(
+        (o) => `${o.kind}/${o.metadata.name}`,
+      ),
     );
     const objectFiles = [...filesUnder('manifests', ['.yaml']), ...filesUnder('serving-runtimes', ['.yaml'])].filter(
       (f) => !/(kustomization|patch)\.yaml$/.test(f) && !f.includes('/config/'),

@@ -15,6 +15,7 @@ import { INSTALL_NAMESPACE } from '../../src/names.js';
 import { SERVICE_ACCOUNTS } from '../../src/rbac.js';
 import type { InferenceService } from '../../src/types/kube.js';
 import { mutateInferenceService } from '../../webhooks/isvc/mutate.js';
+import { build } from '../manifests/helpers.js';
 import { EXAMPLES, example } from '../support/fixtures.js';
 
 type Obj = Record<string, any>;
@@ -81,6 +82,13 @@ describe('controller write guard (ValidatingAdmissionPolicy)', () => {
       ),
     ) as Obj;
     expect([component.kind, component.resources]).toEqual(['Component', ['policy.yaml']]);
+    // Shipped as an overlay too: the default install plus these policies, cluster-scoped.
+    const guarded = build('manifests/overlays/guarded');
+    const added = guarded.filter(
+      (o) => o.apiVersion === 'admissionregistration.k8s.io/v1' && o.kind !== 'MutatingWebhookConfiguration',
+    );
+    expect(added.map((o) => o.metadata.name).sort()).toEqual(docs.map((d) => d.metadata.name).sort());
+    for (const o of added) expect(o.metadata.namespace).toBeUndefined();
     for (const p of policies) {
       expect(p.apiVersion).toBe('admissionregistration.k8s.io/v1');
       const binding = bindings.find((b) => b.spec.policyName === p.metadata.name);
