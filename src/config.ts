@@ -3,8 +3,8 @@
  * allowed range. The webhook's `--config FILE` takes the same keys as YAML (see examples/config.yaml).
  */
 import { readFileSync } from 'node:fs';
-import yaml from 'js-yaml';
 import { isRecord } from './types/kube.js';
+import { loadBounded } from './yaml-bounded.js';
 
 export type DeploymentMode = 'Knative' | 'Standard' | 'ModelMesh';
 
@@ -32,6 +32,12 @@ export interface InjectionConfig {
 export interface WebhookConfig {
   host: string;
   port: number;
+  /** Plain-HTTP port for /metrics, apart from the admission port (0: any free port). */
+  metricsPort: number;
+  /** After SIGTERM: seconds to keep serving with readiness 503 while the endpoint removal spreads. */
+  drainDelaySeconds: number;
+  /** Then: seconds in-flight reviews get to finish before connections are cut. */
+  shutdownTimeoutSeconds: number;
   certDir?: string;
   /** KServe's cluster default deployment mode (inferenceservice-config `deploy.defaultDeploymentMode`). */
   defaultDeploymentMode: DeploymentMode;
@@ -54,6 +60,9 @@ export function defaultWebhookConfig(): WebhookConfig {
   return {
     host: '0.0.0.0',
     port: 8443,
+    metricsPort: 8081,
+    drainDelaySeconds: 10,
+    shutdownTimeoutSeconds: 15,
     defaultDeploymentMode: 'Knative',
     requestTimeoutSeconds: 600,
     logLevel: 'info',
@@ -99,6 +108,9 @@ const intRange =
 const TOP_CHECKS: Record<string, Check> = {
   host: nonEmpty,
   port,
+  metricsPort: intRange(0, 65535),
+  drainDelaySeconds: intRange(0, 120),
+  shutdownTimeoutSeconds: intRange(1, 300),
   certDir: nonEmpty,
   defaultDeploymentMode: oneOf(['Knative', 'Standard', 'ModelMesh']),
   requestTimeoutSeconds: intRange(1, 3600),
@@ -171,7 +183,7 @@ export function loadWebhookConfigFile(path: string): WebhookConfig {
   }
   let raw: unknown;
   try {
-    raw = yaml.load(text);
+    raw = loadBounded(text);
   } catch (err) {
     throw new ConfigError(`config ${path}: not YAML (${(err as Error).message.split('\n')[0]})`);
   }

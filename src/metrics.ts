@@ -17,6 +17,7 @@ export interface WebhookMetrics {
   inFlight: Gauge<'webhook'>;
   denials: Counter<'webhook' | 'reason'>;
   certificateReloads: Counter<'result'>;
+  bufferedBytes: Gauge;
 }
 
 /** A fresh registry with Node's default process metrics (heap, event loop lag, fds) on it. */
@@ -59,6 +60,11 @@ export function webhookMetrics(registry: Registry): WebhookMetrics {
       name: 'kserve_llmd_webhook_certificate_reloads_total',
       help: 'Serving certificate (re)loads from the certificate directory, by result.',
       labelNames: ['result'] as const,
+      registers,
+    }),
+    bufferedBytes: new Gauge({
+      name: 'kserve_llmd_webhook_buffered_body_bytes',
+      help: 'Request body bytes reserved by admission uploads in progress (bounded; over the bound: HTTP 429).',
       registers,
     }),
   };

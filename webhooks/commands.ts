@@ -42,10 +42,13 @@ const CONFIG_FLAGS: CommandSpec['flags'] = [
 
 export const WEBHOOK_COMMAND: CommandSpec = {
   name: 'webhook',
-  summary: `Serve the mutating admission webhooks over HTTPS: ${ISVC_PATH} (InferenceService) and ${POD_PATH} (Pod), plus /healthz, /readyz, /metrics.`,
-  usage: 'kserve-llmd webhook [--port 8443] [--host 0.0.0.0] [--cert-dir DIR] [--config FILE]',
+  summary:
+    `Serve the mutating admission webhooks over HTTPS: ${ISVC_PATH} (InferenceService) and ${POD_PATH} (Pod), ` +
+    'plus /healthz, /readyz; /metrics on a separate HTTP port.',
+  usage: 'kserve-llmd webhook [--port 8443] [--metrics-port 8081] [--host 0.0.0.0] [--cert-dir DIR] [--config FILE]',
   flags: [
     { name: 'port', type: 'int', help: 'HTTPS port', min: 1, max: 65535 },
+    { name: 'metrics-port', type: 'int', help: 'HTTP port for /metrics (0: any free port)', min: 0, max: 65535 },
     { name: 'host', type: 'string', help: 'address to listen on' },
     {
       name: 'cert-dir',
@@ -90,6 +93,7 @@ export function resolveConfig(values: FlagValues): WebhookConfig {
   const overrides: Record<string, unknown> = {};
   const map: Record<string, string> = {
     port: 'port',
+    'metrics-port': 'metricsPort',
     host: 'host',
     'cert-dir': 'certDir',
     'log-level': 'logLevel',
@@ -164,13 +168,21 @@ export async function runWebhook(values: FlagValues): Promise<void> {
   const server = await startWebhookServer({
     host: config.host,
     port: config.port,
+    metricsPort: config.metricsPort,
     certDir: config.certDir,
     handlers,
     logger,
     registry,
+    drainDelayMs: config.drainDelaySeconds * 1000,
+    shutdownTimeoutMs: config.shutdownTimeoutSeconds * 1000,
   });
   installSignalHandlers(server.close, logger);
-  logger.info('webhook serving', { url: server.url, paths: [ISVC_PATH, POD_PATH], certDir: config.certDir ?? null });
+  logger.info('webhook serving', {
+    url: server.url,
+    metrics: server.metricsUrl ?? null,
+    paths: [ISVC_PATH, POD_PATH],
+    certDir: config.certDir ?? null,
+  });
   if (server.selfSigned) printTryIt(server.url, server.selfSigned.cert);
 }
 
