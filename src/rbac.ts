@@ -96,8 +96,9 @@ const EPP_RULES: RbacRule[] = [
 ];
 
 export const RBAC: Record<Component, RbacRule[]> = {
-  // The webhooks are pure functions of the AdmissionReview (webhooks/isvc/mutate.ts, webhooks/pod/mutate.ts):
-  // no API calls at all, so no rules and no service-account token in the pod.
+  // The webhooks are pure functions of the AdmissionReview (webhooks/isvc/mutate.ts, webhooks/pod/mutate.ts).
+  // Their one API call, GET /version at start (webhooks/pod/native-sidecars.ts), needs no rule:
+  // system:public-info-viewer grants it to every identity.
   webhook: [],
   controller: [
     {

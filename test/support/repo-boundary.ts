@@ -4,6 +4,7 @@
  * only on the machine it was written on. What a test creates itself (a temporary folder) it may read.
  */
 import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, expect } from '@jest/globals';
@@ -35,10 +36,17 @@ function toPath(p: unknown): string | undefined {
   return path.resolve(p instanceof URL ? fileURLToPath(p) : p.toString());
 }
 
+/**
+ * Temporary folders kserve-llmd's own processes create (`mkdtemp(tmpdir()/kserve-llmd-…)`, e.g. a CLI child's
+ * self-signed certificate): a test may read what a child process it started wrote there.
+ */
+const OWN_TEMP = [path.join(tmpdir(), 'kserve-llmd-'), path.join(fs.realpathSync(tmpdir()), 'kserve-llmd-')];
+
 /** The absolute path when `p` is outside the repository and not something the test process created. */
 export function outsideRepo(p: unknown): string | undefined {
   const abs = toPath(p);
   if (abs === undefined || ALLOWED.some((root) => under(abs, root))) return undefined;
+  if (OWN_TEMP.some((prefix) => abs.startsWith(prefix)) && !under(REPO_ROOT, path.dirname(abs))) return undefined;
   for (const c of audited[CREATED] ?? []) if (under(abs, c)) return undefined;
   return abs;
 }
