@@ -329,10 +329,13 @@ function missingData(w: RoleWindows): string {
 }
 
 /**
- * Prefill sizes on uncached prompt tokens (load.ts uncachedPrompts). Decode keeps the counted tokens: its
- * local-prefill check compares them with a capacity measured by the same counter, and in P/D its local
- * prompts are the ones the P/D decider kept BECAUSE they were well cached on that pod, so the window's
- * average hit rate would misstate them (the decode side of the limitation stays, issue 6).
+ * The prefill WORK in a role's windows: uncached prompt tokens (load.ts uncachedPrompts), for the load rules and
+ * the measured capacity alike. Two modes:
+ * - prefill, and decode in aggregated serving (no remotePrefill): the role prefills every prompt it counts, so the
+ *   window's prefix-cache hit rate applies to all of them (issue 16: aggregated decode plans its prefill work);
+ * - decode in P/D keeps the counted tokens: its local prompts are the ones the P/D decider kept BECAUSE they were
+ *   well cached on that pod, so the window's average hit rate would misstate them, and its local-prefill check
+ *   compares them with a capacity measured by the same counter (the P/D decode side of issue 6's limitation).
  */
 function prefillWork(spec: DeciderSpec, w: RoleWindows): RoleWindows {
   if (spec.role !== 'prefill' && w.remotePrefill !== undefined) return w;
