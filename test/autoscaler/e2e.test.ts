@@ -6,7 +6,8 @@ import { requestAttributes as _unused, allows, RBAC } from '../../src/rbac.js';
 import { INSTALL_NAMESPACE } from '../../src/names.js';
 import { validateObject } from '../support/schema.js';
 import { startFakeApiServer, type FakeApiServer } from '../support/fake-apiserver/index.js';
-import { FakeCluster, NS, waitFor } from './support/cluster.js';
+import { eventually } from '../support/eventually.js';
+import { FakeCluster, NS } from './support/cluster.js';
 import { FakePage } from './support/fake-vllm.js';
 import { buildAutoscaler, counterValue, eventReceiver, testConfig, type Harness } from './support/harness.js';
 import type { TickReport } from '../../autoscaler/loop/index.js';
@@ -40,31 +41,29 @@ describe('autoscaler end to end (fake API server, loopback vLLM metrics)', () =>
 
   /** The informer cache agrees with the store (pods, readiness, replicas, SKS). */
   async function settle(): Promise<void> {
-    await waitFor(
-      () =>
-        h.autoscaler.view.targets().every((t) => {
-          const want = cluster.replicas(t.name);
-          const readyInStore = api
-            .objects('v1', 'Pod', NS)
-            .filter(
-              (p) =>
-                p.metadata.labels['serving.knative.dev/revision'] === t.name &&
-                (p.status as any)?.conditions?.[0]?.status === 'True',
-            ).length;
-          const pods = h.autoscaler.view.pods(t);
-          const sksStore = cluster.sks(t.name);
-          const sksView = h.autoscaler.view.sks(t);
-          return (
-            h.autoscaler.view.specReplicas(t) === want &&
-            pods.filter((p) => p.ready).length === readyInStore &&
-            pods.length ===
-              api.objects('v1', 'Pod', NS).filter((p) => p.metadata.labels['serving.knative.dev/revision'] === t.name)
-                .length &&
-            (sksStore?.metadata.resourceVersion ?? '') === (sksView?.metadata?.resourceVersion ?? '') &&
-            (cluster.pa(t.name)?.metadata.resourceVersion ?? '') === (t.pa?.metadata?.resourceVersion ?? '')
-          );
-        }),
-      'the informers to catch up',
+    await eventually('the informers to catch up', () =>
+      h.autoscaler.view.targets().every((t) => {
+        const want = cluster.replicas(t.name);
+        const readyInStore = api
+          .objects('v1', 'Pod', NS)
+          .filter(
+            (p) =>
+              p.metadata.labels['serving.knative.dev/revision'] === t.name &&
+              (p.status as any)?.conditions?.[0]?.status === 'True',
+          ).length;
+        const pods = h.autoscaler.view.pods(t);
+        const sksStore = cluster.sks(t.name);
+        const sksView = h.autoscaler.view.sks(t);
+        return (
+          h.autoscaler.view.specReplicas(t) === want &&
+          pods.filter((p) => p.ready).length === readyInStore &&
+          pods.length ===
+            api.objects('v1', 'Pod', NS).filter((p) => p.metadata.labels['serving.knative.dev/revision'] === t.name)
+              .length &&
+          (sksStore?.metadata.resourceVersion ?? '') === (sksView?.metadata?.resourceVersion ?? '') &&
+          (cluster.pa(t.name)?.metadata.resourceVersion ?? '') === (t.pa?.metadata?.resourceVersion ?? '')
+        );
+      }),
     );
   }
 
@@ -211,7 +210,7 @@ describe('autoscaler end to end (fake API server, loopback vLLM metrics)', () =>
       expect(cluster.pa(DECODE).status.conditions.find((c: any) => c.type === 'Active').status).toBe('True');
 
       // CloudEvents, binary mode, one per replica change, with sleep and wake marked.
-      await waitFor(() => sink.events.some((e) => e.data?.transition === 'wake'), 'the wake event');
+      await eventually('the wake event', () => sink.events.some((e) => e.data?.transition === 'wake'));
       const up = sink.events.find((e) => e.data.role === 'decode' && e.data.transition === 'scale-up');
       expect(up?.headers).toMatchObject({
         // source: the PodAutoscaler that decided (issue 5); subject: the Deployment it scaled.

@@ -14,6 +14,7 @@ import { createRegistry } from '../../src/metrics.js';
 import { denialMessage, mutateInferenceService } from '../../webhooks/isvc/mutate.js';
 import { ApiStatus, startFakeApiServer, type FakeApiServer, type Obj } from '../support/fake-apiserver/index.js';
 import { validateObject } from '../support/schema.js';
+import { eventually, EVENTUALLY_TIMEOUT_MS } from '../support/eventually.js';
 
 export interface Harness {
   api: FakeApiServer;
@@ -27,14 +28,6 @@ export interface Harness {
   apply(isvc: Obj): Promise<Obj>;
   settle(ms?: number): Promise<void>;
   close(): Promise<void>;
-}
-
-export async function until(check: () => boolean | Promise<boolean>, ms = 10_000, what = 'condition'): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error(`${what} not reached within ${ms} ms`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 /** The webhook as the API server's admission step; `gate.enabled = false` simulates a cluster without it. */
@@ -137,16 +130,16 @@ export async function startHarness(overrides: Partial<ControllerConfig> = {}, ap
         isvc.metadata.namespace,
         isvc,
       ) as Promise<Obj>,
-    async settle(ms = 10_000) {
+    async settle(ms = EVENTUALLY_TIMEOUT_MS) {
       // Idle = queue empty and no handler running, twice in a row 100 ms apart (watch events may still be in flight).
-      await until(
+      await eventually(
+        'controller idle',
         async () => {
           if (!controller.idle()) return false;
           await new Promise((r) => setTimeout(r, 100));
           return controller.idle();
         },
-        ms,
-        'controller idle',
+        { timeoutMs: ms },
       );
     },
     async close() {

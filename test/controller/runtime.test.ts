@@ -9,14 +9,7 @@ import { createRegistry } from '../../src/metrics.js';
 import { WorkQueue } from '../../src/workqueue.js';
 import { startFakeApiServer, type FakeApiServer } from '../support/fake-apiserver/index.js';
 import { fakeApiPerTest } from '../support/fake-api-per-test.js';
-
-async function until(check: () => boolean | Promise<boolean>, ms = 5_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error('condition not reached');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
+import { eventually } from '../support/eventually.js';
 
 const cm = (name: string) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: 'ns' } });
 
@@ -41,12 +34,12 @@ describe('informer', () => {
     expect(inf.hasSynced()).toBe(true);
     expect(inf.list().map((o) => o.metadata?.name)).toEqual(['a']);
     await client.create(RESOURCES.configMaps, 'ns', cm('b'));
-    await until(() => inf.get('b', 'ns') !== undefined);
-    await until(() => seen.some(([t, n]) => t === 'resync' && n === 'b'));
+    await eventually('b in the cache', () => inf.get('b', 'ns') !== undefined);
+    await eventually('a resync of b', () => seen.some(([t, n]) => t === 'resync' && n === 'b'));
 
     await api.restart({ compact: true, downMs: 100 });
     api.seed(cm('c')); // written while the informer was disconnected
-    await until(() => inf.get('c', 'ns') !== undefined);
+    await eventually('c in the cache', () => inf.get('c', 'ns') !== undefined);
     expect(
       inf
         .list()
@@ -95,7 +88,10 @@ describe('WorkQueue', () => {
     await new Promise((r) => setTimeout(r, 5));
     q.add('a'); // while processing: runs once more, after
     q.add('f');
-    await until(() => log.filter((k) => k === 'f').length === 4 && log.filter((k) => k === 'a').length === 2);
+    await eventually(
+      'f run 4 times and a twice',
+      () => log.filter((k) => k === 'f').length === 4 && log.filter((k) => k === 'a').length === 2,
+    );
     expect(maxConcurrentA).toBe(1);
     expect(q.failuresOf('f')).toBe(0); // forgotten after success
     // A failure's short backoff is not held up by an earlier long requeue of the same key.
@@ -104,7 +100,7 @@ describe('WorkQueue', () => {
     q2.run(async () => void ran++);
     q2.addAfter('k', 60_000);
     q2.addAfter('k', 10);
-    await until(() => ran === 1);
+    await eventually('the short requeue to run', () => ran === 1);
     await q2.shutDown();
     const delays = [1, 2, 3, 4, 5].map(() => q.addRateLimited('x'));
     expect(delays).toEqual([10, 20, 40, 40, 40]);
@@ -132,14 +128,14 @@ describe('LeaderElector', () => {
     const a = make('a');
     const b = make('b');
     a.run();
-    await until(() => state.a === true);
+    await eventually('a to lead', () => state.a === true);
     b.run();
     await new Promise((r) => setTimeout(r, 300));
     expect(state).toEqual({ a: true, b: false });
     const lease: any = api.object('coordination.k8s.io/v1', 'Lease', 'ns', 'ctl');
     expect(lease.spec).toMatchObject({ holderIdentity: 'a', leaseDurationSeconds: 1 });
     await a.stop(); // releases
-    await until(() => state.b === true, 2_000);
+    await eventually('b to lead', () => state.b === true);
     expect(state.a).toBe(false);
     expect(
       api.calls
@@ -169,9 +165,9 @@ describe('LeaderElector', () => {
       onStoppedLeading: () => (leading = false),
     });
     le.run();
-    await until(() => leading);
+    await eventually('the elector to lead', () => leading);
     api.failNext(1_000, 500, (c) => c.resource === 'leases');
-    await until(() => !leading, 2_000);
+    await eventually('the elector to stop leading', () => !leading);
     await le.stop();
     await client.close();
     await api.close();
@@ -200,7 +196,7 @@ describe('CloudEvents emitter', () => {
     const t0 = performance.now();
     events.emit('dev.kserve-llmd.routing.ready', 'ns/llama', { objects: 3 });
     expect(performance.now() - t0).toBeLessThan(50); // returns before any I/O
-    await until(() => received.length === 1);
+    await eventually('the first CloudEvent', () => received.length === 1);
     expect(received[0]!.headers).toMatchObject({
       'ce-type': 'dev.kserve-llmd.routing.ready',
       'ce-source': 'kserve-llmd/test',
@@ -211,7 +207,7 @@ describe('CloudEvents emitter', () => {
     expect(JSON.parse(received[0]!.body)).toEqual({ objects: 3 });
     status = 500;
     events.emit('dev.kserve-llmd.routing.failed', 'ns/llama', {});
-    await until(() => received.length === 2);
+    await eventually('the second CloudEvent', () => received.length === 2);
     await events.close();
     const text = await registry.metrics();
     expect(text).toMatch(/kserve_llmd_cloudevents_total\{type="dev.kserve-llmd.routing.ready",result="sent"\} 1/);

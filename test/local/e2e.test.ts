@@ -5,7 +5,8 @@
  */
 import { createLogger } from '../../src/log.js';
 import { startLocal, type LocalHandle } from '../../local/run.js';
-import { alive, fastConfig, postJson, prompt, service, until } from './support.js';
+import { eventually } from '../support/eventually.js';
+import { alive, fastConfig, postJson, prompt, service } from './support.js';
 
 const logger = createLogger({ level: 'error' });
 let h: LocalHandle;
@@ -84,7 +85,7 @@ describe('kserve-llmd local', () => {
     expect(alive(pid)).toBe(true);
     pids.add(pid);
     process.kill(pid, 'SIGKILL');
-    const replacement = await until('a replacement decode replica', () =>
+    const replacement = await eventually('a replacement decode replica', () =>
       h.supervisor.ready('decode').find((r) => r.id !== victim?.id),
     );
     trackPids();
@@ -115,18 +116,15 @@ describe('kserve-llmd local', () => {
       ...Array.from({ length: 4 }, (_, i) => worker(100 + i, true)),
     ];
     try {
-      await until('decode scaled to ≥ 2', () => h.supervisor.desired('decode') >= 2, 20_000);
-      await until('prefill scaled to 2', () => h.supervisor.desired('prefill') >= 2, 20_000);
-      await until('2 prefill replicas ready', () => h.supervisor.ready('prefill').length >= 2, 20_000);
+      await eventually('decode scaled to ≥ 2', () => h.supervisor.desired('decode') >= 2);
+      await eventually('prefill scaled to 2', () => h.supervisor.desired('prefill') >= 2);
+      await eventually('2 prefill replicas ready', () => h.supervisor.ready('prefill').length >= 2);
       trackPids();
       // Long prompts now go through P/D: prefilled on a prefill replica, decoded with its KV handle.
-      await until(
-        'a remote prefill handoff',
-        async () =>
-          /kserve_llmd_local_remote_prefills_total\{result="ok"\} [1-9]/.test(
-            await (await fetch(`${h.url}/metrics`)).text(),
-          ),
-        10_000,
+      await eventually('a remote prefill handoff', async () =>
+        /kserve_llmd_local_remote_prefills_total\{result="ok"\} [1-9]/.test(
+          await (await fetch(`${h.url}/metrics`)).text(),
+        ),
       );
     } finally {
       stop = true;
@@ -141,10 +139,10 @@ describe('kserve-llmd local', () => {
 
   it('returns every role to zero when idle, and stops the engine processes', async () => {
     trackPids();
-    await until('all roles at zero', () => h.supervisor.replicas().length === 0, 20_000);
+    await eventually('all roles at zero', () => h.supervisor.replicas().length === 0);
     const sleeps = h.loop.changes.filter((c) => c.to === 0).map((c) => `${c.role}:${c.reason}`);
     expect(sleeps).toContain('decode:idle-to-zero');
     expect(sleeps.some((s) => s.startsWith('prefill:'))).toBe(true);
-    await until('engine processes exited', () => [...pids].every((p) => !alive(p)), 10_000);
+    await eventually('engine processes exited', () => [...pids].every((p) => !alive(p)));
   }, 30_000);
 });
