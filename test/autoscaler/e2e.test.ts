@@ -263,7 +263,10 @@ describe('autoscaler end to end (fake API server, loopback vLLM metrics)', () =>
       replicas: 2,
       annotations: { [`${KN}min-scale`]: '0', [`${KN}max-scale`]: '4', 'kserve-llmd.io/scale-to-zero-after': '30s' },
     });
-    h = buildAutoscaler(api, testConfig(), { now: clock });
+    // A short scrape timeout: the hanging pod costs it on every tick (real time), and every scrape here either
+    // fails on purpose or, if a healthy one is slow, holds the count the test expects anyway (fail-static).
+    const scrape = { concurrency: 16, timeoutMs: 150, maxBodyBytes: 1 << 20, keepAliveMs: 30_000 };
+    h = buildAutoscaler(api, testConfig({ scrape }), { now: clock });
     await h.autoscaler.startView();
     cluster.load(DECODE, { kv: 0.5, running: 10, reqRate: 1 });
     for (let i = 0; i < 3; i++) await tick();
