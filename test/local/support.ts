@@ -52,7 +52,8 @@ export async function postJson(url: string, body: unknown): Promise<{ status: nu
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify(body),
-    signal: AbortSignal.timeout(30_000),
+    // Generous: a request can wait through an engine launch, 5–10 s when every core is busy.
+    signal: AbortSignal.timeout(60_000),
   });
   const text = await res.text();
   let json: any;
