@@ -2,7 +2,7 @@
  * bin/kserve-llmd.js as a user runs it, as a child process: exit codes, one-line errors on stderr, --help,
  * standard input, and SIGTERM. Everything else about the commands runs in process (test/cli.test.ts).
  * Real time: each case starts Node + tsx (1–3 s on 2 idle cores, several times that with both cores busy),
- * so the per-process deadlines below are generous on purpose.
+ * so the per-process deadline below is generous on purpose (and the tests run within jest.config.js's 120 s).
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -106,5 +106,5 @@ describe('bin/kserve-llmd.js (child process)', () => {
       rmSync(dir, { recursive: true, force: true });
       await api.close();
     }
-  }, 90_000);
+  });
 });

@@ -33,7 +33,7 @@ async function watchLines(api: FakeApiServer, path: string, count: number): Prom
 describe('fake API server over real HTTP (src/kube.ts client)', () => {
   let api: FakeApiServer;
   let client: KubeClient;
-  fakeApiPerTest({ bookmarkIntervalMs: 50, timeoutMs: 2_000 }, (c) => ({ api, client } = c));
+  fakeApiPerTest({ bookmarkIntervalMs: 50 }, (c) => ({ api, client } = c));
 
   it('serves discovery for built-in and custom kinds, with subresources', async () => {
     const res = await request(`${api.url}/apis/serving.kserve.io/v1beta1`);

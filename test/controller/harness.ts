@@ -16,6 +16,13 @@ import { ApiStatus, startFakeApiServer, type FakeApiServer, type Obj } from '../
 import { validateObject } from '../support/schema.js';
 import { eventually, EVENTUALLY_TIMEOUT_MS } from '../support/eventually.js';
 
+/**
+ * API call deadline (real time) for the controller's and the user's client: far above a loopback call even with
+ * every core busy. A worker's first write of a kind compiles its CRD schema for validation (seconds of CPU); with
+ * 2 s (controller) and 10 s (user) deadlines that turned into a RoutingFailed event or a failed create under load.
+ */
+const API_TIMEOUT_MS = 60_000;
+
 export interface Harness {
   api: FakeApiServer;
   client: KubeClient;
@@ -94,7 +101,7 @@ export async function startHarness(overrides: Partial<ControllerConfig> = {}, ap
   const ceSink = await sink(cloudEvents);
   const logs: string[] = [];
   const logger = captureLogger(logs);
-  const client = createKubeClient(server.kubeConfig(), { timeoutMs: 2_000 });
+  const client = createKubeClient(server.kubeConfig(), { timeoutMs: API_TIMEOUT_MS });
   const events: EventEmitter = createEventEmitter({
     sink: `http://127.0.0.1:${(ceSink.address() as AddressInfo).port}/`,
     source: 'kserve-llmd/controller',
@@ -109,7 +116,7 @@ export async function startHarness(overrides: Partial<ControllerConfig> = {}, ap
     logger,
   });
   await controller.start();
-  const userClient = createKubeClient(server.kubeConfig());
+  const userClient = createKubeClient(server.kubeConfig(), { timeoutMs: API_TIMEOUT_MS });
   return {
     api: server,
     client,

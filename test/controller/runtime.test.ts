@@ -16,7 +16,7 @@ const cm = (name: string) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: {
 describe('informer', () => {
   let api: FakeApiServer;
   let client: KubeClient;
-  fakeApiPerTest({ bookmarkIntervalMs: 100, timeoutMs: 1_000 }, (c) => ({ api, client } = c));
+  fakeApiPerTest({ bookmarkIntervalMs: 100 }, (c) => ({ api, client } = c));
 
   it('lists, watches, resyncs, and comes back after a server restart with compacted history', async () => {
     api.seed(cm('a'));
@@ -178,12 +178,15 @@ describe('CloudEvents emitter', () => {
   it('sends binary-mode events without blocking, and counts failures instead of throwing', async () => {
     const received: Array<{ headers: IncomingHttpHeaders; body: string }> = [];
     let status = 202;
+    // The sink holds its first answer until the test releases it.
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((resolve) => (release = resolve));
     const sink = createServer((req, res) => {
       let body = '';
       req.on('data', (c) => (body += c));
       req.on('end', () => {
         received.push({ headers: req.headers, body });
-        res.writeHead(status).end();
+        void held.then(() => res.writeHead(status).end());
       });
     });
     await new Promise<void>((r) => sink.listen(0, '127.0.0.1', r));
@@ -193,10 +196,14 @@ describe('CloudEvents emitter', () => {
       source: 'kserve-llmd/test',
       registry,
     });
-    const t0 = performance.now();
-    events.emit('dev.kserve-llmd.routing.ready', 'ns/llama', { objects: 3 });
-    expect(performance.now() - t0).toBeLessThan(50); // returns before any I/O
+    const counted = async (type: string, result: string): Promise<boolean> =>
+      (await registry.metrics()).includes(`kserve_llmd_cloudevents_total{type="${type}",result="${result}"} 1`);
+    expect(events.emit('dev.kserve-llmd.routing.ready', 'ns/llama', { objects: 3 })).toBeUndefined();
+    // Not blocking: the caller goes on while the sink has the event and has not answered it yet.
     await eventually('the first CloudEvent', () => received.length === 1);
+    expect(await counted('dev.kserve-llmd.routing.ready', 'sent')).toBe(false);
+    release();
+    await eventually('the answer counted', () => counted('dev.kserve-llmd.routing.ready', 'sent'));
     expect(received[0]!.headers).toMatchObject({
       'ce-type': 'dev.kserve-llmd.routing.ready',
       'ce-source': 'kserve-llmd/test',

@@ -120,7 +120,7 @@ describe('informer against a scripted API server', () => {
 describe('informer against the fake API server', () => {
   let api: FakeApiServer;
   let client: KubeClient;
-  fakeApiPerTest({ bookmarkIntervalMs: 100, timeoutMs: 1_000 }, (c) => ({ api, client } = c));
+  fakeApiPerTest({ bookmarkIntervalMs: 100 }, (c) => ({ api, client } = c));
 
   const obj = (name: string, labels: Record<string, string>) => ({
     apiVersion: 'v1',

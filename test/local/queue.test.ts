@@ -6,6 +6,7 @@ import { createLogger } from '../../src/log.js';
 import { RequestQueue } from '../../local/queue.js';
 import { HttpError } from '../../local/http.js';
 import { startLocal, type LocalHandle } from '../../local/run.js';
+import { eventually } from '../support/eventually.js';
 import { fastConfig, postJson, service } from './support.js';
 
 describe('RequestQueue', () => {
@@ -43,12 +44,12 @@ describe('kserve-llmd local at zero with a slow engine', () => {
 
   afterAll(async () => {
     await h?.stop();
-  }, 20_000);
+  });
 
   it('answers 503 after the queue timeout and 429 with Retry-After over capacity', async () => {
     const first = postJson(`${h.url}/v1/completions`, { prompt: 'one', max_tokens: 2 });
     // The first request holds the only slot; the second is refused at once.
-    await new Promise((r) => setTimeout(r, 100));
+    await eventually('the first request queued', () => h.queue.stats().queued === 1);
     const second = await postJson(`${h.url}/v1/chat/completions`, { messages: [{ role: 'user', content: 'two' }] });
     expect(second.status).toBe(429);
     expect(second.headers.get('retry-after')).toBe('1');

@@ -38,7 +38,9 @@ export function buildAutoscaler(
   opts: { now?: () => number; sink?: string; identity?: string } = {},
 ): Harness {
   const kc = api.kubeConfig();
-  const client = createKubeClient(kc, { timeoutMs: 5000, fieldManager: 'kserve-llmd-autoscaler' });
+  // Generous (real time): a worker's first write of a kind compiles its CRD schema for validation, seconds of
+  // CPU on a loaded machine.
+  const client = createKubeClient(kc, { timeoutMs: 60_000, fieldManager: 'kserve-llmd-autoscaler' });
   const registry = createRegistry();
   const autoscaler = new Autoscaler({
     kc,
