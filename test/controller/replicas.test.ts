@@ -34,6 +34,9 @@ it('only the leader reconciles; the follower takes over after the leader release
       leaseDurationMs: 900,
       renewDeadlineMs: 600,
       retryPeriodMs: 50,
+      // A clock that stands still: the lease cannot expire because the machine is slow; only the release
+      // hands it over (retries stay on real 50 ms timers).
+      now: () => 1_000_000,
       onStartedLeading: () => {
         state.leading = true;
         void controller.start().then(() => (state.started = true));

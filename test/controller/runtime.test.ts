@@ -113,6 +113,9 @@ describe('LeaderElector', () => {
     const api = await startFakeApiServer();
     const client = createKubeClient(api.kubeConfig());
     const state: Record<string, boolean> = { a: false, b: false };
+    // The electors' clock stands still: a lease cannot expire or miss its renew deadline because the machine is
+    // slow, so only the release hands it over (retries stay on real 50 ms timers).
+    const now = (): number => 1_000_000;
     const make = (id: string) =>
       new LeaderElector({
         client,
@@ -122,6 +125,7 @@ describe('LeaderElector', () => {
         leaseDurationMs: 600,
         renewDeadlineMs: 400,
         retryPeriodMs: 50,
+        now,
         onStartedLeading: () => (state[id] = true),
         onStoppedLeading: () => (state[id] = false),
       });
@@ -153,6 +157,7 @@ describe('LeaderElector', () => {
     const api = await startFakeApiServer();
     const client = createKubeClient(api.kubeConfig());
     let leading = false;
+    let now = 1_000_000; // virtual: the renew deadline passes when the test says so
     const le = new LeaderElector({
       client,
       namespace: 'ns',
@@ -161,12 +166,18 @@ describe('LeaderElector', () => {
       leaseDurationMs: 600,
       renewDeadlineMs: 300,
       retryPeriodMs: 50,
+      now: () => now,
       onStartedLeading: () => (leading = true),
       onStoppedLeading: () => (leading = false),
     });
     le.run();
     await eventually('the elector to lead', () => leading);
     api.failNext(1_000, 500, (c) => c.resource === 'leases');
+    now += 299; // failed renewals within the deadline keep the lead
+    const failed = api.calls.length;
+    await eventually('two failed renewals', () => api.calls.slice(failed).filter((c) => c.code === 500).length >= 2);
+    expect(leading).toBe(true);
+    now += 1; // the deadline has passed since the last renewal
     await eventually('the elector to stop leading', () => !leading);
     await le.stop();
     await client.close();
