@@ -67,7 +67,7 @@ describe('kserve-llmd local', () => {
     const res = await fetch(`${h.url}/v1/chat/completions`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      signal: AbortSignal.timeout(20_000),
+      signal: AbortSignal.timeout(60_000), // generous: real time on a possibly loaded machine
       body: JSON.stringify({
         model: 'tiny',
         messages: [{ role: 'user', content: 'count' }],
