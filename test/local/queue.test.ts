@@ -34,7 +34,9 @@ describe('kserve-llmd local at zero with a slow engine', () => {
   let h: LocalHandle;
 
   beforeAll(async () => {
-    const cfg = fastConfig({ queue: { capacity: 1, timeoutMs: 400 }, engine: { coldStartMs: 60_000 } });
+    // The queue timeout is real time (a request's deadline): 3 s, so the second request surely arrives while
+    // the first still holds the only slot, even with every core busy (400 ms was not enough under load).
+    const cfg = fastConfig({ queue: { capacity: 1, timeoutMs: 3_000 }, engine: { coldStartMs: 60_000 } });
     h = await startLocal(
       cfg,
       service({ 'kserve-llmd.io/decode-replicas': '0-2' }, cfg),
@@ -52,12 +54,12 @@ describe('kserve-llmd local at zero with a slow engine', () => {
     await eventually('the first request queued', () => h.queue.stats().queued === 1);
     const second = await postJson(`${h.url}/v1/chat/completions`, { messages: [{ role: 'user', content: 'two' }] });
     expect(second.status).toBe(429);
-    expect(second.headers.get('retry-after')).toBe('1');
+    expect(second.headers.get('retry-after')).toBe('3'); // the queue timeout, in seconds
     expect(second.json).toMatchObject({ object: 'error', type: 'TooManyRequests', code: 429 });
     const r1 = await first;
     expect(r1.status).toBe(503);
     expect(r1.json).toMatchObject({ object: 'error', type: 'ServiceUnavailable', code: 503 });
-    expect(r1.json.message).toMatch(/no replica became ready within 400 ms/);
+    expect(r1.json.message).toMatch(/no replica became ready within 3000 ms/);
     // The wake was decided and an engine is starting: buffering did its part.
     expect(h.supervisor.replicas('decode').map((r) => r.state)).toEqual(['starting']);
     expect(h.gateway.counts).toMatchObject({ tooMany: 1, unavailable: 1 });
