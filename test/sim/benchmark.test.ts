@@ -11,7 +11,7 @@ import { LLAMA3_8B } from '../../bench/sim/presets.js';
 import { createRng } from '../../bench/sim/rng.js';
 import { generateSynthetic, parseSyntheticSpec } from '../../bench/sim/traffic/synthetic.js';
 
-function config(seed = 5, duration = '12m'): BenchConfig {
+function config(seed = 5, duration = '8m'): BenchConfig {
   const trace = generateSynthetic(
     parseSyntheticSpec(`bursty:rate=8,on=3m,off=4m,duration=${duration},isl=3000,osl=150`),
     createRng(seed),
