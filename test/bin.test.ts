@@ -50,13 +50,10 @@ describe('bin/kserve-llmd.js (child process)', () => {
     });
   });
 
-  it.each([
-    [['nope'], /^kserve-llmd: unknown command "nope"; commands: webhook, render(, [a-z]+)*\n$/],
-    [['webhook', '--port=70000'], /^kserve-llmd webhook: --port: 70000 is out of range \[1, 65535\]\n$/],
-  ])('%j → one line on stderr, exit 2', async (args, message) => {
-    const r = await run(args);
+  it('a usage error: one line on stderr, exit 2 (each message: test/cli.test.ts)', async () => {
+    const r = await run(['nope']);
     expect([r.code, r.stdout]).toEqual([2, '']);
-    expect(r.stderr).toMatch(message);
+    expect(r.stderr).toMatch(/^kserve-llmd: unknown command "nope"; commands: webhook, render(, [a-z]+)*\n$/);
   });
 
   it('render -f - reads standard input and exits 0; invalid annotations exit 1 with the denial', async () => {
