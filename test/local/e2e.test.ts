@@ -30,7 +30,13 @@ function trackPids(): void {
 beforeAll(async () => {
   // Prefill capacity is set low so a few long prompts a second need two prefill replicas.
   // The queue holds the first request through a cold start: an engine launch can take 10 s on a loaded machine.
-  const cfg = fastConfig({ autoscaler: { prefillTokensPerSec: 2_000 }, queue: { timeoutMs: 60_000 } });
+  // Scale-down delay and scale-to-zero-after are 30 s of the decider's clock: with fastConfig's 0.5 s and 1 s,
+  // a loaded machine's lull between 'prefill ready' and the next long prompt sent prefill back to zero before any
+  // handoff ('timed out … waiting for a remote prefill handoff'); the idle test below skips them virtually.
+  const cfg = fastConfig({
+    autoscaler: { prefillTokensPerSec: 2_000, scaleDownDelayMs: 30_000, scaleToZeroAfterMs: 30_000 },
+    queue: { timeoutMs: 60_000 },
+  });
   const svc = service(
     {
       'kserve-llmd.io/disaggregation': 'prefill-decode',
@@ -154,7 +160,7 @@ describe('kserve-llmd local', () => {
   it('returns every role to zero when idle, and stops the engine processes', async () => {
     trackPids();
     // Idle: each probe moves the decider's clock 1 s on, so the stable window, the scale-down delay and
-    // scale-to-zero-after pass in a few ticks instead of seconds of waiting.
+    // scale-to-zero-after (30 s each here) pass in a few ticks instead of being waited out.
     await eventually('all roles at zero', () => {
       skippedMs += 1_000;
       return h.supervisor.replicas().length === 0;
