@@ -278,12 +278,14 @@ describe('autoscaler end to end (fake API server, loopback vLLM metrics)', () =>
     for (let i = 0; i < 12; i++) reasons.add((await tick(5000)).decisions.get(`${NS}/${DECODE}`)?.reason ?? '');
     expect(cluster.replicas(DECODE)).toBe(2);
     expect([...reasons]).toEqual(['fail-static']);
-    expect(
-      await counterValue(h.registry, 'kserve_llmd_autoscaler_scrape_errors_total', { kind: 'parse' }),
-    ).toBeGreaterThanOrEqual(12);
-    expect(
-      await counterValue(h.registry, 'kserve_llmd_autoscaler_scrape_errors_total', { kind: 'timeout' }),
-    ).toBeGreaterThanOrEqual(12);
+    // Both pods fail on every tick: the hanging one always by timeout; the garbage one by parse error, unless
+    // the machine stalled past the 150 ms deadline before its answer was read (then it counts as a timeout:
+    // seen with every core busy, 11 parse errors of 12).
+    const errors = async (kind: string): Promise<number> =>
+      counterValue(h.registry, 'kserve_llmd_autoscaler_scrape_errors_total', { kind });
+    expect(await errors('timeout')).toBeGreaterThanOrEqual(12);
+    expect(await errors('parse')).toBeGreaterThanOrEqual(1);
+    expect((await errors('parse')) + (await errors('timeout'))).toBeGreaterThanOrEqual(24);
     expect(
       await counterValue(h.registry, 'kserve_llmd_autoscaler_decisions_total', { reason: 'fail-static' }),
     ).toBeGreaterThanOrEqual(12);
