@@ -107,9 +107,10 @@ function topHelp(): string {
 }
 
 /**
- * Runs one command line and returns its exit code, or -1 when a long-running command (a server) keeps going:
- * it calls `io.exit` itself when it stops. Nothing runs on import; bin/kserve-llmd.js and src/cli/entry.ts call
- * this with the process, tests with fakes.
+ * Runs one command line and returns its exit code, or -1 when a long-running command (a server) keeps going and
+ * ends the process itself: controller, autoscaler through `io.exit`; the webhook through its own signal handlers
+ * (webhooks/server.ts, on the process). Nothing runs on import: src/cli/entry.ts (the binary's entry) calls it
+ * with the process, tests with fakes.
  */
 export async function main(argv: string[], io: CliIo = processIo()): Promise<number> {
   const [name, ...args] = argv;
