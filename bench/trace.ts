@@ -79,6 +79,24 @@ function defaultStem(v: FlagValues): string {
 
 const POLICY_NAMES = [...POLICIES.map((p) => p.name), 'static-peak'];
 
+/** Flags that do not change the result: where it is written, how many threads, progress. */
+const NOT_RESULT = new Set(['out', 'name', 'jobs', 'quiet', 'json']);
+
+/**
+ * The run as one command with every flag that shapes the result spelled out, defaults included, so a stored JSON
+ * says how to reproduce it whatever the defaults become.
+ */
+export function commandLine(v: FlagValues): string {
+  const quote = (x: string): string => (/^[\w.,:=/@+-]+$/.test(x) ? x : `'${x.replace(/'/g, `'\\''`)}'`);
+  const parts = ['kserve-llmd bench trace'];
+  for (const f of TRACE_BENCH.spec.flags) {
+    const x = v[f.name];
+    if (x === undefined || x === false || NOT_RESULT.has(f.name)) continue;
+    parts.push(x === true ? `--${f.name}` : `--${f.name} ${quote(String(x))}`);
+  }
+  return parts.join(' ');
+}
+
 export const TRACE_BENCH: BenchEntry = {
   spec: {
     name: 'bench trace',
@@ -176,6 +194,13 @@ export const TRACE_BENCH: BenchEntry = {
         min: 1,
         max: 64,
       },
+      {
+        name: 'json',
+        type: 'string',
+        help: 'the JSON result: summary (figures, frontier, schedule, command) or full (also time series and hulls)',
+        default: 'summary',
+        choices: ['summary', 'full'],
+      },
       { name: 'quiet', type: 'bool', help: 'no progress on stderr' },
     ],
   },
@@ -223,7 +248,10 @@ export const TRACE_BENCH: BenchEntry = {
     const stem = v.name !== undefined ? String(v.name) : defaultStem(v);
     const dir = String(v.out);
     await mkdir(dir, { recursive: true });
-    await writeFile(join(dir, `${stem}.json`), jsonResult(result));
+    await writeFile(
+      join(dir, `${stem}.json`),
+      jsonResult(result, { full: v.json === 'full', command: commandLine(v) }),
+    );
     await writeFile(join(dir, `${stem}.svg`), svgChart(result));
     await writeFile(join(dir, `${stem}-frontier.svg`), frontierSvg(result));
     out(`wrote ${join(dir, `${stem}.json`)}, ${join(dir, `${stem}.svg`)} and ${join(dir, `${stem}-frontier.svg`)}`);

@@ -139,7 +139,54 @@ export function verdict(result: BenchResult): Verdict {
   return { met: okAttain && okBest && okOracle, lines };
 }
 
-/** JSON result: config, oracle windows and frontier, rows with summaries, time series and decision reasons. */
-export function jsonResult(result: BenchResult): string {
-  return `${JSON.stringify({ ...result, verdict: verdict(result) }, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 1)}\n`;
+export interface JsonOptions {
+  /** Also every row's time series and replica samples and every oracle window's hull (~20k lines per run). */
+  full?: boolean;
+  /** The command that reproduces the run (bench/trace.ts commandLine), stored first. */
+  command?: string;
+}
+
+/**
+ * The JSON result as a plain object. Summary (default): config, the oracle's frontiers and per-window schedule,
+ * every row's figures and decision reasons, the verdict — what docs/benchmarks.md cites, a few hundred lines.
+ * Full: also the rows' time series and samples and the windows' hulls (the charts are drawn from them).
+ * The verdict is passed in, so a stored result can be re-written without re-running.
+ */
+export function resultRecord(result: BenchResult, v: Verdict, o: JsonOptions = {}): Record<string, unknown> {
+  const rows = o.full ? result.rows : result.rows.map(({ samples: _s, series: _t, ...r }) => r);
+  const windows = o.full ? result.oracle.windows : result.oracle.windows.map(({ hull: _h, ...w }) => w);
+  return {
+    ...(o.command !== undefined ? { command: o.command } : {}),
+    ...result,
+    oracle: { ...result.oracle, windows },
+    rows,
+    verdict: v,
+  };
+}
+
+/**
+ * JSON text of resultRecord (non-finite numbers as null): one line per object or array of plain values (a frontier
+ * point, a fleet, a summary), nested ones indented, so a stored result diffs line by line and stays short.
+ */
+export function serializeRecord(record: Record<string, unknown>): string {
+  const plain = (x: unknown): unknown =>
+    JSON.parse(JSON.stringify(x, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? null : v)));
+  const nested = (x: unknown): boolean => typeof x === 'object' && x !== null;
+  const text = (x: unknown, pad: string): string => {
+    if (!nested(x)) return JSON.stringify(x);
+    const entries: Array<[string | null, unknown]> = Array.isArray(x)
+      ? x.map((v) => [null, v])
+      : Object.entries(x as Record<string, unknown>);
+    if (!entries.some(([, v]) => nested(v))) return JSON.stringify(x);
+    const inner = `${pad} `;
+    const lines = entries.map(([k, v]) => `${inner}${k === null ? '' : `${JSON.stringify(k)}: `}${text(v, inner)}`);
+    const [open, close] = Array.isArray(x) ? ['[', ']'] : ['{', '}'];
+    return `${open}\n${lines.join(',\n')}\n${pad}${close}`;
+  };
+  return `${text(plain(record), '')}\n`;
+}
+
+/** JSON result of a run: summary unless `full` (see resultRecord). */
+export function jsonResult(result: BenchResult, o: JsonOptions = {}): string {
+  return serializeRecord(resultRecord(result, verdict(result), o));
 }

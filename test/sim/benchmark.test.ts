@@ -3,12 +3,13 @@
  * replicas × duration; the oracle never costs more than a policy that meets the SLO; the run is
  * deterministic for a seed; outputs (table, JSON, SVG) are well formed; the CLI flags fail clearly.
  */
-import { parseSloFlag, TRACE_BENCH } from '../../bench/trace.js';
+import { commandLine, parseSloFlag, TRACE_BENCH } from '../../bench/trace.js';
+import { parseFlags } from '../../src/cli/args.js';
 import { runCluster } from '../../bench/sim/cluster.js';
 import { summarize } from '../../bench/sim/metrics.js';
 import { costAtAttainment } from '../../bench/sim/oracle/frontier.js';
 import { staticPolicy } from '../../bench/sim/policies/static.js';
-import { jsonResult, lowerBoundCheck, textTable, verdict } from '../../bench/sim/report.js';
+import { jsonResult, lowerBoundCheck, serializeRecord, textTable, verdict } from '../../bench/sim/report.js';
 import { runBenchmark, type BenchConfig, type BenchResult } from '../../bench/sim/run.js';
 import { svgChart } from '../../bench/sim/svg.js';
 import { LLAMA3_8B } from '../../bench/sim/presets.js';
@@ -153,9 +154,20 @@ describe('short benchmark run', () => {
     const table = textTable(result);
     expect(table).toHaveLength(result.rows.length + 1);
     expect(table[0]).toContain('waited on cold start');
-    const json = JSON.parse(jsonResult(result));
+    const json = JSON.parse(jsonResult(result, { command: 'kserve-llmd bench trace --seed 5' }));
+    expect(json.command).toBe('kserve-llmd bench trace --seed 5');
     expect(json.verdict.lines).toHaveLength(6);
-    expect(json.rows[0].series.length).toBeGreaterThan(0);
+    // The summary (what docs/benchmarks stores) keeps the figures and the frontier, not the time series.
+    expect(json.rows[0].summary.requests).toBe(cfg.trace.requests.length);
+    expect(json.rows[0].series).toBeUndefined();
+    expect(json.oracle.frontier.points.length).toBeGreaterThan(0);
+    expect(json.oracle.windows[0].hull).toBeUndefined();
+    const full = JSON.parse(jsonResult(result, { full: true }));
+    expect(full.rows[0].series.length).toBeGreaterThan(0);
+    expect(full.oracle.windows[0].hull.length).toBeGreaterThan(0);
+    expect(JSON.parse(serializeRecord({ a: [{ b: 1 }, { c: [NaN, 2] }] }))).toEqual({
+      a: [{ b: 1 }, { c: [null, 2] }],
+    });
     expect(verdict(result).lines[0]).toMatch(/goal 1/);
     const svg = svgChart(result);
     expect(wellFormed(svg)).toBe(true);
@@ -169,6 +181,21 @@ describe('bench trace flags', () => {
     expect(parseSloFlag('itl=20ms')).toEqual({ ttftMs: 2000, itlMs: 20 });
     expect(() => parseSloFlag('ttft=5ms')).toThrow('--slo ttft=5ms: ttft=5ms must be a duration in [10ms, 10m]');
     expect(() => parseSloFlag('tfft=1s')).toThrow('did you mean ttft?');
+  });
+
+  it('the stored command spells out every flag that shapes the result, and parses back to the same values', () => {
+    const argv = ['--synthetic', 'diurnal:rate=3,isl=12000', '--rate-multiplier', '2', '--jobs', '2', '--out', 'x'];
+    const values = parseFlags(argv, TRACE_BENCH.spec).values;
+    const line = commandLine(values);
+    expect(line).toBe(
+      'kserve-llmd bench trace --synthetic diurnal:rate=3,isl=12000 --model llama3-8b --slo ttft=2s,itl=100ms ' +
+        '--router llm-d --disaggregation none --pd-threshold 1024 --rate-multiplier 2 --max-replicas 16 ' +
+        '--scale-to-zero-after 5m --window 60s --warmup 5m --attainment 0.99 --seed 1 ' +
+        '--prefill-throughput calibrated --cold-start spread',
+    );
+    const again = parseFlags(line.split(' ').slice(3), TRACE_BENCH.spec).values;
+    for (const k of ['synthetic', 'rate-multiplier', 'seed', 'slo']) expect(again[k]).toEqual(values[k]);
+    expect(commandLine({ trace: "a b's.csv" })).toBe(`kserve-llmd bench trace --trace 'a b'\\''s.csv'`);
   });
 
   it('needs exactly one traffic source and names bad trace rows with line numbers', async () => {
