@@ -13,7 +13,7 @@ import { parseDuration } from '../webhooks/annotations/values.js';
 import type { BenchEntry } from './registry.js';
 import { POLICIES } from './sim/policies/index.js';
 import type { SloTarget } from './sim/policies/types.js';
-import { PRESETS } from './sim/presets.js';
+import { PRESETS, type EnginePreset } from './sim/presets.js';
 import { jsonResult, textTable, verdict } from './sim/report.js';
 import { ROUTERS, type RouterName } from './sim/router.js';
 import { fleetText, runBenchmark } from './sim/run.js';
@@ -53,6 +53,13 @@ function prefillThroughputFlag(value: string): 'calibrated' | 'unset' | number {
   if (!/^\d+$/.test(value) || n < 100 || n > 10_000_000)
     throw new UsageError(`--prefill-throughput ${value}: must be calibrated, unset or an integer in [100, 10000000]`);
   return n;
+}
+
+/** The engine preset, with --flops-efficiency replacing the fitted prefill efficiency (a sensitivity run). */
+function presetOf(v: FlagValues): EnginePreset {
+  const preset = PRESETS[String(v.model)] as EnginePreset;
+  if (v['flops-efficiency'] === undefined) return preset;
+  return { ...preset, flopsEfficiency: numberFlag('flops-efficiency', v['flops-efficiency'], 0.05, 1) };
 }
 
 /** Trace file or synthetic spec, with the rate multiplier and cut; bad input is a usage error naming the line. */
@@ -180,6 +187,11 @@ export const TRACE_BENCH: BenchEntry = {
         default: 'calibrated',
       },
       {
+        name: 'flops-efficiency',
+        type: 'string',
+        help: "share of the GPU's dense peak a prefill reaches (default: the preset's fitted value; a sensitivity run)",
+      },
+      {
         name: 'cold-start',
         type: 'string',
         help: "policies' cold starts: spread (per pod, log-normal around the preset's, 20–90 s) or fixed",
@@ -222,7 +234,7 @@ export const TRACE_BENCH: BenchEntry = {
     say(`${trace.name}: ${trace.requests.length} requests over ${Math.round(trace.durationS)} s`);
     const result = await runBenchmark({
       trace,
-      preset: PRESETS[String(v.model)] as (typeof PRESETS)[string],
+      preset: presetOf(v),
       slo,
       router: String(v.router) as RouterName,
       disaggregated: v.disaggregation === 'prefill-decode',

@@ -205,5 +205,9 @@ describe('bench trace flags', () => {
     await expect(
       TRACE_BENCH.run({ synthetic: 'storm', slo: 'ttft=2s', seed: 1, 'rate-multiplier': '1' }, []),
     ).rejects.toThrow('kind must be one of');
+    const flops = { synthetic: 'poisson:duration=10s', slo: 'ttft=2s', seed: 1, 'rate-multiplier': '1' };
+    await expect(TRACE_BENCH.run({ ...flops, 'flops-efficiency': '2' }, [])).rejects.toThrow(
+      '--flops-efficiency 2: must be a number in [0.05, 1]',
+    );
   });
 });
