@@ -205,7 +205,7 @@ describe('bench trace flags', () => {
     await expect(
       TRACE_BENCH.run({ synthetic: 'storm', slo: 'ttft=2s', seed: 1, 'rate-multiplier': '1' }, []),
     ).rejects.toThrow('kind must be one of');
-    const flops = { synthetic: 'poisson:duration=10s', slo: 'ttft=2s', seed: 1, 'rate-multiplier': '1' };
+    const flops = { synthetic: 'poisson:duration=10s', slo: 'ttft=2s', seed: 1, 'rate-multiplier': '1', quiet: true };
     await expect(TRACE_BENCH.run({ ...flops, 'flops-efficiency': '2' }, [])).rejects.toThrow(
       '--flops-efficiency 2: must be a number in [0.05, 1]',
     );
