@@ -54,7 +54,12 @@ async function renewLease(kube: Kube): Promise<void> {
     apiVersion: 'coordination.k8s.io/v1',
     kind: 'Lease',
     metadata: { name: NODE_NAME, namespace: 'kube-node-lease' },
-    spec: { holderIdentity: NODE_NAME, leaseDurationSeconds: 40, renewTime: new Date().toISOString() },
+    // MicroTime: RFC 3339 with exactly six fractional digits (metav1.MicroTime), or the API server refuses it.
+    spec: {
+      holderIdentity: NODE_NAME,
+      leaseDurationSeconds: 40,
+      renewTime: new Date().toISOString().replace(/Z$/, '000Z'),
+    },
   };
   await kube.apply(lease);
 }

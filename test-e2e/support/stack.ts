@@ -3,8 +3,9 @@
  * local `kserve-llmd webhook` process and registered, and a namespace of its own that is deleted afterwards.
  * Scenarios run one at a time (jest.e2e.config.js: one worker): the webhook configuration is cluster-wide.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
+import yaml from 'js-yaml';
 import path from 'node:path';
 import { Agent, request } from 'undici';
 import { INSTALL_NAMESPACE } from '../../src/names.js';
@@ -188,4 +189,32 @@ export async function startController(kube: Kube, namespace: string, extra: stri
   ]);
   await waitReady(c, '/healthz', async () => (await httpText(`http://127.0.0.1:${port}/healthz`)) !== undefined);
   return Object.assign(c, { metricsUrl: `http://127.0.0.1:${port}/metrics` });
+}
+
+export interface AutoscalerProcess extends Component {
+  metricsUrl: string;
+  /** Its leader-election identity (autoscaler/main.ts: hostname-pid). */
+  identity: string;
+}
+
+/**
+ * `kserve-llmd autoscaler` as its ServiceAccount with the install's config file
+ * (manifests/base/config/autoscaler.yaml) and `overrides` on top, /metrics on a free loopback port.
+ */
+export async function startAutoscaler(
+  kube: Kube,
+  name: string,
+  overrides: Record<string, unknown>,
+): Promise<AutoscalerProcess> {
+  const kubeconfig = await serviceAccountKubeconfig(kube, 'kserve-llmd-autoscaler');
+  const base = yaml.load(
+    readFileSync(path.join(REPO_ROOT, 'manifests', 'base', 'config', 'autoscaler.yaml'), 'utf8'),
+  ) as Record<string, unknown>;
+  const port = await freePort();
+  const file = path.join(tokenDir, `${name}.yaml`);
+  writeFileSync(file, yaml.dump({ ...base, ...overrides, metrics: { host: '127.0.0.1', port } }));
+  const c = startComponent(name, ['autoscaler', '--config', file, '--kubeconfig', kubeconfig]);
+  const metricsUrl = `http://127.0.0.1:${port}/metrics`;
+  await waitReady(c, '/healthz', async () => (await httpText(`http://127.0.0.1:${port}/healthz`)) !== undefined);
+  return Object.assign(c, { metricsUrl, identity: `${hostname()}-${c.child.pid}` });
 }
