@@ -253,7 +253,7 @@ describeE2E('5 autoscaler on real Knative', () => {
     state.decode = { ...idle(), kv: 0.95, waiting: 8, running: 8 };
     expect(await replicas(DECODE)).toBe(1);
     await eventually('the new leader scaling decode up', async () => (await replicas(DECODE)) > 1, 20_000, 100);
-    await eventually('the scale-up in the new leader's log', () =>
+    await eventually('the scale-up in the log of the new leader', () =>
       other.records().some((r) => r.msg === 'scaled' && r.role === 'decode'),
     );
     state.decode = idle();
