@@ -8,7 +8,7 @@ export interface AutoscalerMetrics {
   desired: Gauge<'namespace' | 'name' | 'role'>;
   actual: Gauge<'namespace' | 'name' | 'role'>;
   signal: Gauge<'namespace' | 'name' | 'role' | 'signal'>;
-  decisions: Counter<'role' | 'reason'>;
+  decisions: Counter<'role' | 'reason' | 'clamp'>;
   scrapeErrors: Counter<'source' | 'kind'>;
   scrapes: Counter<'source'>;
   actuationErrors: Counter<'namespace' | 'name'>;
@@ -40,8 +40,10 @@ export function autoscalerMetrics(registry: Registry): AutoscalerMetrics {
     }),
     decisions: new Counter({
       name: 'kserve_llmd_autoscaler_decisions_total',
-      help: 'Decisions by role and the rule that decided.',
-      labelNames: ['role', 'reason'] as const,
+      help:
+        'Decisions by role, the rule that decided, and the bound that changed its count ' +
+        '(clamp: none|min-scale|max-scale|rate-limited).',
+      labelNames: ['role', 'reason', 'clamp'] as const,
       registers,
     }),
     scrapeErrors: new Counter({
@@ -64,7 +66,7 @@ export function autoscalerMetrics(registry: Registry): AutoscalerMetrics {
     }),
     failStatic: new Gauge({
       name: 'kserve_llmd_autoscaler_fail_static',
-      help: '1 while a target holds its scale because metrics are missing or stale.',
+      help: "1 while a target fails static: a Ready pod's metrics are missing or stale (no scale-down).",
       labelNames: pa,
       registers,
     }),

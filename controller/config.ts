@@ -7,11 +7,31 @@ import { INSTALL_NAMESPACE } from '../src/names.js';
 
 export type FailureMode = 'FailOpen' | 'FailClose';
 
+/**
+ * The Gateway implementation in front of the endpoint pickers. At llm-d-router v0.9.0 the EPP serves its
+ * ext_proc gRPC with TLS (a self-signed certificate: `--secure-serving` defaults to true, pkg/epp/server/
+ * options.go), so the gateway must dial it with TLS and skip verification, or every call fails and FailOpen
+ * silently turns routing random. What each implementation needs comes from upstream's router chart at v0.9.0
+ * (config/charts/llm-d-router-gateway/templates/{istio,gke}.yaml, `provider.name`: none | istio | gke):
+ * - `istio`: a DestinationRule per EPP Service with `tls: {mode: SIMPLE, insecureSkipVerify: true}`;
+ * - `gke`: a HealthCheckPolicy and a GCPBackendPolicy on each InferencePool (the GKE gateway dials the EPP
+ *   with TLS itself);
+ * - `kgateway`, `agentgateway`, `none`: nothing (they dial the EPP over TLS without verification themselves;
+ *   the chart's default provider is `none`).
+ * See GATEWAY_IMPLEMENTATIONS for the objects; docs/install.md has the matrix.
+ */
+export const GATEWAY_IMPLEMENTATIONS = ['none', 'istio', 'gke', 'kgateway', 'agentgateway'] as const;
+export type GatewayImplementation = (typeof GATEWAY_IMPLEMENTATIONS)[number];
+
 export interface ControllerConfig {
   /** Watch one namespace; undefined = all namespaces. */
   namespace?: string;
   /** NAMESPACE/NAME of the Gateway used when a service names none (kserve-llmd.io/gateway wins). */
   defaultGateway?: { namespace: string; name: string };
+  /** Which gateway dials the endpoint pickers (above); default `none`, as upstream's chart. */
+  gatewayImplementation: GatewayImplementation;
+  /** Cluster DNS domain for fully qualified Service hosts (Istio DestinationRule; the router chart's clusterDomain). */
+  clusterDomain: string;
   /** The llm-d router EPP, pinned (KServe v0.20's llm-d presets use v0.9.0; kserve-knative.md §3). */
   eppImage: string;
   /**
@@ -42,6 +62,8 @@ export interface ControllerConfig {
 
 export function defaultControllerConfig(): ControllerConfig {
   return {
+    gatewayImplementation: 'none',
+    clusterDomain: 'cluster.local',
     eppImage: 'ghcr.io/llm-d/llm-d-router-endpoint-picker:v0.9.0',
     eppFailureMode: 'FailOpen',
     eppResources: { cpu: '500m', memory: '1Gi' },
@@ -59,6 +81,7 @@ export function defaultControllerConfig(): ControllerConfig {
 }
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 
 /** Check a config; returns it or throws ConfigError naming the first bad value and its range. */
 export function validateControllerConfig(c: ControllerConfig): ControllerConfig {
@@ -74,6 +97,10 @@ export function validateControllerConfig(c: ControllerConfig): ControllerConfig 
   ) {
     fail('eppImage', c.eppImage, 'must be an image with a pinned tag or digest (not :latest)');
   }
+  if (!(GATEWAY_IMPLEMENTATIONS as readonly string[]).includes(c.gatewayImplementation))
+    fail('gatewayImplementation', c.gatewayImplementation, `must be one of ${GATEWAY_IMPLEMENTATIONS.join(', ')}`);
+  if (!DNS_SUBDOMAIN.test(c.clusterDomain) || c.clusterDomain.length > 253)
+    fail('clusterDomain', c.clusterDomain, 'must be a DNS domain such as cluster.local');
   if (!['FailOpen', 'FailClose'].includes(c.eppFailureMode))
     fail('eppFailureMode', c.eppFailureMode, 'must be FailOpen or FailClose');
   if (!Number.isInteger(c.pdNonCachedTokens) || c.pdNonCachedTokens < 1 || c.pdNonCachedTokens > 1_000_000)

@@ -8,13 +8,13 @@
 import type { Registry } from 'prom-client';
 import type { EventEmitter } from '../src/events.js';
 import { createInformer, type InformerEvent, type RestartableInformer } from '../src/informer.js';
-import { RESOURCES, type KubeAuth, type KubeClient, type KubeObject } from '../src/kube.js';
+import { apiVersionOf, isStatus, RESOURCES, type KubeAuth, type KubeClient, type KubeObject } from '../src/kube.js';
 import type { Logger } from '../src/log.js';
 import { CONTROLLER } from '../src/names.js';
 import { WorkQueue } from '../src/workqueue.js';
-import type { ControllerConfig } from './config.js';
+import { GATEWAY_IMPLEMENTATIONS, type ControllerConfig } from './config.js';
 import { controllerMetrics, type ControllerMetrics } from './metrics.js';
-import { OBJECT_BUILDERS } from './objects/index.js';
+import { objectBuilders } from './objects/index.js';
 import { objectKey, Reconciler, type Written } from './reconcile.js';
 import { createReporter } from './reporter.js';
 
@@ -57,7 +57,7 @@ export class RoutingController {
     });
     this.metrics = controllerMetrics(deps.registry, () => this.queue.len());
     const caches: Record<string, { get(name: string, ns?: string): KubeObject | undefined }> = {};
-    for (const r of [RESOURCES.inferenceServices, ...OBJECT_BUILDERS.map((b) => b.resource)]) {
+    for (const r of [RESOURCES.inferenceServices, ...objectBuilders(deps.config).map((b) => b.resource)]) {
       caches[r.plural] = { get: (name, ns) => this.informers.get(r.plural)?.get(name, ns) };
     }
     this.reconciler = new Reconciler({
@@ -76,12 +76,37 @@ export class RoutingController {
     });
   }
 
+  /**
+   * The kinds of the configured gateway implementation must be served, or their informers would retry a 404
+   * forever and the controller would never start: fail at once, naming the setting and the missing kind.
+   */
+  private async checkGatewayKinds(): Promise<void> {
+    const { client, config } = this.deps;
+    for (const b of objectBuilders(config).filter((x) => x.gateway !== undefined)) {
+      try {
+        await client.list(b.resource, config.namespace, {
+          labelSelector: `app.kubernetes.io/managed-by=${CONTROLLER.managedBy}`,
+        });
+      } catch (err) {
+        if (!isStatus(err, 404)) throw err;
+        throw new Error(
+          `--gateway-implementation=${config.gatewayImplementation} needs ${b.kind} (${apiVersionOf(b.resource)}), ` +
+            'which this cluster does not serve: install its CRD, or set --gateway-implementation to the gateway ' +
+            `in use (${GATEWAY_IMPLEMENTATIONS.join(', ')}; docs/install.md)`,
+        );
+      }
+    }
+  }
+
   /** Start informers (resolves when every cache has listed once), then the workers. */
   async start(): Promise<void> {
     const { config } = this.deps;
+    await this.checkGatewayKinds();
     const owned = [
       ...new Map(
-        OBJECT_BUILDERS.filter((b) => b.kind !== 'InferenceService').map((b) => [b.resource.plural, b.resource]),
+        objectBuilders(config)
+          .filter((b) => b.kind !== 'InferenceService')
+          .map((b) => [b.resource.plural, b.resource]),
       ).values(),
     ];
     const isvcInformer = this.informer(

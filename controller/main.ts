@@ -14,6 +14,7 @@ import { createRegistry } from '../src/metrics.js';
 import { LEASE_NAMES } from '../src/names.js';
 import {
   defaultControllerConfig,
+  GATEWAY_IMPLEMENTATIONS,
   parseGatewayRef,
   parsePeriod,
   validateControllerConfig,
@@ -26,7 +27,8 @@ export const CONTROLLER_COMMAND: CommandSpec = {
   summary:
     'Run the routing controller: InferencePool, endpoint picker, HTTPRoute and prefill sibling for every annotated InferenceService.',
   usage:
-    'kserve-llmd controller [--namespace NS] [--gateway NS/NAME] [--epp-image IMAGE] [--resync-period 10m] [--leader-election=false]',
+    'kserve-llmd controller [--namespace NS] [--gateway NS/NAME] [--gateway-implementation IMPL] ' +
+    '[--epp-image IMAGE] [--resync-period 10m] [--leader-election=false]',
   flags: [
     {
       name: 'kubeconfig',
@@ -38,6 +40,19 @@ export const CONTROLLER_COMMAND: CommandSpec = {
       name: 'gateway',
       type: 'string',
       help: 'default Gateway NAMESPACE/NAME for services without kserve-llmd.io/gateway (default: no route)',
+    },
+    {
+      name: 'gateway-implementation',
+      type: 'string',
+      help:
+        'the gateway that dials the endpoint pickers over TLS (docs/install.md): istio adds a DestinationRule, ' +
+        'gke health-check and backend policies; kgateway, agentgateway and none add nothing (default none)',
+      choices: [...GATEWAY_IMPLEMENTATIONS],
+    },
+    {
+      name: 'cluster-domain',
+      type: 'string',
+      help: 'cluster DNS domain for fully qualified Service hosts (default cluster.local)',
     },
     { name: 'epp-image', type: 'string', help: 'endpoint picker image, pinned' },
     { name: 'resync-period', type: 'string', help: 're-check every service this often (e.g. 10m)' },
@@ -66,6 +81,9 @@ export function resolveControllerConfig(values: FlagValues, env: NodeJS.ProcessE
   else c.webhook = defaultWebhookConfig();
   if (str('namespace')) c.namespace = str('namespace');
   if (str('gateway')) c.defaultGateway = parseGatewayRef(str('gateway') as string);
+  if (str('gateway-implementation'))
+    c.gatewayImplementation = str('gateway-implementation') as ControllerConfig['gatewayImplementation'];
+  if (str('cluster-domain')) c.clusterDomain = str('cluster-domain') as string;
   if (str('epp-image')) c.eppImage = str('epp-image') as string;
   if (str('resync-period')) c.resyncPeriodMs = parsePeriod(str('resync-period') as string, 'resync-period');
   if (typeof values['leader-election'] === 'boolean') c.leaderElection = values['leader-election'];

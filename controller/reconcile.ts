@@ -8,13 +8,11 @@
  */
 import { isStatus, type KubeClient, type KubeObject } from '../src/kube.js';
 import type { Logger } from '../src/log.js';
-import { prefillSiblingName } from '../src/names.js';
 import type { InferenceService } from '../src/types/kube.js';
 import type { WorkResult } from '../src/workqueue.js';
 import { hashOf, inSync, mergeForUpdate, ownedBy } from './compare.js';
 import type { ControllerConfig } from './config.js';
-import { desiredState, OBJECT_BUILDERS, type ObjectBuilder } from './objects/index.js';
-import { childName } from './objects/meta.js';
+import { desiredState, objectBuilders, type ObjectBuilder } from './objects/index.js';
 import { summarize, type ObjectOutcome, type RoutingStatus } from './status.js';
 
 export interface Cache {
@@ -43,13 +41,6 @@ export const CONFLICT_RECHECK_MS = 60_000;
 
 export function objectKey(resource: string, namespace: string, name: string): string {
   return `${resource}/${namespace}/${name}`;
-}
-
-/** Names a builder's object has for a service, to find a stale one when none is desired any more. */
-function expectedName(builder: ObjectBuilder, name: string): string {
-  if (builder.kind === 'InferenceService') return prefillSiblingName(name);
-  if (builder.kind === 'InferencePool' || builder.kind === 'HTTPRoute') return name;
-  return childName(name, 'epp');
 }
 
 function describeOwner(obj: KubeObject): string {
@@ -99,7 +90,7 @@ export class Reconciler {
     const plan =
       desired.kind === 'objects'
         ? desired.byBuilder
-        : OBJECT_BUILDERS.map((builder) => ({ builder, object: undefined }));
+        : objectBuilders(this.deps.config).map((builder) => ({ builder, object: undefined }));
     const outcomes: ObjectOutcome[] = [];
     for (const { builder, object } of plan) {
       outcomes.push(...(await this.syncOne(builder, object, isvc)));
@@ -127,7 +118,7 @@ export class Reconciler {
   ): Promise<ObjectOutcome[]> {
     const namespace = isvc.metadata.namespace ?? '';
     const uid = isvc.metadata.uid;
-    const name = desired?.metadata?.name ?? expectedName(builder, isvc.metadata.name ?? '');
+    const name = desired?.metadata?.name ?? builder.name(isvc.metadata.name ?? '');
     const key = objectKey(builder.resource.plural, namespace, name);
     let live = this.live(builder, namespace, name);
     try {

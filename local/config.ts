@@ -5,9 +5,9 @@
  * InferenceService's annotations instead (local/service.ts), so the same annotations mean the same thing here.
  */
 import { readFileSync } from 'node:fs';
-import yaml from 'js-yaml';
 import { ConfigError } from '../src/config.js';
 import { isRecord } from '../src/types/kube.js';
+import { loadAllBounded, YamlBoundsError } from '../src/yaml-bounded.js';
 import { PRESETS } from '../bench/sim/presets.js';
 
 export type EngineMode = 'bundled' | 'command' | 'urls';
@@ -24,7 +24,11 @@ export interface LocalConfig {
     /** Whole request, buffering included; Knative's default revision timeout is 300 s (kserve-knative.md §4). */
     requestTimeoutMs: number;
     headersTimeoutMs: number;
+    /** Receiving one request body, at most: a slow-body client cannot hold a connection for requestTimeoutMs. */
+    bodyTimeoutMs: number;
     keepAliveMs: number;
+    /** Open client connections, at most (beyond: dropped at once), so a connection flood cannot exhaust fds. */
+    maxConnections: number;
   };
   /** Requests held while decode is at zero (EPP flow control / Knative activator role). */
   queue: { capacity: number; timeoutMs: number };
@@ -57,7 +61,7 @@ export interface LocalConfig {
     stopGraceMs: number;
     /** Consecutive engines that exit before becoming ready: then the command is broken and we stop. */
     maxStartFailures: number;
-    /** A replica removed by scale-down finishes its requests for up to this long. */
+    /** A replica removed by scale-down, or the whole system on Ctrl-C/SIGTERM, finishes requests for this long. */
     drainMs: number;
   };
   view: ViewMode;
@@ -75,7 +79,9 @@ export function defaultLocalConfig(): LocalConfig {
       maxBodyBytes: 4 * 2 ** 20,
       requestTimeoutMs: 300_000,
       headersTimeoutMs: 10_000,
+      bodyTimeoutMs: 30_000,
       keepAliveMs: 5_000,
+      maxConnections: 512,
     },
     queue: { capacity: 256, timeoutMs: 120_000 },
     autoscaler: {
@@ -139,8 +145,10 @@ const CHECKS: Record<string, Check | Record<string, Check | Record<string, Check
     port: int(0, 65535),
     maxBodyBytes: int(1024, 256 * 2 ** 20),
     requestTimeoutMs: int(1_000, 3_600_000),
-    headersTimeoutMs: int(1_000, 600_000),
+    headersTimeoutMs: int(100, 600_000),
+    bodyTimeoutMs: int(100, 3_600_000),
     keepAliveMs: int(100, 600_000),
+    maxConnections: int(1, 65_535),
   },
   queue: { capacity: int(0, 100_000), timeoutMs: int(50, 3_600_000) },
   autoscaler: {
@@ -207,6 +215,11 @@ export function validateLocalConfig(c: LocalConfig): LocalConfig {
     );
   if (c.engine.mode === 'urls' && c.engine.urls.decode.length === 0)
     errors.push('engine.urls.decode must list at least one URL in urls mode');
+  // Node times a request from its first byte; a requestTimeout under headersTimeout fires at headersTimeout.
+  if (c.gateway.bodyTimeoutMs < c.gateway.headersTimeoutMs)
+    errors.push(
+      `gateway.bodyTimeoutMs ${c.gateway.bodyTimeoutMs} must be ≥ headersTimeoutMs ${c.gateway.headersTimeoutMs}`,
+    );
   if (c.autoscaler.panicWindowMs > c.autoscaler.stableWindowMs)
     errors.push(
       `autoscaler.panicWindowMs ${c.autoscaler.panicWindowMs} must be ≤ stableWindowMs ${c.autoscaler.stableWindowMs}`,
@@ -225,9 +238,10 @@ export function readYamlFile(file: string, what: string): unknown[] {
     throw new ConfigError(`${what} ${file}: ${code === 'ENOENT' ? 'no such file' : (err as Error).message}`);
   }
   try {
-    return yaml.loadAll(text).filter((d) => d !== null && d !== undefined);
+    return loadAllBounded(text).filter((d) => d !== null && d !== undefined);
   } catch (err) {
-    throw new ConfigError(`${what} ${file}: not valid YAML: ${(err as Error).message.split('\n')[0]}`);
+    const message = (err as Error).message.split('\n')[0];
+    throw new ConfigError(`${what} ${file}: ${err instanceof YamlBoundsError ? '' : 'not valid YAML: '}${message}`);
   }
 }
 

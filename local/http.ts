@@ -84,17 +84,23 @@ export function sendError(res: ServerResponse, err: unknown): void {
 
 /**
  * Timeouts on every server (style.md §4.7): slow-loris headers, idle keep-alive, and a bound on receiving a
- * request. Responses may stream longer than that (generation), which requestTimeout does not limit.
+ * request (`receiveTimeoutMs`, Node's requestTimeout). Responses may stream longer than that (generation), which
+ * requestTimeout does not limit. Node checks these timeouts every `connectionsCheckingInterval` (30 s unless the
+ * server was created with `serverOptions()`), and `maxConnections` caps open sockets.
  */
 export function hardenServer(
   server: Server,
-  o: { headersTimeoutMs: number; keepAliveMs: number; requestTimeoutMs: number },
+  o: { headersTimeoutMs: number; keepAliveMs: number; receiveTimeoutMs: number; maxConnections?: number },
 ): void {
   server.headersTimeout = o.headersTimeoutMs;
-  server.requestTimeout = o.requestTimeoutMs;
+  server.requestTimeout = o.receiveTimeoutMs;
   server.keepAliveTimeout = o.keepAliveMs;
   server.maxHeadersCount = 100;
+  if (o.maxConnections !== undefined) server.maxConnections = o.maxConnections;
 }
+
+/** http.createServer options: check header/body timeouts every second, not every 30 s (Node's default). */
+export const serverOptions = (): { connectionsCheckingInterval: number } => ({ connectionsCheckingInterval: 1_000 });
 
 /** Listen, turning EADDRINUSE and friends into one readable line. */
 export function listen(server: Server, host: string, port: number): Promise<number> {

@@ -144,15 +144,16 @@ export class LocalLoop {
   private apply(role: DeciderRole, d: Decision, w: RoleWindows, atMs: number): void {
     this.states[role] = d.state;
     this.last[role] = { decision: d, atMs, windows: w };
-    this.o.metrics.decisions.inc({ role, reason: d.reason });
+    this.o.metrics.decisions.inc({ role, reason: d.reason, clamp: d.clamp?.reason ?? 'none' });
     this.o.metrics.desired.set({ role }, d.desired);
     const change = this.o.supervisor.scale(role, d.desired);
     if (!change) return;
     const transition =
       change.to === 0 ? 'sleep' : change.from === 0 ? 'wake' : change.to > change.from ? 'scale-up' : 'scale-down';
-    this.changes.push({ atMs, role, from: change.from, to: change.to, reason: d.reason, detail: d.detail });
+    const detail = d.clamp ? `${d.detail} (${d.clamp.reason}: ${d.clamp.detail})` : d.detail;
+    this.changes.push({ atMs, role, from: change.from, to: change.to, reason: d.reason, detail });
     if (this.changes.length > 50) this.changes.shift();
-    this.o.logger.info('scaled', { role, from: change.from, to: change.to, reason: d.reason, detail: d.detail });
+    this.o.logger.info('scaled', { role, from: change.from, to: change.to, reason: d.reason, detail });
     this.o.events?.emit(SCALED_EVENT, `/local/${this.o.service.name}/${role}`, {
       name: this.o.service.name,
       role,
@@ -161,6 +162,8 @@ export class LocalLoop {
       transition,
       reason: d.reason,
       detail: d.detail,
+      ...(d.clamp ? { clamp: d.clamp } : {}),
+      failStatic: !d.valid,
       signals: d.signals,
     });
   }

@@ -11,7 +11,7 @@ export interface LocalMetrics {
   queued: Gauge;
   replicas: Gauge<'role' | 'state'>;
   desired: Gauge<'role'>;
-  decisions: Counter<'role' | 'reason'>;
+  decisions: Counter<'role' | 'reason' | 'clamp'>;
   restarts: Counter<'role'>;
   remotePrefills: Counter<'result'>;
 }
@@ -51,8 +51,8 @@ export function localMetrics(registry: Registry): LocalMetrics {
     }),
     decisions: new Counter({
       name: 'kserve_llmd_local_decisions_total',
-      help: 'Decider decisions by role and reason.',
-      labelNames: ['role', 'reason'] as const,
+      help: 'Decider decisions by role, reason and the bound that changed the count (clamp: none|min-scale|max-scale|rate-limited).',
+      labelNames: ['role', 'reason', 'clamp'] as const,
       registers,
     }),
     restarts: new Counter({

@@ -31,13 +31,18 @@ export class RequestQueue {
   constructor(
     private readonly o: { capacity: number; timeoutMs: number },
     private readonly onEnqueue: () => void = () => undefined,
+    /**
+     * Seconds a refused client should wait: when a replica is expected to be ready (run.ts), not the queue
+     * timeout (120 s by default, where a cold start is seconds: issue 14).
+     */
+    private readonly retryAfterSeconds: () => number = () => 1,
   ) {}
 
   /** Wait for release(). `signal` aborts the wait when the client goes away. */
   wait(promptTokens: number, signal?: AbortSignal): Promise<void> {
     if (this.waiters.length >= this.o.capacity) {
       this.counts.rejectedFull++;
-      const retry = String(Math.max(1, Math.ceil(this.o.timeoutMs / 1000)));
+      const retry = String(Math.max(1, Math.ceil(this.retryAfterSeconds())));
       return Promise.reject(
         new HttpError(
           429,

@@ -1,7 +1,8 @@
 /**
  * Wires the local system: supervisor (engines) ← loop (real decider) ; gateway → queue/router → engines.
  * `startLocal` returns a handle the CLI and the tests use the same way: the gateway URL, the parts, `stop()`
- * (stops accepting, answers every queued request, stops the loop and every engine), and `fatal` (a promise
+ * (stops accepting, answers every queued request with 503, lets requests in flight finish for up to
+ * engine.drainMs while the engines still run, then stops the loop and every engine), and `fatal` (a promise
  * that resolves if the engine command keeps failing to start).
  */
 import { createRegistry } from '../src/metrics.js';
@@ -15,6 +16,7 @@ import { launcherFor } from './launchers.js';
 import { LocalLoop } from './loop.js';
 import { localMetrics } from './metrics.js';
 import { RequestQueue } from './queue.js';
+import { retryAfterSeconds } from './retry-after.js';
 import { LocalRouter, MetricsRefresher } from './router.js';
 import type { LocalService } from './service.js';
 import { Supervisor } from './supervisor.js';
@@ -49,8 +51,22 @@ export async function startLocal(cfg: LocalConfig, service: LocalService, logger
   }
   let reportFatal: (e: Error) => void = () => undefined;
   const fatal = new Promise<Error>((resolve) => (reportFatal = resolve));
-  const loopRef: { loop?: LocalLoop } = {};
-  const queue = new RequestQueue(cfg.queue, () => loopRef.loop?.poke());
+  const loopRef: { loop?: LocalLoop; supervisor?: Supervisor } = {};
+  const queue = new RequestQueue(
+    cfg.queue,
+    () => loopRef.loop?.poke(),
+    () =>
+      retryAfterSeconds({
+        nowMs: Date.now(),
+        startingSinceMs: (loopRef.supervisor?.replicas('decode') ?? [])
+          .filter((r) => r.state === 'starting')
+          .map((r) => r.createdAt),
+        observedColdStartMs: loopRef.supervisor?.lastColdStartMs.decode,
+        configuredColdStartMs:
+          cfg.engine.mode === 'bundled' ? cfg.engine.coldStartMs : cfg.engine.mode === 'urls' ? 0 : undefined,
+        queueTimeoutMs: cfg.queue.timeoutMs,
+      }),
+  );
   const supervisor = new Supervisor(launcherFor(service, cfg), cfg.engine, logger, {
     onReady: (r) => {
       logger.info('engine ready', { replica: r.id, url: r.url, coldStartMs: (r.readyAt ?? 0) - r.createdAt });
@@ -74,9 +90,30 @@ export async function startLocal(cfg: LocalConfig, service: LocalService, logger
     panicWindowMs: cfg.autoscaler.panicWindowMs,
   });
   loopRef.loop = loop;
+  loopRef.supervisor = supervisor;
   const router = new LocalRouter(service);
   const refresher = new MetricsRefresher(() => supervisor.replicas(), cfg.routing.refreshMs);
-  const gateway = new Gateway({ service, cfg: cfg.gateway, supervisor, router, queue, registry, metrics, logger });
+  /** Gauges that mirror state (queue depth, replicas by role and state), set on every scrape and view frame. */
+  const refreshGauges = (): void => {
+    metrics.queued.set(queue.stats().queued);
+    for (const role of ['decode', 'prefill'] as const) {
+      if (!service.roles[role]) continue;
+      const reps = supervisor.replicas(role);
+      for (const state of ['starting', 'ready', 'draining'] as const)
+        metrics.replicas.set({ role, state }, reps.filter((r) => r.state === state).length);
+    }
+  };
+  const gateway = new Gateway({
+    service,
+    cfg: cfg.gateway,
+    supervisor,
+    router,
+    queue,
+    registry,
+    metrics,
+    logger,
+    refreshGauges,
+  });
   let port: number;
   try {
     port = await gateway.listen();
@@ -90,15 +127,13 @@ export async function startLocal(cfg: LocalConfig, service: LocalService, logger
 
   const snapshot = (recent: string[] = []): ViewSnapshot => {
     const q = queue.stats();
-    metrics.queued.set(q.queued);
+    refreshGauges();
     const roles = (['decode', 'prefill'] as const)
       .filter((r) => service.roles[r])
       .map((role): RoleRow => {
         const spec = service.roles[role];
         const reps = supervisor.replicas(role);
         const ready = reps.filter((r) => r.state === 'ready');
-        for (const state of ['starting', 'ready', 'draining'] as const)
-          metrics.replicas.set({ role, state }, reps.filter((r) => r.state === state).length);
         const last = loop.last[role];
         return {
           role,
@@ -130,11 +165,13 @@ export async function startLocal(cfg: LocalConfig, service: LocalService, logger
   let stopped: Promise<void> | undefined;
   const stop = (): Promise<void> =>
     (stopped ??= (async () => {
-      const closing = gateway.close();
+      // Requests in flight finish on engines that still run; engines stopped first cut them off with no
+      // HTTP response at all (issue 14). Nothing new is accepted, and nothing scales meanwhile.
+      const drained = gateway.drain(cfg.engine.drainMs); // stops accepting at once
       queue.failAll(new HttpError(503, 'kserve-llmd local is shutting down', 'ServiceUnavailable'));
-      await Promise.all([loop.stop(), refresher.stop()]);
+      await Promise.all([loop.stop(), refresher.stop(), drained]);
       await supervisor.stopAll();
-      await closing;
+      await gateway.close();
       await events.close(1_000);
     })());
 

@@ -28,6 +28,8 @@ export class Supervisor {
   private seq = 0;
   private startFailures = 0;
   private stopping = false;
+  /** The last cold start seen per role (start to ready), for estimates such as Retry-After. */
+  readonly lastColdStartMs: Partial<Record<DeciderRole, number>> = {};
 
   constructor(
     private readonly launcher: EngineLauncher,
@@ -141,6 +143,7 @@ export class Supervisor {
         if (r.state !== 'starting') return;
         r.state = 'ready';
         r.readyAt = Date.now();
+        this.lastColdStartMs[r.role] = r.readyAt - r.createdAt;
         this.startFailures = 0;
         this.logger.debug('engine ready', { replica: r.id, url: r.url, coldStartMs: r.readyAt - r.createdAt });
         this.hooks.onReady?.(r);

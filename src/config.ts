@@ -3,15 +3,18 @@
  * allowed range. The webhook's `--config FILE` takes the same keys as YAML (see examples/config.yaml).
  */
 import { readFileSync } from 'node:fs';
-import yaml from 'js-yaml';
 import { isRecord } from './types/kube.js';
+import { loadBounded } from './yaml-bounded.js';
 
 export type DeploymentMode = 'Knative' | 'Standard' | 'ModelMesh';
 
 export interface InjectionConfig {
   /** llm-d routing sidecar (router `cmd/pd-sidecar`), pinned; KServe's llm-d presets use the same tag. */
   routingSidecarImage: string;
-  /** Where vLLM listens on decode pods, behind the sidecar (the sidecar's default `--vllm-port`, llm-d.md §3). */
+  /**
+   * Where vLLM listens on decode pods, behind the sidecar (llm-d's decode layout), passed to the sidecar as
+   * `--vllm-port` (its own default is 8001 at llm-d-router v0.9.0, 8200 from v0.10.0).
+   */
   vllmPortBehindSidecar: number;
   /** Serving port assumed when a pod declares none (Knative's default user port). */
   fallbackServingPort: number;
@@ -29,6 +32,12 @@ export interface InjectionConfig {
 export interface WebhookConfig {
   host: string;
   port: number;
+  /** Plain-HTTP port for /metrics, apart from the admission port (0: any free port). */
+  metricsPort: number;
+  /** After SIGTERM: seconds to keep serving with readiness 503 while the endpoint removal spreads. */
+  drainDelaySeconds: number;
+  /** Then: seconds in-flight reviews get to finish before connections are cut. */
+  shutdownTimeoutSeconds: number;
   certDir?: string;
   /** KServe's cluster default deployment mode (inferenceservice-config `deploy.defaultDeploymentMode`). */
   defaultDeploymentMode: DeploymentMode;
@@ -38,6 +47,12 @@ export interface WebhookConfig {
    */
   requestTimeoutSeconds: number;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
+  /**
+   * Whether decode pods get the routing sidecar as a native sidecar (init container with `restartPolicy:
+   * Always`): `auto` decides from the API server's version at start (≥ 1.29), `true`/`false` decide without
+   * asking (`true` for a 1.28 cluster with the SidecarContainers gate on). webhooks/pod/native-sidecars.ts.
+   */
+  nativeSidecars: 'auto' | 'true' | 'false';
   injection: InjectionConfig;
 }
 
@@ -45,9 +60,13 @@ export function defaultWebhookConfig(): WebhookConfig {
   return {
     host: '0.0.0.0',
     port: 8443,
+    metricsPort: 8081,
+    drainDelaySeconds: 10,
+    shutdownTimeoutSeconds: 15,
     defaultDeploymentMode: 'Knative',
     requestTimeoutSeconds: 600,
     logLevel: 'info',
+    nativeSidecars: 'auto',
     injection: {
       routingSidecarImage: 'ghcr.io/llm-d/llm-d-router-disagg-sidecar:v0.9.0',
       vllmPortBehindSidecar: 8200,
@@ -89,10 +108,14 @@ const intRange =
 const TOP_CHECKS: Record<string, Check> = {
   host: nonEmpty,
   port,
+  metricsPort: intRange(0, 65535),
+  drainDelaySeconds: intRange(0, 120),
+  shutdownTimeoutSeconds: intRange(1, 300),
   certDir: nonEmpty,
   defaultDeploymentMode: oneOf(['Knative', 'Standard', 'ModelMesh']),
   requestTimeoutSeconds: intRange(1, 3600),
   logLevel: oneOf(['debug', 'info', 'warn', 'error']),
+  nativeSidecars: oneOf(['auto', 'true', 'false']),
 };
 const INJECTION_CHECKS: Record<string, Check> = {
   routingSidecarImage: pinnedImage,
@@ -124,7 +147,9 @@ export function parseWebhookConfig(raw: unknown, base: WebhookConfig = defaultWe
         (merged.injection as unknown as Record<string, unknown>)[k] = v;
       }
     } else if (key in TOP_CHECKS) {
-      (merged as unknown as Record<string, unknown>)[key] = value;
+      // YAML reads `nativeSidecars: true` as a boolean; the setting is one of three words.
+      (merged as unknown as Record<string, unknown>)[key] =
+        key === 'nativeSidecars' && typeof value === 'boolean' ? String(value) : value;
     } else {
       throw new ConfigError(
         `config ${key}: unknown key; known: ${[...Object.keys(TOP_CHECKS), 'injection'].join(', ')}`,
@@ -158,7 +183,7 @@ export function loadWebhookConfigFile(path: string): WebhookConfig {
   }
   let raw: unknown;
   try {
-    raw = yaml.load(text);
+    raw = loadBounded(text);
   } catch (err) {
     throw new ConfigError(`config ${path}: not YAML (${(err as Error).message.split('\n')[0]})`);
   }

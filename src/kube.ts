@@ -58,6 +58,11 @@ export const RESOURCES = {
   inferenceServices: rt('serving.kserve.io', 'v1beta1', 'InferenceService', 'inferenceservices'),
   inferencePools: rt('inference.networking.k8s.io', 'v1', 'InferencePool', 'inferencepools'),
   httpRoutes: rt('gateway.networking.k8s.io', 'v1', 'HTTPRoute', 'httproutes'),
+  /** Istio: TLS to the endpoint picker (controller, gatewayImplementation istio). */
+  destinationRules: rt('networking.istio.io', 'v1', 'DestinationRule', 'destinationrules'),
+  /** GKE Gateway: per-InferencePool health check and backend policy (gatewayImplementation gke). */
+  healthCheckPolicies: rt('networking.gke.io', 'v1', 'HealthCheckPolicy', 'healthcheckpolicies'),
+  gcpBackendPolicies: rt('networking.gke.io', 'v1', 'GCPBackendPolicy', 'gcpbackendpolicies'),
   deployments: rt('apps', 'v1', 'Deployment', 'deployments'),
   services: rt('', 'v1', 'Service', 'services'),
   serviceAccounts: rt('', 'v1', 'ServiceAccount', 'serviceaccounts'),
@@ -177,8 +182,22 @@ export interface WatchOptions {
 /** Why a watch ended without an error: the server closed it, it went silent, or the caller aborted. */
 export type WatchEnd = 'closed' | 'idle' | 'aborted';
 
+/** GET /version's answer (k8s.io/apimachinery pkg/version/types.go Info), as the server sends it. */
+export interface VersionInfo {
+  major?: string;
+  minor?: string;
+  gitVersion?: string;
+  [key: string]: unknown;
+}
+
 export interface KubeClient {
   readonly server: string;
+  /**
+   * The API server's version (GET /version). Every identity may read it, even without RBAC rules: the
+   * bootstrap ClusterRole system:public-info-viewer grants it to system:authenticated and system:unauthenticated
+   * (Kubernetes v1.28.7 plugin/pkg/auth/authorizer/rbac/bootstrappolicy/policy.go).
+   */
+  version(): Promise<VersionInfo>;
   get<T = KubeObject>(
     type: ResourceType,
     namespace: string | undefined,
@@ -431,6 +450,7 @@ export function createKubeClient(kc: KubeAuth, opts: ClientOptions = {}): KubeCl
 
   return {
     server,
+    version: () => call('GET', '/version', 'get /version'),
     get: (type, ns, name, sub) => call('GET', resourcePath(type, ns, name, sub), label('get', type, ns, name)),
     list: (type, ns, o = {}) =>
       call(

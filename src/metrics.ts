@@ -17,6 +17,7 @@ export interface WebhookMetrics {
   inFlight: Gauge<'webhook'>;
   denials: Counter<'webhook' | 'reason'>;
   certificateReloads: Counter<'result'>;
+  bufferedBytes: Gauge;
 }
 
 /** A fresh registry with Node's default process metrics (heap, event loop lag, fds) on it. */
@@ -59,6 +60,33 @@ export function webhookMetrics(registry: Registry): WebhookMetrics {
       name: 'kserve_llmd_webhook_certificate_reloads_total',
       help: 'Serving certificate (re)loads from the certificate directory, by result.',
       labelNames: ['result'] as const,
+      registers,
+    }),
+    bufferedBytes: new Gauge({
+      name: 'kserve_llmd_webhook_buffered_body_bytes',
+      help: 'Request body bytes reserved by admission uploads in progress (bounded; over the bound: HTTP 429).',
+      registers,
+    }),
+  };
+}
+
+export interface PodWebhookMetrics {
+  mutationErrors: Counter;
+  nativeSidecars: Gauge;
+}
+
+/** The pod webhook's own metrics (webhooks/pod/handler.ts, webhooks/pod/native-sidecars.ts). */
+export function podWebhookMetrics(registry: Registry): PodWebhookMetrics {
+  const registers = [registry];
+  return {
+    mutationErrors: new Counter({
+      name: 'kserve_llmd_webhook_pod_mutation_errors_total',
+      help: 'Pods the pod webhook failed to mutate (a bug): each was admitted unchanged, with a warning.',
+      registers,
+    }),
+    nativeSidecars: new Gauge({
+      name: 'kserve_llmd_webhook_native_sidecars',
+      help: 'Whether decode pods get the routing sidecar as a native sidecar (1) or a regular container (0).',
       registers,
     }),
   };

@@ -59,7 +59,15 @@ function leaseRules(name: string, component: string): RbacRule[] {
   ];
 }
 
-/** What one endpoint picker reads in its service's namespace (GIE/llm-d-router EPP Role, llm-d.md §1). */
+/**
+ * What one endpoint picker reads in its service's namespace: exactly the Roles of upstream's router chart at
+ * llm-d-router v0.9.0 (config/charts/routerlib/templates/_rbac.yaml: pods; llm-d-router-gateway/templates/
+ * rbac.yaml: inferencepools, and inferenceobjectives/inferencemodelrewrites in both `llm-d.ai` and the legacy
+ * `inference.networking.x-k8s.io`). The EPP discovers which group serves InferenceObjective /
+ * InferenceModelRewrite (new first, then legacy) and watches that one (pkg/epp/server/controller_config.go), so
+ * on a cluster with only the legacy CRDs it needs the legacy group or its cache never syncs. No leases: one
+ * replica, no --ha-enable-leader-election (the chart adds them only for replicas > 1).
+ */
 const EPP_RULES: RbacRule[] = [
   {
     apiGroups: [''],
@@ -79,11 +87,18 @@ const EPP_RULES: RbacRule[] = [
     verbs: READ,
     why: 'EPP (llm-d-router): watches InferenceObjectives (priority) and InferenceModelRewrites for its pool',
   },
+  {
+    apiGroups: ['inference.networking.x-k8s.io'],
+    resources: ['inferenceobjectives', 'inferencemodelrewrites'],
+    verbs: READ,
+    why: 'EPP (llm-d-router): the same, on clusters that still serve them only in the legacy GIE group',
+  },
 ];
 
 export const RBAC: Record<Component, RbacRule[]> = {
-  // The webhooks are pure functions of the AdmissionReview (webhooks/isvc/mutate.ts, webhooks/pod/mutate.ts):
-  // no API calls at all, so no rules and no service-account token in the pod.
+  // The webhooks are pure functions of the AdmissionReview (webhooks/isvc/mutate.ts, webhooks/pod/mutate.ts).
+  // Their one API call, GET /version at start (webhooks/pod/native-sidecars.ts), needs no rule:
+  // system:public-info-viewer grants it to every identity.
   webhook: [],
   controller: [
     {
@@ -121,7 +136,8 @@ export const RBAC: Record<Component, RbacRule[]> = {
       resources: ['services', 'configmaps', 'serviceaccounts'],
       verbs: OWN,
       why:
-        'controller: the endpoint picker Service (gRPC 9002), its EndpointPickerConfig ConfigMap and ServiceAccount' +
+        'controller: the endpoint picker Service (gRPC 9002), its EndpointPickerConfig ConfigMap and ServiceAccount, ' +
+        'and the tokenizer Service (routing precise-prefix)' +
         OWN_WHY,
     },
     {
@@ -130,6 +146,23 @@ export const RBAC: Record<Component, RbacRule[]> = {
       verbs: OWN,
       why:
         'controller: the endpoint picker Role/RoleBinding (it holds every rule it grants: see the EPP rules below)' +
+        OWN_WHY,
+    },
+    {
+      apiGroups: ['networking.istio.io'],
+      resources: ['destinationrules'],
+      verbs: OWN,
+      why:
+        'controller, --gateway-implementation=istio only: the DestinationRule that makes the gateway dial ' +
+        'the endpoint picker with TLS' +
+        OWN_WHY,
+    },
+    {
+      apiGroups: ['networking.gke.io'],
+      resources: ['healthcheckpolicies', 'gcpbackendpolicies'],
+      verbs: OWN,
+      why:
+        "controller, --gateway-implementation=gke only: the InferencePool's HealthCheckPolicy and GCPBackendPolicy" +
         OWN_WHY,
     },
     {

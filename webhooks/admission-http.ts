@@ -8,14 +8,18 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../src/log.js';
 import type { AdmissionResult, WebhookMetrics } from '../src/metrics.js';
 import type { AdmissionHandler, AdmissionRequest, AdmissionResponse } from '../src/types/admission.js';
+import { readAdmissionBody, RETRY_AFTER_SECONDS } from './admission-body.js';
 import { errored } from './admission.js';
+import type { ByteBudget } from './byte-budget.js';
+import { clip, DENIAL_CHARS, echo, MESSAGE_CHARS } from './echo.js';
 
-/** controller-runtime: "the request body is limited to 7MB: two objects (object and oldObject), each at most 3MB, plus overhead". */
-export const MAX_BODY_BYTES = 7 * 1024 * 1024;
+export { MAX_BODY_BYTES, MAX_BUFFERED_BYTES } from './admission-body.js';
 
 export interface AdmissionHttpOptions {
   logger: Logger;
   metrics: WebhookMetrics;
+  /** Shared by every admission path of one server (see MAX_BUFFERED_BYTES). */
+  budget: ByteBudget;
 }
 
 type Listener = (req: IncomingMessage, res: ServerResponse) => void;
@@ -51,35 +55,38 @@ export function admissionListener(webhook: string, handler: AdmissionHandler, op
     // (Settled by hand rather than on res 'close': one listener fewer per review on the hot path.)
     bound.inFlight.inc();
     let settled = false;
+    let release = (): void => undefined;
     const settle = (): void => {
       if (settled) return;
       settled = true;
       bound.inFlight.dec();
+      release();
+      opts.metrics.bufferedBytes.set(opts.budget.used);
     };
-    const fail = (code: number, error: string): void => {
+    const fail = (code: number, error: string, close = false): void => {
       settle();
       bound.count(String(code), 'error');
       if (code === 400) opts.logger.warn('rejected malformed AdmissionReview', { webhook, error });
-      sendJson(res, code, { error }, code === 413);
+      if (code === 429 || code === 413) opts.logger.warn('refused an AdmissionReview upload', { webhook, code, error });
+      sendJson(res, code, { error }, close, code === 429 ? String(RETRY_AFTER_SECONDS) : undefined);
     };
     const unsupported = contentTypeProblem(req);
     if (unsupported) return fail(415, unsupported);
-    const declared = Number(req.headers['content-length']);
-    if (declared > MAX_BODY_BYTES)
-      return fail(413, `request entity too large: ${declared} bytes, limit ${MAX_BODY_BYTES}`);
-    readBody(req, settle, (err, body) => {
-      if (err) return fail(413, err.message);
+    release = readAdmissionBody(req, opts.budget, (outcome) => {
+      if (outcome.kind === 'aborted') return settle(); // the socket is gone: nobody to answer
+      if (outcome.kind === 'refused') return fail(outcome.status, outcome.error, outcome.close);
       let parsed: unknown;
       try {
-        parsed = JSON.parse(body);
+        parsed = JSON.parse(outcome.text);
       } catch (e) {
-        return fail(400, `malformed JSON: ${(e as Error).message}`);
+        return fail(400, `malformed JSON: ${clip((e as Error).message, 200)}`);
       }
       const checked = admissionRequest(parsed);
       if (typeof checked === 'string') return fail(400, checked);
       answer(webhook, handler, checked, res, { ...opts, bound });
       settle();
     });
+    opts.metrics.bufferedBytes.set(opts.budget.used);
   };
 }
 
@@ -99,37 +106,6 @@ function contentTypeProblem(req: IncomingMessage): string | undefined {
   return undefined;
 }
 
-function readBody(
-  req: IncomingMessage,
-  aborted: () => void,
-  done: (err: Error | undefined, body: string) => void,
-): void {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  let finished = false;
-  req.on('data', (chunk: Buffer) => {
-    if (finished) return;
-    size += chunk.length;
-    if (size > MAX_BODY_BYTES) {
-      finished = true;
-      req.pause();
-      done(new Error(`request entity too large: over ${MAX_BODY_BYTES} bytes`), '');
-      return;
-    }
-    chunks.push(chunk);
-  });
-  req.on('end', () => {
-    if (finished) return;
-    finished = true;
-    done(undefined, Buffer.concat(chunks, size).toString('utf8'));
-  });
-  // An aborted upload has nobody to answer; the socket is already gone.
-  req.on('error', () => {
-    finished = true;
-    aborted();
-  });
-}
-
 type AnswerOptions = AdmissionHttpOptions & { bound: BoundMetrics };
 
 function answer(
@@ -140,8 +116,8 @@ function answer(
   opts: AnswerOptions,
 ): void {
   const started = process.hrtime.bigint();
-  const decision = decide(handler, request);
-  sendReview(res, request.uid, decision.response);
+  const decision = decide(webhook, handler, request, opts.logger);
+  sendReview(webhook, res, request.uid, decision.response, opts.logger);
   record(webhook, request, decision, Number(process.hrtime.bigint() - started) / 1e9, opts);
 }
 
@@ -150,8 +126,11 @@ interface Decision {
   result: AdmissionResult;
 }
 
-/** Calls the core; a throw is a bug, answered like controller-runtime's recovered panic: 500 with the UID. */
-function decide(handler: AdmissionHandler, request: AdmissionRequest): Decision {
+/**
+ * Calls the core; a throw is a bug, answered like controller-runtime's recovered panic: 500 with the UID and a
+ * stable message, while the error itself goes to the log under that UID.
+ */
+function decide(webhook: string, handler: AdmissionHandler, request: AdmissionRequest, logger: Logger): Decision {
   let response: AdmissionResponse;
   try {
     response = handler(request);
@@ -159,23 +138,54 @@ function decide(handler: AdmissionHandler, request: AdmissionRequest): Decision 
       throw new Error('handler returned no AdmissionResponse');
     }
   } catch (err) {
-    return { response: errored(request.uid, 500, err), result: 'error' };
+    logFailure(logger, webhook, request.uid, err);
+    return { response: errored(request.uid, 500, webhook), result: 'error' };
   }
   // The API server rejects a response whose uid differs from the request's; never let that happen.
-  response = { ...response, uid: request.uid };
+  response = bounded({ ...response, uid: request.uid });
   const result: AdmissionResult = !response.allowed ? 'denied' : response.patch ? 'patched' : 'allowed';
   return { response, result };
 }
 
-function sendReview(res: ServerResponse, uid: string, response: AdmissionResponse): void {
+/** The last guard on echoed input: a message and each warning fit on a terminal, whatever a core wrote. */
+function bounded(response: AdmissionResponse): AdmissionResponse {
+  const message = response.status?.message;
+  const tooLong = typeof message === 'string' && message.length > DENIAL_CHARS;
+  const warnings = response.warnings;
+  const clipWarnings = warnings?.some((w) => typeof w !== 'string' || w.length > MESSAGE_CHARS) ?? false;
+  if (!tooLong && !clipWarnings) return response;
+  return {
+    ...response,
+    ...(tooLong && response.status ? { status: { ...response.status, message: clip(message, DENIAL_CHARS) } } : {}),
+    ...(clipWarnings && warnings ? { warnings: warnings.map((w) => clip(String(w))) } : {}),
+  };
+}
+
+function logFailure(logger: Logger, webhook: string, uid: string, err: unknown): void {
+  logger.error('admission handler failed', {
+    webhook,
+    uid,
+    error: err instanceof Error ? err.message : String(err),
+    ...(err instanceof Error && err.stack ? { stack: err.stack } : {}),
+  });
+}
+
+function sendReview(
+  webhook: string,
+  res: ServerResponse,
+  uid: string,
+  response: AdmissionResponse,
+  logger: Logger,
+): void {
   let body: string;
   try {
     body = JSON.stringify({ apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', response });
   } catch (err) {
+    logFailure(logger, webhook, uid, err);
     body = JSON.stringify({
       apiVersion: 'admission.k8s.io/v1',
       kind: 'AdmissionReview',
-      response: errored(uid, 500, err),
+      response: errored(uid, 500, webhook),
     });
   }
   res
@@ -183,14 +193,20 @@ function sendReview(res: ServerResponse, uid: string, response: AdmissionRespons
     .end(body);
 }
 
-export function sendJson(res: ServerResponse, status: number, value: unknown, close = false): void {
+export function sendJson(
+  res: ServerResponse,
+  status: number,
+  value: unknown,
+  close = false,
+  retryAfter?: string,
+): void {
   const body = JSON.stringify(value);
   const headers: Record<string, string | number> = {
     'content-type': 'application/json; charset=utf-8',
     'content-length': Buffer.byteLength(body),
   };
-  // After a 413 the rest of the upload is unread: close the connection rather than drain megabytes.
   if (close) headers.connection = 'close';
+  if (retryAfter !== undefined) headers['retry-after'] = retryAfter;
   res.writeHead(status, headers).end(body);
 }
 
@@ -207,16 +223,17 @@ function record(
   bound.latency.observe(seconds);
   if (result === 'denied') metrics.denials.inc({ webhook, reason: reasonLabel(response.status?.reason) });
   const kind = typeof req.kind === 'object' && req.kind !== null ? req.kind.kind : undefined;
+  // Every field that comes from the request is bounded: names are validated only after admission.
   logger.info('admission', {
     webhook,
-    uid: req.uid,
-    kind,
-    namespace: req.namespace,
-    name: req.name,
-    operation: req.operation,
+    uid: echo(req.uid, 128),
+    kind: typeof kind === 'string' ? echo(kind) : kind,
+    namespace: typeof req.namespace === 'string' ? echo(req.namespace, 253) : req.namespace,
+    name: typeof req.name === 'string' ? echo(req.name, 253) : req.name,
+    operation: typeof req.operation === 'string' ? echo(req.operation, 16) : req.operation,
     outcome: result,
     latencyMs: Math.round(seconds * 1e6) / 1e3,
-    ...(result === 'denied' || result === 'error' ? { message: response.status?.message } : {}),
+    ...(result === 'denied' || result === 'error' ? { message: clip(String(response.status?.message)) } : {}),
   });
 }
 

@@ -23,13 +23,23 @@ export function denied(uid: string, message: string, code = 422, warnings: strin
   );
 }
 
-/** A bug or an unexpected failure inside the webhook: still a well-formed response carrying the UID. */
-export function errored(uid: string, code: number, err: unknown): AdmissionResponse {
-  const message = err instanceof Error ? err.message : String(err);
+/**
+ * A bug or an unexpected failure inside the webhook: still a well-formed response carrying the UID, with a stable
+ * message. The error's own text (`Cannot read properties of null …`) means nothing to the user and may quote
+ * internals; the caller logs it under the same UID.
+ */
+export function errored(uid: string, code: number, webhook = 'kserve-llmd'): AdmissionResponse {
   return {
     uid,
     allowed: false,
-    status: { code, message: `kserve-llmd webhook error: ${message}`, reason: 'InternalError', status: 'Failure' },
+    status: {
+      code,
+      message:
+        `kserve-llmd: internal error in ${webhook}; nothing was changed. Retry, and if it persists report it ` +
+        `with the webhook log line for uid ${uid}`,
+      reason: 'InternalError',
+      status: 'Failure',
+    },
   };
 }
 

@@ -2,17 +2,19 @@
  * The HTTP edge of the admission webhooks (controller-runtime pkg/webhook/admission/http.go): validate the
  * envelope, call the pure decision core, always answer an AdmissionReview that echoes the request UID, and
  * turn every malformed input into a JSON 4xx instead of a crash. Admission POSTs take the lean path in
- * admission-http.ts; everything else (health, readiness, metrics, 404, 405) is served by express.
+ * admission-http.ts; everything else (health, readiness, 404, 405) is served by express. /metrics is not served
+ * here: it is on its own plain-HTTP port (webhooks/metrics-server.ts), so the port the API server must reach
+ * carries nothing but admission and probes.
  */
 import type { RequestListener } from 'node:http';
 import express, { type ErrorRequestHandler, type Request, type Response } from 'express';
-import type { Registry } from 'prom-client';
 import type { Logger } from '../src/log.js';
 import type { WebhookMetrics } from '../src/metrics.js';
 import type { AdmissionHandler } from '../src/types/admission.js';
-import { admissionListener } from './admission-http.js';
+import { admissionListener, MAX_BUFFERED_BYTES } from './admission-http.js';
+import { ByteBudget } from './byte-budget.js';
 
-export { admissionRequest, MAX_BODY_BYTES } from './admission-http.js';
+export { admissionRequest, MAX_BODY_BYTES, MAX_BUFFERED_BYTES } from './admission-http.js';
 
 export interface WebhookAppOptions {
   /** Path (e.g. '/mutate-inferenceservice') → decision core. */
@@ -20,7 +22,10 @@ export interface WebhookAppOptions {
   logger: Logger;
   metrics: WebhookMetrics;
   ready: () => boolean;
-  registry: Registry;
+  /** True once shutdown began: every answer then closes its connection, so clients reconnect elsewhere. */
+  draining?: () => boolean;
+  /** Body bytes all admission uploads may buffer at once (default MAX_BUFFERED_BYTES). */
+  maxBufferedBytes?: number;
 }
 
 export function createWebhookApp(opts: WebhookAppOptions): RequestListener {
@@ -33,10 +38,6 @@ export function createWebhookApp(opts: WebhookAppOptions): RequestListener {
     (_req, res) =>
       void (opts.ready() ? res.type('text/plain').send('ok') : res.status(503).type('text/plain').send('not ready')),
   );
-  app.get('/metrics', async (_req, res) => {
-    const body = await opts.registry.metrics();
-    res.type(opts.registry.contentType).send(body);
-  });
   for (const path of Object.keys(opts.handlers)) {
     app.all(
       path,
@@ -50,10 +51,18 @@ export function createWebhookApp(opts: WebhookAppOptions): RequestListener {
   app.use((req, res) => void res.status(404).json({ error: `no route for ${req.method} ${req.path}` }));
   app.use(jsonErrors(opts));
 
+  const budget = new ByteBudget(opts.maxBufferedBytes ?? MAX_BUFFERED_BYTES);
   const admission = new Map(
-    Object.entries(opts.handlers).map(([path, handler]) => [path, admissionListener(path, handler, opts)]),
+    Object.entries(opts.handlers).map(([path, handler]) => [
+      path,
+      admissionListener(path, handler, { logger: opts.logger, metrics: opts.metrics, budget }),
+    ]),
   );
+  const draining = opts.draining ?? (() => false);
   return (req, res) => {
+    // While draining, keep answering but end each keep-alive connection after its answer: an API server
+    // holding a connection to this pod would otherwise keep using it past the endpoint's removal.
+    if (draining()) res.setHeader('connection', 'close');
     const path = (req.url ?? '').split('?')[0] ?? '';
     const listener = req.method === 'POST' ? admission.get(path) : undefined;
     if (listener) listener(req, res);

@@ -3,11 +3,23 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import yaml from 'js-yaml';
+import type { Registry } from 'prom-client';
 import { defaultWebhookConfig, loadWebhookConfigFile, parseWebhookConfig, type WebhookConfig } from '../src/config.js';
 import { UsageError, type CommandSpec, type FlagValues } from '../src/cli/args.js';
-import { createLogger, type LogLevel } from '../src/log.js';
+import { createKubeClient, loadKubeConfig } from '../src/kube.js';
+import { createLogger, type Logger, type LogLevel } from '../src/log.js';
+import type { AdmissionHandler } from '../src/types/admission.js';
+import { createRegistry, podWebhookMetrics } from '../src/metrics.js';
 import { createIsvcHandler, ISVC_PATH } from './isvc/handler.js';
+import type { ClusterFeatures } from './pod/context.js';
 import { createPodHandler, POD_PATH } from './pod/handler.js';
+import {
+  defaultControllerConfig,
+  GATEWAY_IMPLEMENTATIONS,
+  validateControllerConfig,
+  type GatewayImplementation,
+} from '../controller/config.js';
+import { decideNativeSidecars, discoverServerVersion, NATIVE_SIDECARS_SETTINGS } from './pod/native-sidecars.js';
 import { renderManifests } from './render/render.js';
 import { installSignalHandlers, startWebhookServer } from './server.js';
 
@@ -20,14 +32,23 @@ const CONFIG_FLAGS: CommandSpec['flags'] = [
     choices: ['Knative', 'Standard', 'ModelMesh'],
   },
   { name: 'request-timeout-seconds', type: 'int', help: 'predictor timeout set when unset', min: 1, max: 3600 },
+  {
+    name: 'native-sidecars',
+    type: 'string',
+    help: "routing sidecar as a native sidecar: auto (by the API server's version; render assumes yes), true, false",
+    choices: [...NATIVE_SIDECARS_SETTINGS],
+  },
 ];
 
 export const WEBHOOK_COMMAND: CommandSpec = {
   name: 'webhook',
-  summary: `Serve the mutating admission webhooks over HTTPS: ${ISVC_PATH} (InferenceService) and ${POD_PATH} (Pod), plus /healthz, /readyz, /metrics.`,
-  usage: 'kserve-llmd webhook [--port 8443] [--host 0.0.0.0] [--cert-dir DIR] [--config FILE]',
+  summary:
+    `Serve the mutating admission webhooks over HTTPS: ${ISVC_PATH} (InferenceService) and ${POD_PATH} (Pod), ` +
+    'plus /healthz, /readyz; /metrics on a separate HTTP port.',
+  usage: 'kserve-llmd webhook [--port 8443] [--metrics-port 8081] [--host 0.0.0.0] [--cert-dir DIR] [--config FILE]',
   flags: [
     { name: 'port', type: 'int', help: 'HTTPS port', min: 1, max: 65535 },
+    { name: 'metrics-port', type: 'int', help: 'HTTP port for /metrics (0: any free port)', min: 0, max: 65535 },
     { name: 'host', type: 'string', help: 'address to listen on' },
     {
       name: 'cert-dir',
@@ -35,6 +56,11 @@ export const WEBHOOK_COMMAND: CommandSpec = {
       help: 'directory with tls.crt and tls.key, reloaded on rotation; without it a self-signed certificate is generated',
     },
     { name: 'log-level', type: 'string', help: 'log level', choices: ['debug', 'info', 'warn', 'error'] },
+    {
+      name: 'kubeconfig',
+      type: 'string',
+      help: "kubeconfig to read the API server's version with --native-sidecars=auto (default: in-cluster)",
+    },
     ...CONFIG_FLAGS,
   ],
 };
@@ -43,13 +69,19 @@ export const RENDER_COMMAND: CommandSpec = {
   name: 'render',
   summary:
     "Apply the InferenceService mutation to YAML documents and print the result, with what each role's pods get as comments. Exits 1 when an annotation is invalid.",
-  usage: 'kserve-llmd render -f FILE|- [--config FILE]',
+  usage: 'kserve-llmd render -f FILE|- [--config FILE] [--gateway-implementation IMPL]',
   flags: [
     {
       name: 'filename',
       alias: 'f',
       type: 'string',
       help: 'YAML file with one or more documents, or - for standard input',
+    },
+    {
+      name: 'gateway-implementation',
+      type: 'string',
+      help: "as the controller's flag: also print the gateway's objects (istio: DestinationRule; gke: policies)",
+      choices: [...GATEWAY_IMPLEMENTATIONS],
     },
     ...CONFIG_FLAGS,
   ],
@@ -61,29 +93,96 @@ export function resolveConfig(values: FlagValues): WebhookConfig {
   const overrides: Record<string, unknown> = {};
   const map: Record<string, string> = {
     port: 'port',
+    'metrics-port': 'metricsPort',
     host: 'host',
     'cert-dir': 'certDir',
     'log-level': 'logLevel',
     'default-deployment-mode': 'defaultDeploymentMode',
     'request-timeout-seconds': 'requestTimeoutSeconds',
+    'native-sidecars': 'nativeSidecars',
   };
   for (const [flag, key] of Object.entries(map)) if (values[flag] !== undefined) overrides[key] = values[flag];
   return parseWebhookConfig(overrides, base);
 }
 
+/**
+ * What the pod webhook may emit on this cluster, learned once at start (webhooks/pod/native-sidecars.ts). With
+ * `auto` the API server's version is read with the pod's service-account token (or --kubeconfig); a failure
+ * falls back to the layout every Kubernetes version accepts.
+ */
+export async function learnClusterFeatures(
+  setting: WebhookConfig['nativeSidecars'],
+  getVersion: () => Promise<unknown>,
+  logger: Logger,
+  retry: { attempts?: number; delayMs?: number } = {},
+): Promise<ClusterFeatures> {
+  const discovered = setting === 'auto' ? await discoverServerVersion(getVersion, retry) : {};
+  const decision = decideNativeSidecars(setting, discovered);
+  const fields = { native: decision.native, reason: decision.reason };
+  if (decision.warn) logger.warn('routing sidecar layout', fields);
+  else logger.info('routing sidecar layout', fields);
+  return { nativeSidecars: decision.native };
+}
+
+/** GET /version with the process's credentials (--kubeconfig, $KUBECONFIG, in-cluster, ~/.kube/config). */
+export async function apiServerVersion(kubeconfig: string | undefined): Promise<unknown> {
+  const client = createKubeClient(await loadKubeConfig({ kubeconfig }), { timeoutMs: 3_000 });
+  try {
+    return await client.version();
+  } finally {
+    await client.close();
+  }
+}
+
+/** The two admission handlers as the webhook process runs them, with the pod webhook's metrics on `registry`. */
+export function webhookHandlers(
+  config: WebhookConfig,
+  cluster: ClusterFeatures,
+  registry: Registry,
+  logger: Logger,
+): Record<string, AdmissionHandler> {
+  const podMetrics = podWebhookMetrics(registry);
+  podMetrics.nativeSidecars.set(cluster.nativeSidecars ? 1 : 0);
+  const podHandler = createPodHandler(config.injection, {
+    cluster,
+    onError(err, request) {
+      podMetrics.mutationErrors.inc();
+      logger.error('pod mutation failed; pod admitted unchanged', {
+        uid: request.uid,
+        namespace: request.namespace,
+        name: request.name,
+        error: err instanceof Error ? (err.stack ?? err.message) : String(err),
+      });
+    },
+  });
+  return { [ISVC_PATH]: createIsvcHandler(config), [POD_PATH]: podHandler };
+}
+
 export async function runWebhook(values: FlagValues): Promise<void> {
   const config = resolveConfig(values);
   const logger = createLogger({ level: config.logLevel as LogLevel });
-  const handlers = { [ISVC_PATH]: createIsvcHandler(config), [POD_PATH]: createPodHandler(config.injection) };
+  const kubeconfig = typeof values.kubeconfig === 'string' ? values.kubeconfig : undefined;
+  const cluster = await learnClusterFeatures(config.nativeSidecars, () => apiServerVersion(kubeconfig), logger);
+  const registry = createRegistry();
+  const handlers = webhookHandlers(config, cluster, registry, logger);
   const server = await startWebhookServer({
     host: config.host,
     port: config.port,
+    metricsPort: config.metricsPort,
     certDir: config.certDir,
     handlers,
     logger,
+    registry,
+    drainDelayMs: config.drainDelaySeconds * 1000,
+    shutdownTimeoutMs: config.shutdownTimeoutSeconds * 1000,
   });
   installSignalHandlers(server.close, logger);
-  logger.info('webhook serving', { url: server.url, paths: [ISVC_PATH, POD_PATH], certDir: config.certDir ?? null });
+  logger.info('webhook serving', {
+    url: server.url,
+    metrics: server.metricsUrl ?? null,
+    paths: [ISVC_PATH, POD_PATH],
+    certDir: config.certDir ?? null,
+  });
   if (server.selfSigned) printTryIt(server.url, server.selfSigned.cert);
 }
 
@@ -125,7 +224,13 @@ export function runRender(values: FlagValues, rest: string[]): number {
   } catch (err) {
     throw new UsageError(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
-  const result = renderManifests(text, config, file === '-' ? 'stdin' : file);
+  const impl = values['gateway-implementation'];
+  const controller = validateControllerConfig({
+    ...defaultControllerConfig(),
+    webhook: config,
+    ...(typeof impl === 'string' ? { gatewayImplementation: impl as GatewayImplementation } : {}),
+  });
+  const result = renderManifests(text, config, file === '-' ? 'stdin' : file, controller);
   for (const w of result.warnings) process.stderr.write(`kserve-llmd render: warning: ${w}\n`);
   for (const e of result.errors) process.stderr.write(`kserve-llmd render: ${e}\n`);
   process.stdout.write(result.output);

@@ -96,6 +96,14 @@ function mayPreWake(spec: DeciderSpec): boolean {
   return spec.predictive && spec.scaleToZeroEnabled && spec.minReplicas === 0;
 }
 
+/**
+ * Prefill pre-warms only while decode is up and has a Ready pod (zero.ts decodeReadyFirst: the P/D wake order);
+ * decode always may.
+ */
+function besideReadyDecode(spec: DeciderSpec, w: RoleWindows): boolean {
+  return spec.role !== 'prefill' || ((w.peer?.desired ?? 0) > 0 && (w.peer?.ready ?? 0) > 0);
+}
+
 /** A pre-warm in flight without demand yet: hold it until its window ends, then back to zero. */
 function pendingWake(ep: Episodes, nowMs: number, hold: number): Draft {
   const wake = ep.wake as { predictedMs: number; untilMs: number };
@@ -116,7 +124,8 @@ function pendingWake(ep: Episodes, nowMs: number, hold: number): Draft {
 /**
  * The predictive wake rule (runs before the load rules). Returns null when it does not apply. Never for a role
  * that may not sit at zero (min > 0 or scale to zero disabled: such a role is never at zero to begin with), nor
- * with `predictive` off; prefill only while decode is up or waking (prefill without decode serves nothing).
+ * with `predictive` off; prefill only while decode has a Ready pod (prefill without decode serves nothing, and
+ * a prefill pod Ready before any decode pod fails the requests the EPP held at zero: zero.ts decodeReadyFirst).
  */
 export function predictiveWake(
   spec: DeciderSpec,
@@ -135,7 +144,7 @@ export function predictiveWake(
   const wakeTo = Math.max(1, spec.activationScale);
   if (ep.wake) return pendingWake(ep, nowMs, Math.max(current, wakeTo));
   if (current > 0 || s.desired > 0) return null;
-  if (spec.role === 'prefill' && (w.peer?.desired ?? 0) === 0) return null;
+  if (!besideReadyDecode(spec, w)) return null;
   const next = predictNextStart(ep.list, target(spec, 'episodeTolerance'));
   if (next === null || ep.usedMs === next.atMs) return null;
   const cold = coldStartMs(spec, s);

@@ -3,14 +3,16 @@
  * are documented in ./types.ts (the trace benchmark drives this same function in simulation).
  *
  * Order of rules (first match decides; each names its source):
- *   1. at zero: stay, or wake on demand                                      (zero.ts)
+ *   1. at zero: stay, or wake on demand; prefill only beside a Ready decode pod (zero.ts)
  *   2. prefill follows decode to zero                                        (zero.ts)
  *   3. load rules on the panic and stable windows, max wins                  (load.ts)
  *   4. Knative panic: no scale-down while the panic window is ≥ 2× ready
  *   5. scale up (rate limited), or scale down only when data is complete, fresh, nothing is starting,
  *      the consolidation check passes and the lower count persisted for the scale-down delay
  *   6. scale to zero after the idle window; a predictive floor under everything else
- *   7. clamp to [min, max]
+ *   7. clamp to [min, max] and the up-rate; the rule that wanted the count stays the reason (Decision.clamp)
+ * Fail static (a Ready pod's data missing or stale) blocks every load-rule scale-down and is reported as
+ * Decision.valid = false whichever rule holds the count.
  * With two memories (issue 6): at zero, a predictive wake before a regularly recurring demand episode
  * (episodes.ts), and a peak hold under scale-downs when bursts recur faster than a cold start (peak.ts).
  */
@@ -26,6 +28,7 @@ import {
 } from './state.js';
 import type {
   Decision,
+  DecisionClamp,
   DecisionReason,
   DeciderSpec,
   DeciderState,
@@ -46,6 +49,7 @@ interface Draft {
   desired: number;
   reason: DecisionReason;
   detail: string;
+  clamp?: DecisionClamp;
 }
 
 export function decide(spec: DeciderSpec, w: RoleWindows, nowMs: number, prev?: DeciderState): Decision {
@@ -54,7 +58,7 @@ export function decide(spec: DeciderSpec, w: RoleWindows, nowMs: number, prev?: 
   const work = prefillWork(spec, w);
   const current = w.readyPods + w.startingPods;
   const s = prev ? cloneState(prev) : initialState(nowMs, current);
-  const valid = w.stable.samples > 0 && Number.isFinite(w.dataAgeMs) && w.dataAgeMs <= spec.staleAfterMs;
+  const { valid, failStatic } = dataOf(spec, w);
   const demand = hasDemand(w, spec);
   if (demand) s.lastDemandMs = nowMs;
   observeColdStart(s, w, nowMs);
@@ -73,7 +77,7 @@ export function decide(spec: DeciderSpec, w: RoleWindows, nowMs: number, prev?: 
       s.lastChangeMs = nowMs;
     }
     s.desired = bounded.desired;
-    return { ...bounded, valid: valid || current === 0, panic, signals, state: s };
+    return { ...bounded, detail: detailOf(bounded, w, failStatic), valid: !failStatic, panic, signals, state: s };
   };
 
   const zero = zeroRules(spec, w, s, nowMs, demand);
@@ -119,7 +123,7 @@ export function decide(spec: DeciderSpec, w: RoleWindows, nowMs: number, prev?: 
   // oversized, whatever the minute's mean says (HPA likewise scales down to the highest recent
   // recommendation, autoscaling.md §2; issue 6, Mooncake P/D: decode dropped to one replica between KV spikes
   // of 0.8–0.99 with a 60 s mean of 0.4, and each drop ended in a queue and a cold start).
-  return finish(scaleDown(spec, w, s, nowMs, { current, valid, down: Math.max(stable.down, panicLoad.down), up }));
+  return finish(scaleDown(spec, w, s, nowMs, { current, failStatic, down: Math.max(stable.down, panicLoad.down), up }));
 }
 
 /**
@@ -180,7 +184,7 @@ function scaleDown(
   w: RoleWindows,
   s: DeciderState,
   nowMs: number,
-  x: { current: number; valid: boolean; down: number; up: { reason: DecisionReason; detail: string } },
+  x: { current: number; failStatic: boolean; down: number; up: { reason: DecisionReason; detail: string } },
 ): Draft {
   const { current } = x;
   // Predictive floor (Dynamo throughput planner): slow-average load ÷ per-replica capacity, under the reactive rules.
@@ -189,13 +193,14 @@ function scaleDown(
   const stabilized = stabilize(s, nowMs, rec, spec.scaleDownDelayMs);
   const idleMs = nowMs - s.lastDemandMs;
   const zeroAllowed = spec.scaleToZeroEnabled && spec.minReplicas === 0 && idleMs >= spec.scaleToZeroAfterMs;
-  if (!x.valid || w.missingPods > 0) {
+  if (x.failStatic) {
     const hold = Math.max(current, s.desired);
-    return {
-      desired: hold,
-      reason: 'fail-static',
-      detail: `data ${x.valid ? `missing for ${w.missingPods} pod(s)` : `stale (age ${fmt(w.dataAgeMs)} ms)`}: holding ${hold}`,
-    };
+    return { desired: hold, reason: 'fail-static', detail: `${missingData(w)}: holding ${hold}` };
+  }
+  // No pod Ready yet (a wake, or the first pods of a scale-up from zero): nothing to measure, nothing missing.
+  if (w.readyPods === 0) {
+    const hold = Math.max(current, s.desired);
+    return { desired: hold, reason: 'starting', detail: `no pod Ready yet: holding ${hold}` };
   }
   if (zeroAllowed && current > 0)
     return { desired: 0, reason: 'idle-to-zero', detail: `no demand for ${Math.round(idleMs / 1000)} s` };
@@ -270,27 +275,47 @@ function predictiveFloor(spec: DeciderSpec, s: DeciderState): number {
   return cap > 0 ? Math.max(0, Math.ceil(s.ewma.generationTokensRate / cap - 1e-9)) : 0;
 }
 
-/** Never below min or above max; the up-rate limit (Knative: desired ≤ ceil(rate × max(1, ready))). */
+/**
+ * Never below min or above max; the up-rate limit (Knative: desired ≤ ceil(rate × max(1, ready))). The rule
+ * that wanted the count stays the reason, with its detail; the bound is reported beside it (`clamp`), so a
+ * service pinned at max-scale shows which rule wants more (issue 13).
+ */
 function clamp(d: Draft, spec: DeciderSpec, ready: number): Draft {
   const min = spec.scaleToZeroEnabled ? spec.minReplicas : Math.max(1, spec.minReplicas);
+  const bound = (desired: number, reason: DecisionClamp['reason'], detail: string): Draft => ({
+    ...d,
+    desired,
+    clamp: { reason, wanted: d.desired, detail },
+  });
   if (d.desired > spec.maxReplicas)
-    return {
-      ...d,
-      desired: spec.maxReplicas,
-      reason: 'max-scale',
-      detail: `${d.reason}: ${d.desired} capped at max ${spec.maxReplicas}`,
-    };
-  if (d.desired < min)
-    return { ...d, desired: min, reason: 'min-scale', detail: `${d.reason}: ${d.desired} raised to min ${min}` };
+    return bound(spec.maxReplicas, 'max-scale', `${d.desired} capped at max ${spec.maxReplicas}`);
+  if (d.desired < min) return bound(min, 'min-scale', `${d.desired} raised to min ${min}`);
   const maxUp = Math.ceil(spec.maxScaleUpRate * Math.max(1, ready));
-  if (d.desired > maxUp)
-    return {
-      ...d,
-      desired: maxUp,
-      reason: 'rate-limited',
-      detail: `${d.reason}: ${d.desired} limited to ${maxUp} by max-scale-up-rate`,
-    };
+  if (d.desired > maxUp) return bound(maxUp, 'rate-limited', `${d.desired} limited to ${maxUp} by max-scale-up-rate`);
   return d;
+}
+
+/**
+ * `valid`: the windows hold fresh data (what the rates, panic and peak memories may learn from). `failStatic`:
+ * a Ready pod's data is missing or stale, so nothing scales down on the load rules (docs/autoscaler.md "Fail
+ * static"); partial data still counts for scaling up (it can only understate the load). No Ready pod: nothing
+ * to observe, nothing missing.
+ */
+function dataOf(spec: DeciderSpec, w: RoleWindows): { valid: boolean; failStatic: boolean } {
+  const valid = w.stable.samples > 0 && Number.isFinite(w.dataAgeMs) && w.dataAgeMs <= spec.staleAfterMs;
+  return { valid, failStatic: w.readyPods > 0 && (!valid || w.missingPods > 0) };
+}
+
+/** Whatever rule holds the count, the detail says when it fails static (issue 13: panic-hold hid it). */
+function detailOf(d: Draft, w: RoleWindows, failStatic: boolean): string {
+  return failStatic && d.reason !== 'fail-static' ? `${d.detail}; ${missingData(w)}` : d.detail;
+}
+
+/** What fail static is about: a Ready pod whose scrape failed, or data that is stale or absent. */
+function missingData(w: RoleWindows): string {
+  if (w.missingPods > 0) return `fail static: data missing for ${w.missingPods} Ready pod(s)`;
+  if (w.stable.samples === 0 || !Number.isFinite(w.dataAgeMs)) return 'fail static: no data yet';
+  return `fail static: data stale (age ${fmt(w.dataAgeMs)} ms)`;
 }
 
 /**

@@ -53,8 +53,9 @@ export function withRemotePrefill(
 /**
  * One pool, both roles, in the right order, with the inputs each role needs from the other: decode first,
  * seeing what prefill prefilled (withRemotePrefill), then prefill with the pool's prompts (withPoolPrompts)
- * and decode's decision as its peer (decode at zero takes prefill with it; a decode wake with long prompts
- * wakes prefill too). Pass each role's own windows. Loop.decideAll does the same for pools of several targets.
+ * and decode's decision and Ready pods as its peer (decode at zero takes prefill with it; with long prompts
+ * prefill wakes once decode has a Ready pod, zero.ts decodeReadyFirst). Pass each role's own windows.
+ * Loop.decideAll does the same for pools of several targets.
  */
 export function decidePool(
   roles: { decode: { spec: DeciderSpec; windows: RoleWindows }; prefill?: { spec: DeciderSpec; windows: RoleWindows } },

@@ -155,7 +155,10 @@ export interface RoleWindows {
   dataAgeMs: number;
   /** Ready pods whose last scrape failed (timeouts, garbage): partial data never scales down. */
   missingPods: number;
-  /** For prefill: this tick's decode decision of the same pool (decode at zero takes prefill with it). */
+  /**
+   * For prefill: this tick's decode decision of the same pool and its Ready pods (decode at zero takes prefill
+   * with it; prefill wakes from zero only once decode has a Ready pod, zero.ts decodeReadyFirst).
+   */
   peer?: { desired: number; ready: number };
   /**
    * For decode with prefill/decode disaggregation: what the pool's prefill role prefilled, from its STABLE
@@ -231,23 +234,46 @@ export type DecisionReason =
   | 'starting'
   | 'idle-to-zero'
   | 'decode-at-zero'
+  | 'decode-first'
   | 'wake'
   | 'fail-static'
-  | 'min-scale'
-  | 'max-scale'
   | 'rate-limited'
   | 'predictive-wake'
   | 'predictive-wake-missed'
   | 'peak-hold';
 
+/**
+ * A bound that changed what the rule wanted (rule 7): Knative `min-scale`/`max-scale` (KServe min/maxReplicas),
+ * or `max-scale-up-rate` (`rate-limited`).
+ */
+export type ClampReason = 'min-scale' | 'max-scale' | 'rate-limited';
+
+export interface DecisionClamp {
+  reason: ClampReason;
+  /** What the rule wanted before the bound. */
+  wanted: number;
+  /** The bound, e.g. "6 capped at max 4". */
+  detail: string;
+}
+
 export interface Decision {
   /** Replicas to set on the scale target. */
   desired: number;
-  /** The rule that decided (for logs, metrics `decisions_total{reason}` and CloudEvents). */
+  /**
+   * The rule that decided (for logs, metrics `decisions_total{reason}` and CloudEvents). When a bound changed
+   * the count, still the rule that wanted the replicas; the bound is in `clamp`.
+   */
   reason: DecisionReason;
-  /** Human detail: the numbers behind the reason. */
+  /** Human detail: the numbers behind the reason (and, when `valid` is false, what data is missing). */
   detail: string;
-  /** False when data was missing or stale (fail static; reported, never a scale-down). */
+  /** Set when min-scale, max-scale or the scale-up rate changed what the rule wanted. */
+  clamp?: DecisionClamp;
+  /**
+   * False while the role fails static: a Ready pod's data is missing (its scrape failed) or the data is stale
+   * or absent. Then nothing scales down on the load rules, whichever rule holds the count (fail-static, panic
+   * hold, a scale-up on the partial data…); `kserve_llmd_autoscaler_fail_static` is 1. True with no Ready pod
+   * (at zero, or waking): there is nothing to observe, so nothing is missing.
+   */
   valid: boolean;
   /** Whether Knative panic mode is on. */
   panic: boolean;

@@ -193,8 +193,9 @@ export class Loop {
     const m = this.o.metrics;
     m?.desired.set(labels, d.desired);
     m?.actual.set(labels, w.readyPods);
-    m?.failStatic.set(labels, d.reason === 'fail-static' ? 1 : 0);
-    m?.decisions.inc({ role: t.role, reason: d.reason });
+    // Fail static is the decision's `valid`, not its reason: panic-hold or a scale-up may hold the count meanwhile.
+    m?.failStatic.set(labels, d.valid ? 0 : 1);
+    m?.decisions.inc({ role: t.role, reason: d.reason, clamp: d.clamp?.reason ?? 'none' });
     for (const [signal, v] of Object.entries(d.signals)) m?.signal.set({ ...labels, signal }, v);
     if (specReplicas === undefined) return; // the Deployment is not in the cache yet: nothing to scale
     try {
@@ -216,7 +217,15 @@ export class Loop {
   /** One CloudEvent per replica change; sleep (→0) and wake (0→) are marked (never blocks: events.ts buffers). */
   private announce(t: ScaleTarget, d: Decision, from: number, to: number): void {
     const transition = to === 0 ? 'sleep' : from === 0 ? 'wake' : to > from ? 'scale-up' : 'scale-down';
-    this.o.logger.info('scaled', { target: t.key, role: t.role, from, to, reason: d.reason, detail: d.detail });
+    this.o.logger.info('scaled', {
+      target: t.key,
+      role: t.role,
+      from,
+      to,
+      reason: d.reason,
+      detail: d.detail,
+      ...(d.clamp ? { clamp: d.clamp } : {}),
+    });
     // source: the PodAutoscaler that decided (issue 5); subject: what it scaled (its scaleTargetRef's /scale).
     this.o.events?.emit(
       SCALED_EVENT,
@@ -231,6 +240,8 @@ export class Loop {
         transition,
         reason: d.reason,
         detail: d.detail,
+        ...(d.clamp ? { clamp: d.clamp } : {}),
+        failStatic: !d.valid,
         signals: d.signals,
       },
       { source: paPath(t) },

@@ -1,6 +1,13 @@
 /**
  * One tick's role totals from per-pod snapshots (each with its previous scrape): gauges summed, counters
  * turned into rates, histogram bucket deltas summed. Pure.
+ *
+ * A pod without a previous snapshot (its first scrape, or a sample Prometheus has not refreshed) has no rate
+ * yet. It must not count as 0 (issue 13: prefill decided at ~8k tok/s while 12k were offered): the role's
+ * rates are the pods that have one, extrapolated to every observed pod, as Knative's scraper does — it sums
+ * the pods it sampled and scales by ready pods ÷ sampled, assuming "a particular pod can stand for other pods"
+ * (knative/serving pkg/autoscaler/metrics/collector.go `average`, stats_scraper.go, knative-v1.23.0). A tick in
+ * which no pod has a rate carries none (`ratePods` 0): the windows leave it out of the rate means.
  */
 import { histogramDelta, type Histogram, type PodSnapshot } from '../metrics/vllm-signals.js';
 
@@ -14,6 +21,8 @@ export interface PodObservation {
 export interface TickSample {
   atMs: number;
   pods: number;
+  /** Pods with a counter rate this tick (a previous snapshot); the rates below are extrapolated to `pods`. */
+  ratePods: number;
   waiting: number;
   running: number;
   kvUsageSum: number;
@@ -41,6 +50,7 @@ export function tickSample(atMs: number, pods: PodObservation[], defaultPromptTo
   const t: TickSample = {
     atMs,
     pods: pods.length,
+    ratePods: 0,
     waiting: 0,
     running: 0,
     kvUsageSum: 0,
@@ -67,6 +77,7 @@ export function tickSample(atMs: number, pods: PodObservation[], defaultPromptTo
     if (!p.prev) continue;
     const dt = (p.atMs - p.prev.atMs) / 1000;
     if (!(dt > 0)) continue;
+    t.ratePods++;
     const prompt = increase(p.prev.snap.promptTokens, s.promptTokens);
     t.promptTokensRate += prompt / dt;
     t.generationTokensRate += increase(p.prev.snap.generationTokens, s.generationTokens) / dt;
@@ -91,6 +102,12 @@ export function tickSample(atMs: number, pods: PodObservation[], defaultPromptTo
     }
     t.ttft = addHistograms(t.ttft, histogramDelta(p.prev.snap.ttft, s.ttft));
     t.itl = addHistograms(t.itl, histogramDelta(p.prev.snap.itl, s.itl));
+  }
+  if (t.ratePods > 0 && t.ratePods < t.pods) {
+    const k = t.pods / t.ratePods;
+    t.requestRate *= k;
+    t.promptTokensRate *= k;
+    t.generationTokensRate *= k;
   }
   return t;
 }

@@ -10,6 +10,9 @@
  * buckets of histogram copies was most of the loop's heap and of its decide phase (bench autoscaler-loop).
  * Histogram bounds are the window's: the first layout seen; a tick with another layout (a vLLM upgrade
  * changing buckets) is left out of the quantiles until the old layout has left the window, then adopted.
+ * Counter rates are averaged only over the ticks that have one (TickSample.ratePods > 0): a tick in which every
+ * pod was scraped for the first time (a wake, a restarted autoscaler) knows no rate, and a 0 there would pull
+ * the window's rate down until it leaves the window (issue 13).
  */
 import { histogramCv2, quantile, type Histogram } from '../metrics/vllm-signals.js';
 import type { WindowAggregate } from '../decider/types.js';
@@ -30,17 +33,22 @@ const enum F {
   PrefixQueried,
   PrefixHits,
   Ticks,
+  RateTicks,
   Newest,
   HasTtft,
   HasItl,
   N,
 }
+/** Gauges: mean over the ticks of a bucket, then over the buckets with data. */
 const MEANS: ReadonlyArray<[F, keyof WindowAggregate]> = [
   [F.Waiting, 'waiting'],
   [F.Running, 'running'],
   [F.Kv, 'kvUsage'],
   [F.KvMax, 'kvUsageMax'],
   [F.Backlog, 'promptBacklogTokens'],
+];
+/** Counter rates: the same, over the ticks (and buckets) that have a rate. */
+const RATES: ReadonlyArray<[F, keyof WindowAggregate]> = [
   [F.Requests, 'arrivalRate'],
   [F.Prompt, 'promptTokensRate'],
   [F.Generation, 'generationTokensRate'],
@@ -119,14 +127,17 @@ export class RoleWindow {
     bump(d, o + F.Kv, t.pods > 0 ? t.kvUsageSum / t.pods : 0);
     bump(d, o + F.KvMax, t.kvUsageMax);
     bump(d, o + F.Backlog, t.promptBacklogTokens);
-    bump(d, o + F.Requests, t.requestRate);
-    bump(d, o + F.Prompt, t.promptTokensRate);
-    bump(d, o + F.Generation, t.generationTokensRate);
     bump(d, o + F.BusyTokens, t.busyPromptTokens);
     bump(d, o + F.BusySeconds, t.busyPodSeconds);
     bump(d, o + F.PrefixQueried, t.prefixQueriedTokens);
     bump(d, o + F.PrefixHits, t.prefixHitTokens);
     bump(d, o + F.Ticks, 1);
+    if (t.ratePods > 0) {
+      bump(d, o + F.Requests, t.requestRate);
+      bump(d, o + F.Prompt, t.promptTokensRate);
+      bump(d, o + F.Generation, t.generationTokensRate);
+      bump(d, o + F.RateTicks, 1);
+    }
     d[o + F.Newest] = t.atMs;
     if (t.ttft && this.ttft.add(slot, this.size, t.ttft, () => this.anyLive(slot, F.HasTtft))) d[o + F.HasTtft] = 1;
     if (t.itl && this.itl.add(slot, this.size, t.itl, () => this.anyLive(slot, F.HasItl))) d[o + F.HasItl] = 1;
@@ -167,15 +178,15 @@ export class RoleWindow {
     scratch.fill(0, 0, lenT + lenI);
     let ttftSeen = false;
     let itlSeen = false;
+    let rateBuckets = 0;
     // Oldest to newest, as the bucket list was read: the sums come out in the same order.
     for (let key = Math.max(from + 1, this.newestKey - this.size + 1); key <= this.newestKey; key++) {
       const slot = ((key % this.size) + this.size) % this.size;
       if (this.keys[slot] !== key) continue;
       const o = slot * F.N;
       const d = this.data;
-      const n = d[o + F.Ticks] as number;
-      agg.samples++;
-      for (const [f, k] of MEANS) agg[k] = (agg[k] as number) + (d[o + f] as number) / n;
+      agg.samples += addMeans(agg, d, o, MEANS, d[o + F.Ticks] as number);
+      rateBuckets += addMeans(agg, d, o, RATES, d[o + F.RateTicks] as number);
       busyTokens += d[o + F.BusyTokens] as number;
       busySeconds += d[o + F.BusySeconds] as number;
       queried += d[o + F.PrefixQueried] as number;
@@ -184,7 +195,8 @@ export class RoleWindow {
       if (d[o + F.HasItl]) itlSeen = addInto(scratch, lenT, this.itl.counts, slot * lenI, lenI);
     }
     if (agg.samples === 0) return agg;
-    for (const [, k] of MEANS) agg[k] = (agg[k] as number) / agg.samples;
+    meanOver(agg, MEANS, agg.samples);
+    meanOver(agg, RATES, rateBuckets);
     withRatios(agg, busyTokens, busySeconds, queried, hits);
     if (ttftSeen) withTtft(agg, this.ttft.bounds as number[], scratch.subarray(0, lenT));
     const itlS = itlSeen ? quantile(0.9, this.itl.bounds as number[], scratch.subarray(lenT, lenT + lenI)) : undefined;
@@ -200,6 +212,20 @@ export class RoleWindow {
     }
     return false;
   }
+}
+
+type Fields = ReadonlyArray<[F, keyof WindowAggregate]>;
+
+/** Add one bucket's per-tick means of `fields` (its sums ÷ its `ticks`); 1 when the bucket counts, else 0. */
+function addMeans(agg: WindowAggregate, d: Float64Array, o: number, fields: Fields, ticks: number): number {
+  if (!(ticks > 0)) return 0;
+  for (const [f, k] of fields) agg[k] = (agg[k] as number) + (d[o + f] as number) / ticks;
+  return 1;
+}
+
+/** The summed bucket means ÷ the buckets that counted (none: the fields stay 0). */
+function meanOver(agg: WindowAggregate, fields: Fields, buckets: number): void {
+  if (buckets > 0) for (const [, k] of fields) agg[k] = (agg[k] as number) / buckets;
 }
 
 /** The window's ratios of sums: measured prefill throughput of busy pods, prefix-cache hit rate. */

@@ -2,7 +2,6 @@
  * The EndpointPickerConfig, one concern per builder, in the order their plugins appear. Each builder says
  * when it applies and cites where its plugins and weights come from (llm-d.md §2–§4, §7).
  */
-import { LABELS } from '../../src/names.js';
 import type { EppBuilder } from './types.js';
 
 /** CPU-tier hits count less than GPU hits: the KV must be copied back first (llm-d-kv-cache tier weights gpu 1.0 / cpu 0.8). */
@@ -38,7 +37,11 @@ export const EPP_BUILDERS: readonly EppBuilder[] = [
   {
     // KV offload, router side (llm-d.md §4, tiered-prefix-cache guide): two approximate producers, GPU (auto-tuned
     // from vllm:cache_config_info) and CPU (autoTune off, LRU sized to the CPU tier), each feeding a
-    // prefix-cache-scorer, plus no-hit-lru-scorer to spread cold prompts.
+    // prefix-cache-scorer, plus no-hit-lru-scorer to spread cold prompts. Parameters as the v0.9.0 factories
+    // decode them: approx-prefix-cache-producer `config` (dataproducer/approximateprefix/types.go),
+    // prefix-cache-scorer `prefixMatchInfoProducerName` (scheduling/scorer/prefix/plugin.go), no-hit-lru-scorer
+    // `prefixMatchInfoProducerName` (scheduling/scorer/nohitlru/no_hit_lru.go; its `prefixPluginName` is
+    // "Deprecated: This field was never used" there).
     name: 'tiered-prefix',
     when: (i) => i.routing === 'prefix-aware' && i.kvOffload !== null,
     build: (i) => {
@@ -61,7 +64,11 @@ export const EPP_BUILDERS: readonly EppBuilder[] = [
             type: 'prefix-cache-scorer',
             parameters: { prefixMatchInfoProducerName: 'cpu-prefix-cache-producer' },
           },
-          { type: 'no-hit-lru-scorer', parameters: { prefixPluginName: 'gpu-prefix-cache-scorer' } },
+          // "Cold" = no KV for the prompt in any tier. Both producers index every routed prompt, and the CPU
+          // tier's LRU is the larger, so its match info is the one that says whether any tier holds the prefix;
+          // a prompt held only in CPU memory is not cold and gets the neutral 0.5, letting the CPU-tier scorer
+          // pull it to its pod.
+          { type: 'no-hit-lru-scorer', parameters: { prefixMatchInfoProducerName: 'cpu-prefix-cache-producer' } },
         ],
         scorers: [
           { pluginRef: 'gpu-prefix-cache-scorer', weight: PREFIX_WEIGHT },
@@ -73,19 +80,21 @@ export const EPP_BUILDERS: readonly EppBuilder[] = [
   },
   {
     // Precise prefix (llm-d.md §2): vLLM publishes KV events over ZMQ; pod-discovery mode (each pod binds the
-    // port, the EPP subscribes per ready pod) selected by this pool's label, so no other pool's pods are read.
+    // port, the EPP subscribes per pool endpoint). At v0.9.0 the subscriptions follow the endpoints the
+    // endpoint-notification-source reports (the pool's), dialled at `socketPort` + DP rank; the kv-cache
+    // `podLabelSelector`/`podNamespace` keys are accepted but read by nothing in the router, so not emitted
+    // (dataproducer/preciseprefixcache/extractor.go; kvevents.Config of llm-d-kv-cache, pkg/kvevents/pool.go).
     // The index tracks both tiers by medium, so KV offload needs no second producer here.
     name: 'precise-prefix',
     when: (i) => i.routing === 'precise-prefix',
     build: (i) => ({
       plugins: [
         { type: 'endpoint-notification-source' },
-        // The precise index is keyed by real token blocks, so the prompt must be tokenized as vLLM does: a vLLM
-        // token-producer rendering on the pool's own pods (`/v1/*/render`, reached through the InferencePool
-        // target port, which the routing sidecar passes through). Without it the EPP falls back to byte
-        // estimates and "silently degrades precise cache correlation" (llm-d-router
-        // pkg/epp/framework/plugins/requestcontrol/dataproducer/tokenizer/README.md).
-        { type: 'token-producer', parameters: { modelName: i.pool, vllm: { endpointDiscovery: {} } } },
+        // The precise index is keyed by real token blocks, so the prompt must be tokenized as vLLM does: the
+        // token-producer's vLLM backend renders on the pool's own pods through the tokenizer Service
+        // (controller/objects/tokenizer.ts). Its only parameters at v0.9.0: modelName, vllm{url,timeout,mmTimeout},
+        // estimate, udsTokenizerConfig (dataproducer/tokenizer/tokenizer.go, vllm_http.go).
+        { type: 'token-producer', parameters: { modelName: i.modelName, vllm: { url: i.tokenizerUrl } } },
         {
           type: 'precise-prefix-cache-producer',
           parameters: {
@@ -93,11 +102,7 @@ export const EPP_BUILDERS: readonly EppBuilder[] = [
               topicFilter: 'kv@',
               concurrency: 4,
               discoverPods: true,
-              podDiscoveryConfig: {
-                podLabelSelector: `${LABELS.pool}=${i.pool}`,
-                podNamespace: i.namespace,
-                socketPort: i.kvEventsPort,
-              },
+              podDiscoveryConfig: { socketPort: i.kvEventsPort },
             },
           },
         },

@@ -10,10 +10,17 @@ import type { Contribution, EndpointPickerConfig, EppInputs, ProfilePluginRef } 
 
 export type { EndpointPickerConfig, EppInputs } from './types.js';
 
+/** A weight as a person would write it: 3 × 0.8 loses its binary noise (2.4, not 2.4000000000000004). */
+export function asWritten(weight: number): number {
+  return Math.round(weight * 1e6) / 1e6;
+}
+
 export function eppConfig(inputs: EppInputs): EndpointPickerConfig {
   const parts: Contribution[] = EPP_BUILDERS.filter((b) => b.when(inputs)).map((b) => b.build(inputs));
   const plugins = parts.flatMap((p) => p.plugins ?? []);
-  const scorers = parts.flatMap((p) => p.scorers ?? []);
+  const scorers = parts
+    .flatMap((p) => p.scorers ?? [])
+    .map((s) => (s.weight === undefined ? s : { ...s, weight: asWritten(s.weight) }));
   const sources = parts.flatMap((p) => p.sources ?? []);
   const featureGates = parts.flatMap((p) => p.featureGates ?? []);
   const picker: ProfilePluginRef = { pluginRef: 'max-score-picker' };

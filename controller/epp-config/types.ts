@@ -14,7 +14,10 @@ export interface EppPlugin {
 
 export interface ProfilePluginRef {
   pluginRef: string;
-  /** Score = Σ weight × score; default 1.0 (pkg/epp/scheduling/scheduler_profile.go). */
+  /**
+   * Score = Σ weight × score; a scorer without one gets 1.0 (DefaultScorerWeight, pkg/epp/config/loader/
+   * defaults.go, v0.9.0). Emitted as written (2.4, not 2.4000000000000004).
+   */
   weight?: number;
 }
 
@@ -42,6 +45,10 @@ export interface EppInputs {
   prefillReplicas: ReplicaRange;
   /** vLLM's KV-events ZMQ port on each pod (webhook injection.kvEventsPort). */
   kvEventsPort: number;
+  /** The model name the pool's pods serve (render requests carry it): controller/objects/tokenizer.ts. */
+  modelName: string;
+  /** Base URL of the pool's vLLM render endpoints for the token-producer (controller/objects/tokenizer.ts). */
+  tokenizerUrl: string;
   pdNonCachedTokens: number;
   kvBytesPerBlock: number;
 }

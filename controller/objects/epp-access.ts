@@ -1,8 +1,9 @@
 /**
- * How the endpoint picker is reached and what it may read: its Service (ext_proc gRPC 9002, health 9003,
- * metrics 9090; llm-d.md §1), ServiceAccount, and a namespaced Role + RoleBinding with exactly the EPP rules
- * of src/rbac.ts (pods, its InferencePool, InferenceObjectives/ModelRewrites — read only). The controller
- * holds each of those rules itself, as RBAC escalation prevention requires of whoever creates the Role.
+ * How the endpoint picker is reached and what it may read: its Service (ext_proc gRPC over TLS 9002, health
+ * 9003, metrics 9090; llm-d.md §1), ServiceAccount, and a namespaced Role + RoleBinding with exactly the EPP
+ * rules of src/rbac.ts (pods, its InferencePool, InferenceObjectives/ModelRewrites in both API groups — read
+ * only). The controller holds each of those rules itself, as RBAC escalation prevention requires of whoever
+ * creates the Role.
  */
 import type { KubeObject } from '../../src/kube.js';
 import { EPP_PORTS } from '../../src/names.js';
@@ -26,14 +27,10 @@ export function eppService(ctx: BuildContext): KubeObject {
         type: 'ClusterIP',
         selector: eppSelector(ctx),
         ports: [
-          // appProtocol http2: Istio and other meshes need it to speak gRPC (ext_proc) to the picker.
-          {
-            name: 'grpc-ext-proc',
-            port: EPP_PORTS.grpc,
-            targetPort: EPP_PORTS.grpc,
-            protocol: 'TCP',
-            appProtocol: 'http2',
-          },
+          // As upstream's router chart names it (routerlib _service.yaml, v0.9.0): `grpc-` tells Istio the protocol.
+          // No appProtocol: the port serves gRPC over TLS (--secure-serving), and `http2`/`kubernetes.io/h2c`
+          // would tell a gateway to speak cleartext HTTP/2 to it.
+          { name: 'grpc-ext-proc', port: EPP_PORTS.grpc, targetPort: EPP_PORTS.grpc, protocol: 'TCP' },
           { name: 'grpc-health', port: EPP_PORTS.health, targetPort: EPP_PORTS.health, protocol: 'TCP' },
           { name: 'http-metrics', port: EPP_PORTS.metrics, targetPort: EPP_PORTS.metrics, protocol: 'TCP' },
         ],

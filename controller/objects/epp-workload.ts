@@ -8,6 +8,7 @@ import { CONTROLLER, EPP_PORTS } from '../../src/names.js';
 import { EPP_CONFIG_KEY, eppConfigYaml, type EppInputs } from '../epp-config/index.js';
 import { eppSelector } from './epp-access.js';
 import { eppName, finish, shortHash, type BuildContext } from './meta.js';
+import { servedModelName, tokenizerUrl } from './tokenizer.js';
 
 const COMPONENT = 'endpoint-picker';
 const CONFIG_DIR = '/config';
@@ -23,6 +24,8 @@ export function eppInputs(ctx: BuildContext): EppInputs {
     decodeReplicas: s.decodeReplicas,
     prefillReplicas: s.prefillReplicas,
     kvEventsPort: ctx.config.webhook.injection.kvEventsPort,
+    modelName: servedModelName(ctx.isvc),
+    tokenizerUrl: tokenizerUrl(ctx),
     pdNonCachedTokens: ctx.config.pdNonCachedTokens,
     kvBytesPerBlock: ctx.config.kvBytesPerBlock,
   };
@@ -41,8 +44,12 @@ export function eppConfigMap(ctx: BuildContext): KubeObject {
   );
 }
 
-/** EPP flags (llm-d-router cmd/epp; llm-d.md §1). */
-function eppArgs(ctx: BuildContext): string[] {
+/**
+ * EPP flags, each defined in llm-d-router v0.9.0 pkg/epp/server/options.go (logging: pkg/common/observability/
+ * logging/options.go, controller-runtime zap flags) and set as upstream's router chart sets them
+ * (config/charts/routerlib/templates/_deployment.yaml). No --ha-enable-leader-election: one replica (above).
+ */
+export function eppArgs(ctx: BuildContext): string[] {
   return [
     `--pool-name=${ctx.name}`,
     `--pool-namespace=${ctx.namespace}`,
@@ -50,6 +57,9 @@ function eppArgs(ctx: BuildContext): string[] {
     `--grpc-port=${EPP_PORTS.grpc}`,
     `--grpc-health-port=${EPP_PORTS.health}`,
     `--metrics-port=${EPP_PORTS.metrics}`,
+    // The default, written out because the gateway set-up depends on it: ext_proc is served over TLS with a
+    // self-signed certificate; gateway-policies.ts makes each gateway implementation dial it that way.
+    '--secure-serving=true',
     // Metrics auth needs cluster-scoped tokenreviews/subjectaccessreviews, which a namespaced Role cannot grant
     // and which we will not hand to a per-service picker; scrape 9090 inside the cluster (NetworkPolicy) instead.
     '--metrics-endpoint-auth=false',
@@ -61,6 +71,8 @@ function eppArgs(ctx: BuildContext): string[] {
 
 export function eppDeployment(ctx: BuildContext): KubeObject {
   const selector = eppSelector(ctx);
+  // As the router chart's single-replica EPP: without leader election the gRPC health server answers SERVING
+  // for any service name once the pool has synced (cmd/epp/runner/health.go, v0.9.0).
   const probe = { grpc: { port: EPP_PORTS.health, service: 'inference-extension' } };
   const { cpu, memory } = ctx.config.eppResources;
   return finish(
@@ -89,6 +101,8 @@ export function eppDeployment(ctx: BuildContext): KubeObject {
                 image: ctx.config.eppImage,
                 imagePullPolicy: 'IfNotPresent',
                 args: eppArgs(ctx),
+                // Read by cmd/epp/runner/runner.go (v0.9.0): NAMESPACE when --pool-namespace is empty, POD_NAME
+                // in endpoint-selector mode; set as the router chart sets them.
                 env: [
                   { name: 'NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
                   { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },

@@ -12,7 +12,9 @@ export function httpRoute(ctx: BuildContext): KubeObject | undefined {
   if (!gateway) return undefined;
   // The route waits as long as the predictor does: a request held at zero replicas (flow control) must not be
   // cut by the gateway's default timeout (often 15 s) while a model loads. The webhook defaults `timeout`.
-  const timeout = ctx.isvc.spec.predictor.timeout;
+  // GKE's gateway does not take HTTPRoute timeouts (upstream's router chart at v0.9.0 leaves them out there,
+  // config/charts/llm-d-router-gateway/templates/httproute.yaml); the GCPBackendPolicy carries it instead.
+  const timeout = ctx.config.gatewayImplementation === 'gke' ? undefined : ctx.isvc.spec.predictor.timeout;
   return finish(
     ctx,
     {

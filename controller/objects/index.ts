@@ -1,37 +1,73 @@
 /**
- * The objects the controller keeps for one InferenceService, as a registry: one pure builder per kind, in
+ * The objects the controller keeps for one InferenceService, as a registry: one pure builder per object, in
  * creation order (the EPP's identity and config before the Deployment that uses them, the pool before the
  * route that points at it). `desiredObjects` is what both the controller and `kserve-llmd render` call.
  */
 import { RESOURCES, type KubeObject, type ResourceType } from '../../src/kube.js';
+import { eppServiceName, prefillSiblingName } from '../../src/names.js';
 import { isRecord, type InferenceService } from '../../src/types/kube.js';
 import { parseAnnotations } from '../../webhooks/annotations/parse.js';
-import type { ControllerConfig } from '../config.js';
+import type { ControllerConfig, GatewayImplementation } from '../config.js';
 import { eppRole, eppRoleBinding, eppService, eppServiceAccount } from './epp-access.js';
 import { eppConfigMap, eppDeployment } from './epp-workload.js';
+import { destinationRule, gcpBackendPolicy, healthCheckPolicy } from './gateway-policies.js';
 import { httpRoute } from './http-route.js';
 import { inferencePool } from './inference-pool.js';
 import type { BuildContext } from './meta.js';
 import { prefillSibling } from './prefill-sibling.js';
+import { tokenizerName, tokenizerService } from './tokenizer.js';
 
 export interface ObjectBuilder {
   kind: string;
   resource: ResourceType;
+  /** The object's name for a service: where a stale one is looked for when none is desired any more. */
+  name(service: string): string;
+  /** Only with this gateway implementation (its CRD exists only there, so only then is it watched). */
+  gateway?: GatewayImplementation;
   /** undefined = this service should not have one (a stale one is deleted). */
   build(ctx: BuildContext): KubeObject | undefined;
 }
 
+const same = (service: string): string => service;
+
 export const OBJECT_BUILDERS: readonly ObjectBuilder[] = [
-  { kind: 'ServiceAccount', resource: RESOURCES.serviceAccounts, build: eppServiceAccount },
-  { kind: 'Role', resource: RESOURCES.roles, build: eppRole },
-  { kind: 'RoleBinding', resource: RESOURCES.roleBindings, build: eppRoleBinding },
-  { kind: 'ConfigMap', resource: RESOURCES.configMaps, build: eppConfigMap },
-  { kind: 'Deployment', resource: RESOURCES.deployments, build: eppDeployment },
-  { kind: 'Service', resource: RESOURCES.services, build: eppService },
-  { kind: 'InferencePool', resource: RESOURCES.inferencePools, build: inferencePool },
-  { kind: 'HTTPRoute', resource: RESOURCES.httpRoutes, build: httpRoute },
-  { kind: 'InferenceService', resource: RESOURCES.inferenceServices, build: prefillSibling },
+  { kind: 'ServiceAccount', resource: RESOURCES.serviceAccounts, name: eppServiceName, build: eppServiceAccount },
+  { kind: 'Role', resource: RESOURCES.roles, name: eppServiceName, build: eppRole },
+  { kind: 'RoleBinding', resource: RESOURCES.roleBindings, name: eppServiceName, build: eppRoleBinding },
+  { kind: 'ConfigMap', resource: RESOURCES.configMaps, name: eppServiceName, build: eppConfigMap },
+  { kind: 'Deployment', resource: RESOURCES.deployments, name: eppServiceName, build: eppDeployment },
+  { kind: 'Service', resource: RESOURCES.services, name: eppServiceName, build: eppService },
+  { kind: 'Service', resource: RESOURCES.services, name: tokenizerName, build: tokenizerService },
+  {
+    kind: 'DestinationRule',
+    resource: RESOURCES.destinationRules,
+    name: eppServiceName,
+    gateway: 'istio',
+    build: destinationRule,
+  },
+  { kind: 'InferencePool', resource: RESOURCES.inferencePools, name: same, build: inferencePool },
+  {
+    kind: 'HealthCheckPolicy',
+    resource: RESOURCES.healthCheckPolicies,
+    name: same,
+    gateway: 'gke',
+    build: healthCheckPolicy,
+  },
+  {
+    kind: 'GCPBackendPolicy',
+    resource: RESOURCES.gcpBackendPolicies,
+    name: same,
+    gateway: 'gke',
+    build: gcpBackendPolicy,
+  },
+  { kind: 'HTTPRoute', resource: RESOURCES.httpRoutes, name: same, build: httpRoute },
+  { kind: 'InferenceService', resource: RESOURCES.inferenceServices, name: prefillSiblingName, build: prefillSibling },
 ];
+
+/** The builders in use with this config: the common ones and those of its gateway implementation. */
+export function objectBuilders(config: Pick<ControllerConfig, 'gatewayImplementation'>): readonly ObjectBuilder[] {
+  return OBJECT_BUILDERS.filter((b) => b.gateway === undefined || b.gateway === config.gatewayImplementation);
+}
 
 export type Desired =
   /** Not ours to route: no kserve-llmd annotations, routing none, or this is a prefill sibling. */
@@ -58,7 +94,10 @@ export function desiredState(isvc: InferenceService, config: ControllerConfig): 
     config,
   };
   try {
-    return { kind: 'objects', byBuilder: OBJECT_BUILDERS.map((builder) => ({ builder, object: builder.build(ctx) })) };
+    return {
+      kind: 'objects',
+      byBuilder: objectBuilders(config).map((builder) => ({ builder, object: builder.build(ctx) })),
+    };
   } catch (err) {
     return { kind: 'invalid', errors: [(err as Error).message] };
   }

@@ -54,7 +54,7 @@ export class EngineServer {
     this.server = createServer((req, res) => {
       this.handle(req, res).catch((err: unknown) => sendError(res, err));
     });
-    hardenServer(this.server, { headersTimeoutMs: 10_000, keepAliveMs: 5_000, requestTimeoutMs: 60_000 });
+    hardenServer(this.server, { headersTimeoutMs: 10_000, keepAliveMs: 5_000, receiveTimeoutMs: 60_000 });
   }
 
   async listen(): Promise<number> {

@@ -59,9 +59,10 @@ export async function forward(
     res.flushHeaders();
     try {
       for await (const chunk of up.body) {
-        if (!res.write(chunk)) await new Promise((resolve) => res.once('drain', resolve));
+        if (!res.write(chunk) && !(await drained(res))) break;
       }
-      res.end();
+      if (res.destroyed) up.body.destroy();
+      else res.end();
     } catch (err) {
       up.body.destroy();
       // Headers are out: tell an SSE client in-band, then close (a JSON client sees a truncated body and an error).
@@ -75,6 +76,25 @@ export async function forward(
   } finally {
     r.inflight--;
   }
+}
+
+/**
+ * Wait until `res` can take more (true) or is gone (false). Waiting for 'drain' alone never ended when a client
+ * stopped reading and then disconnected: the forward hung and its replica kept `inflight` 1 forever (issue 14).
+ */
+function drained(res: ServerResponse): Promise<boolean> {
+  if (res.destroyed) return Promise.resolve(false);
+  return new Promise((resolve) => {
+    const done = (ok: boolean) => (): void => {
+      res.off('drain', onDrain);
+      res.off('close', onClose);
+      resolve(ok);
+    };
+    const onDrain = done(true);
+    const onClose = done(false);
+    res.once('drain', onDrain);
+    res.once('close', onClose);
+  });
 }
 
 /** The prefill half of P/D: returns the KV handle for decode, or throws (the caller falls back to local prefill). */

@@ -4,13 +4,14 @@
  * bounded queue while decode is at zero (which pokes the autoscaler loop, as the Knative activator pokes the
  * KPA); with P/D it is prefilled on a prefill replica first when its uncached part is long. An engine that
  * refuses the connection (crashed) is retried on another replica, so a crash loses no request that had not
- * reached it. Bodies are bounded and every socket has timeouts (http.ts).
+ * reached it. Bodies are bounded, every socket has timeouts and connections are capped (http.ts). On shutdown
+ * `drain()` stops accepting and lets requests in flight finish before the engines are stopped (run.ts).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Registry } from 'prom-client';
 import type { Logger } from '../../src/log.js';
 import type { LocalConfig } from '../config.js';
-import { hardenServer, HttpError, listen, readJsonObject, sendError, sendJson } from '../http.js';
+import { hardenServer, HttpError, listen, readJsonObject, sendError, sendJson, serverOptions } from '../http.js';
 import type { LocalMetrics } from '../metrics.js';
 import type { RequestQueue } from '../queue.js';
 import type { Replica } from '../replica.js';
@@ -29,6 +30,8 @@ export interface GatewayDeps {
   registry: Registry;
   metrics: LocalMetrics;
   logger: Logger;
+  /** Called before /metrics is rendered, so gauges are current whatever view runs (issue 14). */
+  refreshGauges?: () => void;
 }
 
 const INFERENCE = new Set(['/v1/completions', '/v1/chat/completions']);
@@ -39,13 +42,28 @@ export class Gateway {
   readonly server: Server;
   private readonly agent;
   readonly counts = { ok: 0, tooMany: 0, unavailable: 0, other: 0 };
+  /** Requests received and not yet answered (or abandoned): what drain() waits for. */
+  private active = 0;
+  private draining = false;
+  private onIdle?: () => void;
+  private listenerClosed?: Promise<void>;
 
   constructor(private readonly d: GatewayDeps) {
     this.agent = engineAgent(d.cfg.requestTimeoutMs);
-    this.server = createServer((req, res) => {
+    this.server = createServer(serverOptions(), (req, res) => {
       const started = process.hrtime.bigint();
       const route = INFERENCE.has(pathOf(req)) ? pathOf(req) : 'other';
       res.once('finish', () => this.record(route, res.statusCode, started));
+      this.active++;
+      res.once('close', () => {
+        if (--this.active === 0) this.onIdle?.();
+      });
+      if (this.draining) {
+        // Shutting down: answer, and let this keep-alive connection go.
+        res.setHeader('connection', 'close');
+        sendError(res, new HttpError(503, 'kserve-llmd local is shutting down', 'ServiceUnavailable'));
+        return;
+      }
       this.handle(req, res).catch((err: unknown) => {
         if (!(err instanceof HttpError))
           d.logger.warn('request failed', { path: pathOf(req), error: (err as Error).message });
@@ -55,7 +73,8 @@ export class Gateway {
     hardenServer(this.server, {
       headersTimeoutMs: d.cfg.headersTimeoutMs,
       keepAliveMs: d.cfg.keepAliveMs,
-      requestTimeoutMs: d.cfg.requestTimeoutMs,
+      receiveTimeoutMs: d.cfg.bodyTimeoutMs,
+      maxConnections: d.cfg.maxConnections,
     });
   }
 
@@ -63,13 +82,44 @@ export class Gateway {
     return listen(this.server, this.d.cfg.host, this.d.cfg.port);
   }
 
-  async close(): Promise<void> {
+  /**
+   * Stop accepting (new requests on open connections get 503 and a closed connection) and wait until every
+   * request in flight is answered, at most `timeoutMs`. The engines are still running meanwhile.
+   */
+  async drain(timeoutMs: number): Promise<void> {
+    this.draining = true;
+    void this.stopListening();
+    this.server.closeIdleConnections();
+    if (this.active === 0) return;
     await new Promise<void>((resolve) => {
-      this.server.close(() => resolve());
-      this.server.closeIdleConnections();
-      setTimeout(() => this.server.closeAllConnections(), 2_000).unref();
+      const timer = setTimeout(resolve, timeoutMs);
+      this.onIdle = () => {
+        clearTimeout(timer);
+        resolve();
+      };
     });
+    this.onIdle = undefined;
+  }
+
+  /** Requests in flight (tests, the drain). */
+  get inFlight(): number {
+    return this.active;
+  }
+
+  async close(): Promise<void> {
+    const closed = this.stopListening();
+    this.server.closeIdleConnections();
+    const cut = setTimeout(() => this.server.closeAllConnections(), 2_000);
+    cut.unref();
+    await closed;
+    clearTimeout(cut);
     await this.agent.close();
+  }
+
+  /** server.close() once; resolves when every connection is gone. */
+  private stopListening(): Promise<void> {
+    this.listenerClosed ??= new Promise<void>((resolve) => this.server.close(() => resolve()));
+    return this.listenerClosed;
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -82,6 +132,7 @@ export class Gateway {
     if (req.method !== 'GET') throw new HttpError(405, `${path} accepts GET`, 'MethodNotAllowed', { allow: 'GET' });
     if (path === '/health') return sendJson(res, 200, { status: 'ok' });
     if (path === '/metrics') {
+      this.d.refreshGauges?.();
       const text = await this.d.registry.metrics();
       res.writeHead(200, { 'content-type': this.d.registry.contentType }).end(text);
       return;

@@ -74,6 +74,13 @@ const CERT_MANAGER: Upstream = {
   ref: 'v1.19.1',
   commit: 'a22e21ea38f6a8e031af99471b0a50287fed8e7f',
 };
+const ISTIO: Upstream = { repository: 'istio/api', ref: '1.30.1', commit: '(release tag)' };
+/** No release tag carries the fields the controller uses (v1.4.0, 2024, predates them). */
+const GKE_GATEWAY: Upstream = {
+  repository: 'GoogleCloudPlatform/gke-gateway-api',
+  ref: 'main@fc40d606',
+  commit: 'fc40d606a5332f11a8883f85caff66b63c4e88ef',
+};
 /** The OpenAPI a v1.28.7 API server serves at /openapi/v3 (kubernetes/kubernetes api/openapi-spec/v3). */
 const KUBERNETES: Upstream = { repository: 'kubernetes/kubernetes', ref: 'v1.28.7', commit: '(release tag)' };
 
@@ -179,6 +186,30 @@ export const SOURCES: readonly SchemaSource[] = [
     upstreamPath: 'config/crd/standard/gateway.networking.k8s.io_httproutes.yaml',
     versions: ['v1'],
     use: 'the HTTPRoute the controller creates from kserve-llmd.io/gateway',
+  }),
+  crd({
+    family: 'istio',
+    name: 'networking.istio.io_destinationrules.yaml',
+    upstream: ISTIO,
+    upstreamPath: 'kubernetes/customresourcedefinitions.gen.yaml (document destinationrules.networking.istio.io)',
+    versions: ['v1'],
+    use: 'the DestinationRule (TLS to the endpoint picker) the controller writes for --gateway-implementation=istio',
+  }),
+  crd({
+    family: 'gke',
+    name: 'networking.gke.io_healthcheckpolicies.yaml',
+    upstream: GKE_GATEWAY,
+    upstreamPath: 'config/crd/networking.gke.io_healthcheckpolicies.yaml',
+    versions: ['v1'],
+    use: 'the HealthCheckPolicy the controller writes for --gateway-implementation=gke',
+  }),
+  crd({
+    family: 'gke',
+    name: 'networking.gke.io_gcpbackendpolicies.yaml',
+    upstream: GKE_GATEWAY,
+    upstreamPath: 'config/crd/networking.gke.io_gcpbackendpolicies.yaml',
+    versions: ['v1'],
+    use: 'the GCPBackendPolicy the controller writes for --gateway-implementation=gke',
   }),
   crd({
     family: 'cert-manager',

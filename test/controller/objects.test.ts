@@ -2,7 +2,7 @@
 import yaml from 'js-yaml';
 import { inSync, isSubset, mergeForUpdate } from '../../controller/compare.js';
 import { defaultControllerConfig, validateControllerConfig } from '../../controller/config.js';
-import { eppConfig, type EppInputs } from '../../controller/epp-config/index.js';
+import { eppConfig, eppConfigYaml, type EppInputs } from '../../controller/epp-config/index.js';
 import { desiredObjects, desiredState } from '../../controller/objects/index.js';
 import { childName } from '../../controller/objects/meta.js';
 import { withServedModelName } from '../../controller/objects/prefill-sibling.js';
@@ -39,6 +39,8 @@ const base: EppInputs = {
   decodeReplicas: { min: 1, max: 4 },
   prefillReplicas: { min: 0, max: 4 },
   kvEventsPort: 5557,
+  modelName: 'llama',
+  tokenizerUrl: 'http://llama-tokenizer.models.svc:8000',
   pdNonCachedTokens: 16,
   kvBytesPerBlock: 2_439_024,
 };
@@ -109,7 +111,7 @@ describe('EndpointPickerConfig (llm-d.md §2)', () => {
           'queue-scorer:2',
           'kv-cache-utilization-scorer:2',
           'gpu-prefix-cache-scorer:3',
-          'cpu-prefix-cache-scorer:2.4000000000000004',
+          'cpu-prefix-cache-scorer:2.4',
           'no-hit-lru-scorer:2',
           'max-score-picker',
         ],
@@ -146,29 +148,45 @@ describe('EndpointPickerConfig (llm-d.md §2)', () => {
     );
   });
 
-  it('precise-prefix: pod-discovery KV events restricted to this pool, data layer source', () => {
+  it('precise-prefix: KV events per pool endpoint, real tokens from the pool, data layer source', () => {
     const c = eppConfig({ ...base, routing: 'precise-prefix' });
     const producer = c.plugins.find((p) => p.type === 'precise-prefix-cache-producer')!;
+    // Only keys llm-d-router v0.9.0 reads: subscriptions follow the pool's endpoints, dialled at socketPort.
     expect(producer.parameters).toEqual({
       kvEventsConfig: {
         topicFilter: 'kv@',
         concurrency: 4,
         discoverPods: true,
-        podDiscoveryConfig: { podLabelSelector: 'kserve-llmd.io/pool=llama', podNamespace: 'models', socketPort: 5557 },
+        podDiscoveryConfig: { socketPort: 5557 },
       },
     });
     expect(c.plugins.find((p) => p.type === 'prefix-cache-scorer')!.parameters).toEqual({
       prefixMatchInfoProducerName: 'precise-prefix-cache-producer',
     });
-    // Real tokens for the precise index: vLLM renders on the pool's pods (served model name = the pool).
+    // Real tokens: the token-producer's vLLM backend renders on the pool's pods (the tokenizer Service), never
+    // on its default http://localhost:8000 inside the EPP pod.
     const tokens = c.plugins.findIndex((p) => p.type === 'token-producer');
-    expect(c.plugins[tokens]!.parameters).toEqual({ modelName: 'llama', vllm: { endpointDiscovery: {} } });
+    expect(c.plugins[tokens]!.parameters).toEqual({
+      modelName: 'llama',
+      vllm: { url: 'http://llama-tokenizer.models.svc:8000' },
+    });
     expect(tokens).toBeLessThan(c.plugins.indexOf(producer));
     expect(c.dataLayer).toEqual({
       sources: [
         { pluginRef: 'endpoint-notification-source', extractors: [{ pluginRef: 'precise-prefix-cache-producer' }] },
       ],
     });
+  });
+
+  it('KV offload: the no-hit LRU scorer reads the CPU tier match info; weights are emitted as written', () => {
+    const c = eppConfig({ ...base, kvOffload: { cpu: '100Gi', cpuBytes: 100 * 2 ** 30 } });
+    // prefixPluginName is "Deprecated: This field was never used" at v0.9.0; prefixMatchInfoProducerName is read.
+    expect(c.plugins.find((p) => p.type === 'no-hit-lru-scorer')!.parameters).toEqual({
+      prefixMatchInfoProducerName: 'cpu-prefix-cache-producer',
+    });
+    const text = eppConfigYaml({ ...base, kvOffload: { cpu: '100Gi', cpuBytes: 100 * 2 ** 30 } });
+    expect(text).toMatch(/pluginRef: cpu-prefix-cache-scorer\n\s+weight: 2\.4\n/);
+    expect(text).not.toMatch(/2\.4000/);
   });
 
   it('KV offload sizes the CPU-tier LRU from the cpu quantity', () => {
@@ -213,7 +231,7 @@ describe('desired objects per annotation combination', () => {
         'kserve-llmd.io/kv-offload': 'cpu=100Gi',
         'kserve-llmd.io/decode-replicas': '0-2',
       },
-      ['ServiceAccount', 'Role', 'RoleBinding', 'ConfigMap', 'Deployment', 'Service', 'InferencePool'],
+      ['ServiceAccount', 'Role', 'RoleBinding', 'ConfigMap', 'Deployment', 'Service', 'Service', 'InferencePool'],
     ],
     ['routing none', { 'kserve-llmd.io/routing': 'none' }, []],
   ])('%s: kinds, schema-valid, owned, hashed', (_n, annotations, kinds) => {
@@ -232,6 +250,104 @@ describe('desired objects per annotation combination', () => {
       ]);
       expect(o.metadata?.annotations?.[CONTROLLER.hashAnnotation]).toMatch(/^[0-9a-f]{16}$/);
     }
+  });
+
+  it('precise-prefix: a tokenizer Service over the pool pods, named in the EPP config with the served model', () => {
+    const parent = mutated({ 'kserve-llmd.io/routing': 'precise-prefix' });
+    parent.spec.predictor.model!.args = ['--served-model-name=meta-llama/Llama-3.1-8B', '--max-model-len=8192'];
+    const objs = desiredObjects(parent, config);
+    const svc: any = objs.find((o) => o.kind === 'Service' && o.metadata?.name === 'llama-tokenizer');
+    expect(svc.spec).toEqual({
+      type: 'ClusterIP',
+      selector: { 'kserve-llmd.io/pool': 'llama' },
+      ports: [{ name: 'http-render', port: 8000, targetPort: 8000, protocol: 'TCP' }],
+    });
+    const epp: any = yaml.load((objs.find((o) => o.kind === 'ConfigMap') as any).data['epp-config.yaml']);
+    expect(epp.plugins.find((p: any) => p.type === 'token-producer').parameters).toEqual({
+      modelName: 'meta-llama/Llama-3.1-8B',
+      vllm: { url: 'http://llama-tokenizer.models.svc:8000' },
+    });
+    // Other routings have no tokenizer Service (a stale one is deleted by name).
+    expect(
+      desiredObjects(mutated({ 'kserve-llmd.io/routing': 'prefix-aware' }), config).filter((o) => o.kind === 'Service'),
+    ).toHaveLength(1);
+  });
+
+  it.each<[string, string[]]>([
+    ['none', []],
+    ['kgateway', []],
+    ['agentgateway', []],
+    ['istio', ['DestinationRule']],
+    ['gke', ['HealthCheckPolicy', 'GCPBackendPolicy']],
+  ])('gateway implementation %s: its objects, schema-valid', (impl, extra) => {
+    const c = validateControllerConfig({ ...config, gatewayImplementation: impl as any });
+    const objs = desiredObjects(mutated({ 'kserve-llmd.io/gateway': 'gw/main' }), c);
+    const common = ['ServiceAccount', 'Role', 'RoleBinding', 'ConfigMap', 'Deployment', 'Service', 'InferencePool'];
+    expect(objs.map((o) => o.kind).sort()).toEqual([...common, 'HTTPRoute', ...extra].sort());
+    for (const o of objs) expectValid(o);
+  });
+
+  it('istio: the gateway dials the EPP Service with TLS and does not verify its self-signed certificate', () => {
+    const c = { ...config, gatewayImplementation: 'istio' as const };
+    const dr: any = desiredObjects(mutated({ 'kserve-llmd.io/routing': 'prefix-aware' }), c).find(
+      (o) => o.kind === 'DestinationRule',
+    );
+    expect(dr.apiVersion).toBe('networking.istio.io/v1');
+    expect(dr.metadata.name).toBe('llama-epp');
+    expect(dr.spec).toEqual({
+      host: 'llama-epp.models.svc.cluster.local',
+      trafficPolicy: { tls: { mode: 'SIMPLE', insecureSkipVerify: true } },
+    });
+    const other: any = desiredObjects(mutated({ 'kserve-llmd.io/routing': 'prefix-aware' }), {
+      ...c,
+      clusterDomain: 'corp.example',
+    }).find((o) => o.kind === 'DestinationRule');
+    expect(other.spec.host).toBe('llama-epp.models.svc.corp.example');
+  });
+
+  it('gke: health check and backend timeout on the pool; the route carries no timeout (GKE ignores it)', () => {
+    const objs = desiredObjects(mutated({ 'kserve-llmd.io/gateway': 'gw/main' }), {
+      ...config,
+      gatewayImplementation: 'gke',
+    });
+    const target = { group: 'inference.networking.k8s.io', kind: 'InferencePool', name: 'llama' };
+    expect((objs.find((o) => o.kind === 'HealthCheckPolicy') as any).spec).toEqual({
+      targetRef: target,
+      default: {
+        timeoutSec: 2,
+        checkIntervalSec: 2,
+        config: { type: 'HTTP', httpHealthCheck: { requestPath: '/health', port: 8000 } },
+      },
+    });
+    expect((objs.find((o) => o.kind === 'GCPBackendPolicy') as any).spec).toEqual({
+      targetRef: target,
+      default: { timeoutSec: 600 },
+    });
+    expect((objs.find((o) => o.kind === 'HTTPRoute') as any).spec.rules[0].timeouts).toBeUndefined();
+    const other: any = desiredObjects(mutated({ 'kserve-llmd.io/gateway': 'gw/main' }), config).find(
+      (o) => o.kind === 'HTTPRoute',
+    );
+    expect(other.spec.rules[0].timeouts).toEqual({ request: '600s' });
+  });
+
+  it('EPP Role: read-only, InferenceObjectives and InferenceModelRewrites in both API groups', () => {
+    const role: any = desiredObjects(mutated({ 'kserve-llmd.io/routing': 'prefix-aware' }), config).find(
+      (o) => o.kind === 'Role',
+    );
+    expect(role.rules).toEqual([
+      { apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'watch'] },
+      { apiGroups: ['inference.networking.k8s.io'], resources: ['inferencepools'], verbs: ['get', 'list', 'watch'] },
+      {
+        apiGroups: ['llm-d.ai'],
+        resources: ['inferenceobjectives', 'inferencemodelrewrites'],
+        verbs: ['get', 'list', 'watch'],
+      },
+      {
+        apiGroups: ['inference.networking.x-k8s.io'],
+        resources: ['inferenceobjectives', 'inferencemodelrewrites'],
+        verbs: ['get', 'list', 'watch'],
+      },
+    ]);
   });
 
   it('InferencePool: pool label selector, port 8000, EPP Service 9002 with FailOpen', () => {
@@ -267,6 +383,7 @@ describe('desired objects per annotation combination', () => {
         '--grpc-port=9002',
         '--grpc-health-port=9003',
         '--metrics-port=9090',
+        '--secure-serving=true',
       ]),
     );
     expect(d.spec.template.metadata.labels['kserve-llmd.io/pool']).toBeUndefined();
@@ -399,6 +516,12 @@ describe('compare', () => {
     );
     expect(() => validateControllerConfig({ ...config, cloudEventsSink: 'ftp://x' })).toThrow(
       /must be an http\(s\) URL/,
+    );
+    expect(() => validateControllerConfig({ ...config, gatewayImplementation: 'envoy' as any })).toThrow(
+      'controller gatewayImplementation="envoy": must be one of none, istio, gke, kgateway, agentgateway',
+    );
+    expect(() => validateControllerConfig({ ...config, clusterDomain: 'Cluster Local' })).toThrow(
+      /clusterDomain="Cluster Local": must be a DNS domain/,
     );
   });
 });

@@ -56,7 +56,7 @@ describe('service → decider specs', () => {
     const s = service(
       {
         'kserve-llmd.io/disaggregation': 'prefill-decode',
-        'kserve-llmd.io/decode-replicas': '0-3',
+        'kserve-llmd.io/decode-replicas': '1-3',
         'kserve-llmd.io/prefill-replicas': '1-2',
         'kserve-llmd.io/slo': 'ttft=1s,itl=40ms',
         'kserve-llmd.io/scale-to-zero-after': '10m',
@@ -72,7 +72,7 @@ describe('service → decider specs', () => {
     });
     expect(s.roles.decode).toMatchObject({
       role: 'decode',
-      minReplicas: 0,
+      minReplicas: 1,
       maxReplicas: 3,
       slo: { ttftMs: 1000, itlMs: 40 },
       scaleToZeroAfterMs: 1000,

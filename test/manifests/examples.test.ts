@@ -159,6 +159,13 @@ describe('Dockerfile', () => {
     }
   });
 
+  it('render finds the serving runtimes in the image where it looks for them (dist/serving-runtimes)', () => {
+    const runtime = text.slice(text.lastIndexOf('\nFROM '));
+    expect(runtime).toMatch(/^COPY serving-runtimes \.\/dist\/serving-runtimes$/m);
+    const ignored = readFileSync(repo('.dockerignore'), 'utf8').split('\n');
+    expect(ignored.filter((l) => l.startsWith('serving-runtimes'))).toEqual([]);
+  });
+
   it('.dockerignore keeps node_modules, dist and .git out of the build context', () => {
     const ignored = readFileSync(repo('.dockerignore'), 'utf8')
       .split('\n')

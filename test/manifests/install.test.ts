@@ -44,7 +44,9 @@ describe('install: every object validates and lands in the right scope', () => {
 
   it('every object file under manifests/ and serving-runtimes/ reaches a rendered overlay (nothing unvalidated)', () => {
     const rendered = new Set(
-      [...build('manifests/overlays/production'), ...install()].map((o) => `${o.kind}/${o.metadata.name}`),
+      [...build('manifests/overlays/production'), ...build('manifests/overlays/guarded'), ...install()].map(
+        (o) => `${o.kind}/${o.metadata.name}`,
+      ),
     );
     const objectFiles = [...filesUnder('manifests', ['.yaml']), ...filesUnder('serving-runtimes', ['.yaml'])].filter(
       (f) => !/(kustomization|patch)\.yaml$/.test(f) && !f.includes('/config/'),
@@ -152,10 +154,15 @@ describe('install: workloads', () => {
     }
   });
 
-  it('the webhook makes no API calls, so its pod mounts no token', () => {
-    expect(one(install(), 'ServiceAccount', SERVICE_ACCOUNTS.webhook).automountServiceAccountToken).toBe(false);
+  it('the webhook mounts a token only to read GET /version (nativeSidecars: auto), and has no RBAC rules', () => {
+    const cm = one(install(), 'ConfigMap', 'kserve-llmd-config');
+    expect(parseWebhookConfig(yaml.load(cm.data['webhook.yaml'])).nativeSidecars).toBe('auto');
     expect(one(install(), 'Deployment', 'kserve-llmd-webhook').spec.template.spec.automountServiceAccountToken).toBe(
-      false,
+      true,
+    );
+    const bindings = [...find(install(), 'ClusterRoleBinding'), ...find(install(), 'RoleBinding')];
+    expect(bindings.filter((b) => (b.subjects as KObject[]).some((s) => s.name === SERVICE_ACCOUNTS.webhook))).toEqual(
+      [],
     );
   });
 
@@ -167,6 +174,20 @@ describe('install: workloads', () => {
     expect(values.port).toBe(config.port);
     const container = one(install(), 'Deployment', 'kserve-llmd-webhook').spec.template.spec.containers[0];
     expect(container.ports[0].containerPort).toBe(values.port);
+    expect((container.ports as KObject[]).find((p) => p.name === 'metrics')?.containerPort).toBe(config.metricsPort);
+  });
+
+  it('the webhook pod is given the time its SIGTERM drain takes: drain delay + shutdown timeout, with room', () => {
+    const cm = one(install(), 'ConfigMap', 'kserve-llmd-config');
+    const config = parseWebhookConfig(yaml.load(cm.data['webhook.yaml']));
+    const pod = one(install(), 'Deployment', 'kserve-llmd-webhook').spec.template.spec;
+    expect(config.drainDelaySeconds).toBeGreaterThan(0);
+    expect(pod.terminationGracePeriodSeconds).toBeGreaterThanOrEqual(
+      config.drainDelaySeconds + config.shutdownTimeoutSeconds + 5,
+    );
+    // The in-flight reviews it waits for are bounded by the webhooks' own timeouts.
+    const webhooks = one(install(), 'MutatingWebhookConfiguration', WEBHOOK_CONFIGURATION_NAME).webhooks as KObject[];
+    for (const w of webhooks) expect(w.timeoutSeconds).toBeLessThanOrEqual(config.shutdownTimeoutSeconds);
   });
 
   it('the autoscaler’s flags parse with its CLI and its probes hit the metrics port it serves /healthz on', () => {
@@ -228,7 +249,7 @@ describe('install: the MutatingWebhookConfiguration', () => {
    */
   function celToJs(expr: string): (object: KObject) => boolean {
     const js = expr
-      .replace(/has\(object\.metadata\.annotations\)/g, '(object.metadata.annotations !== undefined)')
+      .replace(/has\(object\.metadata\.(\w+)\)/g, '(object.metadata.$1 !== undefined)')
       .replace(
         /object\.metadata\.annotations\.exists\((\w+),\s*/g,
         'Object.keys(object.metadata.annotations).some(($1) => ',
@@ -238,13 +259,20 @@ describe('install: the MutatingWebhookConfiguration', () => {
     return new Function('object', `return ${js};`) as (object: KObject) => boolean;
   }
 
-  it('matchConditions send only services with kserve-llmd.io/ annotations, including the defaulted bookkeeping one', () => {
+  it('matchConditions: only services with kserve-llmd.io/ annotations (defaulted too), never terminating ones', () => {
     const conditions = hook('inferenceservice.kserve-llmd.io').matchConditions as KObject[];
-    expect(conditions).toHaveLength(1);
-    const match = celToJs(conditions[0]!.expression);
-    const isvc = (annotations?: Record<string, string>): KObject => ({
-      metadata: { name: 'x', ...(annotations ? { annotations } : {}) },
+    expect(conditions.map((c) => c.name)).toEqual(['has-kserve-llmd-annotation', 'not-terminating']);
+    // The API server calls the webhook only when every condition holds.
+    const each = conditions.map((c) => celToJs(c.expression as string));
+    const match = (o: KObject): boolean => each.every((m) => m(o));
+    const isvc = (annotations?: Record<string, string>, deletionTimestamp?: string): KObject => ({
+      metadata: {
+        name: 'x',
+        ...(annotations ? { annotations } : {}),
+        ...(deletionTimestamp ? { deletionTimestamp } : {}),
+      },
     });
+    expect(match(isvc({ 'kserve-llmd.io/routing': 'prefix-aware' }, '2025-01-01T00:00:00Z'))).toBe(false);
     expect(match(isvc({ 'kserve-llmd.io/routing': 'prefix-aware' }))).toBe(true);
     expect(match(isvc({ 'kserve-llmd.io/defaulted': '{}' }))).toBe(true);
     expect(match(isvc({ 'serving.kserve.io/deploymentMode': 'Knative', 'example.com/kserve-llmd.io': 'x' }))).toBe(

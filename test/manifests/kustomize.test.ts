@@ -9,9 +9,11 @@ import { kustomizeBuild, splitImage } from '../support/kustomize.js';
 
 let root: string;
 beforeEach(() => {
-  root = mkdtempSync(path.join(tmpdir(), 'kustomize-'));
+  // One level down, so that `../x` (a file outside the kustomization root) is still inside the test's folder.
+  root = path.join(mkdtempSync(path.join(tmpdir(), 'kustomize-')), 'root');
+  mkdirSync(root);
 });
-afterEach(() => rmSync(root, { recursive: true, force: true }));
+afterEach(() => rmSync(path.dirname(root), { recursive: true, force: true }));
 
 function write(rel: string, text: string): void {
   const file = path.join(root, rel);

@@ -51,21 +51,39 @@ describe('optional components', () => {
     }
   });
 
-  it('NetworkPolicies: default-deny ingress, the webhook port open, the webhook without egress, metrics ports that exist', () => {
-    const policies = find(production(), 'NetworkPolicy');
+  it('NetworkPolicies: default-deny ingress, the webhook port open, its egress only to API server ports, metrics ports', () => {
     const deny = one(production(), 'NetworkPolicy', 'kserve-llmd-default-deny-ingress');
     expect(deny.spec).toEqual({ podSelector: {}, policyTypes: ['Ingress'] });
-    const webhookPod = one(production(), 'Deployment', 'kserve-llmd-webhook').spec.template;
-    const noEgress = one(production(), 'NetworkPolicy', 'kserve-llmd-webhook-no-egress');
-    expect(selects(noEgress.spec.podSelector.matchLabels, webhookPod.metadata.labels)).toBe(true);
-    expect(noEgress.spec.egress).toBeUndefined();
-    const webhookIngress = policies.find(
-      (p) =>
-        p.spec.podSelector.matchLabels &&
-        selects(p.spec.podSelector.matchLabels, webhookPod.metadata.labels) &&
-        p.spec.ingress,
-    )!;
-    expect(webhookIngress.spec.ingress[0].ports[0].port).toBe(webhookPod.spec.containers[0].ports[0].containerPort);
+    // The webhook's own policies come with the default install (manifests/base/webhook/network-policy.yaml).
+    const install = build('manifests/overlays/default');
+    const webhookPod = one(install, 'Deployment', 'kserve-llmd-webhook').spec.template;
+    const egress = one(install, 'NetworkPolicy', 'kserve-llmd-webhook-egress');
+    expect(selects(egress.spec.podSelector.matchLabels, webhookPod.metadata.labels)).toBe(true);
+    // GET /version at start (webhooks/pod/native-sidecars.ts); no DNS, nothing else.
+    expect(egress.spec).toMatchObject({
+      policyTypes: ['Egress'],
+      egress: [
+        {
+          ports: [
+            { port: 443, protocol: 'TCP' },
+            { port: 6443, protocol: 'TCP' },
+          ],
+        },
+      ],
+    });
+    expect(egress.spec.egress[0].to).toBeUndefined();
+    const webhookIngress = one(install, 'NetworkPolicy', 'kserve-llmd-webhook-ingress');
+    expect(selects(webhookIngress.spec.podSelector.matchLabels, webhookPod.metadata.labels)).toBe(true);
+    const ports = (webhookPod.spec.containers[0].ports as KObject[]).map((p) => p.name);
+    // Admission (and probes) from any source; metrics only from the monitoring namespace; nothing else.
+    expect(webhookIngress.spec.ingress).toEqual([
+      { ports: [{ port: 'https', protocol: 'TCP' }] },
+      {
+        from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } }],
+        ports: [{ port: 'metrics', protocol: 'TCP' }],
+      },
+    ]);
+    expect(ports).toEqual(['https', 'metrics']);
     const metrics = one(production(), 'NetworkPolicy', 'kserve-llmd-metrics-ingress');
     for (const name of ['kserve-llmd-controller', 'kserve-llmd-autoscaler']) {
       const pod = one(production(), 'Deployment', name).spec.template;

@@ -4,6 +4,7 @@
  * container contract with the pod webhook, checked by running the real webhooks over a pod built the way
  * KServe and Knative build it from these runtimes.
  */
+import { readFileSync } from 'node:fs';
 import { defaultWebhookConfig } from '../../src/config.js';
 import {
   ACCELERATOR_RESOURCES,
@@ -31,14 +32,14 @@ const runtimes = (): KObject[] => build('serving-runtimes');
 const runtimeFor = (accel: Accelerator): KObject => runtimes().find((r) => r.metadata.name === runtimeName(accel))!;
 const main = (rt: KObject): KObject => rt.spec.containers.find((c: KObject) => c.name === 'kserve-container');
 
-/** The accelerator images of llm-d.md §10 (repository → accelerator). */
-const IMAGE_REPOS: Record<Accelerator, string> = {
-  nvidia: 'docker.io/vllm/vllm-openai',
-  amd: 'docker.io/vllm/vllm-openai-rocm',
-  tpu: 'docker.io/vllm/vllm-tpu',
-  'intel-xpu': 'docker.io/vllm/vllm-openai-xpu',
-  gaudi: 'ghcr.io/llm-d/llm-d-hpu',
-  cpu: 'docker.io/vllm/vllm-openai-cpu',
+/** The images serving-runtimes/README.md "Images" confirms upstream (Gaudi: a placeholder the user replaces). */
+const IMAGES: Record<Accelerator, string> = {
+  nvidia: 'docker.io/vllm/vllm-openai:v0.27.1',
+  amd: 'docker.io/vllm/vllm-openai-rocm:v0.27.1',
+  tpu: 'docker.io/vllm/vllm-tpu:v0.27.0',
+  'intel-xpu': 'docker.io/vllm/vllm-openai-xpu:v0.27.1',
+  gaudi: 'set-a-vllm-gaudi-image.invalid/vllm-gaudi:unset',
+  cpu: 'docker.io/vllm/vllm-openai-cpu:v0.27.1-x86_64',
 };
 
 describe('serving runtimes: one per accelerator, named by src/names.ts', () => {
@@ -85,10 +86,17 @@ describe('serving runtimes: one per accelerator, named by src/names.ts', () => {
     expect(formats.every((f) => f.autoSelect === false)).toBe(true);
   });
 
-  it.each(ACCELERATORS)('%s: pinned image from the accelerator repository (llm-d.md §10)', (accel) => {
+  it.each(ACCELERATORS)('%s: the image confirmed upstream, as serving-runtimes/README.md lists it', (accel) => {
     const image = main(runtimeFor(accel)).image as string;
     expect(pinned(image)).toBe(true);
-    expect(image.startsWith(`${IMAGE_REPOS[accel]}:`)).toBe(true);
+    expect(image).toBe(IMAGES[accel]);
+    const readme = readFileSync(repo('serving-runtimes', 'README.md'), 'utf8');
+    expect(readme).toContain(`\`${image}\``);
+  });
+
+  it('the Gaudi placeholder can never resolve (.invalid is reserved, RFC 2606) and says what to do', () => {
+    expect(IMAGES.gaudi.split('/')[0]!.endsWith('.invalid')).toBe(true);
+    expect(IMAGES.gaudi).toMatch(/^set-a-vllm-gaudi-image/);
   });
 
   it.each(ACCELERATORS)(

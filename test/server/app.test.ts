@@ -76,6 +76,7 @@ describe('webhook app over HTTPS', () => {
       port: 0,
       handlers: { '/mutate-inferenceservice': handler },
       logger,
+      metricsPort: 0,
     });
     client = createClient(server.url, { ca: server.selfSigned!.cert });
   });
@@ -121,7 +122,12 @@ describe('webhook app over HTTPS', () => {
     expect(r.uid).toBe('uid-3');
     expect(r.allowed).toBe(false);
     expect(r.status?.code).toBe(500);
-    expect(r.status?.message).toContain('kaboom');
+    // A stable message for the user; the error text is in the log under the same uid (issue 14).
+    expect(r.status?.message).not.toContain('kaboom');
+    expect(r.status?.message).toMatch(/internal error .*uid uid-3/);
+    expect(lines).toContainEqual(
+      expect.objectContaining({ msg: 'admission handler failed', uid: 'uid-3', error: 'kaboom' }),
+    );
   });
 
   it('passes a denial through and logs one line per admission with the message', async () => {
@@ -225,12 +231,14 @@ describe('webhook app over HTTPS', () => {
     expect(wrong.body).toHaveProperty('error');
   });
 
-  it('serves /healthz, /readyz and /metrics with the admission counters', async () => {
+  it('serves /healthz and /readyz, and /metrics with the admission counters on its own HTTP port only', async () => {
     expect((await client.request('GET', '/healthz')).text).toBe('ok');
     expect((await client.request('GET', '/readyz')).status).toBe(200);
-    const m = await client.request('GET', '/metrics');
+    expect((await client.request('GET', '/metrics')).status).toBe(404);
+    const res = await fetch(`${server.metricsUrl!}/metrics`, { signal: AbortSignal.timeout(10_000) });
+    const m = { status: res.status, contentType: res.headers.get('content-type') ?? '', text: await res.text() };
     expect(m.status).toBe(200);
-    expect(m.headers['content-type']).toContain('text/plain');
+    expect(m.contentType).toContain('text/plain');
     expect(m.text).toMatch(
       /kserve_llmd_webhook_requests_total\{webhook="\/mutate-inferenceservice",code="200",result="patched"\} [1-9]/,
     );
@@ -263,7 +271,7 @@ describe('readiness', () => {
     const logger = createLogger({ level: 'error', stream: new Writable({ write: (_c, _e, cb) => cb() }) });
     let ready = false;
     const metrics = webhookMetrics(registry);
-    const app = createWebhookApp({ handlers: {}, logger, metrics, registry, ready: () => ready });
+    const app = createWebhookApp({ handlers: {}, logger, metrics, ready: () => ready });
     const running = await startHttpsServer({
       app,
       host: '127.0.0.1',

@@ -36,7 +36,6 @@ describe('serving certificate rotation', () => {
       handlers: { '/mutate': (r) => allowed(r.uid) },
       logger: quiet,
       metrics,
-      registry,
       ready: () => true,
     });
     const running = await startHttpsServer({

@@ -1,5 +1,5 @@
 /** The repository boundary check itself: what counts as outside, and that a read outside is caught. */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -7,11 +7,15 @@ import { fileURLToPath } from 'node:url';
 import { outsideRepo, REPO_ROOT } from './repo-boundary.js';
 
 describe('repo boundary', () => {
-  it('allows the repository and temporary directories, flags everything else', () => {
+  it('allows the repository and what the test created, flags everything else', () => {
     expect(outsideRepo(path.join(REPO_ROOT, 'schemas', 'README.md'))).toBeUndefined();
-    expect(outsideRepo(path.join(tmpdir(), 'x'))).toBeUndefined();
-    expect(outsideRepo(path.join(REPO_ROOT, '..', 'shared', 'crds'))).toBe(
-      path.resolve(REPO_ROOT, '..', 'shared', 'crds'),
+    const made = mkdtempSync(path.join(tmpdir(), 'boundary-'));
+    expect(outsideRepo(path.join(made, 'x.yaml'))).toBeUndefined();
+    rmSync(made, { recursive: true });
+    const sibling = path.resolve(REPO_ROOT, '..', 'shared', 'crds');
+    expect(outsideRepo(sibling)).toBe(sibling);
+    expect(outsideRepo(path.join(tmpdir(), 'not-made-by-this-test'))).toBe(
+      path.join(tmpdir(), 'not-made-by-this-test'),
     );
     expect(outsideRepo(`${REPO_ROOT}-other/x`)).toBe(`${REPO_ROOT}-other/x`);
     expect(outsideRepo(3)).toBeUndefined();

@@ -700,8 +700,6 @@ interface CrdEntry {
 }
 
 function listCrdFiles(): string[] {
-  const root = crdDir();
-  if (!existsSync(root)) return [];
   const out: string[] = [];
   const walk = (dir: string): void => {
     for (const e of readdirSync(dir, { withFileTypes: true })) {
@@ -710,7 +708,7 @@ function listCrdFiles(): string[] {
       else if (/\.ya?ml$/.test(e.name)) out.push(full);
     }
   };
-  walk(root);
+  if (existsSync(crdDir())) walk(crdDir());
   return out.sort();
 }
 

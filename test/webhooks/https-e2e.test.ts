@@ -23,6 +23,7 @@ beforeAll(async () => {
     port: 0,
     logger: silentLogger,
     handlers: { [ISVC_PATH]: createIsvcHandler(config), [POD_PATH]: createPodHandler(config.injection) },
+    metricsPort: 0,
   });
   client = createClient(server.url, { ca: server.selfSigned!.cert });
 });
@@ -78,8 +79,8 @@ it('DELETE is allowed without a patch', async () => {
   expect(response).toEqual({ uid: expect.any(String), allowed: true });
 });
 
-it('counts admissions by webhook and result in /metrics', async () => {
-  const res = await client.request('GET', '/metrics');
+it('counts admissions by webhook and result in /metrics (its own port)', async () => {
+  const res = { text: await (await fetch(`${server.metricsUrl!}/metrics`)).text() };
   expect(res.text).toMatch(
     /kserve_llmd_webhook_requests_total\{webhook="\/mutate-inferenceservice",code="200",result="patched"\} \d+/,
   );

@@ -264,6 +264,12 @@ describe('combinations that cannot work', () => {
       /needs kserve-llmd.io\/routing other than "none"/,
     ],
     [
+      'P/D with decode at zero and a warm prefill pod',
+      { [`${P}disaggregation`]: 'prefill-decode', [`${P}decode-replicas`]: '0-4', [`${P}prefill-replicas`]: '1-4' },
+      {},
+      /decode-replicas minimum 0 needs kserve-llmd.io\/prefill-replicas minimum 0 too: .* use prefill-replicas "0-4"/,
+    ],
+    [
       'gateway without routing',
       { [`${P}gateway`]: 'gw/main', [`${P}routing`]: 'none' },
       {},

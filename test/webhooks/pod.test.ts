@@ -64,7 +64,8 @@ describe('prefill/decode wiring', () => {
       restartPolicy: 'Always',
       image: 'ghcr.io/llm-d/llm-d-router-disagg-sidecar:v0.9.0',
     });
-    expect(sidecar.args).toEqual(['--port=8000', '--kv-connector=nixlv2', '--secure-proxy=false', '--zap-log-level=1']);
+    // --vllm-port always explicit: the sidecar's own default is 8001 at llm-d-router v0.9.0 (8200 only from v0.10.0).
+    expect(sidecar.args).toEqual(['--port=8000', '--vllm-port=8200', '--kv-connector=nixlv2', '--secure-proxy=false']);
     expect(sidecar.securityContext).toMatchObject({
       runAsNonRoot: true,
       readOnlyRootFilesystem: true,
@@ -201,7 +202,7 @@ describe('safety', () => {
     main(pod).args = [];
     const response = admit(pod);
     expect(response.allowed).toBe(true);
-    expect(response.warnings?.join()).toMatch(/runs a shell command line/);
+    expect(response.warnings?.join()).toMatch(/runs a shell/);
     expect(mutated(pod).spec!.initContainers).toBeUndefined();
   });
 

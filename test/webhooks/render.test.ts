@@ -50,6 +50,7 @@ describe('render on every example', () => {
       'ConfigMap',
       'Deployment',
       'Service',
+      'Service', // precise-prefix: the tokenizer Service over the pool's pods
       'InferencePool',
     ],
   };
@@ -73,7 +74,8 @@ describe('render on every example', () => {
   it('P/D example shows the decode sidecar and the controller-created prefill pods', () => {
     const { output } = renderManifests(exampleText('nvidia-pd-scale-to-zero'), config);
     expect(output).toMatch(/pods of qwen-32b \(role decode\)/);
-    expect(output).toMatch(/add \/spec\/initContainers .*"name":"routing-proxy"/);
+    // After KServe's storage-initializer, which its pod mutator adds before ours runs.
+    expect(output).toMatch(/add \/spec\/initContainers\/1 .*"name":"routing-proxy"/);
     expect(output).toMatch(/pods of qwen-32b-prefill \(role prefill, created by the kserve-llmd controller\)/);
   });
 

@@ -2,6 +2,7 @@
  * Parse and validate every `kserve-llmd.io/…` annotation at once, so one denial lists every problem.
  */
 import { ANNOTATION_PREFIX } from '../../src/names.js';
+import { clip, echo } from '../echo.js';
 import { ANNOTATIONS, ANNOTATION_NAMES } from './registry.js';
 import { defaultSettings, type LlmdSettings } from './settings.js';
 import { closest } from './values.js';
@@ -31,7 +32,9 @@ export function parseAnnotations(annotations: Record<string, string> | undefined
     }
     const value = typeof raw === 'string' ? raw.trim() : String(raw);
     const problem = spec.parse(value, settings);
-    if (problem !== undefined) errors.push(`${key}: "${value}" is not valid (${problem}); accepted: ${spec.accepted}`);
+    // The value and the parser's reason (which may quote parts of it) are bounded: see webhooks/echo.ts.
+    if (problem !== undefined)
+      errors.push(`${key}: "${echo(value)}" is not valid (${clip(problem, 200)}); accepted: ${spec.accepted}`);
     else if (!spec.owned) explicit.add(name);
   }
   return { optedIn: true, settings: { ...settings, explicit }, errors };
@@ -42,5 +45,6 @@ function unknownKey(key: string, name: string): string {
   const known = ANNOTATIONS.filter((a) => !a.owned)
     .map((a) => ANNOTATION_PREFIX + a.name)
     .join(', ');
-  return `${key} is not a kserve-llmd annotation${hint ? ` (did you mean ${ANNOTATION_PREFIX}${hint}?)` : ''}; known: ${known}`;
+  const suggestion = hint ? ` (did you mean ${ANNOTATION_PREFIX}${hint}?)` : '';
+  return `${echo(key, 120)} is not a kserve-llmd annotation${suggestion}; known: ${known}`;
 }

@@ -117,6 +117,8 @@ export function editDistance(a: string, b: string): number {
 
 /** The closest candidate within a distance that still reads as a typo, if any. */
 export function closest(word: string, candidates: readonly string[]): string | undefined {
+  // A suggestion for a 1 MB key would cost an edit distance over a megabyte and help nobody.
+  if (word.length > 64) return undefined;
   const lower = word.toLowerCase();
   if (lower.length >= 3) {
     const partial = candidates.find((c) => c.startsWith(lower) || c.includes(lower));

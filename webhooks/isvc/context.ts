@@ -4,7 +4,7 @@
  */
 import type { DeploymentMode, WebhookConfig } from '../../src/config.js';
 import { ACCELERATOR_RESOURCES, type Accelerator, type Role } from '../../src/names.js';
-import type { Container, InferenceService } from '../../src/types/kube.js';
+import { isRecord, type Container, type InferenceService } from '../../src/types/kube.js';
 import type { LlmdSettings } from '../annotations/settings.js';
 import type { ReplicaRange } from '../annotations/values.js';
 
@@ -41,8 +41,10 @@ export function deploymentMode(isvc: InferenceService, fallback: DeploymentMode)
 /** The containers whose resources say which accelerator the predictor runs on. */
 export function predictorContainers(isvc: InferenceService): Container[] {
   const p = isvc.spec.predictor;
-  const model = p.model ? [p.model as Container] : [];
-  return [...model, ...(Array.isArray(p.containers) ? p.containers : [])];
+  const model = isRecord(p.model) ? [p.model as Container] : [];
+  // Anything may arrive before the API server validates the object (`containers: [null]` once threw).
+  const containers = Array.isArray(p.containers) ? p.containers.filter((c): c is Container => isRecord(c)) : [];
+  return [...model, ...containers];
 }
 
 export function resourceAccelerators(isvc: InferenceService): Accelerator[] {

@@ -39,17 +39,25 @@ function setAt(obj: Record<string, unknown>, path: Path, value: unknown): void {
   cur[path[path.length - 1] as string] = value;
 }
 
-/** Delete a field, then any map the deletion left empty (the webhook created it), up to the object's root. */
+/**
+ * Delete a field; if that leaves a map the webhook may have created to hold it empty (the predictor's labels or
+ * annotations), delete that map too. Nothing else is pruned: a hand-crafted record naming the only field of
+ * spec.predictor once made the patch `remove /spec/predictor` (issue 14).
+ */
 function deleteAt(obj: unknown, path: Path): void {
-  for (let depth = path.length; depth > 1; depth--) {
-    const parent = getAt(obj, path.slice(0, depth - 1));
-    if (!isRecord(parent)) return;
-    const key = path[depth - 1] as string;
-    if (depth === path.length || (isRecord(parent[key]) && Object.keys(parent[key] as object).length === 0))
-      delete parent[key];
-    if (Object.keys(parent).length > 0) return;
-  }
+  const parentPath = path.slice(0, -1);
+  const parent = getAt(obj, parentPath);
+  if (!isRecord(parent)) return;
+  delete parent[path[path.length - 1] as string];
+  if (Object.keys(parent).length > 0 || !PRUNABLE.has(parentPath.join('\u0000'))) return;
+  const grand = getAt(obj, parentPath.slice(0, -1));
+  if (isRecord(grand)) delete grand[parentPath[parentPath.length - 1] as string];
 }
+
+const PRUNABLE = new Set([
+  ['spec', 'predictor', 'labels'].join('\u0000'),
+  ['spec', 'predictor', 'annotations'].join('\u0000'),
+]);
 
 export function sameValue(a: unknown, b: unknown): boolean {
   if (a === b) return true;

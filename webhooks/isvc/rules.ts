@@ -5,6 +5,7 @@
 import { ANNOTATION_PREFIX as P } from '../../src/names.js';
 import type { InferenceService } from '../../src/types/kube.js';
 import { parseByteQuantity } from '../annotations/values.js';
+import { echo } from '../echo.js';
 import type { IsvcContext } from './context.js';
 
 export interface Rule {
@@ -15,6 +16,17 @@ export interface Rule {
 const PD_ACCELERATORS = new Set(['nvidia', 'amd', 'intel-xpu', 'gaudi']);
 
 export const RULES: readonly Rule[] = [
+  {
+    // k8s v1.28.7 apiserver: mutating admission runs in handlers/create.go before registry Store.Create
+    // (registry/generic/registry/store.go) generates the name from generateName, so a webhook sees no name.
+    name: 'name-required',
+    check: (ctx) =>
+      ctx.name === ''
+        ? 'metadata.name is required: kserve-llmd names the pool label, the served model and the routing objects ' +
+          'after the InferenceService, and with metadata.generateName the API server picks the name only after ' +
+          'admission; set metadata.name'
+        : undefined,
+  },
   {
     name: 'accelerator-matches-resources',
     check: (ctx) => {
@@ -39,6 +51,22 @@ export const RULES: readonly Rule[] = [
     check: (ctx) =>
       ctx.settings.disaggregation === 'prefill-decode' && ctx.settings.routing === 'none'
         ? `${P}disaggregation "prefill-decode" needs ${P}routing other than "none": the endpoint picker is what sends prompts to prefill pods`
+        : undefined,
+  },
+  {
+    // llm-d-router v0.9.0 releases requests held at zero as soon as any pool pod is Ready, prefill or decode
+    // (pkg/epp/flowcontrol/controller/internal/processor.go dispatches once saturation drops; the detectors count
+    // every Ready endpoint), and an empty decode result fails the request (disagg_profile_handler.go). With a warm
+    // prefill pod and decode at zero, every request that wakes decode would fail.
+    name: 'pd-decode-zero-needs-prefill-zero',
+    check: (ctx) =>
+      ctx.settings.disaggregation === 'prefill-decode' &&
+      ctx.role !== 'prefill' &&
+      ctx.settings.decodeReplicas.min === 0 &&
+      ctx.settings.prefillReplicas.min > 0
+        ? `${P}decode-replicas minimum 0 needs ${P}prefill-replicas minimum 0 too: while decode is at zero the ` +
+          'endpoint picker sends held requests to the Ready prefill pod, where they fail; use prefill-replicas ' +
+          `"0-${ctx.settings.prefillReplicas.max}" or a decode minimum of 1`
         : undefined,
   },
   {
@@ -86,7 +114,9 @@ export const RULES: readonly Rule[] = [
       if (!offload || limit === undefined) return undefined;
       const bytes = parseByteQuantity(String(limit));
       return bytes.ok && bytes.value <= offload.cpuBytes
-        ? `${P}kv-offload cpu=${offload.cpu} does not fit in the predictor's memory limit ${String(limit)}; vLLM pins the CPU tier in the pod's memory, so raise the limit above ${offload.cpu} plus the engine's own use`
+        ? `${P}kv-offload cpu=${offload.cpu} does not fit in the predictor's memory limit ${echo(String(limit))}; ` +
+            `vLLM pins the CPU tier in the pod's memory, so raise the limit above ${offload.cpu} plus the engine's ` +
+            `own use`
         : undefined;
     },
   },
@@ -94,14 +124,16 @@ export const RULES: readonly Rule[] = [
     name: 'name-fits-label',
     check: (ctx) =>
       ctx.pool.length > 63
-        ? `the InferenceService name "${ctx.pool}" is longer than 63 characters, the limit of the label ${P}pool that selects its pods`
+        ? `the InferenceService name "${echo(ctx.pool)}" is longer than 63 characters, the limit of the label ` +
+          `${P}pool that selects its pods`
         : undefined,
   },
   {
     name: 'prefill-sibling-name',
     check: (ctx) =>
       ctx.settings.prefillFor !== null && ctx.name !== `${ctx.settings.prefillFor}-prefill`
-        ? `${P}prefill-for is set by the kserve-llmd controller on "${ctx.settings.prefillFor}-prefill" only; remove it from "${ctx.name}"`
+        ? `${P}prefill-for is set by the kserve-llmd controller on "${echo(ctx.settings.prefillFor)}-prefill" ` +
+          `only; remove it from "${echo(ctx.name)}"`
         : undefined,
   },
 ];

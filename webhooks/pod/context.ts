@@ -8,6 +8,18 @@ import { LABELS, type Role } from '../../src/names.js';
 import type { Container, Pod } from '../../src/types/kube.js';
 import { parseAnnotations } from '../annotations/parse.js';
 import { defaultSettings, type LlmdSettings } from '../annotations/settings.js';
+import { argsBlockedReason, findPortArg } from './command-line.js';
+
+/** What the webhook learned about the cluster at start (webhooks/pod/native-sidecars.ts). */
+export interface ClusterFeatures {
+  /**
+   * Init containers with `restartPolicy: Always` are accepted (Kubernetes ≥ 1.29, or 1.28 with the
+   * SidecarContainers gate). Without them the routing sidecar is a regular container.
+   */
+  nativeSidecars: boolean;
+}
+
+export const DEFAULT_CLUSTER: ClusterFeatures = { nativeSidecars: true };
 
 export interface PodContext {
   pool: string;
@@ -22,6 +34,9 @@ export interface PodContext {
   servingPort: number;
   /** A reason the main container's arguments cannot be extended (a shell command line), if any. */
   argsBlocked?: string;
+  /** Knative's queue-proxy is in the pod (a Knative revision pod, not KServe's Standard mode). */
+  queueProxy: boolean;
+  cluster: ClusterFeatures;
   injection: InjectionConfig;
   warnings: string[];
 }
@@ -33,15 +48,7 @@ export function mainContainerIndex(containers: Container[]): number {
   return i >= 0 ? i : 0;
 }
 
-/** vLLM's `--port N` / `--port=N` in an argument list, with its position. */
-export function findPortArg(args: string[]): { index: number; width: 1 | 2; port: number } | undefined {
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i] as string;
-    if (a.startsWith('--port=')) return { index: i, width: 1, port: Number(a.slice(7)) };
-    if (a === '--port' && i + 1 < args.length) return { index: i, width: 2, port: Number(args[i + 1]) };
-  }
-  return undefined;
-}
+export { findPortArg } from './command-line.js';
 
 function podSettings(pod: Pod, warnings: string[]): LlmdSettings {
   const parsed = parseAnnotations(pod.metadata?.annotations);
@@ -55,19 +62,17 @@ function podSettings(pod: Pod, warnings: string[]): LlmdSettings {
 function servingPortOf(main: Container, fallback: number): number {
   const declared = main.ports?.[0]?.containerPort;
   if (declared !== undefined) return declared;
-  const fromArgs = findPortArg(main.args ?? [])?.port;
+  const args = main.args;
+  const fromArgs =
+    Array.isArray(args) && args.every((a) => typeof a === 'string') ? findPortArg(args)?.port : undefined;
   return fromArgs !== undefined && Number.isInteger(fromArgs) ? fromArgs : fallback;
 }
 
-function shellBlocked(main: Container): string | undefined {
-  const command = main.command ?? [];
-  const shell = /(^|\/)(ba|da|z)?sh$/.test(command[0] ?? '') && command.includes('-c');
-  return shell
-    ? `container ${main.name} runs a shell command line (${command.join(' ')}), so vLLM flags cannot be appended`
-    : undefined;
-}
-
-export function buildPodContext(pod: Pod, injection: InjectionConfig): PodContext | undefined {
+export function buildPodContext(
+  pod: Pod,
+  injection: InjectionConfig,
+  cluster: ClusterFeatures = DEFAULT_CLUSTER,
+): PodContext | undefined {
   const labels = pod.metadata?.labels ?? {};
   const pool = labels[LABELS.pool];
   const containers = pod.spec?.containers;
@@ -85,7 +90,9 @@ export function buildPodContext(pod: Pod, injection: InjectionConfig): PodContex
     settings: podSettings(pod, warnings),
     mainIndex,
     servingPort: servingPortOf(main, injection.fallbackServingPort),
-    argsBlocked: shellBlocked(main),
+    argsBlocked: argsBlockedReason(main),
+    queueProxy: containers.some((c) => c?.name === 'queue-proxy'),
+    cluster,
     injection,
     warnings,
   };

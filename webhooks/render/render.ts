@@ -10,12 +10,14 @@ import yaml from 'js-yaml';
 import { defaultControllerConfig, type ControllerConfig } from '../../controller/config.js';
 import { desiredObjects } from '../../controller/objects/index.js';
 import type { WebhookConfig } from '../../src/config.js';
+import { DEFAULT_YAML_BOUNDS, loadAllBounded, YamlBoundsError } from '../../src/yaml-bounded.js';
 import { ANNOTATION_PREFIX, CONTROLLER, prefillSiblingName } from '../../src/names.js';
 import { isRecord, type InferenceService } from '../../src/types/kube.js';
 import { jsonPatch } from '../admission.js';
 import { denialMessage, mutateInferenceService } from '../isvc/mutate.js';
 import { mutatePod } from '../pod/mutate.js';
 import { previewPod } from './pod-preview.js';
+import { loadServingRuntimes, type RuntimeCatalog } from './runtimes.js';
 
 export interface RenderResult {
   output: string;
@@ -24,6 +26,12 @@ export interface RenderResult {
 }
 
 const DUMP = { noRefs: true, lineWidth: -1 } as const;
+
+/**
+ * Output, at most. Each input document is bounded before anything walks it (src/yaml-bounded.ts); this bounds
+ * what render adds (pod previews, the controller's objects) over many documents.
+ */
+export const MAX_OUTPUT_CHARS = 2 * DEFAULT_YAML_BOUNDS.maxExpanded;
 
 function isIsvc(doc: unknown): doc is InferenceService {
   return (
@@ -39,27 +47,38 @@ function describe(doc: InferenceService, index: number): string {
   return `document ${index + 1} (InferenceService ${namespace ? `${namespace}/` : ''}${name ?? '?'})`;
 }
 
-/** The pod wiring a role gets, as comment lines: one JSON patch operation per line. */
-function podComment(isvc: InferenceService, role: string, config: WebhookConfig, note = ''): string[] {
-  const pod = previewPod(isvc);
-  const outcome = mutatePod(pod, config.injection);
+/** What the pod previews need: the webhook's settings and the runtimes pods are built from. */
+interface PreviewContext {
+  config: WebhookConfig;
+  runtimes: RuntimeCatalog;
+}
+
+/**
+ * The pod wiring a role gets, as comment lines: one JSON patch operation per line, against the pod KServe and
+ * Knative build from the runtime (pod-preview.ts). `render` cannot ask a cluster, so `nativeSidecars: auto`
+ * shows the native-sidecar layout (Kubernetes ≥ 1.29); `--native-sidecars=false` shows the other.
+ */
+function podComment(isvc: InferenceService, role: string, rc: PreviewContext, note = ''): string[] {
+  const { pod, note: previewNote } = previewPod(isvc, rc.runtimes);
+  const outcome = mutatePod(pod, rc.config.injection, { nativeSidecars: rc.config.nativeSidecars !== 'false' });
   const lines = [`# kserve-llmd: pods of ${isvc.metadata.name} (role ${role}${note}) get at creation:`];
+  if (previewNote) lines.push(`#   (${previewNote})`);
   if (outcome.kind === 'untouched') return [...lines, '#   nothing'];
   for (const op of jsonPatch(pod, outcome.object))
     lines.push(`#   ${op.op} ${op.path}${'value' in op ? ` ${JSON.stringify(op.value)}` : ''}`);
   return [...lines, ...outcome.warnings.map((w) => `#   warning: ${w}`)];
 }
 
-function prefillPreview(original: InferenceService, config: WebhookConfig): string[] {
+function prefillPreview(original: InferenceService, rc: PreviewContext): string[] {
   const sibling = structuredClone(original);
   const annotations = {
     ...(sibling.metadata.annotations ?? {}),
     [`${ANNOTATION_PREFIX}prefill-for`]: original.metadata.name ?? '',
   };
   sibling.metadata = { ...sibling.metadata, name: prefillSiblingName(original.metadata.name ?? ''), annotations };
-  const outcome = mutateInferenceService(sibling, config);
+  const outcome = mutateInferenceService(sibling, rc.config);
   if (outcome.kind !== 'mutated') return [];
-  return podComment(outcome.object, 'prefill', config, ', created by the kserve-llmd controller');
+  return podComment(outcome.object, 'prefill', rc, ', created by the kserve-llmd controller');
 }
 
 /** Written by the controller (or an earlier render): regenerated from its InferenceService, not passed through. */
@@ -72,50 +91,72 @@ function generated(doc: unknown): boolean {
   );
 }
 
+let shippedRuntimes: RuntimeCatalog | undefined;
+
+/**
+ * `runtimes` defaults to the ClusterServingRuntimes this package ships (serving-runtimes/), read once; a
+ * missing or unreadable directory is an error (render would otherwise print patches for a pod that does not
+ * exist).
+ */
 export function renderManifests(
   text: string,
   config: WebhookConfig,
   source = 'input',
   controller?: ControllerConfig,
+  runtimes: RuntimeCatalog = (shippedRuntimes ??= loadServingRuntimes()),
 ): RenderResult {
   const controllerConfig: ControllerConfig = controller ?? { ...defaultControllerConfig(), webhook: config };
   const errors: string[] = [];
   const warnings: string[] = [];
   let docs: unknown[];
   try {
-    docs = yaml.loadAll(text);
+    docs = loadAllBounded(text);
   } catch (err) {
-    return { output: '', errors: [`${source}: not valid YAML: ${(err as Error).message.split('\n')[0]}`], warnings };
+    const message = (err as Error).message.split('\n')[0];
+    const error = err instanceof YamlBoundsError ? `${source}: ${message}` : `${source}: not valid YAML: ${message}`;
+    return { output: '', errors: [error], warnings };
   }
   const parts: string[] = [];
-  docs.forEach((doc, index) => {
-    if (doc === null || doc === undefined || generated(doc)) return;
-    if (!isIsvc(doc)) {
-      parts.push(yaml.dump(doc, DUMP));
-      return;
-    }
-    const outcome = mutateInferenceService(doc, config);
-    if (outcome.kind === 'denied') {
-      errors.push(`${source} ${describe(doc, index)}: ${denialMessage(outcome.errors)}`);
-      return;
-    }
-    if (outcome.kind === 'untouched') {
-      parts.push(`# kserve-llmd: not opted in (no kserve-llmd.io/ annotations); unchanged\n${yaml.dump(doc, DUMP)}`);
-      return;
-    }
-    warnings.push(...outcome.warnings.map((w) => `${source} ${describe(doc, index)}: ${w}`));
-    const role = outcome.context?.role ?? 'prefill-decode';
-    const comments = podComment(outcome.object, role, config);
-    if (role === 'decode') comments.push(...prefillPreview(doc, config));
-    parts.push(`${comments.join('\n')}\n${yaml.dump(outcome.object, DUMP)}`);
-    const objects = desiredObjects(outcome.object, controllerConfig);
-    if (objects.length > 0)
-      parts.push(
-        ...objects.map(
-          (o, i) =>
-            `${i === 0 ? `# kserve-llmd: kept by the routing controller for ${outcome.object.metadata.name}\n` : ''}${yaml.dump(o, DUMP)}`,
-        ),
-      );
-  });
+  let size = 0;
+  for (const [index, doc] of docs.entries()) {
+    if (doc === null || doc === undefined || generated(doc)) continue;
+    const rendered = renderDocument(doc, index, { config, runtimes, controllerConfig, source, errors, warnings });
+    parts.push(...rendered);
+    size += rendered.reduce((n, p) => n + p.length, 0);
+    if (size > MAX_OUTPUT_CHARS)
+      return {
+        output: '',
+        errors: [`${source}: the output would be larger than ${MAX_OUTPUT_CHARS} characters`],
+        warnings,
+      };
+  }
   return { output: parts.join('---\n'), errors, warnings };
+}
+
+interface RenderContext extends PreviewContext {
+  controllerConfig: ControllerConfig;
+  source: string;
+  errors: string[];
+  warnings: string[];
+}
+
+/** One input document as output parts (none when it is denied: the reason goes to `errors`). */
+function renderDocument(doc: unknown, index: number, r: RenderContext): string[] {
+  if (!isIsvc(doc)) return [yaml.dump(doc, DUMP)];
+  const outcome = mutateInferenceService(doc, r.config);
+  if (outcome.kind === 'denied') {
+    r.errors.push(`${r.source} ${describe(doc, index)}: ${denialMessage(outcome.errors)}`);
+    return [];
+  }
+  if (outcome.kind === 'untouched')
+    return [`# kserve-llmd: not opted in (no kserve-llmd.io/ annotations); unchanged\n${yaml.dump(doc, DUMP)}`];
+  r.warnings.push(...outcome.warnings.map((w) => `${r.source} ${describe(doc, index)}: ${w}`));
+  const role = outcome.context?.role ?? 'prefill-decode';
+  const comments = podComment(outcome.object, role, r);
+  if (role === 'decode') comments.push(...prefillPreview(doc, r));
+  const name = outcome.object.metadata.name;
+  const kept = desiredObjects(outcome.object, r.controllerConfig).map(
+    (o, i) => `${i === 0 ? `# kserve-llmd: kept by the routing controller for ${name}\n` : ''}${yaml.dump(o, DUMP)}`,
+  );
+  return [`${comments.join('\n')}\n${yaml.dump(outcome.object, DUMP)}`, ...kept];
 }

@@ -70,7 +70,10 @@ export const BUILTIN_KINDS: readonly KindSpec[] = [
   spec('coordination.k8s.io', 'v1', 'Lease', 'leases'),
 ];
 
-/** The custom resources of KServe, Knative, GIE and Gateway API this project touches (their CRDs: schemas/crds). */
+/**
+ * The custom resources of KServe, Knative, GIE, Gateway API, Istio and GKE this project touches (their CRDs:
+ * schemas/crds).
+ */
 export const PROJECT_KINDS: readonly KindSpec[] = [
   spec('serving.kserve.io', 'v1beta1', 'InferenceService', 'inferenceservices', {
     status: true,
@@ -85,6 +88,10 @@ export const PROJECT_KINDS: readonly KindSpec[] = [
   spec('inference.networking.k8s.io', 'v1', 'InferencePool', 'inferencepools', { status: true, generation: true }),
   spec('gateway.networking.k8s.io', 'v1', 'HTTPRoute', 'httproutes', { status: true, generation: true }),
   spec('gateway.networking.k8s.io', 'v1', 'Gateway', 'gateways', { status: true, generation: true }),
+  // Gateway-implementation objects of the routing controller (CRDs: schemas/crds/istio, schemas/crds/gke).
+  spec('networking.istio.io', 'v1', 'DestinationRule', 'destinationrules', { status: true, generation: true }),
+  spec('networking.gke.io', 'v1', 'HealthCheckPolicy', 'healthcheckpolicies', { status: true, generation: true }),
+  spec('networking.gke.io', 'v1', 'GCPBackendPolicy', 'gcpbackendpolicies', { status: true, generation: true }),
   spec('serving.knative.dev', 'v1', 'Revision', 'revisions', { status: true, generation: true }),
   spec('serving.knative.dev', 'v1', 'Service', 'services', { status: true, generation: true, shortNames: ['ksvc'] }),
   spec('autoscaling.internal.knative.dev', 'v1alpha1', 'PodAutoscaler', 'podautoscalers', {

@@ -5,6 +5,7 @@
  */
 import { AUTOSCALER_CLASS, KNATIVE_CLASS_ANNOTATION } from '../../../src/names.js';
 import type { IsvcMutator } from './types.js';
+import { echo } from '../../echo.js';
 
 export const autoscalerClassMutator: IsvcMutator = {
   name: 'autoscaler-class',
@@ -17,7 +18,9 @@ export const autoscalerClassMutator: IsvcMutator = {
     const onMetadata = draft.metadata.annotations?.[KNATIVE_CLASS_ANNOTATION];
     if (onMetadata !== undefined && onMetadata !== AUTOSCALER_CLASS) {
       writer.conflicts.push(
-        `metadata.annotations["${KNATIVE_CLASS_ANNOTATION}"] is "${onMetadata}" but kserve-llmd scales this service with "${AUTOSCALER_CLASS}" (prefill and decode on queue and KV-cache pressure); remove the annotation`,
+        `metadata.annotations["${KNATIVE_CLASS_ANNOTATION}"] is "${echo(onMetadata)}" but kserve-llmd scales ` +
+          `this service with "${AUTOSCALER_CLASS}" (prefill and decode on queue and KV-cache pressure); remove the ` +
+          `annotation`,
       );
       return [];
     }
@@ -25,7 +28,8 @@ export const autoscalerClassMutator: IsvcMutator = {
       ['spec', 'predictor', 'annotations', KNATIVE_CLASS_ANNOTATION],
       AUTOSCALER_CLASS,
       (current) =>
-        `spec.predictor.annotations["${KNATIVE_CLASS_ANNOTATION}"] is "${String(current)}" but kserve-llmd scales this service with "${AUTOSCALER_CLASS}"; remove the annotation`,
+        `spec.predictor.annotations["${KNATIVE_CLASS_ANNOTATION}"] is "${echo(current)}" but kserve-llmd scales ` +
+        `this service with "${AUTOSCALER_CLASS}"; remove the annotation`,
     );
     return [];
   },

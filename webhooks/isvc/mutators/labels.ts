@@ -6,6 +6,7 @@
  */
 import { ACCELERATOR_VENDOR, LABELS } from '../../../src/names.js';
 import type { IsvcContext } from '../context.js';
+import { echo } from '../../echo.js';
 import type { IsvcMutator } from './types.js';
 
 export function desiredLabels(ctx: IsvcContext): Record<string, string> {
@@ -28,14 +29,16 @@ export const labelsMutator: IsvcMutator = {
       const onMetadata = draft.metadata.labels?.[key];
       if (onMetadata !== undefined && onMetadata !== value) {
         writer.conflicts.push(
-          `metadata.labels["${key}"] is "${onMetadata}" but kserve-llmd sets "${value}" on this service's pods (${why(key, ctx)}); remove the label`,
+          `metadata.labels["${key}"] is "${echo(onMetadata)}" but kserve-llmd sets "${value}" on this service's ` +
+            `pods (${why(key, ctx)}); remove the label`,
         );
       }
       writer.setDefault(
         ['spec', 'predictor', 'labels', key],
         value,
         (current) =>
-          `spec.predictor.labels["${key}"] is "${String(current)}" but kserve-llmd needs "${value}" (${why(key, ctx)}); remove the label or change the annotations`,
+          `spec.predictor.labels["${key}"] is "${echo(current)}" but kserve-llmd needs "${value}" ` +
+          `(${why(key, ctx)}); remove the label or change the annotations`,
       );
     }
     return [];
@@ -46,6 +49,6 @@ function why(key: string, ctx: IsvcContext): string {
   if (key === LABELS.role)
     return ctx.role === 'prefill' ? 'this is a prefill sibling' : `disaggregation is "${ctx.settings.disaggregation}"`;
   if (key === LABELS.acceleratorVendor || key === LABELS.accelerator) return `the accelerator is "${ctx.accelerator}"`;
-  if (key === LABELS.pool || key === LABELS.model) return `the pool is "${ctx.pool}"`;
+  if (key === LABELS.pool || key === LABELS.model) return `the pool is "${echo(ctx.pool)}"`;
   return 'llm-d selects pods by it';
 }

@@ -5,6 +5,7 @@
  */
 import { ANNOTATION_PREFIX } from '../../../src/names.js';
 import type { IsvcMutator } from './types.js';
+import { echo } from '../../echo.js';
 
 export const replicasMutator: IsvcMutator = {
   name: 'replicas',
@@ -13,7 +14,8 @@ export const replicasMutator: IsvcMutator = {
     const { min, max } = ctx.replicas;
     const conflict = (field: string, want: number) => (current: unknown) =>
       ctx.replicasExplicit
-        ? `spec.predictor.${field} is ${String(current)} but ${annotation} is "${min}-${max}" (${field} ${want}); set one of them, not both`
+        ? `spec.predictor.${field} is ${echo(current)} but ${annotation} is "${min}-${max}" (${field} ${want}); ` +
+          `set one of them, not both`
         : undefined;
     writer.setDefault(['spec', 'predictor', 'minReplicas'], min, conflict('minReplicas', min));
     writer.setDefault(['spec', 'predictor', 'maxReplicas'], max, conflict('maxReplicas', max));

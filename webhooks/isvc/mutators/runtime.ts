@@ -5,6 +5,7 @@
  */
 import { ACCELERATORS, runtimeName } from '../../../src/names.js';
 import type { IsvcMutator } from './types.js';
+import { echo } from '../../echo.js';
 
 export const SUPPORTED_FORMATS = ['vLLM', 'huggingface'];
 
@@ -22,12 +23,14 @@ export const runtimeMutator: IsvcMutator = {
     const current = writer.userValue(['spec', 'predictor', 'model', 'runtime']);
     if (current === undefined && (format === undefined || !SUPPORTED_FORMATS.includes(format))) {
       return [
-        `model format "${format ?? '(none)'}" is not served by the kserve-llmd vLLM runtimes (${SUPPORTED_FORMATS.join(', ')}); KServe picks the runtime`,
+        `model format "${format === undefined ? '(none)' : echo(format)}" is not served by the kserve-llmd vLLM ` +
+          `runtimes (${SUPPORTED_FORMATS.join(', ')}); KServe picks the runtime`,
       ];
     }
     writer.setDefault(['spec', 'predictor', 'model', 'runtime'], wanted, (value) =>
       ours.includes(String(value))
-        ? `spec.predictor.model.runtime is "${String(value)}" but the accelerator is "${ctx.accelerator}" (runtime "${wanted}"); make them agree`
+        ? `spec.predictor.model.runtime is "${echo(value)}" but the accelerator is "${ctx.accelerator}" (runtime ` +
+          `"${wanted}"); make them agree`
         : undefined,
     );
     return [];

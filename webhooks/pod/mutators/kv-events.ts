@@ -18,9 +18,9 @@ export function kvEventsConfig(ctx: PodContext): Record<string, unknown> {
 export const kvEventsMutator: PodMutator = {
   name: 'kv-events',
   wants: (ctx) => ctx.settings.routing === 'precise-prefix',
+  needsArgs: true,
   apply(pod, ctx) {
     const main = mainContainer(pod, ctx);
-    if (ctx.argsBlocked) return [`KV events not configured: ${ctx.argsBlocked}`];
     if (!hasArg(main, '--kv-events-config'))
       main.args = [...(main.args ?? []), '--kv-events-config', JSON.stringify(kvEventsConfig(ctx))];
     addEnv(main, 'POD_IP', { valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } });

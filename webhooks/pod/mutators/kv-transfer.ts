@@ -39,11 +39,11 @@ export function kvTransferConfig(ctx: PodContext): Record<string, unknown> | und
 export const kvTransferMutator: PodMutator = {
   name: 'kv-transfer',
   wants: (ctx) => kvTransferConfig(ctx) !== undefined,
+  needsArgs: true,
   apply(pod, ctx) {
     const main = mainContainer(pod, ctx);
     const config = kvTransferConfig(ctx);
     if (!config) return [];
-    if (ctx.argsBlocked) return [`KV transfer not configured: ${ctx.argsBlocked}`];
     const warnings: string[] = [];
     if (hasArg(main, '--kv-transfer-config')) {
       if (!(main.args ?? []).includes(JSON.stringify(config)))

@@ -10,6 +10,11 @@ export interface PodMutator {
   name: string;
   /** Whether this pod gets the feature at all (also listed in the `kserve-llmd.io/injected` annotation). */
   wants(ctx: PodContext): boolean;
+  /**
+   * The feature works through vLLM's command line (flags, its port), so it is skipped as a whole when the
+   * pipeline cannot extend that command line (a shell entrypoint): half of it would leave the pod inconsistent.
+   */
+  needsArgs: boolean;
   apply(pod: Pod & { spec: { containers: Container[] } }, ctx: PodContext): string[];
 }
 

@@ -21,6 +21,8 @@ function mount(
 export const shmMutator: PodMutator = {
   name: 'shm',
   wants: (ctx) => ctx.disaggregated,
+  // Useful to NCCL/UCX whatever the command line, and changes nothing vLLM is told.
+  needsArgs: false,
   apply(pod, ctx) {
     mount(pod, mainContainer(pod, ctx), 'kserve-llmd-shm', '/dev/shm', {
       emptyDir: { medium: 'Memory', sizeLimit: ctx.injection.shmSizeLimit },
@@ -32,6 +34,8 @@ export const shmMutator: PodMutator = {
 export const kvDiskMutator: PodMutator = {
   name: 'kv-offload-disk',
   wants: (ctx) => ctx.settings.kvOffload?.disk !== undefined,
+  // Only vLLM's --kv-transfer-config (kv-transfer.ts) makes use of this volume.
+  needsArgs: true,
   apply(pod, ctx) {
     const disk = ctx.settings.kvOffload?.disk;
     if (disk === undefined) return [];
