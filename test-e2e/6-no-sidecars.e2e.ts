@@ -10,14 +10,21 @@
 import { afterAll, beforeAll, expect, it } from '@jest/globals';
 import { WEBHOOK_CONFIGURATION_NAME } from '../src/names.js';
 import { describeE2E, kubeconfigPath, NO_SIDECARS_KUBECONFIG_ENV } from './support/env.js';
-import { exampleIsvcs, installCrds, webhookActive, webhookConfiguration } from './support/install.js';
+import {
+  exampleIsvcs,
+  installCrds,
+  installManifests,
+  removeWebhookConfiguration,
+  webhookActive,
+  webhookConfiguration,
+} from './support/install.js';
 import { applyKserveStep, knativeObjects } from './support/knative.js';
 import { eventually, Kube, KubeError, type Obj } from './support/kube.js';
 import type { Component } from './support/process.js';
 import {
   createNamespace,
   deleteNamespace,
-  startController,
+  serviceAccountKubeconfig,
   startStack,
   startWebhook,
   type Stack,
@@ -36,7 +43,6 @@ describeE2E('6 a cluster without native sidecars', () => {
   let other: Kube;
   let otherWebhook: Component | undefined;
   let otherNs: string | undefined;
-  let controller: Component;
   let template: Obj;
 
   beforeAll(async () => {
@@ -44,17 +50,22 @@ describeE2E('6 a cluster without native sidecars', () => {
     // The decode pod as Knative's Deployment would create it, from the main control plane.
     s = await startStack();
     const ns = await s.namespace('no-sidecars');
-    controller = await startController(s.kube, ns);
     const isvc = structuredClone(exampleIsvcs().find((e) => e.file === 'examples/nvidia-pd-scale-to-zero.yaml')!.isvc);
     isvc.metadata.namespace = ns;
     await s.kube.apply(isvc, 'e2e-gitops');
     await applyKserveStep(s.kube, ns, ['qwen-32b']);
     template = (await knativeObjects(s.kube, ns, 'qwen-32b-predictor')).deployment.spec.template;
 
+    // The second cluster gets the whole install; its webhook decides the sidecar layout itself
+    // (nativeSidecars: auto, the default), reading /version with the install's webhook ServiceAccount.
     other = Kube.fromFile(noSidecars);
-    const started = await startWebhook(other);
-    otherWebhook = started.webhook;
     await installCrds(other);
+    const placeholder = { baseUrl: 'https://127.0.0.1:1', caPem: '' };
+    await installManifests(other, placeholder);
+    await removeWebhookConfiguration(other);
+    const kubeconfig = await serviceAccountKubeconfig(other, 'kserve-llmd-webhook');
+    const started = await startWebhook({ nativeSidecars: 'auto', kubeconfig });
+    otherWebhook = started.webhook;
     await other.apply(webhookConfiguration(started.endpoint), 'kserve-llmd-e2e-install');
     await eventually('the second API server calling the webhook', () => webhookActive(other), 30_000, 250);
     otherNs = await createNamespace(other, 'no-sidecars');
@@ -62,7 +73,6 @@ describeE2E('6 a cluster without native sidecars', () => {
 
   afterAll(async () => {
     if (!noSidecars) return;
-    await controller?.stop();
     if (other) {
       await other
         .delete({
@@ -78,19 +88,28 @@ describeE2E('6 a cluster without native sidecars', () => {
     await s?.close();
   });
 
-  itNoSidecars('the second API server really lacks the gate (it drops restartPolicy: Always)', async () => {
-    const pod: Obj = {
-      apiVersion: 'v1',
-      kind: 'Pod',
-      metadata: { name: 'gate-probe', namespace: otherNs },
-      spec: {
-        initContainers: [{ name: 'side', image: 'example.com/e2e/side:1', restartPolicy: 'Always' }],
-        containers: [{ name: 'main', image: 'example.com/e2e/main:1' }],
-      },
-    };
-    const created = await other.create(pod, { dryRun: true });
-    expect(created.spec.initContainers[0].restartPolicy).toBeUndefined();
-  });
+  itNoSidecars(
+    'the second API server lacks the gate (drops restartPolicy: Always); ' +
+      'the webhook, asking its version, chose a regular container',
+    async () => {
+      const pod: Obj = {
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name: 'gate-probe', namespace: otherNs },
+        spec: {
+          initContainers: [{ name: 'side', image: 'example.com/e2e/side:1', restartPolicy: 'Always' }],
+          containers: [{ name: 'main', image: 'example.com/e2e/main:1' }],
+        },
+      };
+      const created = await other.create(pod, { dryRun: true });
+      expect(created.spec.initContainers[0].restartPolicy).toBeUndefined();
+      // The webhook asked this API server its version (GET /version with the webhook ServiceAccount's token) and
+      // chose the regular-container layout (docs/install.md "Native sidecars", nativeSidecars: auto).
+      const layout = otherWebhook!.records().find((r) => r.msg === 'routing sidecar layout');
+      expect(layout).toMatchObject({ native: false });
+      expect(String(layout?.reason)).toContain('v1.28');
+    },
+  );
 
   itNoSidecars(
     'the decode pod is admitted working, or the InferenceService is denied with a clear message',

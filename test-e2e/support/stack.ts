@@ -49,7 +49,19 @@ export async function httpsOk(url: string, caPem: string): Promise<boolean> {
   }
 }
 
-export async function startWebhook(kube: Kube): Promise<{ webhook: Component; endpoint: WebhookEndpoint }> {
+export interface WebhookOptions {
+  /**
+   * docs/install.md "Native sidecars": `true` for a 1.28 cluster whose API server (and kubelets) run the
+   * SidecarContainers gate, as the main control plane does; `auto` reads the API server's version.
+   */
+  nativeSidecars: 'true' | 'auto';
+  /** For `auto`: the kubeconfig the webhook reads /version with (its ServiceAccount's, in a cluster). */
+  kubeconfig?: string;
+}
+
+export async function startWebhook(
+  opts: WebhookOptions = { nativeSidecars: 'true' },
+): Promise<{ webhook: Component; endpoint: WebhookEndpoint }> {
   const tls = await makeWebhookTls();
   const port = await freePort();
   // The install's own config file (manifests/base/config/webhook.yaml, mounted in the Deployment); flags win.
@@ -61,12 +73,16 @@ export async function startWebhook(kube: Kube): Promise<{ webhook: Component; en
     '127.0.0.1',
     '--port',
     String(port),
+    '--metrics-port',
+    '0',
     '--cert-dir',
     tls.certDir,
+    '--native-sidecars',
+    opts.nativeSidecars,
+    ...(opts.kubeconfig ? ['--kubeconfig', opts.kubeconfig] : []),
   ]);
   const endpoint = { baseUrl: `https://127.0.0.1:${port}`, caPem: tls.caPem };
   await waitReady(webhook, 'serving /readyz with the test CA', () => httpsOk(`${endpoint.baseUrl}/readyz`, tls.caPem));
-  void kube;
   return { webhook, endpoint };
 }
 
@@ -75,7 +91,7 @@ export async function startStack(): Promise<Stack> {
   if (!file) throw new Error('KSERVE_LLMD_E2E_KUBECONFIG is not set');
   const kube = Kube.fromFile(file);
   await cleanUpAbortedRun(kube);
-  const { webhook, endpoint } = await startWebhook(kube);
+  const { webhook, endpoint } = await startWebhook();
   await installCrds(kube);
   const installed = await installManifests(kube, endpoint);
   await configureKnative(kube);
