@@ -72,7 +72,7 @@ describeE2E('1 install', () => {
     }
   });
 
-  it('the webhook configuration points at the local webhook with the test CA, and the API server calls it', async () => {
+  it('the webhook configuration points at the local webhook (test CA); the API server calls it', async () => {
     const mwc = await s.kube.get(
       'admissionregistration.k8s.io/v1',
       'MutatingWebhookConfiguration',

@@ -109,7 +109,7 @@ describeE2E('2 admission', () => {
     expect(await s.kube.get(ISVC, 'InferenceService', ns, isvc.metadata.name!)).toBeUndefined();
   });
 
-  it('a service that became invalid (it predates the webhook): metadata edits and finalizer removal are allowed', async () => {
+  it('a service that became invalid (predating the webhook): metadata edits, finalizer removal allowed', async () => {
     const mwc = webhookConfiguration(s.endpoint);
     const legacy: Obj = {
       apiVersion: ISVC,

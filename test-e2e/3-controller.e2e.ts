@@ -54,7 +54,7 @@ describeE2E('3 controller', () => {
     await s?.close();
   });
 
-  it('creates every object, owned by the service; the sibling is admitted unchanged; deletion → real GC', async () => {
+  it('every object, owned by the service; the sibling admitted unchanged; deletion → real GC', async () => {
     const isvc = example('examples/nvidia-pd-scale-to-zero.yaml');
     isvc.metadata.namespace = ns;
     const live = await s.kube.apply(isvc, 'e2e-gitops');

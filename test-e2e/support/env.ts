@@ -6,7 +6,10 @@ import { networkInterfaces } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** A kube-apiserver + kube-controller-manager (v1.28, SidecarContainers on) + Knative Serving's controller and webhook. */
+/**
+ * A kube-apiserver + kube-controller-manager (v1.28, SidecarContainers on) + Knative Serving's controller and
+ * webhook.
+ */
 export const KUBECONFIG_ENV = 'KSERVE_LLMD_E2E_KUBECONFIG';
 /** Scenario 6: a second API server started without the SidecarContainers feature gate (no Knative needed). */
 export const NO_SIDECARS_KUBECONFIG_ENV = 'KSERVE_LLMD_E2E_KUBECONFIG_NO_SIDECARS';
