@@ -35,5 +35,5 @@ COPY serving-runtimes ./dist/serving-runtimes
 # manifests/ run it with runAsUser 1000 and a read-only root filesystem.
 USER 1000:1000
 EXPOSE 8443 9090
-ENTRYPOINT ["node", "dist/src/cli/main.js"]
+ENTRYPOINT ["node", "dist/src/cli/entry.js"]
 CMD ["--help"]

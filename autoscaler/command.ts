@@ -3,6 +3,7 @@
  * informers only when the autoscaler actually runs.
  */
 import type { CommandSpec, FlagValues } from '../src/cli/args.js';
+import type { CliIo } from '../src/cli/io.js';
 import { AUTOSCALER_CLASS } from '../src/names.js';
 
 export const AUTOSCALER_COMMAND: CommandSpec = {
@@ -32,8 +33,8 @@ export const AUTOSCALER_COMMAND: CommandSpec = {
 };
 
 /** Long-running: resolves -1 so the CLI keeps the process alive. */
-export async function runAutoscalerCommand(values: FlagValues): Promise<number> {
+export async function runAutoscalerCommand(values: FlagValues, io?: CliIo): Promise<number> {
   const { runAutoscaler } = await import('./main.js');
-  await runAutoscaler(values);
+  await runAutoscaler(values, io);
   return -1;
 }

@@ -5,6 +5,7 @@
 import { createServer, type Server } from 'node:http';
 import { hostname } from 'node:os';
 import type { FlagValues } from '../src/cli/args.js';
+import { processIo, type CliIo } from '../src/cli/io.js';
 import { createKubeClient, loadKubeConfig } from '../src/kube.js';
 import { createLogger, type Logger } from '../src/log.js';
 import { createRegistry } from '../src/metrics.js';
@@ -57,11 +58,12 @@ export function startMetricsServer(
   });
 }
 
-export async function runAutoscaler(values: FlagValues): Promise<void> {
+export async function runAutoscaler(values: FlagValues, io: CliIo = processIo()): Promise<void> {
   const config = resolveAutoscalerConfig(values);
-  const logger: Logger = createLogger({ level: config.logLevel });
+  const logger: Logger = createLogger({ level: config.logLevel, stream: io.stdout });
   const kc = await loadKubeConfig({
     kubeconfig: typeof values.kubeconfig === 'string' ? values.kubeconfig : undefined,
+    env: io.env,
   });
   const client = createKubeClient(kc, { timeoutMs: 10_000, fieldManager: 'kserve-llmd-autoscaler' });
   const registry = createRegistry();
@@ -72,7 +74,7 @@ export async function runAutoscaler(values: FlagValues): Promise<void> {
     logger,
     registry,
     identity: `${hostname()}-${process.pid}`,
-    sink: config.sink || process.env.K_SINK,
+    sink: config.sink || io.env.K_SINK,
   });
   const server = await startMetricsServer(registry, config.metrics.host, config.metrics.port, () => true);
   await autoscaler.start();
@@ -90,8 +92,8 @@ export async function runAutoscaler(values: FlagValues): Promise<void> {
     void autoscaler
       .stop()
       .then(() => client.close())
-      .finally(() => server.close(() => process.exit(0)));
+      .finally(() => server.close(() => io.exit(0)));
   };
-  process.once('SIGTERM', () => shutdown('SIGTERM'));
-  process.once('SIGINT', () => shutdown('SIGINT'));
+  io.signals.once('SIGTERM', () => shutdown('SIGTERM'));
+  io.signals.once('SIGINT', () => shutdown('SIGINT'));
 }

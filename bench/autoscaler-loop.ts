@@ -171,7 +171,7 @@ export async function runAutoscalerLoopBench(o: {
   const n = o.pas * o.podsPerPa;
   const loadBefore = load();
   const rssIdle = process.memoryUsage().rss / 2 ** 20;
-  // Compiled (dist/, as the image runs it: Dockerfile ENTRYPOINT node dist/src/cli/main.js) or from source
+  // Compiled (dist/, as the image runs it: Dockerfile ENTRYPOINT node dist/src/cli/entry.js) or from source
   // through tsx, whose loader thread and transpiled-source caches add ~90 MB of RSS that production never has.
   const compiled = import.meta.url.endsWith('.js');
   const fixture = fileURLToPath(

@@ -5,6 +5,7 @@
 import { createServer, type Server } from 'node:http';
 import { hostname } from 'node:os';
 import type { CommandSpec, FlagValues } from '../src/cli/args.js';
+import { processIo, type CliIo } from '../src/cli/io.js';
 import { defaultWebhookConfig, loadWebhookConfigFile } from '../src/config.js';
 import { createEventEmitter } from '../src/events.js';
 import { createKubeClient, loadKubeConfig } from '../src/kube.js';
@@ -120,13 +121,15 @@ function serveMetrics(
 }
 
 /** Runs until SIGTERM/SIGINT; losing the Lease exits 1 so the pod restarts as a follower (client-go's pattern). */
-export async function runController(values: FlagValues): Promise<void> {
-  const config = resolveControllerConfig(values);
-  const logger: Logger = createLogger({ level: (values['log-level'] as LogLevel | undefined) ?? 'info' }).child({
-    component: 'controller',
-  });
+export async function runController(values: FlagValues, io: CliIo = processIo()): Promise<void> {
+  const config = resolveControllerConfig(values, io.env);
+  const logger: Logger = createLogger({
+    level: (values['log-level'] as LogLevel | undefined) ?? 'info',
+    stream: io.stdout,
+  }).child({ component: 'controller' });
   const kc = await loadKubeConfig({
     kubeconfig: typeof values.kubeconfig === 'string' ? values.kubeconfig : undefined,
+    env: io.env,
   });
   const client = createKubeClient(kc, { timeoutMs: config.requestTimeoutMs, fieldManager: 'kserve-llmd-controller' });
   const registry = createRegistry();
@@ -144,7 +147,7 @@ export async function runController(values: FlagValues): Promise<void> {
       () => (started = true),
       (err: unknown) => {
         logger.error('controller failed to start', { error: String(err) });
-        process.exit(1);
+        io.exit(1);
       },
     );
   };
@@ -158,7 +161,7 @@ export async function runController(values: FlagValues): Promise<void> {
         onStartedLeading: start,
         onStoppedLeading: () => {
           controller.metrics.leader.set(0);
-          if (!stopping) process.exit(1);
+          if (!stopping) io.exit(1);
         },
       })
     : undefined;
@@ -173,10 +176,10 @@ export async function runController(values: FlagValues): Promise<void> {
     await events.close();
     await client.close();
     server.close();
-    process.exit(0);
+    io.exit(0);
   };
-  process.once('SIGTERM', () => void stop('SIGTERM'));
-  process.once('SIGINT', () => void stop('SIGINT'));
+  io.signals.once('SIGTERM', () => void stop('SIGTERM'));
+  io.signals.once('SIGINT', () => void stop('SIGINT'));
   logger.info('controller starting', { leaderElection: config.leaderElection, server: client.server });
   if (elector) elector.run();
   else start();

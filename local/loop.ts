@@ -36,6 +36,11 @@ export interface LoopOptions {
   panicWindowMs: number;
   /** Prompt length assumed for waiting requests before an engine has reported any. */
   defaultPromptTokens?: number;
+  /**
+   * The decider's clock (ms): the time of each tick's windows and decisions. Date.now by default; tests pass a
+   * clock that can jump ahead (an idle window passes without waiting for it). Timers stay real.
+   */
+  now?: () => number;
 }
 
 export interface RoleReport {
@@ -45,12 +50,8 @@ export interface RoleReport {
 }
 
 export class LocalLoop {
-  private readonly collector = new Collector({
-    concurrency: 32,
-    timeoutMs: 1_000,
-    maxBodyBytes: 4 * 2 ** 20,
-    keepAliveMs: 30_000,
-  });
+  private readonly collector: Collector;
+  private readonly now: () => number;
   private readonly windows: Record<DeciderRole, RoleWindow>;
   private readonly states: { decode?: DeciderState; prefill?: DeciderState } = {};
   /** The latest decision per role, and the latest that changed the count (for the view). */
@@ -68,6 +69,11 @@ export class LocalLoop {
   private stopped = true;
 
   constructor(private readonly o: LoopOptions) {
+    this.now = o.now ?? Date.now;
+    this.collector = new Collector(
+      { concurrency: 32, timeoutMs: 1_000, maxBodyBytes: 4 * 2 ** 20, keepAliveMs: 30_000 },
+      this.now,
+    );
     this.windows = { decode: new RoleWindow(1000, o.stableWindowMs), prefill: new RoleWindow(1000, o.stableWindowMs) };
   }
 
@@ -109,7 +115,7 @@ export class LocalLoop {
     const all = roles.flatMap((r) => ready[r] ?? []);
     const results = await this.collector.scrape(all.map((r) => ({ key: r.id, url: `${r.url}/metrics` })));
     const byId = new Map(results.map((x) => [x.key, x]));
-    const nowMs = Date.now();
+    const nowMs = this.now();
     const windowsOf = (role: DeciderRole): RoleWindows => {
       const mine = (ready[role] ?? []).map((r) => byId.get(r.id)).filter((x) => x !== undefined);
       return observe(

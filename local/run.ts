@@ -36,7 +36,17 @@ export interface LocalHandle {
   stop(): Promise<void>;
 }
 
-export async function startLocal(cfg: LocalConfig, service: LocalService, logger: Logger): Promise<LocalHandle> {
+export interface LocalOptions {
+  /** The autoscaler loop's clock (LoopOptions.now); Date.now by default. */
+  now?: () => number;
+}
+
+export async function startLocal(
+  cfg: LocalConfig,
+  service: LocalService,
+  logger: Logger,
+  opts: LocalOptions = {},
+): Promise<LocalHandle> {
   const registry = createRegistry();
   const metrics = localMetrics(registry);
   const events: EventEmitter = createEventEmitter({
@@ -88,6 +98,7 @@ export async function startLocal(cfg: LocalConfig, service: LocalService, logger
     tickMs: cfg.autoscaler.tickMs,
     stableWindowMs: cfg.autoscaler.stableWindowMs,
     panicWindowMs: cfg.autoscaler.panicWindowMs,
+    ...(opts.now ? { now: opts.now } : {}),
   });
   loopRef.loop = loop;
   loopRef.supervisor = supervisor;

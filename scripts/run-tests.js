@@ -1,12 +1,13 @@
 // Runs Jest (ESM mode) and ends with the plain line CI reads: "N passed, N failed".
 // Jest's own summary ("Tests: 3 passed, 3 total") is not in that form.
+// KSERVE_LLMD_TEST_RESULTS=FILE keeps Jest's JSON results there (scripts/test-timing.js reads suite times).
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const dir = mkdtempSync(join(tmpdir(), 'kserve-llmd-jest-'));
-const out = join(dir, 'results.json');
+const out = process.env.KSERVE_LLMD_TEST_RESULTS || join(dir, 'results.json');
 const jestBin = join('node_modules', 'jest', 'bin', 'jest.js');
 const args = [
   '--experimental-vm-modules',

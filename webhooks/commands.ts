@@ -6,6 +6,7 @@ import yaml from 'js-yaml';
 import type { Registry } from 'prom-client';
 import { defaultWebhookConfig, loadWebhookConfigFile, parseWebhookConfig, type WebhookConfig } from '../src/config.js';
 import { UsageError, type CommandSpec, type FlagValues } from '../src/cli/args.js';
+import { processIo, type CliIo } from '../src/cli/io.js';
 import { createKubeClient, loadKubeConfig } from '../src/kube.js';
 import { createLogger, type Logger, type LogLevel } from '../src/log.js';
 import type { AdmissionHandler } from '../src/types/admission.js';
@@ -158,9 +159,9 @@ export function webhookHandlers(
   return { [ISVC_PATH]: createIsvcHandler(config), [POD_PATH]: podHandler };
 }
 
-export async function runWebhook(values: FlagValues): Promise<void> {
+export async function runWebhook(values: FlagValues, io: CliIo = processIo()): Promise<void> {
   const config = resolveConfig(values);
-  const logger = createLogger({ level: config.logLevel as LogLevel });
+  const logger = createLogger({ level: config.logLevel as LogLevel, stream: io.stdout });
   const kubeconfig = typeof values.kubeconfig === 'string' ? values.kubeconfig : undefined;
   const cluster = await learnClusterFeatures(config.nativeSidecars, () => apiServerVersion(kubeconfig), logger);
   const registry = createRegistry();
@@ -183,11 +184,11 @@ export async function runWebhook(values: FlagValues): Promise<void> {
     paths: [ISVC_PATH, POD_PATH],
     certDir: config.certDir ?? null,
   });
-  if (server.selfSigned) printTryIt(server.url, server.selfSigned.cert);
+  if (server.selfSigned) printTryIt(server.url, server.selfSigned.cert, io);
 }
 
 /** For `npm start`: write the self-signed CA and an example AdmissionReview, and print a curl that sends it. */
-function printTryIt(url: string, cert: string): void {
+function printTryIt(url: string, cert: string, io: CliIo): void {
   const dir = mkdtempSync(join(tmpdir(), 'kserve-llmd-'));
   const example = yaml.load(readFileSync(new URL('../examples/nvidia-basic.yaml', import.meta.url), 'utf8'));
   const review = {
@@ -206,21 +207,21 @@ function printTryIt(url: string, cert: string): void {
   writeFileSync(join(dir, 'ca.crt'), cert);
   writeFileSync(join(dir, 'review.json'), JSON.stringify(review, null, 2));
   const local = url.replace('0.0.0.0', '127.0.0.1');
-  process.stderr.write(
+  io.stderr.write(
     `\nTry it (self-signed certificate in ${dir}/ca.crt):\n` +
       `  curl -sS --cacert ${dir}/ca.crt -H 'Content-Type: application/json' --data @${dir}/review.json ${local}${ISVC_PATH}\n` +
       `  (decode the patch: ... | node -e "let s='';process.stdin.on('data',d=>s+=d).on('end',()=>console.log(Buffer.from(JSON.parse(s).response.patch,'base64').toString()))")\n\n`,
   );
 }
 
-export function runRender(values: FlagValues, rest: string[]): number {
+export function runRender(values: FlagValues, rest: string[], io: CliIo = processIo()): number {
   if (rest.length > 0) throw new UsageError(`unexpected argument ${rest[0]} (use -f FILE)`);
   const file = values.filename;
   if (typeof file !== 'string') throw new UsageError('-f FILE or -f - is required');
   const config = resolveConfig(values);
   let text: string;
   try {
-    text = readFileSync(file === '-' ? 0 : file, 'utf8');
+    text = file === '-' ? io.readStdin() : readFileSync(file, 'utf8');
   } catch (err) {
     throw new UsageError(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
@@ -231,8 +232,8 @@ export function runRender(values: FlagValues, rest: string[]): number {
     ...(typeof impl === 'string' ? { gatewayImplementation: impl as GatewayImplementation } : {}),
   });
   const result = renderManifests(text, config, file === '-' ? 'stdin' : file, controller);
-  for (const w of result.warnings) process.stderr.write(`kserve-llmd render: warning: ${w}\n`);
-  for (const e of result.errors) process.stderr.write(`kserve-llmd render: ${e}\n`);
-  process.stdout.write(result.output);
+  for (const w of result.warnings) io.stderr.write(`kserve-llmd render: warning: ${w}\n`);
+  for (const e of result.errors) io.stderr.write(`kserve-llmd render: ${e}\n`);
+  io.stdout.write(result.output);
   return result.errors.length > 0 ? 1 : 0;
 }

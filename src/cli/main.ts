@@ -5,11 +5,12 @@
 import { ConfigError } from '../config.js';
 import { benchNames, DEFAULT_BENCH, loadBench } from '../../bench/registry.js';
 import { formatHelp, parseFlags, UsageError, type CommandSpec, type FlagValues } from './args.js';
+import { processIo, type CliIo } from './io.js';
 
 interface Command {
   spec: CommandSpec;
   raw?: boolean;
-  run(values: FlagValues, rest: string[]): Promise<number | void> | number | void;
+  run(values: FlagValues, rest: string[], io: CliIo): Promise<number | void> | number | void;
 }
 
 const BENCH_COMMAND: CommandSpec = {
@@ -20,14 +21,14 @@ const BENCH_COMMAND: CommandSpec = {
 };
 
 /** `bench <name> …`: each benchmark parses its own flags. */
-async function runBench(args: string[]): Promise<number> {
+async function runBench(args: string[], io: CliIo): Promise<number> {
   const name = args[0] === undefined || args[0].startsWith('-') ? DEFAULT_BENCH : args[0];
   const rest = name === args[0] ? args.slice(1) : args;
   const bench = await loadBench(name);
   if (!bench) throw new UsageError(`unknown benchmark "${name}"; benchmarks: ${benchNames().join(', ')}`);
   const parsed = parseFlags(rest, bench.spec);
   if (parsed.help) {
-    process.stdout.write(`${formatHelp(bench.spec)}\n`);
+    io.stdout.write(`${formatHelp(bench.spec)}\n`);
     return 0;
   }
   return bench.run(parsed.values, parsed.rest);
@@ -50,7 +51,7 @@ const COMMANDS: CommandEntry[] = [
     summary: 'Serve the mutating admission webhooks over HTTPS',
     load: async () => {
       const m = await import('../../webhooks/commands.js');
-      return { spec: m.WEBHOOK_COMMAND, run: (v) => m.runWebhook(v) };
+      return { spec: m.WEBHOOK_COMMAND, run: (v, _rest, io) => m.runWebhook(v, io) };
     },
   },
   {
@@ -58,20 +59,20 @@ const COMMANDS: CommandEntry[] = [
     summary: 'Apply the InferenceService mutation to YAML documents and print the result',
     load: async () => {
       const m = await import('../../webhooks/commands.js');
-      return { spec: m.RENDER_COMMAND, run: (v, rest) => m.runRender(v, rest) };
+      return { spec: m.RENDER_COMMAND, run: (v, rest, io) => m.runRender(v, rest, io) };
     },
   },
   {
     name: 'bench',
     summary: BENCH_COMMAND.summary,
-    load: async () => ({ spec: BENCH_COMMAND, raw: true, run: (_v, rest) => runBench(rest) }),
+    load: async () => ({ spec: BENCH_COMMAND, raw: true, run: (_v, rest, io) => runBench(rest, io) }),
   },
   {
     name: 'local',
     summary: 'Run the whole system on this machine',
     load: async () => {
       const m = await import('../../local/command.js');
-      return { spec: m.LOCAL_COMMAND, run: (v) => m.runLocalCommand(v) };
+      return { spec: m.LOCAL_COMMAND, run: (v, _rest, io) => m.runLocalCommand(v, io) };
     },
   },
   {
@@ -79,7 +80,7 @@ const COMMANDS: CommandEntry[] = [
     summary: 'Run the routing controller',
     load: async () => {
       const m = await import('../../controller/main.js');
-      return { spec: m.CONTROLLER_COMMAND, run: (v) => m.runController(v) };
+      return { spec: m.CONTROLLER_COMMAND, run: (v, _rest, io) => m.runController(v, io) };
     },
   },
   {
@@ -87,7 +88,7 @@ const COMMANDS: CommandEntry[] = [
     summary: 'Run the PodAutoscaler class autoscaler.kserve-llmd.io',
     load: async () => {
       const m = await import('../../autoscaler/command.js');
-      return { spec: m.AUTOSCALER_COMMAND, run: (v) => m.runAutoscalerCommand(v) };
+      return { spec: m.AUTOSCALER_COMMAND, run: (v, _rest, io) => m.runAutoscalerCommand(v, io) };
     },
   },
 ];
@@ -105,42 +106,44 @@ function topHelp(): string {
   ].join('\n');
 }
 
-export async function main(argv: string[]): Promise<number> {
+/**
+ * Runs one command line and returns its exit code, or -1 when a long-running command (a server) keeps going and
+ * ends the process itself: controller, autoscaler through `io.exit`; the webhook through its own signal handlers
+ * (webhooks/server.ts, on the process). Nothing runs on import: src/cli/entry.ts (the binary's entry) calls it
+ * with the process, tests with fakes.
+ */
+export async function main(argv: string[], io: CliIo = processIo()): Promise<number> {
   const [name, ...args] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
-    process.stdout.write(`${topHelp()}\n`);
+    io.stdout.write(`${topHelp()}\n`);
     return name === undefined ? 2 : 0;
   }
   const entry = COMMANDS.find((c) => c.name === name);
   const prefix = `kserve-llmd${entry ? ` ${entry.name}` : ''}`;
   try {
     if (!entry) throw new UsageError(`unknown command "${name}"; commands: ${COMMANDS.map((c) => c.name).join(', ')}`);
-    return await runCommand(await entry.load(), args);
+    return await runCommand(await entry.load(), args, io);
   } catch (err) {
     const usage = err instanceof UsageError || err instanceof ConfigError;
-    process.stderr.write(`${prefix}: ${err instanceof Error ? err.message : String(err)}\n`);
+    io.stderr.write(`${prefix}: ${err instanceof Error ? err.message : String(err)}\n`);
     return usage ? 2 : 1;
   }
 }
 
-async function runCommand(command: Command, args: string[]): Promise<number> {
+async function runCommand(command: Command, args: string[], io: CliIo): Promise<number> {
   if (command.raw) {
     if (args[0] === '--help' || args[0] === '-h') {
-      process.stdout.write(`${formatHelp(command.spec)}\nBenchmarks: ${benchNames().join(', ')}\n`);
+      io.stdout.write(`${formatHelp(command.spec)}\nBenchmarks: ${benchNames().join(', ')}\n`);
       return 0;
     }
-    const code = await command.run({}, args);
+    const code = await command.run({}, args, io);
     return typeof code === 'number' ? code : 0;
   }
   const { values, help, rest } = parseFlags(args, command.spec);
   if (help) {
-    process.stdout.write(`${formatHelp(command.spec)}\n`);
+    io.stdout.write(`${formatHelp(command.spec)}\n`);
     return 0;
   }
-  const code = await command.run(values, rest);
+  const code = await command.run(values, rest, io);
   return typeof code === 'number' ? code : -1;
 }
-
-// -1: a long-running command (the webhook server) keeps the process alive; anything else exits.
-const code = await main(process.argv.slice(2));
-if (code !== -1) process.exitCode = code;

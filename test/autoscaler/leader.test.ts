@@ -4,7 +4,8 @@
  */
 import { INSTALL_NAMESPACE, LEASE_NAMES } from '../../src/names.js';
 import { startFakeApiServer, type FakeApiServer } from '../support/fake-apiserver/index.js';
-import { FakeCluster, waitFor } from './support/cluster.js';
+import { eventually } from '../support/eventually.js';
+import { FakeCluster } from './support/cluster.js';
 import { buildAutoscaler, testConfig, type Harness } from './support/harness.js';
 
 const REV = 'chat-predictor-00001';
@@ -43,7 +44,7 @@ describe('autoscaler leader election', () => {
     });
     a = buildAutoscaler(api, config, { identity: 'replica-a' });
     await a.autoscaler.start();
-    await waitFor(() => a?.autoscaler.isLeader() === true, 'replica-a to lead');
+    await eventually('replica-a to lead', () => a?.autoscaler.isLeader() === true);
     b = buildAutoscaler(api, config, { identity: 'replica-b' });
     await b.autoscaler.start();
     await new Promise((r) => setTimeout(r, 500));
@@ -52,14 +53,14 @@ describe('autoscaler leader election', () => {
     expect((lease?.spec as { holderIdentity?: string }).holderIdentity).toBe('replica-a');
 
     cluster.load(REV, { kv: 1, running: 64, waiting: 30 });
-    await waitFor(() => cluster.replicas(REV) >= 2, 'the leader to scale up', 5000);
+    await eventually('the leader to scale up', () => cluster.replicas(REV) >= 2);
 
     await a.close();
     a = undefined;
-    await waitFor(() => b?.autoscaler.isLeader() === true, 'replica-b to take over', 4000);
+    await eventually('replica-b to take over', () => b?.autoscaler.isLeader() === true);
     const before = cluster.replicas(REV);
     cluster.load(REV, { kv: 1, running: 64, waiting: 200 });
-    await waitFor(() => cluster.replicas(REV) > before, 'the new leader to scale', 5000);
+    await eventually('the new leader to scale', () => cluster.replicas(REV) > before);
     expect(
       (
         api.object('coordination.k8s.io/v1', 'Lease', INSTALL_NAMESPACE, LEASE_NAMES.autoscaler)?.spec as {

@@ -1,30 +1,27 @@
-/** `kserve-llmd controller` as a process: real kubeconfig, real fake API server, SIGTERM shutdown. */
-import { spawn, spawnSync } from 'node:child_process';
+/**
+ * `kserve-llmd controller` through the CLI's main() in this process: real kubeconfig file, real fake API server,
+ * leader election, shutdown on SIGTERM. The binary itself (real signals, exit code) is run in test/bin.test.ts.
+ */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { defaultControllerConfig } from '../../controller/config.js';
+import { main } from '../../src/cli/main.js';
+import { fakeIo, runCli } from '../support/cli.js';
+import { eventually } from '../support/eventually.js';
 import { example } from '../support/fixtures.js';
 import { startFakeApiServer } from '../support/fake-apiserver/index.js';
-import { until, webhookAdmit } from './harness.js';
-
-const bin = fileURLToPath(new URL('../../bin/kserve-llmd.js', import.meta.url));
+import { webhookAdmit } from './harness.js';
 
 describe('kserve-llmd controller', () => {
-  it('bad flags: one line, exit 2', () => {
-    const r = spawnSync(process.execPath, [bin, 'controller', '--resync-period', 'often'], {
-      encoding: 'utf8',
-      timeout: 20_000,
-    });
-    expect(r.status).toBe(2);
+  it('bad flags: one line, exit 2', async () => {
+    const r = await runCli(['controller', '--resync-period', 'often']);
+    expect(r.code).toBe(2);
     expect(r.stderr).toBe(
       'kserve-llmd controller: controller resync-period="often": must be a duration like 30s, 10m or 1h\n',
     );
-    const e = spawnSync(process.execPath, [bin, 'controller', '--epp-image', 'ghcr.io/llm-d/epp:latest'], {
-      encoding: 'utf8',
-      timeout: 20_000,
-    });
+    const e = await runCli(['controller', '--epp-image', 'ghcr.io/llm-d/epp:latest']);
+    expect(e.code).toBe(2);
     expect(e.stderr).toMatch(/eppImage="ghcr.io\/llm-d\/epp:latest": must be an image with a pinned tag/);
   });
 
@@ -44,47 +41,30 @@ describe('kserve-llmd controller', () => {
       ].join('\n'),
     );
     api.seed(example('nvidia-basic') as any);
-    const child = spawn(
-      process.execPath,
-      [
-        bin,
-        'controller',
-        '--kubeconfig',
-        kubeconfig,
-        '--metrics-port',
-        '0',
-        '--gateway',
-        'gw/main',
-        '--lease-namespace',
-        'kserve-llmd',
-      ],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    let out = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (out += d));
+    const io = fakeIo();
+    const lease = () => api.object('coordination.k8s.io/v1', 'Lease', 'kserve-llmd', 'kserve-llmd-controller');
+    const args = ['--kubeconfig', kubeconfig, '--metrics-port', '0', '--gateway', 'gw/main'];
+    let running = false;
     try {
-      await until(
-        () => api.object('gateway.networking.k8s.io/v1', 'HTTPRoute', 'models', 'llama-8b') !== undefined,
-        20_000,
-        'HTTPRoute from the default gateway',
+      // -1: a long-running command; it ends through io.exit.
+      running = (await main(['controller', ...args, '--lease-namespace', 'kserve-llmd'], io)) === -1;
+      expect(running).toBe(true);
+      const route = await eventually('the HTTPRoute from the default gateway', () =>
+        api.object('gateway.networking.k8s.io/v1', 'HTTPRoute', 'models', 'llama-8b'),
       );
-      expect(
-        api.object('gateway.networking.k8s.io/v1', 'HTTPRoute', 'models', 'llama-8b')!.spec.parentRefs[0],
-      ).toMatchObject({ namespace: 'gw', name: 'main' });
-      const lease = api.object('coordination.k8s.io/v1', 'Lease', 'kserve-llmd', 'kserve-llmd-controller')!;
-      expect(lease.spec.holderIdentity).toMatch(/-\d+$/);
-      const code = new Promise<number | null>((resolve) => child.on('exit', resolve));
-      child.kill('SIGTERM');
-      expect(await code).toBe(0);
-      expect(
-        api.object('coordination.k8s.io/v1', 'Lease', 'kserve-llmd', 'kserve-llmd-controller')!.spec.holderIdentity,
-      ).toBe('');
-      expect(out).toMatch(/"msg":"controller started"/);
+      expect(route.spec.parentRefs[0]).toMatchObject({ namespace: 'gw', name: 'main' });
+      expect(lease()!.spec.holderIdentity).toMatch(/-\d+$/);
+      io.signals.emit('SIGTERM');
+      expect(await io.exited).toBe(0);
+      expect(lease()!.spec.holderIdentity).toBe('');
+      expect(io.out).toMatch(/"msg":"controller started"/);
     } finally {
-      child.kill('SIGKILL');
+      if (running) {
+        io.signals.emit('SIGTERM'); // a no-op when the test already stopped it
+        await io.exited;
+      }
       rmSync(dir, { recursive: true, force: true });
       await api.close();
     }
-  }, 40_000);
+  });
 });

@@ -3,7 +3,8 @@ import { RESOURCES } from '../../src/kube.js';
 import { CONTROLLER } from '../../src/names.js';
 import { mutateInferenceService } from '../../webhooks/isvc/mutate.js';
 import { example } from '../support/fixtures.js';
-import { startHarness, until, type Harness } from './harness.js';
+import { eventually } from '../support/eventually.js';
+import { startHarness, type Harness } from './harness.js';
 
 const NS = 'models';
 const ISVC = 'serving.kserve.io/v1beta1';
@@ -33,7 +34,7 @@ describe('routing controller end to end', () => {
   it('create → every object appears, owned, schema-valid, and the status says Ready; then nothing more is written', async () => {
     h = await startHarness();
     const isvc = await h.apply(example('nvidia-pd-scale-to-zero'));
-    await until(() => status(h)?.state === 'Ready', 10_000, 'Ready');
+    await eventually('Ready', () => status(h)?.state === 'Ready');
     await h.settle();
     for (const { kind, obj } of kinds(h, 'qwen-32b')) {
       expect({ kind, exists: obj !== undefined }).toEqual({ kind, exists: true });
@@ -55,7 +56,7 @@ describe('routing controller end to end', () => {
     expect(events.map((e) => [e.reason, e.type, e.involvedObject.name])).toEqual([
       ['RoutingReady', 'Normal', 'qwen-32b'],
     ]);
-    await until(() => h.cloudEvents.length > 0);
+    await eventually('a CloudEvent', () => h.cloudEvents.length > 0);
     expect(h.cloudEvents[0]).toMatchObject({ type: 'dev.kserve-llmd.routing.ready', subject: 'models/qwen-32b' });
     // No loop on our own writes: a resync-equivalent burst of events writes nothing.
     const writes = h.api.calls.filter((c) => !['get', 'list', 'watch'].includes(c.verb)).length;
@@ -68,11 +69,12 @@ describe('routing controller end to end', () => {
   it('annotation changes update the EPP config (and roll the EPP); disaggregation off deletes the sibling; opt-out removes everything', async () => {
     h = await startHarness();
     await h.apply(example('nvidia-pd-scale-to-zero'));
-    await until(() => status(h)?.state === 'Ready');
+    await eventually('Ready', () => status(h)?.state === 'Ready');
     await h.settle();
     const before = h.api.object('apps/v1', 'Deployment', NS, 'qwen-32b-epp')!;
     await patchIsvc(h, 'qwen-32b', { 'kserve-llmd.io/routing': 'load-aware' });
-    await until(
+    await eventually(
+      'the EPP config without the prefix-cache scorer',
       () =>
         !String(h.api.object('v1', 'ConfigMap', NS, 'qwen-32b-epp')!.data['epp-config.yaml']).includes(
           'prefix-cache-scorer',
@@ -89,10 +91,9 @@ describe('routing controller end to end', () => {
       'kserve-llmd.io/prefill-replicas': null,
       'kserve-llmd.io/decode-replicas': '1-4',
     });
-    await until(
-      () => h.api.object(ISVC, 'InferenceService', NS, 'qwen-32b-prefill') === undefined,
-      10_000,
+    await eventually(
       'sibling deleted',
+      () => h.api.object(ISVC, 'InferenceService', NS, 'qwen-32b-prefill') === undefined,
     );
     await h.settle();
     expect(status(h).objects).toHaveLength(8);
@@ -102,7 +103,10 @@ describe('routing controller end to end', () => {
 
     // Predictor changes propagate to a sibling: turn P/D back on, then change the model args.
     await patchIsvc(h, 'qwen-32b', { 'kserve-llmd.io/disaggregation': 'prefill-decode' });
-    await until(() => h.api.object(ISVC, 'InferenceService', NS, 'qwen-32b-prefill') !== undefined);
+    await eventually(
+      'the prefill sibling',
+      () => h.api.object(ISVC, 'InferenceService', NS, 'qwen-32b-prefill') !== undefined,
+    );
     await h.client.patch(
       RESOURCES.inferenceServices,
       NS,
@@ -110,7 +114,8 @@ describe('routing controller end to end', () => {
       [{ op: 'replace', path: '/spec/predictor/model/args', value: ['--tensor-parallel-size=4'] }],
       { type: 'json' },
     );
-    await until(
+    await eventually(
+      'the sibling with --tensor-parallel-size=4',
       () =>
         h.api.object(ISVC, 'InferenceService', NS, 'qwen-32b-prefill')?.spec.predictor.model.args[0] ===
         '--tensor-parallel-size=4',
@@ -122,17 +127,19 @@ describe('routing controller end to end', () => {
       'kserve-llmd.io/disaggregation': null,
       'kserve-llmd.io/gateway': null,
     });
-    await until(() => kinds(h, 'qwen-32b').every((k) => k.obj === undefined), 10_000, 'all removed');
-    await until(() => status(h) === undefined);
+    await eventually('all removed', () => kinds(h, 'qwen-32b').every((k) => k.obj === undefined));
+    await eventually('the status annotation removed', () => status(h) === undefined);
   });
 
   it('deleting the InferenceService garbage-collects its objects', async () => {
     h = await startHarness();
     await h.apply(example('nvidia-pd-scale-to-zero'));
-    await until(() => status(h)?.state === 'Ready');
+    await eventually('Ready', () => status(h)?.state === 'Ready');
     await h.client.delete(RESOURCES.inferenceServices, NS, 'qwen-32b');
-    await until(() => kinds(h, 'qwen-32b').every((k) => k.obj === undefined), 10_000, 'cascade');
-    await until(() => h.cloudEvents.some((e) => e.type === 'dev.kserve-llmd.routing.removed'));
+    await eventually('cascade', () => kinds(h, 'qwen-32b').every((k) => k.obj === undefined));
+    await eventually('the routing.removed CloudEvent', () =>
+      h.cloudEvents.some((e) => e.type === 'dev.kserve-llmd.routing.removed'),
+    );
   });
 
   it('a foreign object in the way: conflict reported (annotation, Warning event), nothing overwritten; resolved once it is gone', async () => {
@@ -144,21 +151,19 @@ describe('routing controller end to end', () => {
       data: { mine: 'yes' },
     });
     await h.apply(example('nvidia-basic'));
-    await until(() => status(h, 'llama-8b')?.state === 'Conflict', 10_000, 'Conflict');
+    await eventually('Conflict', () => status(h, 'llama-8b')?.state === 'Conflict');
     const s = status(h, 'llama-8b');
     expect(s.problems.join()).toMatch(
       /ConfigMap\/llama-8b-epp: an existing ConfigMap "llama-8b-epp" is not created by kserve-llmd/,
     );
     expect(h.api.object('v1', 'ConfigMap', NS, 'llama-8b-epp')!.data).toEqual({ mine: 'yes' });
-    await until(
-      () => h.api.objects('v1', 'Event', NS).some((e) => e.reason === 'RoutingConflict' && e.type === 'Warning'),
-      5_000,
-      'Warning event',
+    await eventually('Warning event', () =>
+      h.api.objects('v1', 'Event', NS).some((e) => e.reason === 'RoutingConflict' && e.type === 'Warning'),
     );
     // The user removes the foreign object; the periodic re-check picks it up.
     await h.client.delete(RESOURCES.configMaps, NS, 'llama-8b-epp');
     h.controller.queue.add(`${NS}/llama-8b`);
-    await until(() => status(h, 'llama-8b')?.state === 'Ready', 10_000, 'Ready after conflict');
+    await eventually('Ready after conflict', () => status(h, 'llama-8b')?.state === 'Ready');
     expect(h.api.object('v1', 'ConfigMap', NS, 'llama-8b-epp')!.metadata.labels['app.kubernetes.io/managed-by']).toBe(
       'kserve-llmd-controller',
     );
@@ -167,13 +172,13 @@ describe('routing controller end to end', () => {
   it('invalid annotations (no webhook in front) change nothing and are reported', async () => {
     h = await startHarness();
     await h.apply(example('nvidia-basic'));
-    await until(() => status(h, 'llama-8b')?.state === 'Ready');
+    await eventually('Ready', () => status(h, 'llama-8b')?.state === 'Ready');
     await h.settle();
     h.webhook.enabled = false;
     h.api.direct().patch(h.api.target(ISVC, 'InferenceService', NS, 'llama-8b'), 'application/merge-patch+json', {
       metadata: { annotations: { 'kserve-llmd.io/routing': 'prefix-awar' } },
     });
-    await until(() => status(h, 'llama-8b')?.state === 'Invalid', 10_000, 'Invalid');
+    await eventually('Invalid', () => status(h, 'llama-8b')?.state === 'Invalid');
     expect(status(h, 'llama-8b').problems[0]).toMatch(/did you mean "prefix-aware"/);
     expect(h.api.object('inference.networking.k8s.io/v1', 'InferencePool', NS, 'llama-8b')).toBeDefined();
   });
@@ -182,23 +187,21 @@ describe('routing controller end to end', () => {
     h = await startHarness();
     h.api.failNext(6, 500, (c) => c.verb === 'create' && c.resource !== 'inferenceservices');
     await h.apply(example('nvidia-pd-scale-to-zero'));
-    await until(() => status(h)?.state === 'Ready', 15_000, 'Ready despite errors');
+    await eventually('Ready despite errors', () => status(h)?.state === 'Ready');
     expect(h.api.calls.filter((c) => c.code === 500)).toHaveLength(6);
 
     h.api.dropWatches();
     await h.client.delete(RESOURCES.configMaps, NS, 'qwen-32b-epp'); // a user deletes an owned object
-    await until(
-      () => h.api.object('v1', 'ConfigMap', NS, 'qwen-32b-epp') !== undefined,
-      15_000,
+    await eventually(
       'recreated after dropped watch',
+      () => h.api.object('v1', 'ConfigMap', NS, 'qwen-32b-epp') !== undefined,
     );
 
     await h.api.restart({ compact: true, downMs: 200 });
     h.api.direct().delete(h.api.target('inference.networking.k8s.io/v1', 'InferencePool', NS, 'qwen-32b'), undefined);
-    await until(
-      () => h.api.object('inference.networking.k8s.io/v1', 'InferencePool', NS, 'qwen-32b') !== undefined,
-      20_000,
+    await eventually(
       'recreated after restart',
+      () => h.api.object('inference.networking.k8s.io/v1', 'InferencePool', NS, 'qwen-32b') !== undefined,
     );
   });
 });

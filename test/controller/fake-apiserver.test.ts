@@ -1,4 +1,4 @@
-import { request } from 'undici';
+import { request, type Dispatcher } from 'undici';
 import { ApiError, createKubeClient, RESOURCES, type KubeClient } from '../../src/kube.js';
 import { startFakeApiServer, type FakeApiServer } from '../support/fake-apiserver/index.js';
 import { fakeApiPerTest } from '../support/fake-api-per-test.js';
@@ -10,9 +10,20 @@ const cm = (name: string, labels: Record<string, string> = {}, data: Record<stri
   data,
 });
 
-/** Read watch lines from the raw HTTP stream until `count` arrived (or the stream ended). */
+/**
+ * Open a watch on the raw HTTP stream. It resolves with the answer's head, which the server sends once it has
+ * registered the watch: every later write reaches it. The deadline is a generous backstop (real time).
+ */
+function openWatch(api: FakeApiServer, path: string): Promise<Dispatcher.ResponseData> {
+  return request(`${api.url}${path}`, { signal: AbortSignal.timeout(60_000) });
+}
+
+/** Read watch lines until `count` arrived (or the stream ended). */
 async function watchLines(api: FakeApiServer, path: string, count: number): Promise<any[]> {
-  const res = await request(`${api.url}${path}`, { signal: AbortSignal.timeout(5_000) });
+  return readLines(await openWatch(api, path), count);
+}
+
+async function readLines(res: Dispatcher.ResponseData, count: number): Promise<any[]> {
   const out: any[] = [];
   let buf = '';
   for await (const chunk of res.body) {
@@ -33,7 +44,7 @@ async function watchLines(api: FakeApiServer, path: string, count: number): Prom
 describe('fake API server over real HTTP (src/kube.ts client)', () => {
   let api: FakeApiServer;
   let client: KubeClient;
-  fakeApiPerTest({ bookmarkIntervalMs: 50, timeoutMs: 2_000 }, (c) => ({ api, client } = c));
+  fakeApiPerTest({ bookmarkIntervalMs: 50 }, (c) => ({ api, client } = c));
 
   it('serves discovery for built-in and custom kinds, with subresources', async () => {
     const res = await request(`${api.url}/apis/serving.kserve.io/v1beta1`);
@@ -190,10 +201,9 @@ describe('fake API server over real HTTP (src/kube.ts client)', () => {
     );
     expect(events.map((e) => `${e.type} ${e.object.metadata.name ?? ''}`)).toEqual(['ADDED b', 'BOOKMARK ']);
 
-    const pending = watchLines(api, '/api/v1/namespaces/ns/configmaps?watch=true&labelSelector=app%3Dx', 3);
-    await new Promise((r) => setTimeout(r, 50));
+    const open = await openWatch(api, '/api/v1/namespaces/ns/configmaps?watch=true&labelSelector=app%3Dx');
     await client.patch(RESOURCES.configMaps, 'ns', 'a', { metadata: { labels: { app: 'gone' } } }, { type: 'merge' });
-    const seen = await pending;
+    const seen = await readLines(open, 3);
     expect(seen.map((e) => `${e.type} ${e.object.metadata.name}`)).toEqual(['ADDED a', 'ADDED b', 'DELETED a']);
 
     await api.restart({ compact: true });

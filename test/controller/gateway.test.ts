@@ -11,7 +11,8 @@ import { createEventEmitter } from '../../src/events.js';
 import { ApiError, type KubeClient } from '../../src/kube.js';
 import { createRegistry } from '../../src/metrics.js';
 import { example } from '../support/fixtures.js';
-import { captureLogger, startHarness, until, type Harness } from './harness.js';
+import { eventually } from '../support/eventually.js';
+import { captureLogger, startHarness, type Harness } from './harness.js';
 
 describe('gateway implementation', () => {
   let h: Harness | undefined;
@@ -21,7 +22,7 @@ describe('gateway implementation', () => {
     h = await startHarness({ gatewayImplementation: 'istio' });
     const isvc = await h.apply(example('nvidia-basic'));
     const get = () => h!.api.object('networking.istio.io/v1', 'DestinationRule', 'models', 'llama-8b-epp');
-    await until(() => get() !== undefined, 10_000, 'DestinationRule');
+    await eventually('the DestinationRule', () => get() !== undefined);
     expect(get()!.spec).toEqual({
       host: 'llama-8b-epp.models.svc.cluster.local',
       trafficPolicy: { tls: { mode: 'SIMPLE', insecureSkipVerify: true } },

@@ -14,6 +14,14 @@ import { createRegistry } from '../../src/metrics.js';
 import { denialMessage, mutateInferenceService } from '../../webhooks/isvc/mutate.js';
 import { ApiStatus, startFakeApiServer, type FakeApiServer, type Obj } from '../support/fake-apiserver/index.js';
 import { validateObject } from '../support/schema.js';
+import { eventually, EVENTUALLY_TIMEOUT_MS } from '../support/eventually.js';
+
+/**
+ * API call deadline (real time) for the controller's and the user's client: far above a loopback call even with
+ * every core busy. A worker's first write of a kind compiles its CRD schema for validation (seconds of CPU); with
+ * 2 s (controller) and 10 s (user) deadlines that turned into a RoutingFailed event or a failed create under load.
+ */
+const API_TIMEOUT_MS = 60_000;
 
 export interface Harness {
   api: FakeApiServer;
@@ -27,14 +35,6 @@ export interface Harness {
   apply(isvc: Obj): Promise<Obj>;
   settle(ms?: number): Promise<void>;
   close(): Promise<void>;
-}
-
-export async function until(check: () => boolean | Promise<boolean>, ms = 10_000, what = 'condition'): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error(`${what} not reached within ${ms} ms`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 /** The webhook as the API server's admission step; `gate.enabled = false` simulates a cluster without it. */
@@ -101,7 +101,7 @@ export async function startHarness(overrides: Partial<ControllerConfig> = {}, ap
   const ceSink = await sink(cloudEvents);
   const logs: string[] = [];
   const logger = captureLogger(logs);
-  const client = createKubeClient(server.kubeConfig(), { timeoutMs: 2_000 });
+  const client = createKubeClient(server.kubeConfig(), { timeoutMs: API_TIMEOUT_MS });
   const events: EventEmitter = createEventEmitter({
     sink: `http://127.0.0.1:${(ceSink.address() as AddressInfo).port}/`,
     source: 'kserve-llmd/controller',
@@ -116,7 +116,7 @@ export async function startHarness(overrides: Partial<ControllerConfig> = {}, ap
     logger,
   });
   await controller.start();
-  const userClient = createKubeClient(server.kubeConfig());
+  const userClient = createKubeClient(server.kubeConfig(), { timeoutMs: API_TIMEOUT_MS });
   return {
     api: server,
     client,
@@ -137,16 +137,16 @@ export async function startHarness(overrides: Partial<ControllerConfig> = {}, ap
         isvc.metadata.namespace,
         isvc,
       ) as Promise<Obj>,
-    async settle(ms = 10_000) {
+    async settle(ms = EVENTUALLY_TIMEOUT_MS) {
       // Idle = queue empty and no handler running, twice in a row 100 ms apart (watch events may still be in flight).
-      await until(
+      await eventually(
+        'controller idle',
         async () => {
           if (!controller.idle()) return false;
           await new Promise((r) => setTimeout(r, 100));
           return controller.idle();
         },
-        ms,
-        'controller idle',
+        { timeoutMs: ms },
       );
     },
     async close() {

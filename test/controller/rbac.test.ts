@@ -9,7 +9,8 @@ import { INSTALL_NAMESPACE, LEASE_NAMES } from '../../src/names.js';
 import { allows, RBAC, type RequestAttributes, type Verb } from '../../src/rbac.js';
 import { example } from '../support/fixtures.js';
 import type { CallRecord } from '../support/fake-apiserver/index.js';
-import { startHarness, until } from './harness.js';
+import { eventually } from '../support/eventually.js';
+import { startHarness } from './harness.js';
 
 const toRequest = (c: CallRecord): RequestAttributes => ({
   apiGroup: c.group,
@@ -51,7 +52,10 @@ describe('controller RBAC', () => {
       });
       h.api.seed(example('nvidia-basic') as any);
       h.api.seed(example('nvidia-pd-scale-to-zero') as any);
-      await until(() => status('qwen-32b').state === 'Ready' && status('llama-8b').state === 'Conflict');
+      await eventually(
+        'qwen-32b Ready and llama-8b in Conflict',
+        () => status('qwen-32b').state === 'Ready' && status('llama-8b').state === 'Conflict',
+      );
       h.api
         .direct()
         .patch(
@@ -67,7 +71,8 @@ describe('controller RBAC', () => {
             },
           },
         );
-      await until(
+      await eventually(
+        'the prefill sibling deleted',
         () => h.api.object('serving.kserve.io/v1beta1', 'InferenceService', 'models', 'qwen-32b-prefill') === undefined,
       );
       h.api
@@ -77,7 +82,8 @@ describe('controller RBAC', () => {
           'application/merge-patch+json',
           { metadata: { annotations: { 'kserve-llmd.io/disaggregation': 'prefill-decode' } } },
         );
-      await until(
+      await eventually(
+        'the prefill sibling recreated',
         () => h.api.object('serving.kserve.io/v1beta1', 'InferenceService', 'models', 'qwen-32b-prefill') !== undefined,
       );
       h.api
@@ -87,13 +93,13 @@ describe('controller RBAC', () => {
           'application/json-patch+json',
           [{ op: 'add', path: '/spec/predictor/model/args/-', value: '--enable-chunked-prefill' }],
         );
-      await until(() =>
+      await eventually('the sibling with --enable-chunked-prefill', () =>
         h.api
           .object('serving.kserve.io/v1beta1', 'InferenceService', 'models', 'qwen-32b-prefill')!
           .spec.predictor.model.args.includes('--enable-chunked-prefill'),
       );
       await h.settle();
-      await until(() => elector.isLeader());
+      await eventually('the elector to lead', () => elector.isLeader());
     } finally {
       await elector.stop();
       await client.close();

@@ -8,7 +8,8 @@ import { createRegistry } from '../../src/metrics.js';
 import { INSTALL_NAMESPACE, LEASE_NAMES } from '../../src/names.js';
 import { example } from '../support/fixtures.js';
 import { startFakeApiServer } from '../support/fake-apiserver/index.js';
-import { captureLogger, until, webhookAdmit } from './harness.js';
+import { eventually } from '../support/eventually.js';
+import { captureLogger, webhookAdmit } from './harness.js';
 
 it('only the leader reconciles; the follower takes over after the leader releases the Lease', async () => {
   const config = { ...defaultControllerConfig(), workers: 2 };
@@ -33,6 +34,9 @@ it('only the leader reconciles; the follower takes over after the leader release
       leaseDurationMs: 900,
       renewDeadlineMs: 600,
       retryPeriodMs: 50,
+      // A clock that stands still: the lease cannot expire because the machine is slow; only the release
+      // hands it over (retries stay on real 50 ms timers).
+      now: () => 1_000_000,
       onStartedLeading: () => {
         state.leading = true;
         void controller.start().then(() => (state.started = true));
@@ -43,10 +47,11 @@ it('only the leader reconciles; the follower takes over after the leader release
   });
   try {
     replicas[0]!.elector.run();
-    await until(() => replicas[0]!.state.started);
+    await eventually('the first replica to start', () => replicas[0]!.state.started);
     replicas[1]!.elector.run();
     api.seed(example('nvidia-basic') as any);
-    await until(
+    await eventually(
+      'the InferencePool llama-8b',
       () => api.object('inference.networking.k8s.io/v1', 'InferencePool', 'models', 'llama-8b') !== undefined,
     );
     await new Promise((r) => setTimeout(r, 300));
@@ -59,9 +64,12 @@ it('only the leader reconciles; the follower takes over after the leader release
 
     await replicas[0]!.controller.stop();
     await replicas[0]!.elector.stop(); // releases the Lease
-    await until(() => replicas[1]!.state.started, 5_000, 'follower takes over');
+    await eventually('follower takes over', () => replicas[1]!.state.started);
     api.seed({ ...example('nvidia-basic'), metadata: { ...example('nvidia-basic').metadata, name: 'second' } } as any);
-    await until(() => api.object('inference.networking.k8s.io/v1', 'InferencePool', 'models', 'second') !== undefined);
+    await eventually(
+      'the InferencePool second',
+      () => api.object('inference.networking.k8s.io/v1', 'InferencePool', 'models', 'second') !== undefined,
+    );
     expect(await writes(1)).toBeGreaterThan(0);
   } finally {
     for (const r of replicas) {

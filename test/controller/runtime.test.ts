@@ -9,21 +9,14 @@ import { createRegistry } from '../../src/metrics.js';
 import { WorkQueue } from '../../src/workqueue.js';
 import { startFakeApiServer, type FakeApiServer } from '../support/fake-apiserver/index.js';
 import { fakeApiPerTest } from '../support/fake-api-per-test.js';
-
-async function until(check: () => boolean | Promise<boolean>, ms = 5_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error('condition not reached');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
+import { eventually } from '../support/eventually.js';
 
 const cm = (name: string) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: 'ns' } });
 
 describe('informer', () => {
   let api: FakeApiServer;
   let client: KubeClient;
-  fakeApiPerTest({ bookmarkIntervalMs: 100, timeoutMs: 1_000 }, (c) => ({ api, client } = c));
+  fakeApiPerTest({ bookmarkIntervalMs: 100 }, (c) => ({ api, client } = c));
 
   it('lists, watches, resyncs, and comes back after a server restart with compacted history', async () => {
     api.seed(cm('a'));
@@ -41,12 +34,12 @@ describe('informer', () => {
     expect(inf.hasSynced()).toBe(true);
     expect(inf.list().map((o) => o.metadata?.name)).toEqual(['a']);
     await client.create(RESOURCES.configMaps, 'ns', cm('b'));
-    await until(() => inf.get('b', 'ns') !== undefined);
-    await until(() => seen.some(([t, n]) => t === 'resync' && n === 'b'));
+    await eventually('b in the cache', () => inf.get('b', 'ns') !== undefined);
+    await eventually('a resync of b', () => seen.some(([t, n]) => t === 'resync' && n === 'b'));
 
     await api.restart({ compact: true, downMs: 100 });
     api.seed(cm('c')); // written while the informer was disconnected
-    await until(() => inf.get('c', 'ns') !== undefined);
+    await eventually('c in the cache', () => inf.get('c', 'ns') !== undefined);
     expect(
       inf
         .list()
@@ -95,7 +88,10 @@ describe('WorkQueue', () => {
     await new Promise((r) => setTimeout(r, 5));
     q.add('a'); // while processing: runs once more, after
     q.add('f');
-    await until(() => log.filter((k) => k === 'f').length === 4 && log.filter((k) => k === 'a').length === 2);
+    await eventually(
+      'f run 4 times and a twice',
+      () => log.filter((k) => k === 'f').length === 4 && log.filter((k) => k === 'a').length === 2,
+    );
     expect(maxConcurrentA).toBe(1);
     expect(q.failuresOf('f')).toBe(0); // forgotten after success
     // A failure's short backoff is not held up by an earlier long requeue of the same key.
@@ -104,7 +100,7 @@ describe('WorkQueue', () => {
     q2.run(async () => void ran++);
     q2.addAfter('k', 60_000);
     q2.addAfter('k', 10);
-    await until(() => ran === 1);
+    await eventually('the short requeue to run', () => ran === 1);
     await q2.shutDown();
     const delays = [1, 2, 3, 4, 5].map(() => q.addRateLimited('x'));
     expect(delays).toEqual([10, 20, 40, 40, 40]);
@@ -117,6 +113,9 @@ describe('LeaderElector', () => {
     const api = await startFakeApiServer();
     const client = createKubeClient(api.kubeConfig());
     const state: Record<string, boolean> = { a: false, b: false };
+    // The electors' clock stands still: a lease cannot expire or miss its renew deadline because the machine is
+    // slow, so only the release hands it over (retries stay on real 50 ms timers).
+    const now = (): number => 1_000_000;
     const make = (id: string) =>
       new LeaderElector({
         client,
@@ -126,20 +125,21 @@ describe('LeaderElector', () => {
         leaseDurationMs: 600,
         renewDeadlineMs: 400,
         retryPeriodMs: 50,
+        now,
         onStartedLeading: () => (state[id] = true),
         onStoppedLeading: () => (state[id] = false),
       });
     const a = make('a');
     const b = make('b');
     a.run();
-    await until(() => state.a === true);
+    await eventually('a to lead', () => state.a === true);
     b.run();
     await new Promise((r) => setTimeout(r, 300));
     expect(state).toEqual({ a: true, b: false });
     const lease: any = api.object('coordination.k8s.io/v1', 'Lease', 'ns', 'ctl');
     expect(lease.spec).toMatchObject({ holderIdentity: 'a', leaseDurationSeconds: 1 });
     await a.stop(); // releases
-    await until(() => state.b === true, 2_000);
+    await eventually('b to lead', () => state.b === true);
     expect(state.a).toBe(false);
     expect(
       api.calls
@@ -157,6 +157,7 @@ describe('LeaderElector', () => {
     const api = await startFakeApiServer();
     const client = createKubeClient(api.kubeConfig());
     let leading = false;
+    let now = 1_000_000; // virtual: the renew deadline passes when the test says so
     const le = new LeaderElector({
       client,
       namespace: 'ns',
@@ -165,13 +166,19 @@ describe('LeaderElector', () => {
       leaseDurationMs: 600,
       renewDeadlineMs: 300,
       retryPeriodMs: 50,
+      now: () => now,
       onStartedLeading: () => (leading = true),
       onStoppedLeading: () => (leading = false),
     });
     le.run();
-    await until(() => leading);
+    await eventually('the elector to lead', () => leading);
     api.failNext(1_000, 500, (c) => c.resource === 'leases');
-    await until(() => !leading, 2_000);
+    now += 299; // failed renewals within the deadline keep the lead
+    const failed = api.calls.length;
+    await eventually('two failed renewals', () => api.calls.slice(failed).filter((c) => c.code === 500).length >= 2);
+    expect(leading).toBe(true);
+    now += 1; // the deadline has passed since the last renewal
+    await eventually('the elector to stop leading', () => !leading);
     await le.stop();
     await client.close();
     await api.close();
@@ -182,12 +189,15 @@ describe('CloudEvents emitter', () => {
   it('sends binary-mode events without blocking, and counts failures instead of throwing', async () => {
     const received: Array<{ headers: IncomingHttpHeaders; body: string }> = [];
     let status = 202;
+    // The sink holds its first answer until the test releases it.
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((resolve) => (release = resolve));
     const sink = createServer((req, res) => {
       let body = '';
       req.on('data', (c) => (body += c));
       req.on('end', () => {
         received.push({ headers: req.headers, body });
-        res.writeHead(status).end();
+        void held.then(() => res.writeHead(status).end());
       });
     });
     await new Promise<void>((r) => sink.listen(0, '127.0.0.1', r));
@@ -197,10 +207,14 @@ describe('CloudEvents emitter', () => {
       source: 'kserve-llmd/test',
       registry,
     });
-    const t0 = performance.now();
-    events.emit('dev.kserve-llmd.routing.ready', 'ns/llama', { objects: 3 });
-    expect(performance.now() - t0).toBeLessThan(50); // returns before any I/O
-    await until(() => received.length === 1);
+    const counted = async (type: string, result: string): Promise<boolean> =>
+      (await registry.metrics()).includes(`kserve_llmd_cloudevents_total{type="${type}",result="${result}"} 1`);
+    expect(events.emit('dev.kserve-llmd.routing.ready', 'ns/llama', { objects: 3 })).toBeUndefined();
+    // Not blocking: the caller goes on while the sink has the event and has not answered it yet.
+    await eventually('the first CloudEvent', () => received.length === 1);
+    expect(await counted('dev.kserve-llmd.routing.ready', 'sent')).toBe(false);
+    release();
+    await eventually('the answer counted', () => counted('dev.kserve-llmd.routing.ready', 'sent'));
     expect(received[0]!.headers).toMatchObject({
       'ce-type': 'dev.kserve-llmd.routing.ready',
       'ce-source': 'kserve-llmd/test',
@@ -211,7 +225,7 @@ describe('CloudEvents emitter', () => {
     expect(JSON.parse(received[0]!.body)).toEqual({ objects: 3 });
     status = 500;
     events.emit('dev.kserve-llmd.routing.failed', 'ns/llama', {});
-    await until(() => received.length === 2);
+    await eventually('the second CloudEvent', () => received.length === 2);
     await events.close();
     const text = await registry.metrics();
     expect(text).toMatch(/kserve_llmd_cloudevents_total\{type="dev.kserve-llmd.routing.ready",result="sent"\} 1/);

@@ -11,6 +11,12 @@ import { createKubeClient, loadKubeConfig, RESOURCES } from '../../src/kube.js';
 import { InClusterConfig, loadInClusterConfig } from '../../src/kube-incluster.js';
 import { certFor, kubeletWrite } from '../support/tls.js';
 
+/**
+ * Real time: a deadline far above a loopback TLS call with every core busy. With 2 s, a slow handshake under
+ * load ended in a timeout instead of the certificate error the CA test expects.
+ */
+const API_TIMEOUT_MS = 30_000;
+
 describe('in-cluster credentials', () => {
   let dir: string;
   let server: Server;
@@ -50,7 +56,7 @@ describe('in-cluster credentials', () => {
     expect(kc).toBeInstanceOf(InClusterConfig);
     const ic = kc as InClusterConfig;
     expect([ic.server, ic.namespace, ic.ca]).toEqual([`https://127.0.0.1:${port}`, 'kserve-llmd-system', ca]);
-    const client = createKubeClient(kc, { timeoutMs: 2_000 });
+    const client = createKubeClient(kc, { timeoutMs: API_TIMEOUT_MS });
     await expect(client.list(RESOURCES.configMaps, 'ns')).resolves.toMatchObject({ items: [] });
     expect(seen).toEqual(['Bearer token-1']);
     await client.close();
@@ -63,7 +69,7 @@ describe('in-cluster credentials', () => {
     });
     const other = await loadKubeConfig({ env: env(), serviceAccountDir: dir });
     expect(other).toBeInstanceOf(InClusterConfig);
-    const wrongCa = createKubeClient(other, { timeoutMs: 2_000 });
+    const wrongCa = createKubeClient(other, { timeoutMs: API_TIMEOUT_MS });
     await expect(wrongCa.list(RESOURCES.configMaps, 'ns')).rejects.toThrow(/certificate/);
     await wrongCa.close();
     expect(seen).toEqual(['Bearer token-1']);
@@ -72,7 +78,7 @@ describe('in-cluster credentials', () => {
   it('re-reads a rotated token after a minute (client-go), and keeps the last token when a re-read fails', async () => {
     let now = 1_000_000;
     const kc = loadInClusterConfig({ env: env(), dir, now: () => now })!;
-    const client = createKubeClient(kc, { timeoutMs: 2_000 });
+    const client = createKubeClient(kc, { timeoutMs: API_TIMEOUT_MS });
     await client.list(RESOURCES.configMaps, 'ns');
     await kubeletWrite(dir, { token: 'token-2', 'ca.crt': ca, namespace: 'kserve-llmd-system' }); // kubelet refreshes the projected volume
     now += 59_000;

@@ -9,14 +9,7 @@ import { createInformer, type InformerEvent } from '../../src/informer.js';
 import { createKubeClient, kubeConfigForServer, RESOURCES, type KubeClient } from '../../src/kube.js';
 import type { FakeApiServer } from '../support/fake-apiserver/index.js';
 import { fakeApiPerTest } from '../support/fake-api-per-test.js';
-
-async function until(check: () => boolean, ms = 5_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > end) throw new Error('condition not reached');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
+import { eventually } from '../support/eventually.js';
 
 const cm = (name: string, rv: string, labels: Record<string, string> = {}) => ({
   metadata: { name, namespace: 'ns', resourceVersion: rv, labels },
@@ -98,7 +91,7 @@ describe('informer against a scripted API server', () => {
       },
     });
     await inf.start();
-    await until(() => watches.length >= 4);
+    await eventually('4 watches', () => watches.length >= 4);
     expect(watches.map((q) => q.get('resourceVersion'))).toEqual(['10', '12', '12', '30']);
     expect(
       watches.every(
@@ -120,14 +113,14 @@ describe('informer against a scripted API server', () => {
     ]);
     expect(inf.list().map((o) => o.metadata?.name)).toEqual(['b']);
     await inf.stop();
-    await until(() => open.size === 0); // stop() ends the open watch
+    await eventually('the open watch to end', () => open.size === 0); // stop() ends the open watch
   });
 });
 
 describe('informer against the fake API server', () => {
   let api: FakeApiServer;
   let client: KubeClient;
-  fakeApiPerTest({ bookmarkIntervalMs: 100, timeoutMs: 1_000 }, (c) => ({ api, client } = c));
+  fakeApiPerTest({ bookmarkIntervalMs: 100 }, (c) => ({ api, client } = c));
 
   const obj = (name: string, labels: Record<string, string>) => ({
     apiVersion: 'v1',
@@ -149,7 +142,7 @@ describe('informer against the fake API server', () => {
     await inf.start();
     expect(inf.list().map((o) => o.metadata?.name)).toEqual(['in']);
     await client.patch(RESOURCES.configMaps, 'ns', 'in', { metadata: { labels: { app: 'z' } } }, { type: 'merge' });
-    await until(() => inf.get('in', 'ns') === undefined);
+    await eventually('the delete of in', () => inf.get('in', 'ns') === undefined);
     expect(seen).toEqual(['add in', 'delete in']);
     await inf.stop();
   });
@@ -169,12 +162,12 @@ describe('informer against the fake API server', () => {
     await inf.start();
     api.dropWatches(); // a dropped watch resumes without a relist
     await client.create(RESOURCES.configMaps, 'ns', obj('new', {}));
-    await until(() => inf.get('new', 'ns') !== undefined);
+    await eventually('new in the cache', () => inf.get('new', 'ns') !== undefined);
     expect(api.calls.filter((c) => c.verb === 'list')).toHaveLength(1);
 
     await api.restart({ compact: true, downMs: 100 });
     api.direct().delete(api.target('v1', 'ConfigMap', 'ns', 'gone'), undefined);
-    await until(() => inf.get('gone', 'ns') === undefined);
+    await eventually('the delete of gone', () => inf.get('gone', 'ns') === undefined);
     expect(seen).toEqual(['add keep', 'add gone', 'add new', 'delete gone']);
     expect(
       inf
@@ -199,7 +192,7 @@ describe('informer against the fake API server', () => {
     });
     await inf.start();
     await client.create(RESOURCES.configMaps, 'ns', { ...obj('b', {}), data: { big: 'y' } });
-    await until(() => inf.get('b', 'ns') !== undefined);
+    await eventually('b in the cache', () => inf.get('b', 'ns') !== undefined);
     for (const o of [inf.get('a', 'ns'), inf.get('b', 'ns'), ...seen]) expect(o).toMatchObject({ slim: true });
     expect(inf.get('a', 'ns')).not.toHaveProperty('data');
     await inf.stop();

@@ -27,7 +27,8 @@ function runChild(env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout
     let stderr = '';
     child.stdout.on('data', (c) => (stdout += c));
     child.stderr.on('data', (c) => (stderr += c));
-    const kill = setTimeout(() => child.kill('SIGKILL'), 40_000);
+    // A hang backstop (real time): a Node + tsx child with informers takes seconds, more with every core busy.
+    const kill = setTimeout(() => child.kill('SIGKILL'), 100_000);
     child.on('close', (code) => {
       clearTimeout(kill);
       resolve({ code, stdout, stderr });

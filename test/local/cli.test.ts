@@ -1,54 +1,22 @@
 /**
- * `kserve-llmd local` as a user runs it: one-line errors with exit codes for a missing or invalid YAML, a
- * port in use, an engine command that cannot start; Ctrl-C stops everything it started.
+ * `kserve-llmd local` as a user runs it, in this process (the CLI's main() and the command with fake I/O):
+ * one-line errors with exit codes for a missing or invalid YAML, a port in use, an engine command that cannot
+ * start; Ctrl-C stops everything it started. The engines are real child processes.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EventEmitter } from 'node:events';
 import type { FlagValues } from '../../src/cli/args.js';
+import { main } from '../../src/cli/main.js';
 import { ConfigError } from '../../src/config.js';
 import { runLocalCommand } from '../../local/command.js';
-import { alive, serviceYaml, until } from './support.js';
+import { fakeIo, runCli } from '../support/cli.js';
+import { eventually } from '../support/eventually.js';
+import { serviceYaml } from './support.js';
 
-const BIN = join(process.cwd(), 'bin', 'kserve-llmd.js');
 const dir = mkdtempSync(join(tmpdir(), 'kserve-llmd-local-'));
-const children = new Set<number>();
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function run(
-  args: string[],
-  opts: { until?: (out: string) => boolean; then?: (pid: number) => void } = {},
-): Promise<Run> {
-  return new Promise((resolve) => {
-    const p = spawn(process.execPath, [BIN, 'local', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    children.add(p.pid as number);
-    let stdout = '';
-    let stderr = '';
-    let fired = false;
-    p.stdout.on('data', (c: Buffer) => {
-      stdout += c;
-      if (!fired && opts.until?.(stdout)) {
-        fired = true;
-        opts.then?.(p.pid as number);
-      }
-    });
-    p.stderr.on('data', (c: Buffer) => (stderr += c));
-    const timer = setTimeout(() => p.kill('SIGKILL'), 25_000);
-    p.on('exit', (code) => {
-      clearTimeout(timer);
-      children.delete(p.pid as number);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
 
 function file(name: string, text: string): string {
   const f = join(dir, name);
@@ -57,7 +25,6 @@ function file(name: string, text: string): string {
 }
 
 afterAll(() => {
-  for (const pid of children) if (alive(pid)) process.kill(pid, 'SIGKILL');
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -122,9 +89,9 @@ describe('kserve-llmd local configuration errors (in process)', () => {
   });
 });
 
-describe('kserve-llmd local CLI', () => {
+describe('kserve-llmd local through the CLI (in process)', () => {
   it('a missing InferenceService file: one line, exit 2', async () => {
-    const r = await run(['-f', join(dir, 'nope.yaml')]);
+    const r = await runCli(['local', '-f', join(dir, 'nope.yaml')]);
     expect(r.code).toBe(2);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(r.stderr).toMatch(/nope\.yaml: no such file/);
@@ -135,10 +102,11 @@ describe('kserve-llmd local CLI', () => {
     await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', () => resolve()));
     const port = (blocker.address() as { port: number }).port;
     try {
-      const r = await run(['--port', String(port)]);
+      const r = await runCli(['local', '--port', String(port)]);
       expect(r.code).toBe(1);
       expect(r.stderr.trim()).toBe(
-        `kserve-llmd local: gateway 127.0.0.1:${port} is already in use (EADDRINUSE); stop the other process or choose another port with --port`,
+        `kserve-llmd local: gateway 127.0.0.1:${port} is already in use (EADDRINUSE); ` +
+          'stop the other process or choose another port with --port',
       );
     } finally {
       blocker.close();
@@ -147,23 +115,20 @@ describe('kserve-llmd local CLI', () => {
 
   it('Ctrl-C stops the gateway and every engine it started, exit 0', async () => {
     const svc = file('warm2.yaml', serviceYaml({ 'kserve-llmd.io/decode-replicas': '1-2' }));
-    const r = await run(['-f', svc, '--port', '0', '--cold-start-ms', '100'], {
-      until: (out) => /"engine ready"/.test(out),
-      then: (pid) => process.kill(pid, 'SIGINT'),
-    });
-    expect(r.code).toBe(0);
-    const engineUrl = /"msg":"engine ready".*?"url":"(http:[^"]+)"/.exec(r.stdout)?.[1] as string;
+    const io = fakeIo();
+    const code = main(['local', '-f', svc, '--port', '0', '--cold-start-ms', '100'], io);
+    await eventually('an engine ready', () => /"engine ready"/.test(io.out));
+    const engineUrl = /"msg":"engine ready".*?"url":"(http:[^"]+)"/.exec(io.out)?.[1] as string;
     expect(engineUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    io.signals.emit('SIGINT');
+    expect(await code).toBe(0);
     // The engine is gone with it: its port refuses connections.
-    await until(
-      'engine port closed',
-      async () =>
-        await fetch(`${engineUrl}/health`).then(
-          () => false,
-          () => true,
-        ),
-      5_000,
+    await eventually('the engine port closed', () =>
+      fetch(`${engineUrl}/health`).then(
+        () => false,
+        () => true,
+      ),
     );
-    expect(r.stdout).toMatch(/"msg":"stopping: answering queued requests, stopping engines"/);
+    expect(io.out).toMatch(/"msg":"stopping: answering queued requests, stopping engines"/);
   });
 });

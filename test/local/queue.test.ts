@@ -6,6 +6,7 @@ import { createLogger } from '../../src/log.js';
 import { RequestQueue } from '../../local/queue.js';
 import { HttpError } from '../../local/http.js';
 import { startLocal, type LocalHandle } from '../../local/run.js';
+import { eventually } from '../support/eventually.js';
 import { fastConfig, postJson, service } from './support.js';
 
 describe('RequestQueue', () => {
@@ -33,7 +34,9 @@ describe('kserve-llmd local at zero with a slow engine', () => {
   let h: LocalHandle;
 
   beforeAll(async () => {
-    const cfg = fastConfig({ queue: { capacity: 1, timeoutMs: 400 }, engine: { coldStartMs: 60_000 } });
+    // The queue timeout is real time (a request's deadline): 3 s, so the second request surely arrives while
+    // the first still holds the only slot, even with every core busy (400 ms was not enough under load).
+    const cfg = fastConfig({ queue: { capacity: 1, timeoutMs: 3_000 }, engine: { coldStartMs: 60_000 } });
     h = await startLocal(
       cfg,
       service({ 'kserve-llmd.io/decode-replicas': '0-2' }, cfg),
@@ -43,20 +46,20 @@ describe('kserve-llmd local at zero with a slow engine', () => {
 
   afterAll(async () => {
     await h?.stop();
-  }, 20_000);
+  });
 
   it('answers 503 after the queue timeout and 429 with Retry-After over capacity', async () => {
     const first = postJson(`${h.url}/v1/completions`, { prompt: 'one', max_tokens: 2 });
     // The first request holds the only slot; the second is refused at once.
-    await new Promise((r) => setTimeout(r, 100));
+    await eventually('the first request queued', () => h.queue.stats().queued === 1);
     const second = await postJson(`${h.url}/v1/chat/completions`, { messages: [{ role: 'user', content: 'two' }] });
     expect(second.status).toBe(429);
-    expect(second.headers.get('retry-after')).toBe('1');
+    expect(second.headers.get('retry-after')).toBe('3'); // the queue timeout, in seconds
     expect(second.json).toMatchObject({ object: 'error', type: 'TooManyRequests', code: 429 });
     const r1 = await first;
     expect(r1.status).toBe(503);
     expect(r1.json).toMatchObject({ object: 'error', type: 'ServiceUnavailable', code: 503 });
-    expect(r1.json.message).toMatch(/no replica became ready within 400 ms/);
+    expect(r1.json.message).toMatch(/no replica became ready within 3000 ms/);
     // The wake was decided and an engine is starting: buffering did its part.
     expect(h.supervisor.replicas('decode').map((r) => r.state)).toEqual(['starting']);
     expect(h.gateway.counts).toMatchObject({ tooMany: 1, unavailable: 1 });

@@ -1,6 +1,6 @@
 /**
  * Helpers for the local-mode tests: a config with short time constants, a service from inline annotations,
- * HTTP calls over loopback, and bounded waiting.
+ * and HTTP calls over loopback.
  */
 import yaml from 'js-yaml';
 import { parseLocalConfig, type LocalConfig } from '../../local/config.js';
@@ -52,7 +52,8 @@ export async function postJson(url: string, body: unknown): Promise<{ status: nu
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify(body),
-    signal: AbortSignal.timeout(30_000),
+    // Generous: a request can wait through an engine launch, 5–10 s when every core is busy.
+    signal: AbortSignal.timeout(60_000),
   });
   const text = await res.text();
   let json: any;
@@ -62,17 +63,6 @@ export async function postJson(url: string, body: unknown): Promise<{ status: nu
     json = { raw: text };
   }
   return { status: res.status, headers: res.headers, json };
-}
-
-/** Poll `fn` every 50 ms until it returns a truthy value, at most `ms`; throws with `what` otherwise. */
-export async function until<T>(what: string, fn: () => T | Promise<T>, ms = 15_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 /** A prompt of about `tokens` tokens (4 bytes each), distinct per `seed` so no two share a prefix block. */

@@ -146,11 +146,11 @@ describe('Dockerfile', () => {
     expect(runtime).not.toMatch(/COPY \. \./);
     const user = /^USER (\d+):(\d+)$/m.exec(runtime);
     expect(Number(user?.[1])).toBeGreaterThan(0);
-    expect(JSON.parse(/^ENTRYPOINT (.+)$/m.exec(runtime)![1]!)).toEqual(['node', 'dist/src/cli/main.js']);
-    // tsc (tsconfig.build.json: rootDir ".", outDir dist) emits src/cli/main.ts there.
+    expect(JSON.parse(/^ENTRYPOINT (.+)$/m.exec(runtime)![1]!)).toEqual(['node', 'dist/src/cli/entry.js']);
+    // tsc (tsconfig.build.json: rootDir ".", outDir dist) emits src/cli/entry.ts there.
     const tsconfig = JSON.parse(readFileSync(repo('tsconfig.build.json'), 'utf8')) as { include: string[] };
     expect(tsconfig.include).toContain('src');
-    expect(existsSync(repo('src', 'cli', 'main.ts'))).toBe(true);
+    expect(existsSync(repo('src', 'cli', 'entry.ts'))).toBe(true);
     // The manifests run the image as that user.
     for (const name of ['kserve-llmd-webhook', 'kserve-llmd-controller', 'kserve-llmd-autoscaler']) {
       expect(

@@ -8,7 +8,8 @@ import { connect, type Socket } from 'node:net';
 import { createLogger } from '../../src/log.js';
 import { retryAfterSeconds } from '../../local/retry-after.js';
 import { startLocal, type LocalHandle } from '../../local/run.js';
-import { alive, fastConfig, postJson, service, until } from '../local/support.js';
+import { eventually } from '../support/eventually.js';
+import { alive, fastConfig, postJson, service } from '../local/support.js';
 
 const logger = createLogger({ level: 'error' });
 
@@ -79,7 +80,7 @@ describe('local stack with a flooding engine (urls mode)', () => {
       engine: { mode: 'urls', urls: { decode: [url], prefill: [] } },
     });
     h = await startLocal(cfg, service({ 'kserve-llmd.io/decode-replicas': '1-1' }, cfg), logger);
-    await until('the decode replica to be ready', () => h.supervisor.ready('decode').length === 1);
+    await eventually('the decode replica to be ready', () => h.supervisor.ready('decode').length === 1);
   });
 
   afterAll(async () => {
@@ -95,11 +96,11 @@ describe('local stack with a flooding engine (urls mode)', () => {
       JSON.stringify({ model: 'tiny', prompt: 'flood', max_tokens: 1_000_000, stream: true }),
     );
     socket.once('data', () => socket.pause()); // read the first bytes, then stop reading
-    await until('backpressure to reach the engine', () => engine.blocked && replica.inflight === 1);
+    await eventually('backpressure to reach the engine', () => engine.blocked && replica.inflight === 1);
     socket.destroy();
     // Before the fix the forward waited for 'drain' forever and inflight stayed 1.
-    await until('the replica to have nothing in flight', () => replica.inflight === 0);
-    await until('the gateway to have nothing in flight', () => h.gateway.inFlight === 0);
+    await eventually('the replica to have nothing in flight', () => replica.inflight === 0);
+    await eventually('the gateway to have nothing in flight', () => h.gateway.inFlight === 0);
   });
 
   it('/metrics has kserve_llmd_local_replicas without the terminal view (--view plain)', async () => {
@@ -152,7 +153,7 @@ describe('local stack under a slow-body flood (urls mode)', () => {
    */
   it('caps connections, cuts slow bodies at bodyTimeoutMs, and then serves again', async () => {
     const slow = await Promise.all(Array.from({ length: 4 }, () => slowPost(h.port)));
-    await until('the gateway to hold four requests', () => h.gateway.inFlight === 4);
+    await eventually('the gateway to hold four requests', () => h.gateway.inFlight === 4);
     // A fifth connection is dropped at once: the flood cannot take every file descriptor.
     const fifth = connect(h.port, '127.0.0.1');
     const fifthAnswer = await new Promise<string>((resolve) => {
@@ -172,11 +173,11 @@ describe('local stack shutdown with bundled engines', () => {
     const cfg = fastConfig({ engine: { coldStartMs: 100, drainMs: 30_000 } });
     const h = await startLocal(cfg, service({ 'kserve-llmd.io/decode-replicas': '1-1' }, cfg), logger);
     try {
-      const replica = (await until('a ready decode replica', () => h.supervisor.ready('decode')[0]))!;
+      const replica = (await eventually('a ready decode replica', () => h.supervisor.ready('decode')[0]))!;
       const pid = replica.proc?.pid;
       // About 300 decode steps of the bundled llama3-8b model: long enough to be in flight when stop() runs.
       const pending = postJson(`${h.url}/v1/completions`, { prompt: 'a long answer', max_tokens: 300 });
-      await until('the request to be in flight', () => replica.inflight === 1);
+      await eventually('the request to be in flight', () => replica.inflight === 1);
       const stopping = h.stop();
       const res = await pending;
       expect(res.status).toBe(200);
@@ -204,7 +205,7 @@ describe('Retry-After while decode is at zero', () => {
     const h = await startLocal(cfg, service({ 'kserve-llmd.io/decode-replicas': '0-1' }, cfg), logger);
     try {
       const first = postJson(`${h.url}/v1/completions`, { prompt: 'wake', max_tokens: 1 });
-      await until('the first request to be queued', () => h.queue.stats().queued === 1);
+      await eventually('the first request to be queued', () => h.queue.stats().queued === 1);
       const second = await postJson(`${h.url}/v1/completions`, { prompt: 'full', max_tokens: 1 });
       expect(second.status).toBe(429);
       // Engines given by URL are already running: retry in a second (was 20, the queue timeout).

@@ -9,7 +9,7 @@ import { silentLogger } from '../../src/log.js';
 import { allowed } from '../../webhooks/admission.js';
 import { MAX_JSON_CONTAINERS, tooManyContainers } from '../../webhooks/admission-body.js';
 import { startWebhookServer, type WebhookServer } from '../../webhooks/server.js';
-import { until } from '../local/support.js';
+import { eventually } from '../support/eventually.js';
 import { createClient, type TestClient } from '../support/https-client.js';
 
 const BUDGET = 16 * 1024;
@@ -76,7 +76,7 @@ async function bufferedBytes(): Promise<number> {
 it('refuses what does not fit with 429 + Retry-After on a reusable connection, then admits again', async () => {
   const held = await holding(BUDGET - 1024);
   // The held upload's declared length is reserved as soon as its headers are read.
-  await until('the held upload to be reserved', async () => (await bufferedBytes()) === BUDGET - 1024);
+  await eventually('the held upload to be reserved', async () => (await bufferedBytes()) === BUDGET - 1024);
 
   const refused = await client.postJson('/mutate', review('uid-refused', 4 * 1024));
   expect(refused.status).toBe(429);

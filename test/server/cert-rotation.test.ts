@@ -8,19 +8,10 @@ import { CertReloader } from '../../src/tls/cert-reloader.js';
 import { allowed } from '../../webhooks/admission.js';
 import { createWebhookApp } from '../../webhooks/app.js';
 import { createClient, peerCommonName } from '../support/https-client.js';
+import { eventually } from '../support/eventually.js';
 import { certFor, makeCertDir, type PemPair } from '../support/tls.js';
 
 const quiet = createLogger({ level: 'error', stream: new Writable({ write: (_c, _e, cb) => cb() }) });
-
-async function eventually<T>(probe: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = 5_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  let last = await probe();
-  while (!ok(last) && Date.now() < end) {
-    await new Promise((r) => setTimeout(r, 50));
-    last = await probe();
-  }
-  return last;
-}
 
 describe('serving certificate rotation', () => {
   let a: PemPair, b: PemPair, c: PemPair;
@@ -55,12 +46,10 @@ describe('serving certificate rotation', () => {
       expect((await client.request('GET', '/healthz')).status).toBe(200); // opens a keep-alive connection under A
 
       await certs.rotate(b);
-      expect(
-        await eventually(
-          () => peerCommonName(running.url, ca),
-          (cn) => cn === 'webhook-b',
-        ),
-      ).toBe('webhook-b');
+      await eventually(
+        'new connections served certificate B',
+        async () => (await peerCommonName(running.url, ca)) === 'webhook-b',
+      );
       expect(running.server).toBe(server);
       expect(running.reloader!.current()).toEqual(b);
       // The connection established under A keeps working: setSecureContext only affects new handshakes.
@@ -78,12 +67,10 @@ describe('serving certificate rotation', () => {
       expect(running.reloader!.ready()).toBe(true);
 
       await certs.rotate(c);
-      expect(
-        await eventually(
-          () => peerCommonName(running.url, ca),
-          (cn) => cn === 'webhook-c',
-        ),
-      ).toBe('webhook-c');
+      await eventually(
+        'new connections served certificate C',
+        async () => (await peerCommonName(running.url, ca)) === 'webhook-c',
+      );
 
       const text = await registry.metrics();
       expect(text).toMatch(/kserve_llmd_webhook_certificate_reloads_total\{result="success"\} 3/); // A, B, C

@@ -1,12 +1,14 @@
 /**
  * Engine-model calibration against the published points (autoscaling.md §3/§7.4, WVA parameter-estimation
- * tutorial: vLLM, Llama-3.1-8B, 1×H100, 128 in / 128 out, max-num-seqs 64). Each within 15%.
+ * tutorial: vLLM, Llama-3.1-8B, 1×H100, 128 in / 128 out, max-num-seqs 64). The tolerances are what the model
+ * achieves, as docs/simulator.md states them: latencies within 1% (the model is within 0.3%), saturated
+ * throughput within 3% (the model is 2.9% low: the front-end overhead c0 is fitted to the ITL points).
  */
 import { closedLoop } from '../../bench/sim/calibrate.js';
 import { kvTransferSeconds, profiledPrefillTokensPerSec, stepSeconds } from '../../bench/sim/perf.js';
 import { coldStartSeconds, LLAMA3_70B, LLAMA3_8B } from '../../bench/sim/presets.js';
 
-const within = (got: number, want: number, tol = 0.15): void => {
+const within = (got: number, want: number, tol: number): void => {
   expect(Math.abs(got - want) / want).toBeLessThanOrEqual(tol);
 };
 
@@ -16,12 +18,12 @@ describe('Llama-3.1-8B on 1×H100, 128/128 (WVA tutorial)', () => {
   const sat = closedLoop(wva, { clients: 64, promptTokens: 128, outputTokens: 128, durationS: 30 });
 
   it.each([
-    ['ITL at 1 request ≈ 7.0 ms', () => sync.meanItlS * 1000, 7.0],
-    ['TTFT at 1 request ≈ 15 ms', () => sync.meanTtftS * 1000, 15],
-    ['ITL at ~64 concurrent ≈ 8.7 ms', () => sat.meanItlS * 1000, 8.7],
-    ['saturated ≈ 56.7 req/s', () => sat.requestsPerS, 56.7],
-    ['saturated ≈ 7,250 generated tok/s', () => sat.generatedTokensPerS, 7250],
-  ])('%s', (_name, got, want) => within(got(), want));
+    ['ITL at 1 request: 7.0 ms ± 1%', () => sync.meanItlS * 1000, 7.0, 0.01],
+    ['TTFT at 1 request: 15 ms ± 1%', () => sync.meanTtftS * 1000, 15, 0.01],
+    ['ITL at ~64 concurrent: 8.7 ms ± 1%', () => sat.meanItlS * 1000, 8.7, 0.01],
+    ['saturated: 56.7 req/s ± 3%', () => sat.requestsPerS, 56.7, 0.03],
+    ['saturated: 7,252 generated tok/s ± 3%', () => sat.generatedTokensPerS, 7252, 0.03],
+  ])('%s', (_name, got, want, tol) => within(got(), want, tol));
 
   it('more clients than max_num_seqs queue instead of adding throughput', () => {
     const over = closedLoop(wva, { clients: 128, promptTokens: 128, outputTokens: 128, durationS: 20 });

@@ -11,13 +11,14 @@ export interface FakeApiContext {
 }
 
 export function fakeApiPerTest(
-  opts: { bookmarkIntervalMs: number; timeoutMs: number },
+  opts: { bookmarkIntervalMs: number; timeoutMs?: number },
   use: (ctx: FakeApiContext) => void,
 ): FakeApiContext {
   const ctx = {} as FakeApiContext;
   beforeEach(async () => {
     ctx.api = await startFakeApiServer({ bookmarkIntervalMs: opts.bookmarkIntervalMs });
-    ctx.client = createKubeClient(ctx.api.kubeConfig(), { timeoutMs: opts.timeoutMs });
+    // The client's deadline is real time: 30 s by default, far above a loopback call with every core busy.
+    ctx.client = createKubeClient(ctx.api.kubeConfig(), { timeoutMs: opts.timeoutMs ?? 30_000 });
     use(ctx);
   });
   afterEach(async () => {

@@ -25,13 +25,19 @@ export interface TestClient {
   close(): Promise<void>;
 }
 
+/**
+ * Deadlines are real time and only a backstop against a hung server: far above a loopback HTTPS call with every
+ * core busy (npm run test:load), where 5–15 s ones could cut a slow but correct answer.
+ */
+const DEADLINE_MS = 60_000;
+
 export function createClient(url: string, opts: ClientOptions = {}): TestClient {
   const pool = new Pool(url, {
     connections: opts.connections ?? 4,
     keepAliveTimeout: 10_000,
-    headersTimeout: 10_000,
-    bodyTimeout: 10_000,
-    connect: { timeout: 5_000, ...(opts.ca ? { ca: opts.ca } : { rejectUnauthorized: false }) },
+    headersTimeout: DEADLINE_MS,
+    bodyTimeout: DEADLINE_MS,
+    connect: { timeout: DEADLINE_MS, ...(opts.ca ? { ca: opts.ca } : { rejectUnauthorized: false }) },
   });
   const request = async (
     method: string,
@@ -44,7 +50,7 @@ export function createClient(url: string, opts: ClientOptions = {}): TestClient 
       path,
       body,
       headers,
-      signal: AbortSignal.timeout(15_000),
+      signal: AbortSignal.timeout(DEADLINE_MS),
     });
     const text = await res.body.text();
     let parsed: unknown;
@@ -70,7 +76,7 @@ export function peerCommonName(url: string, ca: string | string[]): Promise<stri
   const { hostname, port } = new URL(url);
   return new Promise((resolve, reject) => {
     const socket = tls.connect(
-      { host: hostname, port: Number(port), ca, servername: 'localhost', timeout: 5_000 },
+      { host: hostname, port: Number(port), ca, servername: 'localhost', timeout: DEADLINE_MS },
       () => {
         const cn = socket.getPeerCertificate().subject?.CN;
         socket.end();

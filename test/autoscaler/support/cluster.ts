@@ -155,11 +155,3 @@ export class FakeCluster {
     this.pods.clear();
   }
 }
-
-export async function waitFor(pred: () => boolean, what: string, timeoutMs = 3000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!pred()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}

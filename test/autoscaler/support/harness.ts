@@ -16,11 +16,17 @@ export interface Harness {
   close(): Promise<void>;
 }
 
+/**
+ * The scrape timeout is real time (an HTTP deadline): 5 s, so a loopback scrape never times out on a machine
+ * with every core busy. A test that wants timeouts passes a short one (and a fake pod that hangs).
+ */
+export const SCRAPE_TIMEOUT_MS = 5_000;
+
 export function testConfig(patch: Record<string, unknown> = {}): AutoscalerConfig {
   return parseAutoscalerConfig({
     leaderElection: { enabled: false },
     scaleToZeroGraceMs: 2000,
-    scrape: { concurrency: 16, timeoutMs: 150, maxBodyBytes: 1 << 20, keepAliveMs: 30_000 },
+    scrape: { concurrency: 16, timeoutMs: SCRAPE_TIMEOUT_MS, maxBodyBytes: 1 << 20, keepAliveMs: 30_000 },
     metrics: { port: 0 },
     ...patch,
   });
@@ -32,7 +38,9 @@ export function buildAutoscaler(
   opts: { now?: () => number; sink?: string; identity?: string } = {},
 ): Harness {
   const kc = api.kubeConfig();
-  const client = createKubeClient(kc, { timeoutMs: 5000, fieldManager: 'kserve-llmd-autoscaler' });
+  // Generous (real time): a worker's first write of a kind compiles its CRD schema for validation, seconds of
+  // CPU on a loaded machine.
+  const client = createKubeClient(kc, { timeoutMs: 60_000, fieldManager: 'kserve-llmd-autoscaler' });
   const registry = createRegistry();
   const autoscaler = new Autoscaler({
     kc,

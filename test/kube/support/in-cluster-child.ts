@@ -11,9 +11,11 @@ import { parseAutoscalerConfig } from '../../../autoscaler/config.js';
 import { createKubeClient, loadKubeConfig, RESOURCES } from '../../../src/kube.js';
 import { silentLogger } from '../../../src/log.js';
 import { createRegistry } from '../../../src/metrics.js';
+import { eventually } from '../../support/eventually.js';
 
 const kc = await loadKubeConfig({ serviceAccountDir: process.env.SA_DIR });
-const client = createKubeClient(kc, { timeoutMs: 5_000 });
+// Generous: this child runs while the test suite (and, under npm run test:load, busy loops) use every core.
+const client = createKubeClient(kc, { timeoutMs: 30_000 });
 const config = parseAutoscalerConfig({ leaderElection: { enabled: false }, metrics: { port: 0 } });
 const autoscaler = new Autoscaler({
   kc,
@@ -27,8 +29,9 @@ await autoscaler.start();
 // A PodAutoscaler created after the first list reaches the view only through the watch.
 const pa = JSON.parse(process.env.NEW_PA ?? '{}') as { metadata: { name: string; namespace: string } };
 await client.create(RESOURCES.podAutoscalers, pa.metadata.namespace, pa);
-for (let i = 0; i < 500 && !autoscaler.view.targets().some((t) => t.name === pa.metadata.name); i++)
-  await new Promise((r) => setTimeout(r, 10));
+await eventually('the new PodAutoscaler in the view', () =>
+  autoscaler.view.targets().some((t) => t.name === pa.metadata.name),
+);
 const targets = autoscaler.view
   .targets()
   .map((t) => t.name)
