@@ -73,15 +73,20 @@ export const TRACE_BENCH: BenchEntry = {
   spec: {
     name: 'bench trace',
     summary:
-      'Trace-driven autoscaler benchmark: simulated vLLM fleets under ours, Knative KPA, KEDA/HPA, llm-d WVA, Dynamo load planner, a static peak fleet and the oracle lower bound.',
+      'Trace-driven autoscaler benchmark: simulated vLLM fleets ' +
+      'under ours, Knative KPA, KEDA/HPA, llm-d WVA, Dynamo load ' +
+      'planner, a static peak fleet and the oracle lower bound.',
     usage:
-      'kserve-llmd bench [trace] (--trace FILE | --synthetic KIND[:k=v,…]) [--model llama3-8b] [--slo ttft=2s,itl=100ms] [flags]',
+      'kserve-llmd bench [trace] (--trace FILE | --synthetic ' +
+      'KIND[:k=v,…]) [--model llama3-8b] [--slo ttft=2s,itl=100ms] [flags]',
     flags: [
       { name: 'trace', type: 'string', help: 'trace file: Mooncake JSONL or Azure CSV (format detected from content)' },
       {
         name: 'synthetic',
         type: 'string',
-        help: 'synthetic traffic instead of a file: poisson|bursty|diurnal[:rate=4,duration=1h,on=5m,off=10m,peak=2,period=1h,isl=2000,osl=200,prefix=0.5]',
+        help:
+          'synthetic traffic instead of a file: ' +
+          'poisson|bursty|diurnal[:rate=4,duration=1h,on=5m,off=10m,peak=2,period=1h,isl=2000,osl=200,prefix=0.5]',
       },
       { name: 'model', type: 'string', help: 'engine preset', default: 'llama3-8b', choices: Object.keys(PRESETS) },
       {
@@ -175,7 +180,12 @@ export const TRACE_BENCH: BenchEntry = {
     });
     const out = (line: string): boolean => process.stdout.write(`${line}\n`);
     out(
-      `${trace.name} · ${result.config.requests} requests · ${result.config.model} · SLO ttft ${slo.ttftMs} ms, itl ${slo.itlMs} ms · ${result.config.router}${result.config.disaggregated ? ' · P/D' : ''} · cold start ${result.config.coldStartS.toFixed(0)} s · seed ${result.config.seed}`,
+      `${trace.name} · ${result.config.requests} requests ` +
+        `· ${result.config.model} · SLO ttft ${slo.ttftMs} ms, ` +
+        `itl ${slo.itlMs} ms ` +
+        `· ${result.config.router}${result.config.disaggregated ? ' · P/D' : ''} ` +
+        `· cold start ${result.config.coldStartS.toFixed(0)} s · ` +
+        `seed ${result.config.seed}`,
     );
     for (const line of textTable(result)) out(line);
     for (const line of verdict(result).lines) out(line);

@@ -66,7 +66,10 @@ export interface Verdict {
   lines: string[];
 }
 
-/** The issue's goal, checked on this run. "Attainable" = the oracle's attainment (some requests cannot meet the SLO on any fleet). */
+/**
+ * The issue's goal, checked on this run. "Attainable" = the oracle's attainment (some requests cannot meet the SLO on
+ * any fleet).
+ */
 export function verdict(result: BenchResult): Verdict {
   const ours = result.rows.find((r) => r.name === 'ours');
   const oracle = result.rows.find((r) => r.name === 'oracle');
@@ -81,9 +84,20 @@ export function verdict(result: BenchResult): Verdict {
   const okOracle = ours.ratioToOracle <= 1.3;
   const pct = (x: number): string => `${(100 * x).toFixed(2)}%`;
   const lines = [
-    `goal 1 (≥ ${pct(target)} within SLO): ours ${pct(a)} — ${okAttain ? 'met' : 'NOT met'} (oracle reaches ${pct(oracle.summary.attainment)}${result.oracle.unmet > 0 ? `; ${result.oracle.unmet} window(s) have requests no fleet ≤ max can serve within the SLO` : ''})`,
+    `goal 1 (≥ ${pct(target)} within SLO): ours ${pct(a)} ` +
+      `— ${okAttain ? 'met' : 'NOT met'} (oracle ` +
+      (`reaches ${pct(oracle.summary.attainment)}` +
+        (result.oracle.unmet > 0
+          ? `; ${result.oracle.unmet} window(s) have requests ` + `no fleet ≤ max can serve within the SLO`
+          : '') +
+        ')'),
     best
-      ? `goal 2 (≤ 0.8× GPU-hours of the best baseline at the same attainment): best is ${best.name} at ${pct(best.summary.attainment)} with ${best.gpuHours.toFixed(2)} GPU-h; ours ${ratioBest.toFixed(2)}× — ${okBest ? 'met' : 'NOT met'}`
+      ? `goal 2 (≤ 0.8× GPU-hours of the best baseline at the same ` +
+        `attainment): best is ${best.name} ` +
+        `at ${pct(best.summary.attainment)} ` +
+        `with ${best.gpuHours.toFixed(2)} GPU-h; ` +
+        `ours ${ratioBest.toFixed(2)}× ` +
+        `— ${okBest ? 'met' : 'NOT met'}`
       : `goal 2: no baseline reaches ours' attainment (${pct(a)}) — met by default`,
     `goal 3 (≤ 1.3× oracle GPU-hours): ours ${ours.ratioToOracle.toFixed(2)}× — ${okOracle ? 'met' : 'NOT met'}`,
   ];
@@ -92,5 +106,11 @@ export function verdict(result: BenchResult): Verdict {
 
 /** JSON result: config, oracle windows, rows with summaries, time series and decision reasons. */
 export function jsonResult(result: BenchResult): string {
-  return `${JSON.stringify({ ...result, verdict: verdict(result) }, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 1)}\n`;
+  return (
+    JSON.stringify(
+      { ...result, verdict: verdict(result) },
+      (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? null : v),
+      1,
+    ) + '\n'
+  );
 }
