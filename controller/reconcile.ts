@@ -151,7 +151,10 @@ export class Reconciler {
             kind: builder.kind,
             name,
             result: 'conflict',
-            message: `an existing ${builder.kind} "${name}" is ${live ? describeOwner(live) : 'in the way'}; it is left untouched — delete or rename it to let kserve-llmd create its own`,
+            message:
+              `an existing ${builder.kind} "${name}" ` +
+              `is ${live ? describeOwner(live) : 'in the way'}; it is left ` +
+              `untouched — delete or rename it to let kserve-llmd create its own`,
           },
         ];
       }

@@ -211,7 +211,9 @@ export function validateLocalConfig(c: LocalConfig): LocalConfig {
   const errors: string[] = [];
   if (c.engine.mode === 'command' && !/\{port\}/.test(c.engine.command))
     errors.push(
-      `engine.command must contain {port} (e.g. "vllm serve {model} --port {port} --served-model-name {name}"); got ${JSON.stringify(c.engine.command)}`,
+      `engine.command must contain {port} (e.g. "vllm serve ` +
+        `{model} --port {port} --served-model-name {name}"); ` +
+        `got ${JSON.stringify(c.engine.command)}`,
     );
   if (c.engine.mode === 'urls' && c.engine.urls.decode.length === 0)
     errors.push('engine.urls.decode must list at least one URL in urls mode');

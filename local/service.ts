@@ -32,7 +32,8 @@ export function resolveService(docs: unknown[], file: string, cfg: LocalConfig):
   const isvc = docs.find((d) => isRecord(d) && d.kind === 'InferenceService');
   if (!isvc)
     throw new ConfigError(
-      `${file}: no InferenceService in the file (found ${docs.map((d) => (isRecord(d) ? String(d.kind) : typeof d)).join(', ') || 'nothing'})`,
+      `${file}: no InferenceService in the file ` +
+        `(found ${docs.map((d) => (isRecord(d) ? String(d.kind) : typeof d)).join(', ') || 'nothing'})`,
     );
   const outcome = mutateInferenceService(isvc, defaultWebhookConfig());
   if (outcome.kind === 'denied') throw new ConfigError(`${file}: ${denialMessage(outcome.errors)}`);

@@ -53,7 +53,8 @@ export function paStatus(i: PaStatusInput): Record<string, unknown> {
       'Queued',
       'Requests to the target are being buffered as resources are provisioned.',
     );
-  // Sticky once reached (Knative: ScaleTargetInitialized is set the first time replicas ≥ max(min-scale, initial-scale)).
+  // Sticky once reached (Knative: ScaleTargetInitialized is set the first time replicas ≥ max(min-scale,
+  // initial-scale)).
   const wasInit = condition(i.pa, 'ScaleTargetInitialized')?.status === 'True';
   const init =
     wasInit || i.ready >= Math.max(1, i.minScale)

@@ -81,15 +81,18 @@ describe('service → decider specs', () => {
     expect(s.roles.prefill).toMatchObject({ role: 'prefill', minReplicas: 1, maxReplicas: 2 });
   });
 
-  it('without the override, scale-to-zero-after comes from the annotation; without P/D there is no prefill role', () => {
-    const s = service(
-      { 'kserve-llmd.io/scale-to-zero-after': '10m', 'kserve-llmd.io/routing': 'load-aware' },
-      defaultLocalConfig(),
-    );
-    expect(s.roles.decode).toMatchObject({ minReplicas: 1, maxReplicas: 4, scaleToZeroAfterMs: 600_000 });
-    expect(s.roles.prefill).toBeUndefined();
-    expect(s.routing).toBe('load-aware');
-  });
+  it(
+    'without the override, scale-to-zero-after comes from the ' + 'annotation; without P/D there is no prefill role',
+    () => {
+      const s = service(
+        { 'kserve-llmd.io/scale-to-zero-after': '10m', 'kserve-llmd.io/routing': 'load-aware' },
+        defaultLocalConfig(),
+      );
+      expect(s.roles.decode).toMatchObject({ minReplicas: 1, maxReplicas: 4, scaleToZeroAfterMs: 600_000 });
+      expect(s.roles.prefill).toBeUndefined();
+      expect(s.routing).toBe('load-aware');
+    },
+  );
 });
 
 describe('helpers', () => {
