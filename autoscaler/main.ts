@@ -4,12 +4,12 @@
  */
 import { createServer, type Server } from 'node:http';
 import { hostname } from 'node:os';
-import type { FlagValues } from '../src/cli/args.js';
-import { processIo, type CliIo } from '../src/cli/io.js';
+import type { FlagValues } from '../src/cli-args.js';
+import { processIo, type CliIo } from '../src/cli-io.js';
 import { createKubeClient, loadKubeConfig } from '../src/kube.js';
 import { createLogger, type Logger } from '../src/log.js';
 import { createRegistry } from '../src/metrics.js';
-import { AUTOSCALER_CLASS } from '../src/names.js';
+import { AUTOSCALER_CLASS } from '../core/names.js';
 import type { Registry } from 'prom-client';
 import { Autoscaler } from './autoscaler.js';
 import { loadAutoscalerConfig, parseAutoscalerConfig, type AutoscalerConfig } from './config.js';

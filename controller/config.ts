@@ -3,7 +3,7 @@
  * checked once with an error naming the allowed range. Flags of `kserve-llmd controller` overlay it.
  */
 import { ConfigError, defaultWebhookConfig, type WebhookConfig } from '../src/config.js';
-import { INSTALL_NAMESPACE } from '../src/names.js';
+import { INSTALL_NAMESPACE } from '../core/names.js';
 
 export type FailureMode = 'FailOpen' | 'FailClose';
 

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { ConfigError } from '../src/config.js';
 import { isRecord } from '../src/types/kube.js';
 import { loadAllBounded, YamlBoundsError } from '../src/yaml-bounded.js';
-import { PRESETS } from '../bench/sim/presets.js';
+import { PRESETS } from '../model/presets.js';
 
 export type EngineMode = 'bundled' | 'command' | 'urls';
 export type ViewMode = 'auto' | 'tty' | 'plain';

@@ -4,13 +4,13 @@
  */
 import fastJsonPatch, { type Operation } from 'fast-json-patch';
 import { defaultWebhookConfig } from '../../src/config.js';
-import { runtimeName } from '../../src/names.js';
+import { runtimeName } from '../../core/names.js';
 import type { Container, InferenceService, Pod } from '../../src/types/kube.js';
-import { mutateInferenceService } from '../../webhooks/isvc/mutate.js';
+import { mutateInferenceService } from '../../core/isvc/mutate.js';
 import { mutatePod } from '../../webhooks/pod/mutate.js';
-import { fillPlaceholders, mergeRuntimeContainer, previewPod } from '../../webhooks/render/pod-preview.js';
-import { renderManifests } from '../../webhooks/render/render.js';
-import { loadServingRuntimes } from '../../webhooks/render/runtimes.js';
+import { fillPlaceholders, mergeRuntimeContainer, previewPod } from '../../render/pod-preview.js';
+import { renderManifests } from '../../render/render.js';
+import { loadServingRuntimes } from '../../render/runtimes.js';
 import { EXAMPLES, example, exampleText } from '../support/fixtures.js';
 import { expectValid } from '../support/schema.js';
 import { build } from '../manifests/helpers.js';
