@@ -107,7 +107,8 @@ export const LLAMA3_8B: EnginePreset = {
 
 /**
  * Llama-3-70B on 4×H100 (TP4). Shapes: vidur (§7.1); KV capacity §7.1 (410k tokens). No published
- * calibration point here: the 8B fit, with the TP4 all-reduces of perf.ts (which the 8B TP4 points check). Cold start: 141 GB at 2 GB/s plus a longer init (§7.4; ServerlessLLM quotes 84 s
+ * calibration point here: the 8B fit, with the TP4 all-reduces of perf.ts (which the 8B TP4 points check). Cold start:
+ * 141 GB at 2 GB/s plus a longer init (§7.4; ServerlessLLM quotes 84 s
  * to load LLaMA-2-70B).
  */
 export const LLAMA3_70B: EnginePreset = {

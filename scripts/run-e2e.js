@@ -7,7 +7,9 @@ import { existsSync } from 'node:fs';
 const kubeconfig = process.env.KSERVE_LLMD_E2E_KUBECONFIG;
 if (!kubeconfig) {
   console.log(
-    'e2e skipped: set KSERVE_LLMD_E2E_KUBECONFIG to the kubeconfig of a control plane with Knative Serving (docs/e2e.md)',
+    'e2e skipped: set KSERVE_LLMD_E2E_KUBECONFIG to the ' +
+      'kubeconfig of a control plane with Knative Serving ' +
+      '(docs/e2e.md)',
   );
   process.exit(0);
 }

@@ -185,7 +185,11 @@ export const ANNOTATIONS: readonly AnnotationSpec[] = [
   },
   {
     name: 'prefill-throughput',
-    accepted: `prompt tokens per second one replica prefills, an integer in [${PREFILL_THROUGHPUT_LIMITS[0]}, ${PREFILL_THROUGHPUT_LIMITS[1]}] (llm-d's calibrate.sh prints it as peakPrefillThroughput)`,
+    accepted:
+      `prompt tokens per second one replica prefills, an integer ` +
+      `in [${PREFILL_THROUGHPUT_LIMITS[0]}, ` +
+      `${PREFILL_THROUGHPUT_LIMITS[1]}] (llm-d's calibrate.sh ` +
+      `prints it as peakPrefillThroughput)`,
     default: '15000 (the autoscaler raises it to what it measures)',
     example: '38000',
     parse(value, s) {

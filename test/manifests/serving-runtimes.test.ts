@@ -172,7 +172,9 @@ describe('serving runtimes: the container contract with the pod webhook', () => 
   );
 
   it.each(ACCELERATORS)(
-    "%s: Knative accepts the readiness probe (periodSeconds 0 = queue-proxy's aggressive probing, which forbids timeoutSeconds and failureThreshold)",
+    '%s: Knative accepts the readiness probe (periodSeconds 0 = ' +
+      "queue-proxy's aggressive probing, which forbids " +
+      'timeoutSeconds and failureThreshold)',
     (accel) => {
       // knative/serving knative-v1.23.0 pkg/apis/serving/k8s_validation.go validateReadinessProbe (847-861);
       // the end-to-end suite's real Knative webhook rejected the Knative Service KServe renders otherwise.

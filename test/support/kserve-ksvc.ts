@@ -147,7 +147,8 @@ export function renderKnativeService(isvc: KObject, runtime: KObject): KObject {
     ...without(p.annotations, SERVICE_ANNOTATION_DISALLOWED),
   };
   setAutoscaling(annotations, p);
-  // ksvc_reconciler.go 102-121: SetAutoScalingAnnotations on the merged annotations, then rollout-duration and the OpenShift passthrough go on the ksvc itself.
+  // ksvc_reconciler.go 102-121: SetAutoScalingAnnotations on the merged annotations, then rollout-duration and the
+  // OpenShift passthrough go on the ksvc itself.
   const ksvcAnnotations: Record<string, string> = {};
   for (const k of MANAGED_KSVC_ANNOTATIONS)
     if (k in annotations) {
