@@ -10,6 +10,7 @@
 // A directory may import its own files and the layers listed for it. src/cli/ is the binary's composition
 // root, so the rest of src/ may not import it.
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 const SHARED = ['src', 'core', 'model'];
 const COMPONENTS = ['webhooks', 'controller', 'autoscaler'];
@@ -48,7 +49,7 @@ export const importsRule = {
     messages: { wrongWay: '{{from}}/ may not import {{to}}/ ({{spec}}): allowed {{allowed}} (layers.js)' },
   },
   create(context) {
-    const root = path.dirname(new URL(import.meta.url).pathname);
+    const root = path.dirname(fileURLToPath(import.meta.url));
     const file = path.relative(root, context.filename).split(path.sep).join('/');
     const from = layerOf(file);
     if (from === undefined || LAYERS[from] === ANY) return {};

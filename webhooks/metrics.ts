@@ -1,6 +1,5 @@
 /**
- * The admission webhooks' Prometheus metrics. One Registry per process (created here, passed in everywhere) so tests stay
- * isolated: prom-client throws on a duplicate name in one registry.
+ * The admission webhooks' Prometheus metrics, on the process's one Registry (src/metrics.ts createRegistry).
  *
  * Names follow controller-runtime's webhook metrics (pkg/webhook/internal/metrics/metrics.go:
  * controller_runtime_webhook_latency_seconds{webhook}, _requests_total{webhook,code},

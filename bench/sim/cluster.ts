@@ -18,7 +18,13 @@ import { kvTransferSeconds } from '../../model/perf.js';
 import type { WarmCache } from './prewarm.js';
 import type { EnginePreset } from '../../model/presets.js';
 import { createRng, logNormal } from '../../model/rng.js';
-import { createRouter, PrefixIndex, wantsRemotePrefill, type RoutablePod, type RouterName } from '../../model/router.js';
+import {
+  createRouter,
+  PrefixIndex,
+  wantsRemotePrefill,
+  type RoutablePod,
+  type RouterName,
+} from '../../model/router.js';
 import type { Desired, EngineSnapshot, Observation, Policy, Role, RoleObservation } from './policies/types.js';
 import { renderVllmMetrics } from '../../model/prom.js';
 import type { TraceRequest } from './traffic/types.js';
