@@ -68,7 +68,6 @@ export async function runAutoscaler(values: FlagValues, io: CliIo = processIo())
   const client = createKubeClient(kc, { timeoutMs: 10_000, fieldManager: 'kserve-llmd-autoscaler' });
   const registry = createRegistry();
   const autoscaler = new Autoscaler({
-    kc,
     client,
     config,
     logger,

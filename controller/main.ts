@@ -139,7 +139,7 @@ export async function runController(values: FlagValues, io: CliIo = processIo())
     registry,
     logger,
   });
-  const controller = new RoutingController({ kc, client, config, registry, events, logger });
+  const controller = new RoutingController({ client, config, registry, events, logger });
   let started = false;
   const start = (): void => {
     controller.metrics.leader.set(1);
