@@ -15,7 +15,7 @@ import { PrometheusCollector } from './collector/prometheus.js';
 import type { AutoscalerConfig } from './config.js';
 import { InformerView } from './loop/informer-view.js';
 import { Loop } from './loop/index.js';
-import { autoscalerMetrics } from './metrics.js';
+import { autoscalerMetrics } from './own-metrics.js';
 import { createDemandSources } from './sources/index.js';
 import { readFileSync } from 'node:fs';
 
