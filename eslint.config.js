@@ -18,7 +18,7 @@ export default tseslint.config(
   },
   {
     // Tests pick fields out of decoded JSON; `any` there keeps assertions readable.
-    files: ['test/**/*.ts'],
+    files: ['test/**/*.ts', 'test-e2e/**/*.ts'],
     rules: { '@typescript-eslint/no-explicit-any': 'off' },
   },
   {

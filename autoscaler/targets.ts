@@ -88,6 +88,7 @@ export function specFor(
     slo: settings.slo,
     scaleToZeroAfterMs: settings.scaleToZeroAfterMs,
     scaleToZeroEnabled: input.scaleToZeroEnabled,
+    ...(settings.prefillThroughput !== null ? { capacity: { prefillTokensPerSec: settings.prefillThroughput } } : {}),
     stableWindowMs: opts.stableWindowMs,
     activationScale: Math.max(1, activation ?? 1),
   });

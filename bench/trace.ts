@@ -4,6 +4,7 @@
  * and print one row per policy. Writes <out>/<name>.json and <out>/<name>.svg. Progress goes to stderr.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { basename, join } from 'node:path';
 import { UsageError, type FlagValues } from '../src/cli/args.js';
 import { ANNOTATIONS } from '../webhooks/annotations/registry.js';
@@ -12,11 +13,12 @@ import { parseDuration } from '../webhooks/annotations/values.js';
 import type { BenchEntry } from './registry.js';
 import { POLICIES } from './sim/policies/index.js';
 import type { SloTarget } from './sim/policies/types.js';
-import { PRESETS } from './sim/presets.js';
+import { PRESETS, type EnginePreset } from './sim/presets.js';
 import { jsonResult, textTable, verdict } from './sim/report.js';
 import { ROUTERS, type RouterName } from './sim/router.js';
-import { runBenchmark } from './sim/run.js';
+import { fleetText, runBenchmark } from './sim/run.js';
 import { svgChart } from './sim/svg.js';
+import { frontierSvg } from './sim/svg-frontier.js';
 import { loadTraffic, TraceError, type Trace } from './sim/traffic/index.js';
 
 /** `--slo` uses the kserve-llmd.io/slo annotation's own parser, so the forms and limits are the same. */
@@ -45,6 +47,21 @@ function numberFlag(name: string, value: FlagValues[string], min: number, max: n
   return n;
 }
 
+function prefillThroughputFlag(value: string): 'calibrated' | 'unset' | number {
+  if (value === 'calibrated' || value === 'unset') return value;
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n < 100 || n > 10_000_000)
+    throw new UsageError(`--prefill-throughput ${value}: must be calibrated, unset or an integer in [100, 10000000]`);
+  return n;
+}
+
+/** The engine preset, with --flops-efficiency replacing the fitted prefill efficiency (a sensitivity run). */
+function presetOf(v: FlagValues): EnginePreset {
+  const preset = PRESETS[String(v.model)] as EnginePreset;
+  if (v['flops-efficiency'] === undefined) return preset;
+  return { ...preset, flopsEfficiency: numberFlag('flops-efficiency', v['flops-efficiency'], 0.05, 1) };
+}
+
 /** Trace file or synthetic spec, with the rate multiplier and cut; bad input is a usage error naming the line. */
 async function traffic(v: FlagValues): Promise<Trace> {
   try {
@@ -68,6 +85,24 @@ function defaultStem(v: FlagValues): string {
 }
 
 const POLICY_NAMES = [...POLICIES.map((p) => p.name), 'static-peak'];
+
+/** Flags that do not change the result: where it is written, how many threads, progress. */
+const NOT_RESULT = new Set(['out', 'name', 'jobs', 'quiet', 'json']);
+
+/**
+ * The run as one command with every flag that shapes the result spelled out, defaults included, so a stored JSON
+ * says how to reproduce it whatever the defaults become.
+ */
+export function commandLine(v: FlagValues): string {
+  const quote = (x: string): string => (/^[\w.,:=/@+-]+$/.test(x) ? x : `'${x.replace(/'/g, `'\\''`)}'`);
+  const parts = ['kserve-llmd bench trace'];
+  for (const f of TRACE_BENCH.spec.flags) {
+    const x = v[f.name];
+    if (x === undefined || x === false || NOT_RESULT.has(f.name)) continue;
+    parts.push(x === true ? `--${f.name}` : `--${f.name} ${quote(String(x))}`);
+  }
+  return parts.join(' ');
+}
 
 export const TRACE_BENCH: BenchEntry = {
   spec: {
@@ -123,6 +158,12 @@ export const TRACE_BENCH: BenchEntry = {
         default: '5m',
       },
       { name: 'window', type: 'string', help: 'oracle interval', default: '60s' },
+      {
+        name: 'warmup',
+        type: 'string',
+        help: 'first part left out of the warm-up-excluded figures (rounded up to a window)',
+        default: '5m',
+      },
       { name: 'attainment', type: 'string', help: 'goal: fraction of requests within the SLO', default: '0.99' },
       {
         name: 'policies',
@@ -139,6 +180,39 @@ export const TRACE_BENCH: BenchEntry = {
       },
       { name: 'out', type: 'string', help: 'directory for the JSON result and SVG chart', default: 'bench-results' },
       { name: 'name', type: 'string', help: 'file name stem for the outputs (default: from the trace)' },
+      {
+        name: 'prefill-throughput',
+        type: 'string',
+        help: "ours' kserve-llmd.io/prefill-throughput: calibrated (what llm-d's calibrate.sh measures here), unset, or tokens/s",
+        default: 'calibrated',
+      },
+      {
+        name: 'flops-efficiency',
+        type: 'string',
+        help: "share of the GPU's dense peak a prefill reaches (default: the preset's fitted value; a sensitivity run)",
+      },
+      {
+        name: 'cold-start',
+        type: 'string',
+        help: "policies' cold starts: spread (per pod, log-normal around the preset's, 20–90 s) or fixed",
+        default: 'spread',
+        choices: ['spread', 'fixed'],
+      },
+      {
+        name: 'jobs',
+        type: 'int',
+        help: 'worker threads for the oracle windows and the policies (results do not depend on it)',
+        default: Math.max(1, Math.min(4, availableParallelism())),
+        min: 1,
+        max: 64,
+      },
+      {
+        name: 'json',
+        type: 'string',
+        help: 'the JSON result: summary (figures, frontier, schedule, command) or full (also time series and hulls)',
+        default: 'summary',
+        choices: ['summary', 'full'],
+      },
       { name: 'quiet', type: 'bool', help: 'no progress on stderr' },
     ],
   },
@@ -158,9 +232,9 @@ export const TRACE_BENCH: BenchEntry = {
     const say = v.quiet ? () => undefined : (line: string) => process.stderr.write(`${line}\n`);
     const trace = await traffic(v);
     say(`${trace.name}: ${trace.requests.length} requests over ${Math.round(trace.durationS)} s`);
-    const result = runBenchmark({
+    const result = await runBenchmark({
       trace,
-      preset: PRESETS[String(v.model)] as (typeof PRESETS)[string],
+      preset: presetOf(v),
       slo,
       router: String(v.router) as RouterName,
       disaggregated: v.disaggregation === 'prefill-decode',
@@ -170,21 +244,29 @@ export const TRACE_BENCH: BenchEntry = {
       windowS: durationFlag('window', v.window, 10, 3600) as number,
       attainment: numberFlag('attainment', v.attainment, 0.5, 1),
       scaleToZeroAfterS: durationFlag('scale-to-zero-after', v['scale-to-zero-after'], 30, 86_400) as number,
+      warmupS: durationFlag('warmup', v.warmup, 0, 86_400) as number,
       policies,
+      jobs: Number(v.jobs),
+      prefillThroughput: prefillThroughputFlag(String(v['prefill-throughput'])),
+      fixedColdStart: v['cold-start'] === 'fixed',
       progress: say,
     });
     const out = (line: string): boolean => process.stdout.write(`${line}\n`);
     out(
-      `${trace.name} · ${result.config.requests} requests · ${result.config.model} · SLO ttft ${slo.ttftMs} ms, itl ${slo.itlMs} ms · ${result.config.router}${result.config.disaggregated ? ' · P/D' : ''} · cold start ${result.config.coldStartS.toFixed(0)} s · seed ${result.config.seed}`,
+      `${trace.name} · ${result.config.requests} requests · ${result.config.model} · SLO ttft ${slo.ttftMs} ms, itl ${slo.itlMs} ms · ${result.config.router}${result.config.disaggregated ? ' · P/D' : ''} · cold start ${result.config.coldStart === 'fixed' ? `${result.config.coldStartS.toFixed(0)} s` : `median ${result.config.coldStartS.toFixed(0)} s (${result.config.coldStart.minS}–${result.config.coldStart.maxS} s)`} · prefill-throughput ${result.config.prefillThroughput ?? 'unset'} · seed ${result.config.seed} · initial fleet ${fleetText(result.initial)} · warm-up ${result.config.warmupS} s`,
     );
     for (const line of textTable(result)) out(line);
     for (const line of verdict(result).lines) out(line);
     const stem = v.name !== undefined ? String(v.name) : defaultStem(v);
     const dir = String(v.out);
     await mkdir(dir, { recursive: true });
-    await writeFile(join(dir, `${stem}.json`), jsonResult(result));
+    await writeFile(
+      join(dir, `${stem}.json`),
+      jsonResult(result, { full: v.json === 'full', command: commandLine(v) }),
+    );
     await writeFile(join(dir, `${stem}.svg`), svgChart(result));
-    out(`wrote ${join(dir, `${stem}.json`)} and ${join(dir, `${stem}.svg`)}`);
+    await writeFile(join(dir, `${stem}-frontier.svg`), frontierSvg(result));
+    out(`wrote ${join(dir, `${stem}.json`)}, ${join(dir, `${stem}.svg`)} and ${join(dir, `${stem}-frontier.svg`)}`);
     return 0;
   },
 };

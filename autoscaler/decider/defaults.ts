@@ -65,8 +65,12 @@ export function deciderSpec(
     // Knative config-autoscaler: max-scale-up-rate 1000, max-scale-down-rate 2 (kserve-knative.md §4).
     maxScaleUpRate: 1000,
     maxScaleDownRate: 2,
-    // Shorter than HPA's 300 s stabilization: the consolidation check, not a long delay, stops 2→1→2 flapping.
-    scaleDownDelayMs: 30_000,
+    // Decode: HPA's default scale-down stabilization, 300 s (kube-controller-manager v1.28.7
+    // --horizontal-pod-autoscaler-downscale-stabilization; llm-d's KEDA guides keep it for decode): a decode replica
+    // holds each request for its whole generation, and the KV demand of long contexts comes back in bursts minutes
+    // apart (issue 16, Mooncake P/D ×2: each drop before a burst ended in a queue and a cold start, 89% → 95.5%).
+    // Prefill: 30 s; its load is the prompt stream, which the consolidation check already sizes with headroom.
+    scaleDownDelayMs: role === 'decode' ? 300_000 : 30_000,
     // Knative stable-window 60 s, panic-threshold 200% (kserve-knative.md §4).
     stableWindowMs: 60_000,
     panicThreshold: 2,

@@ -16,7 +16,16 @@
  * With two memories (issue 6): at zero, a predictive wake before a regularly recurring demand episode
  * (episodes.ts), and a peak hold under scale-downs when bursts recur faster than a cold start (peak.ts).
  */
-import { combine, decodeRules, fmt, localPrompts, prefillRules, uncachedPrompts, type LoadContext } from './load.js';
+import {
+  combine,
+  decodeRules,
+  drainingBacklog,
+  fmt,
+  localPrompts,
+  prefillRules,
+  uncachedPrompts,
+  type LoadContext,
+} from './load.js';
 import {
   cloneState,
   hasDemand,
@@ -42,7 +51,7 @@ import { notePeak, noteScaleDown, peakFloor } from './peak.js';
 
 export * from './types.js';
 export { deciderSpec, validateDeciderSpec, DEFAULT_TARGETS, DEFAULT_CAPACITY } from './defaults.js';
-export { initialState } from './state.js';
+export { initialState, startingState } from './state.js';
 export { decidePool, withPoolPrompts, withRemotePrefill } from './pool.js';
 
 interface Draft {
@@ -149,6 +158,7 @@ function loadOf(spec: DeciderSpec, w: RoleWindows, s: DeciderState, tps: number)
     measuredTokensPerSec: s.measured.prefillTokensPerSec === null ? null : tps,
   };
   if (decodeRemote(spec, w)) ctx.remotePrefill = w.remotePrefill;
+  ctx.stableDraining = w.stable.samples > 0 && drainingBacklog(w.stable, w.readyPods, spec, ctx);
   const rulesOf = (x: WindowAggregate) =>
     spec.role === 'decode' ? decodeRules(x, w.readyPods, spec, ctx) : prefillRules(x, w.readyPods, spec, ctx);
   const stable = combine(rulesOf(w.stable));
@@ -319,13 +329,16 @@ function missingData(w: RoleWindows): string {
 }
 
 /**
- * Prefill sizes on uncached prompt tokens (load.ts uncachedPrompts). Decode keeps the counted tokens: its
- * local-prefill check compares them with a capacity measured by the same counter, and in P/D its local
- * prompts are the ones the P/D decider kept BECAUSE they were well cached on that pod, so the window's
- * average hit rate would misstate them (the decode side of the limitation stays, issue 6).
+ * The prefill WORK in a role's windows: uncached prompt tokens (load.ts uncachedPrompts), for the load rules and
+ * the measured capacity alike. Two modes:
+ * - prefill, and decode in aggregated serving (no remotePrefill): the role prefills every prompt it counts, so the
+ *   window's prefix-cache hit rate applies to all of them (issue 16: aggregated decode plans its prefill work);
+ * - decode in P/D keeps the counted tokens: its local prompts are the ones the P/D decider kept BECAUSE they were
+ *   well cached on that pod, so the window's average hit rate would misstate them, and its local-prefill check
+ *   compares them with a capacity measured by the same counter (the P/D decode side of issue 6's limitation).
  */
 function prefillWork(spec: DeciderSpec, w: RoleWindows): RoleWindows {
-  if (spec.role !== 'prefill') return w;
+  if (spec.role !== 'prefill' && w.remotePrefill !== undefined) return w;
   return { ...w, stable: uncachedPrompts(w.stable), panic: uncachedPrompts(w.panic) };
 }
 

@@ -31,6 +31,17 @@ export interface LoadContext {
   measuredTokensPerSec: number | null;
   /** Decode in P/D: what the pool's prefill role prefilled (RoleWindows.remotePrefill); absent = all local. */
   remotePrefill?: RemotePrefill;
+  /**
+   * The stable window holds a draining backlog (decodeRules' transient case): its prompt rate includes a replay
+   * (a wake's buffered requests arriving at once), which no prompt-throughput rule should scale up on.
+   */
+  stableDraining?: boolean;
+}
+
+/** A queue over waitingPerReplica that the ready replicas drain before a new one could start (transient). */
+export function drainingBacklog(w: WindowAggregate, ready: number, spec: DeciderSpec, ctx: LoadContext): boolean {
+  const local = localPrompts(w, ctx.remotePrefill).window;
+  return w.waiting > spec.targets.waitingPerReplica * Math.max(1, ready) && transientBacklog(local, ready, spec, ctx);
 }
 
 /**
@@ -131,7 +142,10 @@ export function plannedUtilization(w: WindowAggregate, spec: DeciderSpec, tokens
   const meanPromptTokens = w.arrivalRate > EPS ? w.promptTokensRate / w.arrivalRate : 0;
   const ownPrefillS = meanPromptTokens / tokensPerSec;
   if (!(ownPrefillS > 0)) return cap;
-  const ratio = Math.max(0, spec.slo.ttftMs / 1000 - ownPrefillS) / ownPrefillS;
+  // Variable prompt lengths lengthen waits by v = (1 + Cs²)/2 (Allen–Cunneen, as in pooledPromptReplicas; Cs² from
+  // the TTFT spread, never below the exponential case).
+  const v = Math.max(1, (1 + (w.ttftCv2 ?? 1)) / 2);
+  const ratio = Math.max(0, spec.slo.ttftMs / 1000 - ownPrefillS) / (ownPrefillS * v);
   const tail = (rho: number): number => rho * Math.exp(-(1 - rho) * ratio);
   if (tail(cap) <= TAIL) return cap;
   let lo = 0;
@@ -197,6 +211,52 @@ export function pooledPromptReplicas(
 }
 
 /**
+ * Decode's own prefill work against its prompt throughput, the Dynamo throughput planner's sizing (offered prompt
+ * tok/s ÷ per-replica throughput at the planned utilization, autoscaling.md §1.1).
+ * - Aggregated serving (no remote prefill): decode is the prefill server. Every prompt is prefilled here and the
+ *   window's prefix-cache hit rate applies to all of them (index.ts prefillWork hands decode its uncached
+ *   prompts), so the profile or a measurement compares like with like from the first window on. The rule scales
+ *   up as well as down (issue 16: without it a fleet consolidated on empty-looking KV and missed the long
+ *   prompts' TTFT), up at the utilization ÷ scaleDownHeadroom so a band between the two counts holds.
+ * - P/D: only with a capacity MEASURED on this role (vLLM's prompt-token counter also counts prompts prefilled
+ *   remotely or cached, which a profile would misread as local work; the same counter cancels that out), on the
+ *   prompts decode prefilled itself (localPrompts), down-only: a shortage shows first as a queue, KV or ITL.
+ */
+function decodePromptRule(
+  w: WindowAggregate,
+  local: WindowAggregate,
+  ready: number,
+  spec: DeciderSpec,
+  ctx: LoadContext,
+): LoadRule | undefined {
+  const t = spec.targets;
+  const aggregated = !ctx.remotePrefill;
+  const tps = aggregated ? ctx.tokensPerSec : ctx.measuredTokensPerSec;
+  if (tps !== null && tps > 0 && local.promptTokensRate > 0) {
+    const util = plannedUtilization(local, spec, tps);
+    const keep = ceil(local.promptTokensRate / (tps * util));
+    // Aggregated: also a scale-up rule, at the utilization ÷ scaleDownHeadroom (a band between the two counts
+    // holds, so the fleet does not flap on a rate at the edge), and not on a draining backlog's replay (the
+    // queue rule's transient case: a wake's buffered requests arriving at once).
+    const draining = ctx.stableDraining === true || drainingBacklog(w, ready, spec, ctx);
+    const up =
+      aggregated && !draining
+        ? ceil(local.promptTokensRate / (tps * Math.min(t.prefillUtilization, util / t.scaleDownHeadroom)))
+        : 0;
+    const remote = ctx.remotePrefill
+      ? ` (${fmt(w.promptTokensRate)} counted − ${fmt(ctx.remotePrefill.promptTokensRate)} prefilled remotely)`
+      : '';
+    return {
+      reason: 'prompt-backlog',
+      up,
+      down: aggregated ? keep : Math.min(ready, keep),
+      detail: `${fmt(local.promptTokensRate)} ${remote ? 'local ' : ''}prompt tok/s${remote} vs ${fmt(tps)} tok/s/replica at ${fmt(util)} utilization`,
+    };
+  }
+  return undefined;
+}
+
+/**
  * Decode (autoscaling.md §1.2, §3): KV-cache pressure is the capacity signal of a decode replica;
  * waiting requests mean every slot is taken; a p90 ITL over the SLO means batches are too large.
  */
@@ -253,28 +313,8 @@ export function decodeRules(w: WindowAggregate, ready: number, spec: DeciderSpec
       detail: `queue wait ${fmt(waitMs)} ms > ${fmt(t.queueWaitTtftFraction * 100)}% of ttft ${spec.slo.ttftMs} ms: no consolidation`,
     });
   }
-  // Local prefill (aggregated serving: decode prefills every prompt): consolidate only while the remaining
-  // replicas keep prompt-throughput headroom, the Dynamo throughput planner's sizing (offered prompt tok/s ÷
-  // per-replica throughput, autoscaling.md §1.1) used as the N−1 check. Only with a capacity MEASURED on this
-  // role: vLLM's prompt-token counter also counts prompts cached (and, without remotePrefill, prefilled
-  // remotely), which a profile would misread as local work; a measurement made with the same counter cancels
-  // that out. In P/D the prefill role's prompts are subtracted (localPrompts; the measurement is scaled the
-  // same way, state.ts updateMeasured), and the mean prompt behind the planned utilization is the mean LOCAL
-  // prompt. Down-only: a shortage shows first as a queue, KV pressure or ITL, which scale up.
-  if (ctx.measuredTokensPerSec !== null && ctx.measuredTokensPerSec > 0 && local.promptTokensRate > 0) {
-    // No extra scaleDownHeadroom: that factor is hysteresis against a matching up-rule, which this one lacks.
-    const util = plannedUtilization(local, spec, ctx.measuredTokensPerSec);
-    const keep = ceil(local.promptTokensRate / (ctx.measuredTokensPerSec * util));
-    const remote = ctx.remotePrefill
-      ? ` (${fmt(w.promptTokensRate)} counted − ${fmt(ctx.remotePrefill.promptTokensRate)} prefilled remotely)`
-      : '';
-    rules.push({
-      reason: 'prompt-backlog',
-      up: 0,
-      down: Math.min(ready, keep),
-      detail: `${fmt(local.promptTokensRate)} ${remote ? 'local ' : ''}prompt tok/s${remote} vs ${fmt(ctx.measuredTokensPerSec)} tok/s/replica at ${fmt(util)} utilization`,
-    });
-  }
+  const prompt = decodePromptRule(w, local, ready, spec, ctx);
+  if (prompt) rules.push(prompt);
   // ITL ≈ α + β·batch (WVA, Dynamo): over the SLO add one. Consolidating N → M grows batches by N/M; bounding
   // ITL by itl·N/M (conservative: it ignores α) keeps M where the estimate stays under SLO × headroom
   // (Dynamo: post_ITL < SLA·0.8).

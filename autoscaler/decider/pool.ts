@@ -4,6 +4,7 @@
  * stack (local/loop.ts) and the benchmark's adapter (bench/sim/policies/ours.ts), so all three decide alike.
  */
 import { decide } from './index.js';
+import { startingState } from './state.js';
 import type { Decision, DeciderSpec, DeciderState, RoleWindows, WindowAggregate } from './types.js';
 
 /**
@@ -63,11 +64,12 @@ export function decidePool(
   states: { decode?: DeciderState; prefill?: DeciderState } = {},
 ): { decode: Decision; prefill?: Decision } {
   const own = roles.decode.windows;
+  const starting = (w: RoleWindows): DeciderState => startingState(nowMs, w.readyPods + w.startingPods);
   const decode = decide(
     roles.decode.spec,
     roles.prefill ? withRemotePrefill(own, [roles.prefill.windows]) : own,
     nowMs,
-    states.decode,
+    states.decode ?? starting(own),
   );
   if (!roles.prefill) return { decode };
   const peer = { desired: decode.desired, ready: own.readyPods };
@@ -75,7 +77,7 @@ export function decidePool(
     roles.prefill.spec,
     { ...withPoolPrompts(roles.prefill.windows, [own]), peer },
     nowMs,
-    states.prefill,
+    states.prefill ?? starting(roles.prefill.windows),
   );
   return { decode, prefill };
 }

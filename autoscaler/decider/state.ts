@@ -20,6 +20,23 @@ export function initialState(nowMs: number, current: number): DeciderState {
   };
 }
 
+/**
+ * The state a target starts with in the loop. Knative starts a new autoscaler in panic mode when more than one pod
+ * is up, keeping at least the current scale for a stable window: a restarted autoscaler (or one meeting a running
+ * fleet for the first time) has no metric history and would otherwise scale down on empty windows (knative/serving
+ * knative-v1.23.0 pkg/autoscaler/scaling/autoscaler.go newAutoscaler; issue 16: a benchmark fleet started at the
+ * oracle's first-minute size of 7 was halved in minute 1 and missed 126 requests). `decide` without a state starts
+ * from initialState (no panic), which unit tests use for a settled decider.
+ */
+export function startingState(nowMs: number, current: number): DeciderState {
+  const s = initialState(nowMs, current);
+  if (current > 1) {
+    s.panicSinceMs = nowMs;
+    s.panicPods = current;
+  }
+  return s;
+}
+
 /** A copy the decider may mutate (the caller's object is never changed). */
 export function cloneState(s: DeciderState): DeciderState {
   const c: DeciderState = {

@@ -7,7 +7,7 @@ import type { EventEmitter } from '../../src/events.js';
 import type { Logger } from '../../src/log.js';
 import type { Actuator } from '../actuator/index.js';
 import type { PodCollector, ScrapeResult } from '../collector/index.js';
-import { decide } from '../decider/index.js';
+import { decide, startingState } from '../decider/index.js';
 import { withPoolPrompts, withRemotePrefill } from '../decider/pool.js';
 import type { Decision, DeciderState, RoleWindows } from '../decider/types.js';
 import type { AutoscalerMetrics } from '../own-metrics.js';
@@ -159,7 +159,7 @@ export class Loop {
         const peer = decodeByPool.get(t.poolKey);
         if (peer) w = { ...withPoolPrompts(w, peer.windows), peer: { desired: peer.desired, ready: peer.ready } };
       }
-      const d = decide(t.spec, w, nowMs, this.states.get(t.key));
+      const d = decide(t.spec, w, nowMs, this.states.get(t.key) ?? startingState(nowMs, w.readyPods + w.startingPods));
       this.states.set(t.key, d.state);
       out.set(t.key, d);
       if (t.role === 'decode') {

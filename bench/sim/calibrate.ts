@@ -5,8 +5,10 @@
  * saturated one.
  */
 import { SimClock } from './clock.js';
+import { runCluster } from './cluster.js';
 import { Engine } from './engine.js';
 import type { EnginePreset } from './presets.js';
+import { createRng } from './rng.js';
 
 export interface ClosedLoopResult {
   requestsPerS: number;
@@ -18,11 +20,21 @@ export interface ClosedLoopResult {
 
 export function closedLoop(
   preset: EnginePreset,
-  opts: { clients: number; promptTokens: number; outputTokens: number; durationS: number; warmupS?: number },
+  opts: {
+    clients: number;
+    promptTokens: number;
+    outputTokens: number;
+    durationS: number;
+    warmupS?: number;
+    /** Each client waits U(0, jitterS) before its next request (seeded), so arrivals are not phase-locked to steps. */
+    jitterS?: number;
+  },
 ): ClosedLoopResult {
   const clock = new SimClock();
   const engine = new Engine('cal', preset, clock);
   const warm = opts.warmupS ?? 5;
+  const jitter = opts.jitterS ?? 0;
+  const rng = createRng(7);
   const end = warm + opts.durationS;
   let done = 0;
   let tokens = 0;
@@ -46,7 +58,7 @@ export function closedLoop(
           ttft += first - start;
           itl += (t - first) / Math.max(1, opts.outputTokens - 1);
         }
-        if (t < end) send();
+        if (t < end) clock.at(t + jitter * rng.next(), send);
       },
     });
   };
@@ -60,4 +72,32 @@ export function closedLoop(
     meanTtftS: ttft / done,
     meanItlS: itl / done,
   };
+}
+
+/**
+ * `peakPrefillThroughput` as llm-d's calibration script measures it (guides/recipes/router/calibration/
+ * calibrate.sh: CHUNK_SIZE ÷ median TTFT of a CHUNK_SIZE-token prompt on an idle stack, through the path that
+ * serves; with P/D the TTFT includes the KV transfer and the first decode step): here one such request on an idle
+ * simulated fleet of one decode (and one prefill) replica.
+ */
+export function calibratedPrefillTokensPerSec(preset: EnginePreset, disaggregated: boolean): number {
+  const chunk = preset.maxNumBatchedTokens;
+  const fleet = { decode: 1, prefill: disaggregated ? 1 : 0 };
+  const res = runCluster({
+    preset,
+    requests: [{ arrival: 0, promptTokens: chunk, outputTokens: 1, hashIds: [] }],
+    horizonS: 1,
+    policy: { name: 'idle', step: () => fleet },
+    router: 'llm-d',
+    disaggregated,
+    pdThresholdTokens: 1,
+    seed: 1,
+    initial: fleet,
+    coldStartS: 0,
+    maxReplicas: 1,
+    sampleS: 1e9,
+  });
+  const o = res.outcomes[0];
+  if (!o || !Number.isFinite(o.firstTokenAt)) throw new Error('calibration request did not finish');
+  return chunk / (o.firstTokenAt - o.arrival);
 }

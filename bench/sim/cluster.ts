@@ -15,8 +15,9 @@ import { SimClock } from './clock.js';
 import { Engine, type EngineRequest } from './engine.js';
 import { HASH_BLOCK_TOKENS } from './kv.js';
 import { kvTransferSeconds } from './perf.js';
+import type { WarmCache } from './prewarm.js';
 import type { EnginePreset } from './presets.js';
-import { createRng } from './rng.js';
+import { createRng, logNormal } from './rng.js';
 import { createRouter, PrefixIndex, wantsRemotePrefill, type RoutablePod, type RouterName } from './router.js';
 import type { Desired, EngineSnapshot, Observation, Policy, Role, RoleObservation } from './policies/types.js';
 import { renderVllmMetrics } from './prom.js';
@@ -34,13 +35,38 @@ export interface ClusterOptions {
   seed: number;
   /** Warm pods at t = 0. */
   initial: Desired;
+  /** Seconds from pod creation to ready: fixed, or the median of a seeded log-normal when coldStartSpread is set. */
   coldStartS: number;
+  /**
+   * Cold starts vary (node placement, image and weight cache, storage bandwidth): each pod's is drawn from a
+   * log-normal with median coldStartS and shape sigma, clipped to [minS, maxS], from the run's seed.
+   */
+  coldStartSpread?: ColdStartSpread;
   maxReplicas: number;
   sampleS?: number;
-  /** Requests whose blocks are already in the caches at t = 0 (the oracle's per-window runs). */
-  prewarm?: readonly TraceRequest[];
+  /** Caches of the initial pods, per role (the oracle's per-window runs; prewarm.ts). */
+  warm?: Partial<Record<Role, readonly WarmCache[]>>;
+  /** GPU time is also reported from this time on (the warm-up-excluded figures). */
+  warmupS?: number;
+  /**
+   * EPP flow control (llm-d router `featureGates: [flowControl]`, as the KEDA guide deploys it): while the pool is
+   * saturated — mean over the decode pods of max(waiting ÷ 5, KV usage ÷ 0.8), the default utilization-detector
+   * (llm-d-router v0.9.0 pkg/epp/framework/plugins/flowcontrol/saturationdetector/utilization) — new requests wait
+   * in the EPP's queue, FIFO, and are dispatched when it is not (a dispatch cycle every 50 ms, the EPP's metrics
+   * refresh). Off by default: the other policies' stacks route every request at once.
+   */
+  flowControl?: boolean;
   onProgress?(fraction: number): void;
 }
+
+export interface ColdStartSpread {
+  sigma: number;
+  minS: number;
+  maxS: number;
+}
+
+/** The benchmark's cold starts: median the preset's (33 s for the 8B), mostly 20–60 s, at most 90 s. */
+export const COLD_START_SPREAD: ColdStartSpread = { sigma: 0.35, minS: 20, maxS: 90 };
 
 export interface Outcome {
   arrival: number;
@@ -65,6 +91,8 @@ export interface ClusterResult {
   outcomes: Outcome[];
   samples: Sample[];
   gpuSeconds: number;
+  /** GPU-seconds billed from warmupS to the horizon. */
+  gpuSecondsAfterWarmup: number;
   scaleEvents: number;
   coldStarts: number;
   events: number;
@@ -76,7 +104,14 @@ interface Pod extends RoutablePod {
   createdAt: number;
   endedAt: number;
   pending: number;
+  /** Uncached prompt tokens of requests routed here that have no first token yet (EPP inflight-load-producer). */
+  inflightTokens: number;
 }
+
+/** utilization-detector defaults (config.go): queueDepthThreshold 5, kvCacheUtilThreshold 0.8. */
+const SATURATION_QUEUE = 5;
+const SATURATION_KV = 0.8;
+const FLOW_CYCLE_S = 0.05;
 
 const DRAIN_LIMIT_S = 1800;
 
@@ -88,8 +123,12 @@ class Cluster {
   private readonly clock = new SimClock();
   private readonly pods: Pod[] = [];
   private readonly buffer: number[] = [];
+  /** EPP flow-control queue (flowControl only): requests held while the pool is saturated. */
+  private readonly flowQueue: number[] = [];
+  private flowCycleDue = false;
   private readonly outcomes: Outcome[];
   private readonly router;
+  private readonly coldRng;
   private readonly samples: Sample[] = [];
   private nextPod = 0;
   private done = 0;
@@ -98,6 +137,7 @@ class Cluster {
 
   constructor(private readonly o: ClusterOptions) {
     this.router = createRouter(o.router, createRng(o.seed ^ 0x5eed));
+    this.coldRng = createRng(o.seed ^ 0xc01d);
     this.outcomes = o.requests.map((r) => ({
       arrival: r.arrival,
       promptTokens: r.promptTokens,
@@ -112,9 +152,9 @@ class Cluster {
 
   run(): ClusterResult {
     const { o, clock } = this;
-    for (let i = 0; i < o.initial.decode; i++) this.createPod('decode', true);
-    for (let i = 0; i < (o.disaggregated ? o.initial.prefill : 0); i++) this.createPod('prefill', true);
-    if (o.prewarm) this.prewarm(o.prewarm);
+    for (let i = 0; i < o.initial.decode; i++) this.createPod('decode', true, o.warm?.decode?.[i]);
+    for (let i = 0; i < (o.disaggregated ? o.initial.prefill : 0); i++)
+      this.createPod('prefill', true, o.warm?.prefill?.[i]);
     o.requests.forEach((r, i) => clock.at(r.arrival, () => this.arrive(i)));
     const tick = (): void => {
       const now = clock.now();
@@ -126,13 +166,14 @@ class Cluster {
       if (now < o.horizonS || (this.done < this.outcomes.length && now < o.horizonS + DRAIN_LIMIT_S))
         clock.at(now + 1, tick);
     };
-    clock.at(0, tick);
     const sampleS = o.sampleS ?? 10;
     const sample = (): void => {
       this.samples.push(this.sample());
       if (clock.now() + sampleS <= o.horizonS) clock.at(clock.now() + sampleS, sample);
     };
+    // The first sample is the fleet as it starts, before the policy's first tick.
     clock.at(0, sample);
+    clock.at(0, tick);
     const step = Math.max(60, o.horizonS / 20);
     for (let t = step; t < o.horizonS; t += step) {
       clock.runUntil(t);
@@ -142,17 +183,21 @@ class Cluster {
     return {
       outcomes: this.outcomes,
       samples: this.samples,
-      gpuSeconds: this.gpuSeconds(),
+      gpuSeconds: this.gpuSeconds(0),
+      gpuSecondsAfterWarmup: this.gpuSeconds(o.warmupS ?? 0),
       scaleEvents: this.scaleEvents,
       coldStarts: this.coldStarts,
       events: clock.events,
     };
   }
 
-  private gpuSeconds(): number {
+  private gpuSeconds(from: number): number {
     let s = 0;
     for (const p of this.pods)
-      s += Math.max(0, Math.min(p.state === 'gone' ? p.endedAt : Infinity, this.o.horizonS) - p.createdAt);
+      s += Math.max(
+        0,
+        Math.min(p.state === 'gone' ? p.endedAt : Infinity, this.o.horizonS) - Math.max(from, p.createdAt),
+      );
     return s * this.o.preset.tp;
   }
 
@@ -166,7 +211,34 @@ class Cluster {
       this.buffer.push(i);
       return;
     }
+    if (this.o.flowControl && (this.flowQueue.length > 0 || this.saturation() >= 1)) {
+      this.flowQueue.push(i);
+      this.scheduleFlowCycle();
+      return;
+    }
     this.dispatch(i);
+  }
+
+  /** Pool saturation as the utilization-detector computes it (an empty pool is saturated). */
+  private saturation(): number {
+    const pods = this.ready('decode');
+    if (pods.length === 0) return 1;
+    let sum = 0;
+    for (const p of pods) {
+      const waiting = p.engine.inflight() - p.engine.running.length; // queued, or in the front end on its way
+      sum += Math.max(waiting / SATURATION_QUEUE, p.engine.kv.usage() / SATURATION_KV);
+    }
+    return sum / pods.length;
+  }
+
+  private scheduleFlowCycle(): void {
+    if (this.flowCycleDue) return;
+    this.flowCycleDue = true;
+    this.clock.at(this.clock.now() + FLOW_CYCLE_S, () => {
+      this.flowCycleDue = false;
+      while (this.flowQueue.length > 0 && this.saturation() < 1) this.dispatch(this.flowQueue.shift() as number);
+      if (this.flowQueue.length > 0) this.scheduleFlowCycle();
+    });
   }
 
   private dispatch(i: number): void {
@@ -176,9 +248,17 @@ class Cluster {
     const d = this.router.pick(r, this.ready('decode')) as Pod;
     const prefillPods = o.disaggregated ? this.ready('prefill') : [];
     const remote = prefillPods.length > 0 && wantsRemotePrefill(r, d, o.pdThresholdTokens);
+    // The prefilling pod's in-flight uncached tokens, released at the first token (inflight-load-producer).
+    let held: { pod: Pod; tokens: number } | undefined;
+    const release = (): void => {
+      if (held) held.pod.inflightTokens -= held.tokens;
+      held = undefined;
+    };
+    if (!remote) held = { pod: d, tokens: uncachedOn(d, r) };
     d.prefix.add(r.hashIds);
     d.pending++;
     const finish = (t: number, ok: boolean): void => {
+      release();
       out.finishedAt = t;
       out.ok = ok;
       this.done++;
@@ -191,12 +271,20 @@ class Cluster {
       outputTokens: r.outputTokens,
       hashIds: r.hashIds,
       remotePrefilled: remote,
-      onFirstToken: (t) => (out.firstTokenAt = t),
+      onFirstToken: (t) => {
+        out.firstTokenAt = t;
+        release();
+      },
       onDone: finish,
     };
-    if (!remote) return d.engine.enqueue(decodeReq);
+    if (!remote) {
+      d.inflightTokens += (held as { tokens: number }).tokens;
+      return d.engine.enqueue(decodeReq);
+    }
     out.remotePrefill = true;
     const p = this.router.pick(r, prefillPods) as Pod;
+    held = { pod: p, tokens: uncachedOn(p, r) };
+    p.inflightTokens += held.tokens;
     p.prefix.add(r.hashIds);
     p.pending++;
     p.engine.enqueue({
@@ -214,28 +302,40 @@ class Cluster {
     });
   }
 
-  private createPod(role: Role, warm: boolean): void {
+  private createPod(role: Role, warm: boolean, cache?: WarmCache): void {
     const now = this.clock.now();
     const id = `${role}-${this.nextPod++}`;
     const engine = new Engine(id, this.o.preset, this.clock);
+    const prefix = new PrefixIndex(Math.floor(this.o.preset.kvCapacityTokens / HASH_BLOCK_TOKENS));
+    if (cache) {
+      prefix.copyFrom(cache.prefix);
+      engine.kv.copyFrom(cache.kv);
+    }
     const pod: Pod = {
       id,
       role,
       engine,
-      prefix: new PrefixIndex(Math.floor(this.o.preset.kvCapacityTokens / HASH_BLOCK_TOKENS)),
+      prefix,
       state: warm ? 'ready' : 'starting',
       createdAt: now,
       endedAt: NaN,
       pending: 0,
+      inflightTokens: 0,
     };
     this.pods.push(pod);
     if (warm) return;
     this.coldStarts++;
-    this.clock.at(now + this.o.coldStartS, () => {
+    this.clock.at(now + this.coldStart(), () => {
       if (pod.state !== 'starting') return;
       pod.state = 'ready';
       if (role === 'decode') this.buffer.splice(0).forEach((i) => this.dispatch(i));
     });
+  }
+
+  private coldStart(): number {
+    const c = this.o.coldStartSpread;
+    if (!c) return this.o.coldStartS;
+    return Math.min(c.maxS, Math.max(c.minS, logNormal(this.coldRng, this.o.coldStartS, c.sigma)));
   }
 
   private reconcile(role: Role, want: number): void {
@@ -265,7 +365,13 @@ class Cluster {
   }
 
   private observe(): Observation {
-    const obs: Observation = { now: this.clock.now(), decode: this.roleObservation('decode') };
+    let running = 0;
+    for (const p of this.pods) if (p.role === 'decode') running += p.pending;
+    const obs: Observation = {
+      now: this.clock.now(),
+      decode: this.roleObservation('decode'),
+      epp: { flowQueued: this.buffer.length + this.flowQueue.length, running },
+    };
     if (this.o.disaggregated) obs.prefill = this.roleObservation('prefill');
     return obs;
   }
@@ -281,7 +387,7 @@ class Cluster {
       replicas: ready.length + starting,
       ready: ready.length,
       starting,
-      engines: ready.map((p) => snapshot(p.engine)),
+      engines: ready.map((p) => snapshot(p)),
       buffered: buffered.length,
       bufferedPromptTokens: buffered.reduce((s, r) => s + r.promptTokens, 0),
     };
@@ -298,27 +404,19 @@ class Cluster {
       prefillReady: count('prefill', ['ready']),
     };
   }
+}
 
-  /** Blocks of earlier requests already cached where the router would have sent them. */
-  private prewarm(reqs: readonly TraceRequest[]): void {
-    for (const r of reqs) {
-      if (r.hashIds.length === 0) continue;
-      for (const role of ['decode', 'prefill'] as const) {
-        const pods = this.ready(role);
-        if (pods.length === 0 || (role === 'prefill' && r.promptTokens < this.o.pdThresholdTokens)) continue;
-        const p = this.router.pick(r, pods);
-        p.prefix.add(r.hashIds);
-        p.engine.kv.warm(r.hashIds, r.promptTokens);
-      }
-    }
-  }
+/** Prompt tokens the router expects a pod to prefill (its prefix index's match removed). */
+function uncachedOn(p: Pod, r: TraceRequest): number {
+  return r.promptTokens - Math.min(r.promptTokens, p.prefix.match(r.hashIds) * HASH_BLOCK_TOKENS);
 }
 
 function rank(p: Pod): number {
   return p.state === 'starting' ? -1e9 - p.createdAt : p.pending;
 }
 
-function snapshot(e: Engine): EngineSnapshot {
+function snapshot(p: Pod): EngineSnapshot {
+  const e = p.engine;
   let kvTokens = 0;
   for (const s of e.running) kvTokens += s.ctx;
   return {
@@ -332,6 +430,7 @@ function snapshot(e: Engine): EngineSnapshot {
     promptTokensTotal: e.counters.promptTokens,
     generationTokensTotal: e.counters.generationTokens,
     requestSuccessTotal: e.counters.requestSuccess,
+    inflightUncachedTokens: p.inflightTokens,
     metricsText: () => renderVllmMetrics(e),
   };
 }

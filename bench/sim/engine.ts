@@ -214,7 +214,9 @@ export class Engine {
   private endStep(v: number): void {
     if (v !== this.version || !this.cur) return;
     const { k, t, decodes, chunks } = this.cur;
-    const now = this.clock.now();
+    const stepEnd = this.clock.now();
+    // Tokens reach their clients after the output processor's loop over the step's sequences (half of it on average).
+    const now = stepEnd + (this.preset.outputOverheadPerSeqS * (decodes.length + chunks.length)) / 2;
     this.cur = undefined;
     this.busySeconds += k * t;
     const finished: Seq[] = [];

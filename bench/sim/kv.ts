@@ -145,6 +145,20 @@ export class KvCache {
     this.evictFor();
   }
 
+  /**
+   * Take over the cached blocks of another cache that no request references (a pre-filled cache copied into a new
+   * engine): its entries, unreferenced, in its LRU order.
+   */
+  copyFrom(other: KvCache): void {
+    if (other.used !== 0 || this.used !== 0) throw new Error('copyFrom: caches with referenced blocks');
+    this.entries.clear();
+    this.evictable.clear();
+    for (const h of other.evictable.keys()) {
+      this.entries.set(h, { ref: 0 });
+      this.evictable.set(h, true);
+    }
+  }
+
   cachedEntries(): number {
     return this.entries.size;
   }

@@ -23,12 +23,35 @@ export interface StepShape {
 
 export function stepSeconds(p: EnginePreset, s: StepShape): number {
   const tokens = s.decodeSeqs + s.prefillTokens;
-  // Dense: 2·P FLOPs per token. Attention: 4·L·d per (query, key) pair (QKᵀ and AV), §7.2.
-  const flops = 2 * p.params * tokens + 4 * p.layers * p.hidden * (s.prefillAttention + s.decodeContext);
+  // Dense: 2 FLOPs per weight per token, except the embedding (a lookup) and the LM head, which runs only for the
+  // positions that sample a token (each decoding sequence, the last position of a prefill). Attention: 4·L·(query
+  // heads × head dim) per (query, key) pair (QKᵀ and AV), §7.2.
+  const head = p.vocab * p.hidden;
+  const flops =
+    2 * (p.params - 2 * head) * tokens +
+    2 * head * (s.decodeSeqs + s.prefillSeqs) +
+    4 * p.layers * p.attnDim * (s.prefillAttention + s.decodeContext);
   const bytes = p.weightBytes + p.kvBytesPerToken * (s.decodeContext + s.prefillContext);
   const compute = flops / (p.peakFlops * p.flopsEfficiency * p.tp);
   const memory = bytes / (p.hbmBytesPerS * p.bwEfficiency * p.tp);
-  return Math.max(compute, memory) + p.stepOverheadS + p.perSeqOverheadS * (s.decodeSeqs + s.prefillSeqs);
+  return (
+    Math.max(compute, memory) +
+    allReduceSeconds(p, tokens) +
+    p.stepOverheadS +
+    p.perSeqOverheadS * (s.decodeSeqs + s.prefillSeqs)
+  );
+}
+
+/**
+ * Tensor parallelism: two all-reduces of the step's activations (tokens × hidden, bf16) per layer, after attention
+ * and after the MLP (Megatron-style TP as vLLM runs it); ring all-reduce moves 2(tp−1)/tp of the bytes over the
+ * GPU links, plus a fixed latency per collective. Not overlapped with compute (vLLM's default). 0 at TP1.
+ */
+export function allReduceSeconds(p: EnginePreset, tokens: number): number {
+  if (p.tp <= 1) return 0;
+  const bytes = tokens * p.hidden * 2;
+  const per = p.allReduceLatencyS + ((2 * (p.tp - 1)) / p.tp) * (bytes / p.allReduceBytesPerS);
+  return 2 * p.layers * per;
 }
 
 /** Seconds to move a prompt's KV from a prefill to a decode engine (P/D). */

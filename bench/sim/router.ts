@@ -39,6 +39,12 @@ export class PrefixIndex {
       this.lru.delete(h);
     }
   }
+
+  /** Take over another index's entries, in its LRU order (a pre-filled index copied into a new pod). */
+  copyFrom(other: PrefixIndex): void {
+    this.lru.clear();
+    for (const h of other.lru.keys()) this.lru.set(h, true);
+  }
 }
 
 export interface RoutablePod {

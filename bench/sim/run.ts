@@ -1,13 +1,25 @@
 /**
- * One benchmark run: the oracle (which also sizes the static fleet), then every policy on the same trace,
- * same engine preset, same router and seed. Returns everything the table, JSON and chart need.
+ * One benchmark run: the oracle (which also sizes the static fleet and the common initial fleet), then every
+ * policy on the same trace, same engine preset, same router and seed, all starting from the same warm fleet.
+ * Every row's GPU-hours are compared with the oracle's frontier at that row's own attainment ("× oracle at equal
+ * attainment"), over the whole run and without the warm-up. Returns everything the table, JSON and charts need.
  */
-import { runCluster, type Outcome, type Sample } from './cluster.js';
+import { calibratedPrefillTokensPerSec } from './calibrate.js';
+import { COLD_START_SPREAD, type Outcome, type Sample } from './cluster.js';
 import { latencySeries, summarize, type SeriesPoint, type Summary } from './metrics.js';
-import { runOracle, type OracleWindow } from './oracle.js';
+import {
+  assembleOracle,
+  costAtAttainment,
+  maxAttainment,
+  windowBounds,
+  type Frontier,
+  type OracleWindow,
+} from './oracle/index.js';
+import type { Evaluated } from './oracle/search.js';
 import { POLICIES } from './policies/index.js';
-import { staticPolicy } from './policies/static.js';
-import type { Desired, Policy, PolicyContext, SloTarget } from './policies/types.js';
+import type { Desired, SloTarget } from './policies/types.js';
+import { runTasks } from './pool.js';
+import { runTask, type Task, type TaskConfig, type TaskResult } from './tasks.js';
 import { coldStartSeconds } from './presets.js';
 import type { RouterName } from './router.js';
 import type { SimSettings } from './settings.js';
@@ -16,8 +28,21 @@ import type { Trace } from './traffic/types.js';
 export interface BenchConfig extends SimSettings {
   trace: Trace;
   scaleToZeroAfterS: number;
+  /** Warm-up excluded from the second set of figures (seconds; default 300). */
+  warmupS?: number;
+  /** Initial fleet of every policy and of the oracle's first window (default: the oracle's window-0 fleet). */
+  initial?: Desired;
   /** Policy names to run (default: all). */
   policies?: string[];
+  /** Worker threads (default 1: everything in this thread); results do not depend on it. */
+  jobs?: number;
+  /**
+   * kserve-llmd.io/prefill-throughput for ours: 'calibrated' (default) = what llm-d's calibrate.sh would print for
+   * this engine and path (calibrate.ts), 'unset' = no annotation (the autoscaler's default), or tokens/s.
+   */
+  prefillThroughput?: 'calibrated' | 'unset' | number;
+  /** Every cold start exactly the preset's (default: drawn per pod around it, cluster.ts COLD_START_SPREAD). */
+  fixedColdStart?: boolean;
   progress?(line: string): void;
 }
 
@@ -25,7 +50,10 @@ export interface PolicyResult {
   name: string;
   summary: Summary;
   gpuHours: number;
+  /** GPU-hours ÷ the oracle frontier's GPU-hours at this row's attainment (NaN above the oracle's best). */
   ratioToOracle: number;
+  /** The same figures without the warm-up (requests arriving, GPU time billed, from warmupS on). */
+  afterWarmup: { attainment: number; gpuHours: number; ratioToOracle: number };
   scaleEvents: number;
   coldStarts: number;
   samples: Sample[];
@@ -52,10 +80,38 @@ export interface BenchResult {
     attainment: number;
     coldStartS: number;
     scaleToZeroAfterS: number;
+    warmupS: number;
+    coldStart: 'fixed' | { medianS: number; sigma: number; minS: number; maxS: number };
+    /** The kserve-llmd.io/prefill-throughput ours ran with (null: unset). */
+    prefillThroughput: number | null;
+    jobs: number;
+    /** Wall time of the whole run. */
+    wallMs: number;
   };
-  oracle: { gpuHours: number; windows: OracleWindow[]; unmet: number; evaluations: number; wallMs: number };
+  oracle: {
+    gpuHours: number;
+    windows: OracleWindow[];
+    unmet: number;
+    evaluations: number;
+    wallMs: number;
+    frontier: Frontier;
+    frontierAfterWarmup: Frontier;
+    maxAttainment: number;
+  };
+  initial: Desired;
   staticFleet: Desired;
   rows: PolicyResult[];
+}
+
+interface Frontiers {
+  frontier: Frontier;
+  frontierAfterWarmup: Frontier;
+}
+
+/** GPU-seconds ÷ the frontier's at the same attainment; NaN when the oracle cannot reach that attainment. */
+function ratio(gpuSeconds: number, f: Frontier, attainment: number): number {
+  const c = costAtAttainment(f, attainment - 1e-12);
+  return c > 0 ? gpuSeconds / c : NaN;
 }
 
 function row(
@@ -64,19 +120,31 @@ function row(
   outcomes: Outcome[],
   extra: {
     gpuSeconds: number;
+    gpuSecondsAfterWarmup: number;
     scaleEvents: number;
     coldStarts: number;
     samples: Sample[];
     wallMs: number;
     events: number;
   },
-  oracleGpuS: number,
+  oracle: Frontiers,
 ): PolicyResult {
+  const summary = summarize(outcomes, cfg.slo);
+  const warmupS = cfg.warmupS ?? DEFAULT_WARMUP_S;
+  const late = summarize(
+    outcomes.filter((x) => x.arrival >= warmupS),
+    cfg.slo,
+  );
   return {
     name,
-    summary: summarize(outcomes, cfg.slo),
+    summary,
     gpuHours: extra.gpuSeconds / 3600,
-    ratioToOracle: oracleGpuS > 0 ? extra.gpuSeconds / oracleGpuS : NaN,
+    ratioToOracle: ratio(extra.gpuSeconds, oracle.frontier, summary.attainment),
+    afterWarmup: {
+      attainment: late.attainment,
+      gpuHours: extra.gpuSecondsAfterWarmup / 3600,
+      ratioToOracle: ratio(extra.gpuSecondsAfterWarmup, oracle.frontierAfterWarmup, late.attainment),
+    },
     scaleEvents: extra.scaleEvents,
     coldStarts: extra.coldStarts,
     samples: extra.samples,
@@ -86,92 +154,53 @@ function row(
   };
 }
 
-export function runBenchmark(cfg: BenchConfig): BenchResult {
+export const DEFAULT_WARMUP_S = 300;
+
+export async function runBenchmark(cfg: BenchConfig): Promise<BenchResult> {
   const say = cfg.progress ?? (() => undefined);
   const coldStartS = coldStartSeconds(cfg.preset);
   const horizonS = cfg.trace.durationS;
-  const common = {
-    preset: cfg.preset,
-    requests: cfg.trace.requests,
-    horizonS,
-    router: cfg.router,
-    disaggregated: cfg.disaggregated,
-    pdThresholdTokens: cfg.pdThresholdTokens,
-    seed: cfg.seed,
-    maxReplicas: cfg.maxReplicas,
-  };
-  let t0 = Date.now();
-  let lastPct = -1;
-  const pct =
-    (label: string) =>
-    (f: number): void => {
-      const p = Math.floor(f * 10) * 10;
-      if (p !== lastPct) say(`  ${label}: ${p}% (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
-      lastPct = p;
-    };
-  say(`oracle: ${Math.ceil(horizonS / cfg.windowS)} windows of ${cfg.windowS} s`);
-  const oracle = runOracle({
-    ...common,
-    slo: cfg.slo,
-    windowS: cfg.windowS,
-    attainment: cfg.attainment,
-    onProgress: pct('oracle'),
+  // The warm-up ends at a window boundary, so the oracle's windows and the policies' figures cover the same span.
+  const warmupS = Math.min(horizonS, Math.ceil((cfg.warmupS ?? DEFAULT_WARMUP_S) / cfg.windowS) * cfg.windowS);
+  const c: BenchConfig = { ...cfg, warmupS };
+  const prefillThroughput = resolvePrefillThroughput(cfg);
+  const tc = taskConfig(cfg, warmupS, coldStartS, prefillThroughput);
+  const t0 = Date.now();
+  const secs = (): string => `${((Date.now() - t0) / 1000).toFixed(1)} s`;
+  const bounds = windowBounds(tc.requests, horizonS, cfg.windowS);
+  // Window 0 first: its fewest-miss fleet is every policy's initial fleet (the equal start).
+  const first = runTask(tc, { kind: 'window', index: 0, ...(cfg.initial ? { initial: cfg.initial } : {}) });
+  if (first.kind !== 'window') throw new Error('window task returned a policy result');
+  const initial = cfg.initial ?? (first.hull[0] as Evaluated).fleet;
+  if (!cfg.initial) first.hull = [first.hull[0] as Evaluated];
+  say(`oracle: ${bounds.length} windows of ${cfg.windowS} s; initial fleet ${fleetText(initial)} (${secs()})`);
+  const names = POLICIES.map((p) => p.name).filter((n) => !cfg.policies || cfg.policies.includes(n));
+  // Slowest first: ours renders and parses every pod's /metrics each second; then the other policies, then windows.
+  const tasks: Task[] = [
+    ...names.map((name) => ({ kind: 'policy' as const, name, initial })),
+    ...bounds.slice(1).map((b) => ({ kind: 'window' as const, index: b.index })),
+  ];
+  let windowsDone = 1;
+  const results = await runTasks(tc, tasks, cfg.jobs ?? 1, (r) => {
+    if (r.kind === 'policy') say(`${r.name}: done in ${(r.wallMs / 1000).toFixed(1)} s (${secs()})`);
+    else if (++windowsDone % 10 === 0 || windowsDone === bounds.length)
+      say(`oracle: ${windowsDone}/${bounds.length} windows (${secs()})`);
   });
-  const oracleWall = Date.now() - t0;
-  const oracleSamples: Sample[] = oracle.windows.map((w) => ({
-    t: w.start,
-    decode: w.fleet.decode,
-    prefill: w.fleet.prefill,
-    decodeReady: w.fleet.decode,
-    prefillReady: w.fleet.prefill,
-  }));
-  const oracleRow = row(
-    'oracle',
-    cfg,
-    oracle.outcomes,
-    {
-      gpuSeconds: oracle.gpuSeconds,
-      scaleEvents: 0,
-      coldStarts: 0,
-      samples: oracleSamples,
-      wallMs: oracleWall,
-      events: oracle.evaluations,
-    },
-    oracle.gpuSeconds,
-  );
+  const { oracle, oracleMs } = collectOracle(tc, bounds, first, results);
   const staticFleet: Desired = {
     decode: Math.max(1, oracle.peak.decode),
     prefill: cfg.disaggregated ? oracle.peak.prefill : 0,
   };
-  const ctx: PolicyContext = {
-    preset: cfg.preset,
-    slo: cfg.slo,
-    disaggregated: cfg.disaggregated,
-    maxReplicas: cfg.maxReplicas,
-    coldStartS,
-    scaleToZeroAfterS: cfg.scaleToZeroAfterS,
-    initial: { decode: 1, prefill: cfg.disaggregated ? 1 : 0 },
-  };
-  const runs: Array<{ name: string; policy: Policy; initial: Desired }> = [
-    ...POLICIES.filter((p) => !cfg.policies || cfg.policies.includes(p.name)).map((p) => ({
-      name: p.name,
-      policy: p.create(ctx),
-      initial: ctx.initial,
-    })),
-  ];
+  const runs: TaskResult[] = results.filter((r) => r.kind === 'policy');
   if (!cfg.policies || cfg.policies.includes('static-peak'))
-    runs.push({ name: 'static-peak', policy: staticPolicy(staticFleet), initial: staticFleet });
-  const rows: PolicyResult[] = [];
-  for (const r of runs) {
-    say(`${r.name}: simulating ${cfg.trace.requests.length} requests over ${Math.round(horizonS)} s`);
-    t0 = Date.now();
-    lastPct = -1;
-    const res = runCluster({ ...common, policy: r.policy, initial: r.initial, coldStartS, onProgress: pct(r.name) });
-    const pr = row(r.name, cfg, res.outcomes, { ...res, wallMs: Date.now() - t0 }, oracle.gpuSeconds);
-    if (r.policy.reasons) pr.reasons = Object.fromEntries([...r.policy.reasons].sort((a, b) => b[1] - a[1]));
-    rows.push(pr);
-  }
-  rows.push(oracleRow);
+    runs.push(runTask(tc, { kind: 'static', fleet: staticFleet }));
+  const rows: PolicyResult[] = runs.map((r) => {
+    if (r.kind !== 'policy') throw new Error('unexpected task result');
+    const pr = row(r.name, c, r.run.outcomes, { ...r.run, wallMs: r.wallMs }, oracle);
+    if (r.reasons) pr.reasons = r.reasons;
+    return pr;
+  });
+  rows.push(oracleRow(c, oracle, oracleMs));
   return {
     config: {
       trace: cfg.trace.name,
@@ -189,15 +218,106 @@ export function runBenchmark(cfg: BenchConfig): BenchResult {
       attainment: cfg.attainment,
       coldStartS,
       scaleToZeroAfterS: cfg.scaleToZeroAfterS,
+      warmupS,
+      coldStart: cfg.fixedColdStart ? 'fixed' : { medianS: coldStartS, ...COLD_START_SPREAD },
+      prefillThroughput: prefillThroughput ?? null,
+      jobs: cfg.jobs ?? 1,
+      wallMs: Date.now() - t0,
     },
     oracle: {
       gpuHours: oracle.gpuSeconds / 3600,
       windows: oracle.windows,
       unmet: oracle.unmet,
       evaluations: oracle.evaluations,
-      wallMs: oracleWall,
+      wallMs: oracleMs,
+      frontier: oracle.frontier,
+      frontierAfterWarmup: oracle.frontierAfterWarmup,
+      maxAttainment: maxAttainment(oracle.frontier),
     },
+    initial,
     staticFleet,
     rows,
   };
+}
+
+function taskConfig(cfg: BenchConfig, warmupS: number, coldStartS: number, prefillThroughput?: number): TaskConfig {
+  return {
+    preset: cfg.preset,
+    slo: cfg.slo,
+    router: cfg.router,
+    disaggregated: cfg.disaggregated,
+    pdThresholdTokens: cfg.pdThresholdTokens,
+    seed: cfg.seed,
+    maxReplicas: cfg.maxReplicas,
+    windowS: cfg.windowS,
+    attainment: cfg.attainment,
+    requests: cfg.trace.requests,
+    horizonS: cfg.trace.durationS,
+    warmupS,
+    coldStartS,
+    scaleToZeroAfterS: cfg.scaleToZeroAfterS,
+    ...(cfg.fixedColdStart ? { fixedColdStart: true } : {}),
+    ...(prefillThroughput !== undefined ? { prefillThroughput } : {}),
+  };
+}
+
+/** The windows' hulls (window 0 from this thread, the others from the pool) → the oracle. */
+function collectOracle(
+  tc: TaskConfig,
+  bounds: ReturnType<typeof windowBounds>,
+  first: { hull: Evaluated[]; evaluations: number; wallMs: number },
+  results: TaskResult[],
+) {
+  const hulls: Evaluated[][] = [first.hull];
+  let evaluations = first.evaluations;
+  let oracleMs = first.wallMs;
+  for (const r of results)
+    if (r.kind === 'window') {
+      hulls[r.index] = r.hull;
+      evaluations += r.evaluations;
+      oracleMs += r.wallMs;
+    }
+  return { oracle: assembleOracle(tc, bounds, hulls, evaluations), oracleMs };
+}
+
+function resolvePrefillThroughput(cfg: BenchConfig): number | undefined {
+  const pt = cfg.prefillThroughput ?? 'calibrated';
+  if (pt === 'unset') return undefined;
+  return pt === 'calibrated' ? Math.round(calibratedPrefillTokensPerSec(cfg.preset, cfg.disaggregated)) : pt;
+}
+
+/** The oracle's own row: its goal schedule, billed per window. */
+function oracleRow(c: BenchConfig, oracle: ReturnType<typeof assembleOracle>, wallMs: number): PolicyResult {
+  const horizonS = c.trace.durationS;
+  const cost = (w: OracleWindow): number =>
+    (w.fleet.decode + w.fleet.prefill) * c.preset.tp * (Math.min(horizonS, w.start + c.windowS) - w.start);
+  return row(
+    'oracle',
+    c,
+    oracle.outcomes,
+    {
+      gpuSeconds: oracle.gpuSeconds,
+      gpuSecondsAfterWarmup: oracle.windows
+        .filter((w) => w.start >= (c.warmupS ?? 0))
+        .reduce((sum, w) => sum + cost(w), 0),
+      scaleEvents: 0,
+      coldStarts: 0,
+      samples: oracle.windows.map((w) => ({
+        t: w.start,
+        decode: w.fleet.decode,
+        prefill: w.fleet.prefill,
+        decodeReady: w.fleet.decode,
+        prefillReady: w.fleet.prefill,
+      })),
+      wallMs,
+      events: oracle.evaluations,
+    },
+    oracle,
+  );
+}
+
+export function fleetText(f: Desired): string {
+  return f.prefill > 0
+    ? `${f.decode} decode + ${f.prefill} prefill`
+    : `${f.decode} replica${f.decode === 1 ? '' : 's'}`;
 }

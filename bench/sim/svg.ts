@@ -40,7 +40,7 @@ function panel(r: PolicyResult, i: number, res: BenchResult, maxReplicas: number
   const out: string[] = [];
   const s = r.summary;
   out.push(
-    `<text x="${L}" y="${top - 8}" class="t">${esc(r.name)} — ${(100 * s.attainment).toFixed(2)}% within SLO, ${r.gpuHours.toFixed(2)} GPU-h (${Number.isFinite(r.ratioToOracle) ? r.ratioToOracle.toFixed(2) : '—'}× oracle), ${r.coldStarts} cold starts</text>`,
+    `<text x="${L}" y="${top - 8}" class="t">${esc(r.name)} — ${(100 * s.attainment).toFixed(2)}% within SLO, ${r.gpuHours.toFixed(2)} GPU-h (${Number.isFinite(r.ratioToOracle) ? r.ratioToOracle.toFixed(2) : '—'}× oracle at equal attainment), ${r.coldStarts} cold starts</text>`,
   );
   out.push(`<rect x="${L}" y="${top}" width="${W - L - R}" height="${PANEL}" class="frame"/>`);
   for (const p of r.series)

@@ -15,7 +15,7 @@ import { predictNextStart } from '../../autoscaler/decider/episodes.js';
 import { atZero, win } from './support/windows.js';
 
 const decode = (o: Parameters<typeof deciderSpec>[1] = {}): DeciderSpec =>
-  deciderSpec('decode', { minReplicas: 0, maxReplicas: 16, ...o });
+  deciderSpec('decode', { minReplicas: 0, maxReplicas: 16, scaleDownDelayMs: 30_000, ...o });
 
 /**
  * Drive the decider every `tickS` over [0, endS): pods become Ready `coldS` after they are asked for; the role
@@ -254,7 +254,8 @@ describe('decider: peak hold on both roles', () => {
             },
           )
         : win(ready, { running: 1, arrivalRate: 0.2, kvUsage: 0.01 });
-    const spec = deciderSpec(role, { minReplicas: 0, maxReplicas: 16 });
+    // Decode with prefill's 30 s scale-down delay: its 300 s default alone would hold through the 200 s gap.
+    const spec = deciderSpec(role, { minReplicas: 0, maxReplicas: 16, scaleDownDelayMs: 30_000 });
     const run = drive(spec, () => true, 600, {
       tickS: 2,
       coldS: 30,

@@ -3,7 +3,7 @@
  * consolidation test, the queueing part of TTFT, the TTFT-derived prefill utilization, local-prefill
  * headroom on decode, the scale-down delay restarting while pods start, and panic-window rates.
  */
-import { decide, type RoleWindows } from '../../autoscaler/decider/index.js';
+import { decide, deciderSpec, type RoleWindows } from '../../autoscaler/decider/index.js';
 import { drainSeconds, plannedUtilization, queueWaitSeconds } from '../../autoscaler/decider/load.js';
 import { run, specs } from './support/decider.js';
 import { agg, atZero, win } from './support/windows.js';
@@ -41,6 +41,17 @@ describe('decider: signals derived from one window', () => {
     expect(u).toBeGreaterThanOrEqual(0.2);
     expect(u).toBeLessThanOrEqual(0.8);
     expect(u).toBeCloseTo(expected, 1);
+  });
+});
+
+describe('planned utilization with variable prompt lengths', () => {
+  it('a wider TTFT spread (Allen–Cunneen (1 + Cs²)/2) plans lower utilization, never below the floor', () => {
+    const w = { ...win(1, { promptTokensRate: 20_000, arrivalRate: 4 }).stable };
+    const spec = deciderSpec('decode', {});
+    const exp = plannedUtilization({ ...w, ttftCv2: 1 }, spec, 40_000);
+    const wide = plannedUtilization({ ...w, ttftCv2: 3 }, spec, 40_000);
+    expect(wide).toBeLessThan(exp);
+    expect(plannedUtilization({ ...w, ttftCv2: 1000 }, spec, 40_000)).toBe(0.2);
   });
 });
 
@@ -145,11 +156,17 @@ describe('decider: consolidation on queue wait, not "anything waiting"', () => {
     const low = Math.min(...ds.map((d) => d.desired));
     expect(low).toBeGreaterThanOrEqual(8);
     expect(low).toBeLessThan(13);
-    // Never measured (e.g. decode behind remote prefill never queued): the rule stays out of the way.
-    const unmeasured = run(decode({ scaleDownDelayMs: 0 }), [
-      [0, win(13, { ...busy, prefillTokensPerSecPerReplica: undefined })],
+    // Never measured: in aggregated serving the profile stands in from the first window (28k here: holds ≥ 8); decode
+    // behind remote prefill waits for a measurement (its counter also counts remotely prefilled prompts).
+    const unmeasured = { ...busy, prefillTokensPerSecPerReplica: undefined };
+    const profiled = run(decode({ scaleDownDelayMs: 0, capacity: { prefillTokensPerSec: 28_000 } }), [
+      [0, win(13, unmeasured)],
     ]);
-    expect(unmeasured[0]?.desired).toBeLessThanOrEqual(7);
+    expect(profiled[0]?.desired).toBeGreaterThanOrEqual(8);
+    const remote = run(decode({ scaleDownDelayMs: 0, capacity: { prefillTokensPerSec: 28_000 } }), [
+      [0, win(13, unmeasured, { remotePrefill: { promptTokensRate: 1000, requestRate: 0.1 } })],
+    ]);
+    expect(remote[0]?.desired).toBeLessThanOrEqual(7);
   });
 });
 

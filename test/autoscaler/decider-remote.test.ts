@@ -92,8 +92,9 @@ describe('decider: decode with remote prefill', () => {
   it('a queue of remotely prefilled requests is transient: decode does not size for their prompts', () => {
     const stable = { ...counted, waiting: 40, running: 20, promptBacklogTokens: 1_200_000, kvUsage: 0.5 };
     const w = win(1, stable, { panicAgg: { ...stable, promptBacklogTokens: 470_000 } });
-    // Counted in full: 1.2M tokens take 43 s at 28k tok/s (> 30 s): sized on (20 running + 40 waiting) ÷ 20.
-    expect(decide(pdSpec, w, 0)).toMatchObject({ reason: 'queue', desired: 3 });
+    // Without the field decode reads as aggregated serving, every counted prompt its own prefill work: 46k tok/s
+    // at 28k tok/s per replica, planned at 0.2 ÷ 0.8 utilization → 7.
+    expect(decide(pdSpec, w, 0)).toMatchObject({ reason: 'prompt-backlog', desired: 7 });
     // 1k of the 46k tok/s are decode's own: 26k tokens, under a second.
     expect(decide(pdSpec, { ...w, remotePrefill: { promptTokensRate: 45_000, requestRate: 3.4 } }, 0).desired).toBe(1);
   });
@@ -194,12 +195,18 @@ describe('loop: decode sees its pool prefill', () => {
       ['ns/pd-decode', win(13, counted)],
       ['ns/agg-decode', win(13, counted)],
     ]);
-    const out = loop().decideAll(targets, windows, 0);
+    const l = loop();
+    // A loop meeting a fleet of 13 starts in Knative's panic mode and holds 13 for a stable window.
+    const first = l.decideAll(targets, windows, 0);
+    expect(first.get('ns/pd-decode')).toMatchObject({ reason: 'panic-hold', desired: 13 });
+    const out = l.decideAll(targets, windows, 61_000);
     const pd = out.get('ns/pd-decode');
     expect(pd?.signals.remotePrefillTokensRate).toBe(44_000);
     expect(pd?.desired).toBe(2);
     // The aggregated pool gets nothing from another pool's prefill: the plain decider's decision.
-    expect(out.get('ns/agg-decode')).toEqual(decide(pdSpec, win(13, counted), 0));
+    expect(out.get('ns/agg-decode')).toEqual(
+      decide(pdSpec, win(13, counted), 61_000, first.get('ns/agg-decode')?.state),
+    );
     expect(out.get('ns/agg-decode')?.desired).toBe(9);
     // Prefill is decided after decode, with it as its peer, as before.
     expect(out.get('ns/pd-prefill')?.desired).toBeGreaterThan(0);

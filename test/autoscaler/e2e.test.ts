@@ -269,7 +269,8 @@ describe('autoscaler end to end (fake API server, loopback vLLM metrics)', () =>
     h = buildAutoscaler(api, testConfig({ scrape }), { now: clock });
     await h.autoscaler.startView();
     cluster.load(DECODE, { kv: 0.5, running: 10, reqRate: 1 });
-    for (let i = 0; i < 3; i++) await tick();
+    // Past the start-up panic (Knative: a new autoscaler holds a fleet of 2+ for a stable window).
+    for (let i = 0; i < 14; i++) await tick(5000);
     expect(cluster.replicas(DECODE)).toBe(2);
     const [a, b] = cluster.vllms(DECODE);
     a?.set({ mode: 'garbage', kv: 0, running: 0, reqRate: 0 });

@@ -62,6 +62,18 @@ describe('PodAutoscaler → scale target', () => {
       { role: 'prefill', maxReplicas: 8 },
     ],
     ['max-scale 0 (unlimited) is capped', { 'autoscaling.knative.dev/max-scale': '0' }, {}, { maxReplicas: 1000 }],
+    [
+      'prefill-throughput sets the prefill profile of both roles',
+      { 'kserve-llmd.io/prefill-throughput': '38000' },
+      { 'llm-d.ai/role': 'prefill' },
+      { capacity: { prefillTokensPerSec: 38_000 } },
+    ],
+    [
+      'without it the documented default',
+      { 'kserve-llmd.io/slo': 'ttft=1s' },
+      {},
+      { capacity: { prefillTokensPerSec: 15_000 } },
+    ],
   ])('%s', (_n, annotations, labels, want) => {
     expect(paTarget(pa(annotations, labels), opts)?.spec).toMatchObject(want);
   });

@@ -171,6 +171,16 @@ describe('serving runtimes: the container contract with the pod webhook', () => 
     },
   );
 
+  it.each(ACCELERATORS)(
+    "%s: Knative accepts the readiness probe (periodSeconds 0 = queue-proxy's aggressive probing, which forbids timeoutSeconds and failureThreshold)",
+    (accel) => {
+      // knative/serving knative-v1.23.0 pkg/apis/serving/k8s_validation.go validateReadinessProbe (847-861);
+      // the end-to-end suite's real Knative webhook rejected the Knative Service KServe renders otherwise.
+      const p = main(runtimeFor(accel)).readinessProbe;
+      if (!p.periodSeconds) expect([p.timeoutSeconds, p.failureThreshold]).toEqual([undefined, undefined]);
+    },
+  );
+
   it.each(ACCELERATORS)('%s: memory-backed /dev/shm and a writable /tmp under a read-only root', (accel) => {
     const rt = runtimeFor(accel);
     const mounts = Object.fromEntries((main(rt).volumeMounts as KObject[]).map((m) => [m.mountPath, m.name]));

@@ -3,9 +3,14 @@
  * replicas × duration; the oracle never costs more than a policy that meets the SLO; the run is
  * deterministic for a seed; outputs (table, JSON, SVG) are well formed; the CLI flags fail clearly.
  */
-import { parseSloFlag, TRACE_BENCH } from '../../bench/trace.js';
-import { jsonResult, textTable, verdict } from '../../bench/sim/report.js';
-import { runBenchmark, type BenchConfig } from '../../bench/sim/run.js';
+import { commandLine, parseSloFlag, TRACE_BENCH } from '../../bench/trace.js';
+import { parseFlags } from '../../src/cli/args.js';
+import { runCluster } from '../../bench/sim/cluster.js';
+import { summarize } from '../../bench/sim/metrics.js';
+import { costAtAttainment } from '../../bench/sim/oracle/frontier.js';
+import { staticPolicy } from '../../bench/sim/policies/static.js';
+import { jsonResult, lowerBoundCheck, serializeRecord, textTable, verdict } from '../../bench/sim/report.js';
+import { runBenchmark, type BenchConfig, type BenchResult } from '../../bench/sim/run.js';
 import { svgChart } from '../../bench/sim/svg.js';
 import { LLAMA3_8B } from '../../bench/sim/presets.js';
 import { createRng } from '../../bench/sim/rng.js';
@@ -28,6 +33,7 @@ function config(seed = 5, duration = '8m'): BenchConfig {
     windowS: 60,
     attainment: 0.99,
     scaleToZeroAfterS: 60,
+    warmupS: 100,
   };
 }
 
@@ -47,7 +53,10 @@ function wellFormed(xml: string): boolean {
 
 describe('short benchmark run', () => {
   const cfg = config();
-  const result = runBenchmark(cfg);
+  let result: BenchResult;
+  beforeAll(async () => {
+    result = await runBenchmark(cfg);
+  });
   const row = (name: string) => result.rows.find((r) => r.name === name)!;
 
   it('runs every policy, the static fleet and the oracle on all requests', () => {
@@ -79,6 +88,53 @@ describe('short benchmark run', () => {
     for (const r of meeting) expect(oracle.gpuHours).toBeLessThanOrEqual(r.gpuHours + 1e-9);
   });
 
+  it('the oracle is a true lower bound: no static fleet is cheaper at its attainment or reaches more', () => {
+    const f = result.oracle.frontier;
+    for (let k = 1; k <= 4; k++) {
+      const fleet = { decode: k, prefill: 0 };
+      const run = runCluster({
+        preset: cfg.preset,
+        requests: cfg.trace.requests,
+        horizonS: cfg.trace.durationS,
+        policy: staticPolicy(fleet),
+        router: cfg.router,
+        disaggregated: false,
+        pdThresholdTokens: cfg.pdThresholdTokens,
+        seed: cfg.seed,
+        initial: fleet,
+        coldStartS: 0,
+        maxReplicas: cfg.maxReplicas,
+      });
+      const a = summarize(run.outcomes, cfg.slo).attainment;
+      expect(a).toBeLessThanOrEqual(result.oracle.maxAttainment + 1e-12);
+      expect(costAtAttainment(f, a)).toBeLessThanOrEqual(run.gpuSeconds + 1e-6);
+    }
+    expect(lowerBoundCheck(result).ok).toBe(true);
+  });
+
+  it('never switches a window with requests off, and keeps every request (none lost at the horizon)', () => {
+    const withRequests = result.oracle.windows.filter((w) => w.requests > 0);
+    expect(withRequests.length).toBeGreaterThan(0);
+    for (const w of withRequests) for (const h of w.hull) expect(h.fleet.decode).toBeGreaterThanOrEqual(1);
+    expect(result.oracle.windows.reduce((s, w) => s + w.requests, 0)).toBe(cfg.trace.requests.length);
+  });
+
+  it('every policy and the oracle start from the same warm fleet', () => {
+    expect(result.initial.decode).toBeGreaterThanOrEqual(1);
+    for (const r of result.rows.filter((x) => x.name !== 'static-peak'))
+      expect(r.samples[0]).toMatchObject({ t: 0, decodeReady: result.initial.decode });
+  });
+
+  it('reports the warm-up-excluded figures against the frontier of the later windows', () => {
+    expect(result.config.warmupS).toBe(120);
+    const oracle = row('oracle');
+    expect(oracle.afterWarmup.ratioToOracle).toBeGreaterThanOrEqual(1 - 1e-9);
+    for (const r of result.rows) {
+      expect(r.afterWarmup.gpuHours).toBeLessThanOrEqual(r.gpuHours + 1e-12);
+      expect(r.afterWarmup.attainment).toBeGreaterThanOrEqual(0);
+    }
+  });
+
   it('scale-to-zero policies pay for the idle gaps with cold starts that requests wait on', () => {
     const kpa = row('knative-kpa');
     expect(kpa.coldStarts).toBeGreaterThan(0);
@@ -86,21 +142,32 @@ describe('short benchmark run', () => {
     expect(row('static-peak').summary.waitedColdStart).toBe(0);
   });
 
-  it('is deterministic for a seed and differs for another seed', () => {
-    // On a 4-minute trace (one burst and its idle gap): determinism does not need the 12 minutes above.
-    const strip = (r: typeof result) => JSON.stringify(r.rows.map((x) => ({ ...x, wallMs: 0 })));
-    const short = strip(runBenchmark(config(5, '4m')));
-    expect(strip(runBenchmark(config(5, '4m')))).toBe(short);
-    expect(strip(runBenchmark(config(6, '4m')))).not.toBe(short);
+  it('is deterministic for a seed and differs for another seed', async () => {
+    // On a 4-minute trace (one burst and its idle gap): determinism does not need the 8 minutes above.
+    const strip = (r: BenchResult) => JSON.stringify(r.rows.map((x) => ({ ...x, wallMs: 0 })));
+    const short = strip(await runBenchmark(config(5, '4m')));
+    expect(strip(await runBenchmark(config(5, '4m')))).toBe(short);
+    expect(strip(await runBenchmark(config(6, '4m')))).not.toBe(short);
   });
 
   it('writes a table, a JSON result with the verdict, and a well-formed SVG with one panel per policy', () => {
     const table = textTable(result);
     expect(table).toHaveLength(result.rows.length + 1);
     expect(table[0]).toContain('waited on cold start');
-    const json = JSON.parse(jsonResult(result));
-    expect(json.verdict.lines).toHaveLength(3);
-    expect(json.rows[0].series.length).toBeGreaterThan(0);
+    const json = JSON.parse(jsonResult(result, { command: 'kserve-llmd bench trace --seed 5' }));
+    expect(json.command).toBe('kserve-llmd bench trace --seed 5');
+    expect(json.verdict.lines).toHaveLength(6);
+    // The summary (what docs/benchmarks stores) keeps the figures and the frontier, not the time series.
+    expect(json.rows[0].summary.requests).toBe(cfg.trace.requests.length);
+    expect(json.rows[0].series).toBeUndefined();
+    expect(json.oracle.frontier.points.length).toBeGreaterThan(0);
+    expect(json.oracle.windows[0].hull).toBeUndefined();
+    const full = JSON.parse(jsonResult(result, { full: true }));
+    expect(full.rows[0].series.length).toBeGreaterThan(0);
+    expect(full.oracle.windows[0].hull.length).toBeGreaterThan(0);
+    expect(JSON.parse(serializeRecord({ a: [{ b: 1 }, { c: [NaN, 2] }] }))).toEqual({
+      a: [{ b: 1 }, { c: [null, 2] }],
+    });
     expect(verdict(result).lines[0]).toMatch(/goal 1/);
     const svg = svgChart(result);
     expect(wellFormed(svg)).toBe(true);
@@ -116,6 +183,21 @@ describe('bench trace flags', () => {
     expect(() => parseSloFlag('tfft=1s')).toThrow('did you mean ttft?');
   });
 
+  it('the stored command spells out every flag that shapes the result, and parses back to the same values', () => {
+    const argv = ['--synthetic', 'diurnal:rate=3,isl=12000', '--rate-multiplier', '2', '--jobs', '2', '--out', 'x'];
+    const values = parseFlags(argv, TRACE_BENCH.spec).values;
+    const line = commandLine(values);
+    expect(line).toBe(
+      'kserve-llmd bench trace --synthetic diurnal:rate=3,isl=12000 --model llama3-8b --slo ttft=2s,itl=100ms ' +
+        '--router llm-d --disaggregation none --pd-threshold 1024 --rate-multiplier 2 --max-replicas 16 ' +
+        '--scale-to-zero-after 5m --window 60s --warmup 5m --attainment 0.99 --seed 1 ' +
+        '--prefill-throughput calibrated --cold-start spread',
+    );
+    const again = parseFlags(line.split(' ').slice(3), TRACE_BENCH.spec).values;
+    for (const k of ['synthetic', 'rate-multiplier', 'seed', 'slo']) expect(again[k]).toEqual(values[k]);
+    expect(commandLine({ trace: "a b's.csv" })).toBe(`kserve-llmd bench trace --trace 'a b'\\''s.csv'`);
+  });
+
   it('needs exactly one traffic source and names bad trace rows with line numbers', async () => {
     await expect(TRACE_BENCH.run({ slo: 'ttft=2s' }, [])).rejects.toThrow(
       'give exactly one of --trace FILE or --synthetic',
@@ -123,5 +205,9 @@ describe('bench trace flags', () => {
     await expect(
       TRACE_BENCH.run({ synthetic: 'storm', slo: 'ttft=2s', seed: 1, 'rate-multiplier': '1' }, []),
     ).rejects.toThrow('kind must be one of');
+    const flops = { synthetic: 'poisson:duration=10s', slo: 'ttft=2s', seed: 1, 'rate-multiplier': '1', quiet: true };
+    await expect(TRACE_BENCH.run({ ...flops, 'flops-efficiency': '2' }, [])).rejects.toThrow(
+      '--flops-efficiency 2: must be a number in [0.05, 1]',
+    );
   });
 });

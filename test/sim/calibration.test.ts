@@ -1,31 +1,49 @@
 /**
- * Engine-model calibration against the published points (autoscaling.md §3/§7.4, WVA parameter-estimation
- * tutorial: vLLM, Llama-3.1-8B, 1×H100, 128 in / 128 out, max-num-seqs 64). The tolerances are what the model
- * achieves, as docs/simulator.md states them: latencies within 1% (the model is within 0.3%), saturated
- * throughput within 3% (the model is 2.9% low: the front-end overhead c0 is fitted to the ITL points).
+ * Engine-model calibration against published measurements (bench/sim/calibration-points.ts; the table with sources
+ * and residuals is in docs/simulator.md "Calibration"). Fit points set one parameter each and must reproduce their
+ * value; held-back test points were not used by the fit and must be within 10% — except the one documented gap.
  */
+import { CALIBRATION_POINTS, residual } from '../../bench/sim/calibration-points.js';
 import { closedLoop } from '../../bench/sim/calibrate.js';
 import { kvTransferSeconds, profiledPrefillTokensPerSec, stepSeconds } from '../../bench/sim/perf.js';
 import { coldStartSeconds, LLAMA3_70B, LLAMA3_8B } from '../../bench/sim/presets.js';
 
-const within = (got: number, want: number, tol: number): void => {
-  expect(Math.abs(got - want) / want).toBeLessThanOrEqual(tol);
-};
+/**
+ * The documented gap (docs/simulator.md): Dynamo's 8B TP4 prefill point, which the TP2 efficiency fit cannot reach;
+ * the model is 26% faster. Asserted as that band so the documentation stays true.
+ */
+const KNOWN_GAPS: Record<string, [number, number]> = { 'prefill-8b-tp4': [-0.29, -0.23] };
 
-describe('Llama-3.1-8B on 1×H100, 128/128 (WVA tutorial)', () => {
-  const wva = { ...LLAMA3_8B, maxNumSeqs: 64 };
-  const sync = closedLoop(wva, { clients: 1, promptTokens: 128, outputTokens: 128, durationS: 30 });
-  const sat = closedLoop(wva, { clients: 64, promptTokens: 128, outputTokens: 128, durationS: 30 });
+describe('calibration points (Llama-3.1-8B on H100 and the cross-checks)', () => {
+  it.each(CALIBRATION_POINTS.filter((p) => p.role === 'fit').map((p) => [p.id, p] as const))(
+    'fit point %s is reproduced within 1%',
+    (_id, point) => expect(Math.abs(residual(point))).toBeLessThanOrEqual(0.01),
+  );
 
-  it.each([
-    ['ITL at 1 request: 7.0 ms ± 1%', () => sync.meanItlS * 1000, 7.0, 0.01],
-    ['TTFT at 1 request: 15 ms ± 1%', () => sync.meanTtftS * 1000, 15, 0.01],
-    ['ITL at ~64 concurrent: 8.7 ms ± 1%', () => sat.meanItlS * 1000, 8.7, 0.01],
-    ['saturated: 56.7 req/s ± 3%', () => sat.requestsPerS, 56.7, 0.03],
-    ['saturated: 7,252 generated tok/s ± 3%', () => sat.generatedTokensPerS, 7252, 0.03],
-  ])('%s', (_name, got, want, tol) => within(got(), want, tol));
+  it.each(CALIBRATION_POINTS.filter((p) => p.role === 'test' && !KNOWN_GAPS[p.id]).map((p) => [p.id, p] as const))(
+    'held-back point %s is within 10%',
+    (_id, point) => expect(Math.abs(residual(point))).toBeLessThanOrEqual(0.1),
+  );
+
+  it.each(Object.entries(KNOWN_GAPS))('documented gap %s stays where the docs put it', (id, [lo, hi]) => {
+    const point = CALIBRATION_POINTS.find((p) => p.id === id)!;
+    expect(point.role).toBe('test');
+    const r = residual(point);
+    expect(r).toBeGreaterThanOrEqual(lo);
+    expect(r).toBeLessThanOrEqual(hi);
+  });
+
+  it('every point names its source and every fit point the parameter it sets', () => {
+    for (const p of CALIBRATION_POINTS) {
+      expect(p.source.length).toBeGreaterThan(20);
+      if (p.role === 'fit') expect(p.sets).toBeTruthy();
+    }
+    expect(CALIBRATION_POINTS.filter((p) => p.role === 'test').length).toBeGreaterThanOrEqual(3);
+  });
 
   it('more clients than max_num_seqs queue instead of adding throughput', () => {
+    const wva = { ...LLAMA3_8B, maxNumSeqs: 64 };
+    const sat = closedLoop(wva, { clients: 64, promptTokens: 128, outputTokens: 128, durationS: 20 });
     const over = closedLoop(wva, { clients: 128, promptTokens: 128, outputTokens: 128, durationS: 20 });
     expect(over.requestsPerS).toBeLessThan(sat.requestsPerS * 1.05);
     expect(over.meanTtftS).toBeGreaterThan(10 * sat.meanTtftS);
@@ -66,6 +84,22 @@ describe('roofline step model (autoscaling.md §7.2–7.3)', () => {
       });
     expect(pf(2048)).toBeGreaterThan(0.04);
     expect(pf(8192) / pf(2048)).toBeGreaterThan(3.5);
+  });
+
+  it('TP4 splits the compute four ways and pays its all-reduces on top', () => {
+    const shape = {
+      decodeSeqs: 0,
+      decodeContext: 0,
+      prefillTokens: 4096,
+      prefillAttention: 4096 * 2048,
+      prefillContext: 4096,
+      prefillSeqs: 1,
+    };
+    const tp1 = stepSeconds(LLAMA3_8B, shape);
+    const tp4 = stepSeconds({ ...LLAMA3_8B, tp: 4 }, shape);
+    // TP4 splits the compute four ways but pays 64 all-reduces of 4096 × 4096 × 2 bytes.
+    expect(tp4).toBeLessThan(tp1 / 2);
+    expect(tp4).toBeGreaterThan(tp1 / 4);
   });
 
   it('70B TP4 is slower per token than 8B; cold starts and KV transfer scale with bytes', () => {

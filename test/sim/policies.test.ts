@@ -1,7 +1,10 @@
 /** The policy interface: every policy reacts to what a real autoscaler could scrape; baseline rules in tables. */
 import { POLICIES } from '../../bench/sim/policies/index.js';
 import { kpaPolicy } from '../../bench/sim/policies/kpa.js';
+import { externalReplicas, Hpa, HPA_DEFAULT_BEHAVIOR } from '../../bench/sim/policies/hpa.js';
 import { kedaPolicy } from '../../bench/sim/policies/keda-hpa.js';
+import { oursAnnotations } from '../../bench/sim/policies/ours.js';
+import { specFor } from '../../autoscaler/targets.js';
 import { dynamoLoadPolicy } from '../../bench/sim/policies/dynamo-load.js';
 import type { EngineSnapshot, Observation, PolicyContext, RoleObservation } from '../../bench/sim/policies/types.js';
 import { WVA_DEFAULTS, wvaDelta } from '../../bench/sim/policies/wva.js';
@@ -23,7 +26,14 @@ const ctx: PolicyContext = {
 /** A real engine loaded with `waiting` queued requests, seen through a snapshot like the cluster's. */
 function engineSnap(
   id: string,
-  load: { inflight?: number; waiting?: number; kvUsage?: number; kvTokens?: number; queuedPrefill?: number },
+  load: {
+    inflight?: number;
+    waiting?: number;
+    kvUsage?: number;
+    kvTokens?: number;
+    queuedPrefill?: number;
+    inflightTokens?: number;
+  },
 ): EngineSnapshot {
   const clock = new SimClock();
   const e = new Engine(id, LLAMA3_8B, clock);
@@ -38,6 +48,7 @@ function engineSnap(
     promptTokensTotal: 0,
     generationTokensTotal: 0,
     requestSuccessTotal: 0,
+    inflightUncachedTokens: load.inflightTokens ?? 0,
     metricsText: () => renderVllmMetrics(e),
   };
 }
@@ -151,17 +162,81 @@ describe('llm-d WVA saturation analyzer', () => {
   });
 });
 
-describe('KEDA + HPA', () => {
-  it('holds inside the 10% tolerance and scales down only after the 300 s stabilization', () => {
-    const p = kedaPolicy({ ...ctx, initial: { decode: 4, prefill: 0 } });
-    const pods = (w: number) => Array.from({ length: 4 }, (_, i) => engineSnap(`p${i}`, { waiting: w }));
-    // 4 pods × 5 waiting each = 20 = 4 × threshold 5: ratio 1 → hold.
-    expect(drive(p, 40, (t) => ({ now: t, decode: role(pods(5)) }))).toBe(4);
-    // Load drops: the recommendation falls to 1, but the 300 s window still holds 4.
-    let desired = 4;
-    for (let t = 40; t < 300; t++) desired = p.step({ now: t, decode: role(pods(0.3)) })?.decode ?? desired;
-    expect(desired).toBe(4);
-    for (let t = 300; t < 400; t++) desired = p.step({ now: t, decode: role(pods(0.3)) })?.decode ?? desired;
+describe('HPA (k8s v1.28.7)', () => {
+  it('holds inside the 10% tolerance, else asks for ceil(total / target)', () => {
+    expect(externalReplicas(21, 5, 4)).toBe(4); // ratio 1.05
+    expect(externalReplicas(30, 5, 4)).toBe(6);
+    expect(externalReplicas(0.5, 1, 4)).toBe(1);
+  });
+
+  it('stabilizes down to the highest recommendation of the window and limits the rate per period', () => {
+    const hpa = new Hpa(HPA_DEFAULT_BEHAVIOR, 1, 100);
+    expect(hpa.sync(0, 2, 40)).toBe(6); // max(2 + 4 pods, 2 + 100%) per 15 s
+    expect(hpa.sync(15, 6, 40)).toBe(12);
+    expect(hpa.sync(30, 12, 2)).toBe(12); // the 300 s window still holds 40
+    expect(hpa.sync(330, 12, 2)).toBe(2);
+  });
+
+  it('with the token-aware guide adds one pod per 180 s', () => {
+    const hpa = new Hpa(
+      {
+        scaleUp: { stabilizationWindowSeconds: 0, policies: [{ type: 'Pods', value: 1, periodSeconds: 180 }] },
+        scaleDown: { stabilizationWindowSeconds: 300, policies: [{ type: 'Pods', value: 1, periodSeconds: 300 }] },
+      },
+      1,
+      10,
+    );
+    expect(hpa.sync(0, 1, 5)).toBe(2);
+    expect(hpa.sync(15, 2, 5)).toBe(2);
+    expect(hpa.sync(180, 2, 5)).toBe(3);
+  });
+});
+
+describe('KEDA as llm-d guides deploy it', () => {
+  it('aggregated: scales on the EPP flow-control queue (target 1) and running requests (target 16), never below 1', () => {
+    const p = kedaPolicy({ ...ctx, initial: { decode: 2, prefill: 0 } });
+    expect(p.flowControl).toBe(true);
+    const pods = [engineSnap('a', {}), engineSnap('b', {})];
+    const at = (t: number, queued: number, running: number) =>
+      p.step({ now: t, decode: role(pods), epp: { flowQueued: queued, running } })?.decode;
+    // 64 running → 4 replicas, but the 300 s scale-up stabilization holds the lowest recent recommendation.
+    expect(at(0, 0, 64)).toBe(4);
+    let desired = 0;
+    for (let t = 1; t < 600; t++) desired = at(t, 0, 0) ?? desired;
     expect(desired).toBe(1);
+  });
+
+  it('P/D: prefill on seconds of in-flight prefill tokens (target 1.5), decode on summed KV usage (target 0.8)', () => {
+    const p = kedaPolicy({ ...ctx, disaggregated: true, initial: { decode: 1, prefill: 1 } });
+    const prefill = [engineSnap('p', { inflightTokens: 400_000 })];
+    const decode = [engineSnap('d', { kvUsage: 0.95 })];
+    const d = p.step({ now: 0, decode: role(decode), prefill: role(prefill) });
+    expect(d).toEqual({ decode: 2, prefill: 2 }); // one pod per 180 s each
+  });
+});
+
+describe('ours runs with what a user configures', () => {
+  it('its specs come from InferenceService annotations through the autoscaler’s own targets.ts', () => {
+    const o = { decodeMin: 0, prefillMin: 0, scaleToZeroAfterS: 300, prefillThroughput: 38_000 };
+    const pd = { ...ctx, disaggregated: true, maxReplicas: 16 };
+    const annotations = oursAnnotations(pd, o);
+    expect(annotations).toEqual({
+      'kserve-llmd.io/decode-replicas': '0-16',
+      'kserve-llmd.io/prefill-replicas': '0-16',
+      'kserve-llmd.io/disaggregation': 'prefill-decode',
+      'kserve-llmd.io/slo': 'ttft=2000ms,itl=100ms',
+      'kserve-llmd.io/scale-to-zero-after': '300s',
+      'kserve-llmd.io/prefill-throughput': '38000',
+    });
+    const { spec, problems } = specFor(
+      { annotations, labels: { 'llm-d.ai/role': 'prefill' }, reachable: true, scaleToZeroEnabled: true },
+      { maxReplicasCap: 1000, stableWindowMs: 60_000 },
+    );
+    expect(problems).toEqual([]);
+    expect(spec).toMatchObject({ role: 'prefill', minReplicas: 0, maxReplicas: 16 });
+    expect(spec.capacity.prefillTokensPerSec).toBe(38_000);
+    expect(oursAnnotations(ctx, { ...o, prefillThroughput: null })).not.toHaveProperty(
+      'kserve-llmd.io/prefill-throughput',
+    );
   });
 });

@@ -61,6 +61,8 @@ describe('valid values', () => {
       { namespace: 'gateways', name: 'inference-gateway' },
     ],
     ['prefill-for', 'llama', (s: any) => s.prefillFor, 'llama'],
+    ['prefill-throughput', '38000', (s: any) => s.prefillThroughput, 38_000],
+    ['prefill-throughput', '100', (s: any) => s.prefillThroughput, 100],
   ])('%s: %j', (name, value, pick, expected) => {
     const r = parse({ [P + name]: value });
     expect(r.errors).toEqual([]);
@@ -76,6 +78,7 @@ describe('valid values', () => {
       prefillReplicas: { min: 0, max: 4 },
       slo: { ttftMs: 2000, itlMs: 100 },
       scaleToZeroAfterMs: 300_000,
+      prefillThroughput: null,
       gateway: null,
       prefillFor: null,
     });
@@ -123,6 +126,13 @@ describe('invalid values name the annotation, the value and the accepted forms',
     ['gateway', 'a/b/c', /not NAMESPACE\/NAME/],
     ['gateway', 'Gateways/x', /not NAMESPACE\/NAME/],
     ['prefill-for', 'Not_A_Name', /not an InferenceService name/],
+    [
+      'prefill-throughput',
+      '15k',
+      /prefill-throughput: "15k" is not valid \(not an integer\); accepted: prompt tokens per second one replica prefills, an integer in \[100, 10000000\]/,
+    ],
+    ['prefill-throughput', '99', /out of range/],
+    ['prefill-throughput', '2.5e4', /not an integer/],
   ])('%s: %j', (name, value, message) => {
     const r = parse({ [P + name]: value });
     expect(r.errors).toHaveLength(1);

@@ -93,6 +93,8 @@ function replicas(field: 'decodeReplicas' | 'prefillReplicas') {
 }
 
 const SCALE_TO_ZERO_LIMITS = [30_000, 86_400_000] as const;
+/** Tokens/s: a CPU engine prefills ~2k (llm-d calibration matrix), an H100 TP1 8B ~40k; 10M leaves TP8 room. */
+const PREFILL_THROUGHPUT_LIMITS = [100, 10_000_000] as const;
 
 export const ANNOTATIONS: readonly AnnotationSpec[] = [
   {
@@ -170,6 +172,19 @@ export const ANNOTATIONS: readonly AnnotationSpec[] = [
       if (!ms.ok) return ms.error;
       if (!inRange(ms.value, ...SCALE_TO_ZERO_LIMITS)) return 'out of range';
       s.scaleToZeroAfterMs = ms.value;
+      return undefined;
+    },
+  },
+  {
+    name: 'prefill-throughput',
+    accepted: `prompt tokens per second one replica prefills, an integer in [${PREFILL_THROUGHPUT_LIMITS[0]}, ${PREFILL_THROUGHPUT_LIMITS[1]}] (llm-d's calibrate.sh prints it as peakPrefillThroughput)`,
+    default: '15000 (the autoscaler raises it to what it measures)',
+    example: '38000',
+    parse(value, s) {
+      if (!/^\d+$/.test(value)) return 'not an integer';
+      const n = Number(value);
+      if (!inRange(n, ...PREFILL_THROUGHPUT_LIMITS)) return 'out of range';
+      s.prefillThroughput = n;
       return undefined;
     },
   },

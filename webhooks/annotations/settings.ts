@@ -40,6 +40,11 @@ export interface LlmdSettings {
   prefillReplicas: ReplicaRange;
   slo: Slo;
   scaleToZeroAfterMs: number;
+  /**
+   * Prompt tokens per second one replica prefills (llm-d's `peakPrefillThroughput`, what its calibrate.sh
+   * prints); null = the autoscaler's default, raised by what it measures (autoscaler/decider/defaults.ts).
+   */
+  prefillThroughput: number | null;
   gateway: Gateway | null;
   /** On a controller-created prefill sibling: the name of the InferenceService it prefills for. */
   prefillFor: string | null;
@@ -60,6 +65,7 @@ export function defaultSettings(): Omit<LlmdSettings, 'explicit'> {
     prefillReplicas: { min: 0, max: 4 },
     slo: { ttftMs: 2000, itlMs: 100 },
     scaleToZeroAfterMs: 5 * 60_000,
+    prefillThroughput: null,
     gateway: null,
     prefillFor: null,
   };

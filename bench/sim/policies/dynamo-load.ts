@@ -1,5 +1,6 @@
 /**
- * NVIDIA Dynamo load-based planner, current `load_scaling.py` in "latency" mode (autoscaling.md §1.2):
+ * NVIDIA Dynamo load-based planner, current `load_scaling.py` in "latency" mode (ai-dynamo/dynamo
+ * components/src/dynamo/planner/core/load_scaling.py @0c6da1ec and config/defaults.py @1ca60155, autoscaling.md §1.2):
  * every 5 s, with ≥ 5 observations, per engine:
  *   prefill: queued_prefill_tokens / context_length — up when any engine ≥ 0.1, down when all == 0;
  *   decode:  (scheduled_kv + queued_kv) / max_kv_tokens — up when any engine > 0.4, down when all < 0.1

@@ -1,5 +1,10 @@
 /**
- * Knative KPA (knative/serving pkg/autoscaler/scaling/autoscaler.go; autoscaling.md §4.1), per role:
+ * Knative KPA (knative/serving pkg/autoscaler/scaling/autoscaler.go; autoscaling.md §4.1), with the defaults of
+ * knative-v1.23.0 config/core/configmaps/autoscaler.yaml (container-concurrency-target-default 100,
+ * container-concurrency-target-percentage 70, stable-window 60s, panic-window-percentage 10,
+ * panic-threshold-percentage 200, max-scale-up-rate 1000, max-scale-down-rate 2, scale-to-zero-grace-period 30s,
+ * initial-scale 1, scale-down-delay 0s) and pkg/autoscaler/scaling/multiscaler.go tickInterval 2 s; KServe leaves
+ * containerConcurrency at 0, so the 100 default applies. Per role:
  * concurrency = requests in flight on the role's pods plus requests the activator holds; stable = mean
  * over 60 s of 1 s buckets, panic = mean over 6 s; target = 0.7 × containerConcurrency; decide every
  * 2 s: dspc = ceil(stable/target), dppc = ceil(panic/target), clamped to [floor(ready/2), ceil(1000·ready)];
@@ -46,6 +51,12 @@ class KpaRole {
     this.stable = new SlidingWindow(k.stableS);
     this.panic = new SlidingWindow(k.panicS);
     this.desired = initial;
+    // newAutoscaler (pkg/autoscaler/scaling/autoscaler.go): with more than one pod up, start in panic and keep
+    // the current scale until enough data is in (no scale-down for a stable window).
+    if (initial > 1) {
+      this.panicSince = 0;
+      this.maxPanicPods = initial;
+    }
   }
 
   observe(now: number, r: RoleObservation): void {

@@ -1,26 +1,23 @@
 /**
- * Ours: the real autoscaler (autoscaler/), fed the way its loop feeds it (autoscaler/loop/index.ts): every
- * tick each ready pod's vLLM /metrics text goes through the autoscaler's parser (vllmSnapshot, with the
- * pod's previous scrape as the collector keeps it), `observe` turns the tick into the decider's RoleWindows
+ * Ours: the real autoscaler (autoscaler/), configured and fed the way it is in a cluster. Its specs come from the
+ * InferenceService's annotations as the PodAutoscaler carries them, through autoscaler/targets.ts `specFor`
+ * (decode-replicas, prefill-replicas, slo, scale-to-zero-after, prefill-throughput, Knative min/max-scale), with
+ * the default autoscaler config; nothing else is set. Every tick each ready pod's vLLM /metrics page goes through
+ * the collector's byte parser (vllmSnapshotFromBytes, with the pod's previous scrape as the collector keeps it),
+ * `observe` turns the tick into the decider's RoleWindows
  * (stable/panic windows, starting pods, demand at zero), decode is decided first with what the pool's
  * prefill role prefilled (`withRemotePrefill`), and prefill gets the pool's prompt traffic (`withPoolPrompts`)
  * and decode's decision as its peer, exactly as Loop.decideAll does. Tick, windows and default prompt length come from defaultAutoscalerConfig(). Nothing of the decision
  * is re-implemented here: this file only converts simulator state into the loop's inputs.
  */
 import { defaultAutoscalerConfig } from '../../../autoscaler/config.js';
-import {
-  decidePool,
-  deciderSpec,
-  type Decision,
-  type DeciderSpec,
-  type DeciderState,
-  type RoleWindows,
-} from '../../../autoscaler/decider/index.js';
+import { decidePool, type Decision, type DeciderState, type RoleWindows } from '../../../autoscaler/decider/index.js';
 import { observe } from '../../../autoscaler/loop/observe.js';
-import { vllmSnapshot, type PodSnapshot } from '../../../autoscaler/metrics/vllm-signals.js';
+import type { PodSnapshot } from '../../../autoscaler/metrics/vllm-signals.js';
+import { vllmSnapshotFromBytes } from '../../../autoscaler/metrics/vllm-stream.js';
+import { specFor } from '../../../autoscaler/targets.js';
 import type { PodObservation } from '../../../autoscaler/windows/tick.js';
 import { RoleWindow } from '../../../autoscaler/windows/window.js';
-import { profiledPrefillTokensPerSec } from '../perf.js';
 import type { Policy, PolicyContext, Role, RoleObservation } from './types.js';
 
 export interface OursOptions {
@@ -29,13 +26,33 @@ export interface OursOptions {
   prefillMin: number;
   /** kserve-llmd.io/scale-to-zero-after. */
   scaleToZeroAfterS: number;
-  /** ISL at which the prefill capacity is profiled (the decider replaces it with measurements). */
-  profileIsl: number;
+  /** kserve-llmd.io/prefill-throughput (tokens/s per replica); null = not set (the autoscaler's default). */
+  prefillThroughput: number | null;
   /** Every decision with its detail (for digging into a run). */
   onDecision?(role: Role, nowMs: number, d: Decision): void;
 }
 
-export const OURS_DEFAULTS: OursOptions = { decodeMin: 0, prefillMin: 0, scaleToZeroAfterS: 300, profileIsl: 4096 };
+export const OURS_DEFAULTS: OursOptions = {
+  decodeMin: 0,
+  prefillMin: 0,
+  scaleToZeroAfterS: 300,
+  prefillThroughput: null,
+};
+
+/** The InferenceService annotations a user would write for this run, as the PodAutoscaler carries them. */
+export function oursAnnotations(ctx: PolicyContext, o: OursOptions): Record<string, string> {
+  const a: Record<string, string> = {
+    'kserve-llmd.io/decode-replicas': `${o.decodeMin}-${ctx.maxReplicas}`,
+    'kserve-llmd.io/slo': `ttft=${ctx.slo.ttftMs}ms,itl=${ctx.slo.itlMs}ms`,
+    'kserve-llmd.io/scale-to-zero-after': `${o.scaleToZeroAfterS}s`,
+  };
+  if (ctx.disaggregated) {
+    a['kserve-llmd.io/disaggregation'] = 'prefill-decode';
+    a['kserve-llmd.io/prefill-replicas'] = `${o.prefillMin}-${ctx.maxReplicas}`;
+  }
+  if (o.prefillThroughput !== null) a['kserve-llmd.io/prefill-throughput'] = String(Math.round(o.prefillThroughput));
+  return a;
+}
 
 /** One role's scrape state: the collector's previous snapshot per pod and the loop's RoleWindow. */
 class RoleFeed {
@@ -50,7 +67,7 @@ class RoleFeed {
     const observations: PodObservation[] = [];
     const next = new Map<string, { atMs: number; snap: PodSnapshot }>();
     for (const e of r.engines) {
-      const snap = vllmSnapshot(e.metricsText());
+      const snap = vllmSnapshotFromBytes(Buffer.from(e.metricsText()));
       const prev = this.last.get(e.id);
       observations.push(prev ? { atMs: nowMs, snap, prev } : { atMs: nowMs, snap });
       next.set(e.id, { atMs: nowMs, snap });
@@ -73,18 +90,23 @@ class RoleFeed {
 }
 
 export function oursPolicy(ctx: PolicyContext, opts: Partial<OursOptions> = {}): Policy {
-  const o: OursOptions = { ...OURS_DEFAULTS, scaleToZeroAfterS: ctx.scaleToZeroAfterS, ...opts };
+  const o: OursOptions = {
+    ...OURS_DEFAULTS,
+    scaleToZeroAfterS: ctx.scaleToZeroAfterS,
+    prefillThroughput: ctx.prefillThroughput ?? null,
+    ...opts,
+  };
   const cfg = defaultAutoscalerConfig();
-  const capacity = { prefillTokensPerSec: profiledPrefillTokensPerSec(ctx.preset, o.profileIsl) };
-  const spec = (role: Role, min: number): DeciderSpec =>
-    deciderSpec(role, {
-      minReplicas: min,
-      maxReplicas: ctx.maxReplicas,
-      slo: ctx.slo,
-      scaleToZeroAfterMs: o.scaleToZeroAfterS * 1000,
-      capacity,
-    });
-  const specs = { decode: spec('decode', o.decodeMin), prefill: spec('prefill', o.prefillMin) };
+  const annotations = oursAnnotations(ctx, o);
+  const spec = (role: Role) => {
+    const { spec: s, problems } = specFor(
+      { annotations, labels: { 'llm-d.ai/role': role }, reachable: true, scaleToZeroEnabled: true },
+      { maxReplicasCap: cfg.maxReplicasCap, stableWindowMs: cfg.stableWindowMs },
+    );
+    if (problems.length > 0) throw new Error(`ours: annotations rejected: ${problems.join('; ')}`);
+    return s;
+  };
+  const specs = { decode: spec('decode'), prefill: spec('prefill') };
   const feeds = { decode: new RoleFeed(cfg), prefill: new RoleFeed(cfg) };
   const states: { decode?: DeciderState; prefill?: DeciderState } = {};
   const reasons = new Map<string, number>();

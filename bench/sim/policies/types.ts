@@ -24,6 +24,8 @@ export interface EngineSnapshot {
   promptTokensTotal: number;
   generationTokensTotal: number;
   requestSuccessTotal: number;
+  /** Uncached prompt tokens routed here without a first token yet (the EPP's llm_d_epp_inflight_tokens). */
+  inflightUncachedTokens: number;
   /** The pod's /metrics page as a real vLLM would serve it. */
   metricsText(): string;
 }
@@ -43,6 +45,12 @@ export interface Observation {
   /** Seconds of virtual time. */
   now: number;
   decode: RoleObservation;
+  /**
+   * What the EPP reports (llm-d router metrics): requests held in its flow-control queue (or, with flow control
+   * off, buffered while the pool has no ready pod) — llm_d_epp_flow_control_queue_size — and requests dispatched
+   * and not finished — llm_d_epp_request_running.
+   */
+  epp?: { flowQueued: number; running: number };
   /** Present when the fleet is disaggregated. */
   prefill?: RoleObservation;
 }
@@ -58,6 +66,8 @@ export interface Policy {
   step(obs: Observation): Desired | undefined;
   /** Optional: how often each decision rule fired (reported in the JSON result). */
   reasons?: Map<string, number>;
+  /** The stack this policy is deployed with runs the EPP's flow control (cluster.ts `flowControl`). */
+  flowControl?: boolean;
 }
 
 export interface SloTarget {
@@ -77,6 +87,11 @@ export interface PolicyContext {
   scaleToZeroAfterS: number;
   /** Replicas per role the fleet starts with (warm). */
   initial: Desired;
+  /**
+   * The prefill throughput a user measured with llm-d's calibrate.sh (tokens/s per replica), for the policies
+   * whose documented setup takes it (ours: the kserve-llmd.io/prefill-throughput annotation); undefined = unset.
+   */
+  prefillThroughput?: number;
 }
 
 export type PolicyFactory = (ctx: PolicyContext) => Policy;

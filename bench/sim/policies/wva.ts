@@ -1,13 +1,17 @@
 /**
- * llm-d Workload Variant Autoscaler, saturation analyzer (autoscaling.md §3), per role, every 30 s:
- * a replica is saturated at kv ≥ 0.8 or queue ≥ 5; over the non-saturated replicas, scale up +1 if the
- * average spare kv (0.8 − kv) < 0.1 or spare queue (5 − queue) < 3 (or all are saturated); scale down −1
- * only if spreading the load over N − 1 keeps spare kv ≥ 0.1 and spare queue ≥ 3; nothing while a pod
- * is pending. Actuated through HPA with the Helm chart's 240 s stabilization on scale-down. From zero:
- * a 100 ms poll of the EPP queue (here: the next tick). To zero: the same stabilization with no load.
+ * llm-d Workload Variant Autoscaler, saturation analyzer (autoscaling.md §3; WVA docs/saturation-analyzer.md), per
+ * role, every 30 s: a replica is saturated at kv ≥ 0.8 or queue ≥ 5; over the non-saturated replicas, scale up +1
+ * if the average spare kv (0.8 − kv) < 0.1 or spare queue (5 − queue) < 3 (or all are saturated); scale down −1
+ * only if spreading the load over N − 1 keeps spare kv ≥ 0.1 and spare queue ≥ 3; nothing while a pod is pending.
+ * WVA only emits wva_desired_replicas; an HPA actuates it (External, AverageValue 1) with the Helm chart's
+ * production behavior (llm-d/llm-d-workload-variant-autoscaler docs/integrations/hpa-integration.md, "Production
+ * Configuration (Default)": scaleUp and scaleDown stabilizationWindowSeconds 240, Pods 10 per 150 s, selectPolicy
+ * Max) and the HPA's own minReplicas default of 1 (scale to zero needs the alpha HPAScaleToZero gate and
+ * minReplicas 0, an opt-in the docs describe separately). The HPA's 10% tolerance applies: from 10 replicas up a
+ * ±1 recommendation is inside it and changes nothing (hpa.ts).
  */
+import { Hpa, externalReplicas, type HpaBehavior } from './hpa.js';
 import type { Policy, PolicyContext, Role, RoleObservation } from './types.js';
-import { DownStabilizer } from './stabilize.js';
 
 export interface WvaOptions {
   kvThreshold: number;
@@ -15,7 +19,8 @@ export interface WvaOptions {
   kvSpare: number;
   queueSpare: number;
   intervalS: number;
-  downStabilizationS: number;
+  behavior: HpaBehavior;
+  minReplicas: number;
 }
 
 export const WVA_DEFAULTS: WvaOptions = {
@@ -24,7 +29,11 @@ export const WVA_DEFAULTS: WvaOptions = {
   kvSpare: 0.1,
   queueSpare: 3,
   intervalS: 30,
-  downStabilizationS: 240,
+  behavior: {
+    scaleUp: { stabilizationWindowSeconds: 240, policies: [{ type: 'Pods', value: 10, periodSeconds: 150 }] },
+    scaleDown: { stabilizationWindowSeconds: 240, policies: [{ type: 'Pods', value: 10, periodSeconds: 150 }] },
+  },
+  minReplicas: 1,
 };
 
 /** One saturation decision: +1, −1 or 0 (pure; table-tested). */
@@ -44,35 +53,36 @@ export function wvaDelta(w: WvaOptions, engines: ReadonlyArray<{ kvUsage: number
 
 class WvaRole {
   private last = -Infinity;
-  private readonly stabilizer: DownStabilizer;
+  private readonly hpa: Hpa;
+  /** wva_desired_replicas as last emitted. */
+  private emitted: number;
   desired: number;
 
   constructor(
     private readonly w: WvaOptions,
     initial: number,
-    private readonly floor: number,
+    max: number,
   ) {
-    this.desired = initial;
-    this.stabilizer = new DownStabilizer(w.downStabilizationS);
+    this.desired = Math.max(w.minReplicas, initial);
+    this.emitted = this.desired;
+    this.hpa = new Hpa(w.behavior, w.minReplicas, max);
   }
 
   step(now: number, r: RoleObservation): number {
-    const busy = r.buffered > 0 || r.engines.some((e) => e.inflight > 0);
-    if (r.replicas === 0) return (this.desired = r.buffered > 0 ? 1 : Math.max(this.floor, 0));
-    if (now - this.last < this.w.intervalS) return this.desired;
-    this.last = now;
-    let rec = r.replicas;
-    if (r.starting === 0) rec += wvaDelta(this.w, r.engines);
-    if (this.floor === 0 && !busy) rec = 0;
-    else rec = Math.max(1, this.floor, rec);
-    return (this.desired = this.stabilizer.apply(now, rec, r.replicas));
+    if (now - this.last >= this.w.intervalS) {
+      this.last = now;
+      this.emitted = r.starting === 0 ? Math.max(0, r.replicas + wvaDelta(this.w, r.engines)) : r.replicas;
+    }
+    if (!this.hpa.due(now)) return this.desired;
+    const current = r.replicas;
+    return (this.desired = this.hpa.sync(now, current, externalReplicas(this.emitted, 1, current)));
   }
 }
 
 export function wvaPolicy(ctx: PolicyContext, w: WvaOptions = WVA_DEFAULTS): Policy {
   const roles: Record<Role, WvaRole> = {
-    decode: new WvaRole(w, ctx.initial.decode, 0),
-    prefill: new WvaRole(w, ctx.initial.prefill, 1),
+    decode: new WvaRole(w, ctx.initial.decode, ctx.maxReplicas),
+    prefill: new WvaRole(w, ctx.initial.prefill, ctx.maxReplicas),
   };
   return {
     name: 'llm-d-wva',
