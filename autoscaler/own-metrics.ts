@@ -49,7 +49,9 @@ export function autoscalerMetrics(registry: Registry): AutoscalerMetrics {
     }),
     scrapeErrors: new Counter({
       name: 'kserve_llmd_autoscaler_scrape_errors_total',
-      help: 'Failed scrapes by source (vllm|epp|activator|prometheus) and kind (timeout|connect|http|too-large|parse|not-vllm).',
+      help:
+        'Failed scrapes by source (vllm|epp|activator|prometheus) ' +
+        'and kind (timeout|connect|http|too-large|parse|not-vllm).',
       labelNames: ['source', 'kind'] as const,
       registers,
     }),

@@ -41,7 +41,9 @@ export function isOurClass(obj: KubeObject): boolean {
   return obj.metadata?.annotations?.[KNATIVE_CLASS_ANNOTATION] === AUTOSCALER_CLASS;
 }
 
-/** `llm-d.ai/role` → decider role: prefill, or decode for everything that decodes (decode, prefill-decode, both, unset). */
+/**
+ * `llm-d.ai/role` → decider role: prefill, or decode for everything that decodes (decode, prefill-decode, both, unset).
+ */
 export function roleOf(labels: Record<string, string> | undefined): DeciderRole {
   return labels?.[LABELS.role] === 'prefill' ? 'prefill' : 'decode';
 }

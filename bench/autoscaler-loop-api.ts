@@ -11,7 +11,9 @@ import { startFakeApiServer, type FakeApiServer } from '../test/support/fake-api
 
 const PA_V = 'autoscaling.internal.knative.dev/v1alpha1';
 
-/** Revision i of `pas` (decode and prefill alternate per pool, 20 namespaces), as the bench's synthetic view names them. */
+/**
+ * Revision i of `pas` (decode and prefill alternate per pool, 20 namespaces), as the bench's synthetic view names them.
+ */
 export function revisionName(i: number): { name: string; namespace: string; role: string; pool: string } {
   const pool = `svc-${Math.floor(i / 2)}`;
   const role = i % 2 === 0 ? 'decode' : 'prefill';

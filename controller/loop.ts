@@ -3,7 +3,8 @@
  * a work queue keyed `namespace/name` of the owning InferenceService, and the reconciler. Every event of an
  * owned object wakes its owner; the InferenceService informer's periodic resync re-checks everything.
  *
- * Usage: const c = new RoutingController({ client, config, registry, events, logger }); await c.start(); … await c.stop();
+ * Usage: const c = new RoutingController({ client, config, registry, events, logger }); await c.start(); … await
+ * c.stop();
  */
 import type { Registry } from 'prom-client';
 import type { EventEmitter } from '../src/events.js';

@@ -26,7 +26,9 @@ import { RoutingController } from './loop.js';
 export const CONTROLLER_COMMAND: CommandSpec = {
   name: 'controller',
   summary:
-    'Run the routing controller: InferencePool, endpoint picker, HTTPRoute and prefill sibling for every annotated InferenceService.',
+    'Run the routing controller: InferencePool, endpoint ' +
+    'picker, HTTPRoute and prefill sibling for every annotated ' +
+    'InferenceService.',
   usage:
     'kserve-llmd controller [--namespace NS] [--gateway NS/NAME] [--gateway-implementation IMPL] ' +
     '[--epp-image IMAGE] [--resync-period 10m] [--leader-election=false]',

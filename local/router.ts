@@ -40,7 +40,10 @@ export class LocalRouter {
     return replicas[pickMaxScore(totals, this.rng)] as Replica;
   }
 
-  /** Whether to prefill on a prefill replica, judged against the chosen decode replica's cache (before its index is updated). */
+  /**
+   * Whether to prefill on a prefill replica, judged against the chosen decode replica's cache (before its index is
+   * updated).
+   */
   wantsRemotePrefill(shape: PromptShape, decode: Replica): boolean {
     return this.service.disaggregated && wantsRemotePrefill(shape, decode, this.service.pdThresholdTokens);
   }

@@ -18,10 +18,24 @@ const LABELS = ['    app.kubernetes.io/name: kserve-llmd', '    app.kubernetes.i
 const q = (s: string): string => (s === '' || /^[\d.]|[:#{}[\],&*!|>'"%@`]/.test(s) ? JSON.stringify(s) : s);
 const list = (items: string[]): string => `[${items.map(q).join(', ')}]`;
 
+/** `text` as `  # ` comment lines of at most 120 columns (issue 11), wrapped at spaces. */
+function comment(text: string): string[] {
+  const lines: string[] = [];
+  let line = '  #';
+  for (const word of text.split(' ')) {
+    if (line !== '  #' && line.length + 1 + word.length > 120) {
+      lines.push(line);
+      line = '  #';
+    }
+    line += ` ${word}`;
+  }
+  return [...lines, line];
+}
+
 function rulesYaml(rules: RbacRule[]): string[] {
   const out = ['rules:'];
   for (const r of rules) {
-    out.push(`  # ${r.why}`);
+    out.push(...comment(r.why));
     out.push(`  - apiGroups: ${list(r.apiGroups)}`, `    resources: ${list(r.resources)}`);
     if (r.resourceNames) out.push(`    resourceNames: ${list(r.resourceNames)}`);
     out.push(`    verbs: ${list(r.verbs)}`);

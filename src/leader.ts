@@ -12,7 +12,8 @@
  *     successor takes over at once instead of after 15 s (client-go ReleaseOnCancel).
  *
  * Usage:
- *   const le = new LeaderElector({ client, namespace: 'kserve-llmd', name: 'kserve-llmd-controller', identity: hostname(),
+ *   const le = new LeaderElector({
+ *     client, namespace: 'kserve-llmd', name: 'kserve-llmd-controller', identity: hostname(),
  *     onStartedLeading: () => controller.start(), onStoppedLeading: () => process.exit(1) });
  *   le.run();  …  await le.stop();
  * RBAC: get, create, update on coordination.k8s.io leases.
@@ -65,7 +66,9 @@ export class LeaderElector {
     this.now = opts.now ?? Date.now;
     if (!(this.renewDeadlineMs < this.leaseMs && this.retryMs < this.renewDeadlineMs)) {
       throw new Error(
-        `leader election: need retry (${this.retryMs} ms) < renew deadline (${this.renewDeadlineMs} ms) < lease (${this.leaseMs} ms)`,
+        `leader election: need retry (${this.retryMs} ms) < renew ` +
+          `deadline (${this.renewDeadlineMs} ms) < lease ` +
+          `(${this.leaseMs} ms)`,
       );
     }
   }

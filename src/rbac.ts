@@ -36,7 +36,11 @@ const READ: Verb[] = ['get', 'list', 'watch'];
  */
 const OWN: Verb[] = ['get', 'list', 'watch', 'create', 'update', 'delete'];
 const OWN_WHY =
-  ' (list/watch: informer cache filtered by app.kubernetes.io/managed-by; create; update: PUT with resourceVersion when the desired state changes; delete: uid precondition when no longer desired; get: only to read one back after a 409 AlreadyExists)';
+  ' (list/watch: informer cache filtered by ' +
+  'app.kubernetes.io/managed-by; create; update: PUT with ' +
+  'resourceVersion when the desired state changes; delete: uid ' +
+  'precondition when no longer desired; get: only to read one ' +
+  'back after a 409 AlreadyExists)';
 
 /** Leader election on a coordination.k8s.io Lease (style.md §4.8: get, create, update). */
 function leaseRules(name: string, component: string): RbacRule[] {
@@ -105,13 +109,19 @@ export const RBAC: Record<Component, RbacRule[]> = {
       apiGroups: ['serving.kserve.io'],
       resources: ['inferenceservices'],
       verbs: READ,
-      why: 'controller informer: every InferenceService (list/watch; opted-in ones are reconciled); get: only to read the prefill sibling back after a 409 AlreadyExists',
+      why:
+        'controller informer: every InferenceService (list/watch; ' +
+        'opted-in ones are reconciled); get: only to read the ' +
+        'prefill sibling back after a 409 AlreadyExists',
     },
     {
       apiGroups: ['serving.kserve.io'],
       resources: ['inferenceservices'],
       verbs: ['create', 'update', 'patch', 'delete'],
-      why: 'controller: the prefill sibling <name>-prefill (create, propagate predictor changes, delete when disaggregation is off) and the kserve-llmd.io/status annotation (patch)',
+      why:
+        'controller: the prefill sibling <name>-prefill (create, ' +
+        'propagate predictor changes, delete when disaggregation is ' +
+        'off) and the kserve-llmd.io/status annotation (patch)',
     },
     {
       apiGroups: ['inference.networking.k8s.io'],
@@ -169,7 +179,10 @@ export const RBAC: Record<Component, RbacRule[]> = {
       apiGroups: [''],
       resources: ['events'],
       verbs: ['create'],
-      why: 'controller/reporter.ts: a Kubernetes Event on the InferenceService when its routing status changes (one per change, never patched)',
+      why:
+        'controller/reporter.ts: a Kubernetes Event on the ' +
+        'InferenceService when its routing status changes (one per ' +
+        'change, never patched)',
     },
     // Escalation prevention: the EPP Role the controller creates may only contain permissions the controller holds.
     ...EPP_RULES.map((r) => ({ ...r, why: `granted to the endpoint picker's Role (RBAC escalation check): ${r.why}` })),
@@ -186,7 +199,10 @@ export const RBAC: Record<Component, RbacRule[]> = {
       apiGroups: ['autoscaling.internal.knative.dev'],
       resources: ['podautoscalers/status'],
       verbs: ['update', 'patch'],
-      why: 'autoscaler actuator: PA status desiredScale/actualScale/serviceName/metricsServiceName and conditions (custom-class contract, kserve-knative.md §4)',
+      why:
+        'autoscaler actuator: PA status ' +
+        'desiredScale/actualScale/serviceName/metricsServiceName and ' +
+        'conditions (custom-class contract, kserve-knative.md §4)',
     },
     {
       apiGroups: ['networking.internal.knative.dev'],
@@ -204,7 +220,9 @@ export const RBAC: Record<Component, RbacRule[]> = {
       apiGroups: ['apps'],
       resources: ['deployments/scale'],
       verbs: ['get', 'update', 'patch'],
-      why: "autoscaler actuator: patches /scale of the PA's scaleTargetRef (and the predictor Deployment in Standard mode)",
+      why:
+        "autoscaler actuator: patches /scale of the PA's " +
+        'scaleTargetRef (and the predictor Deployment in Standard mode)',
     },
     {
       apiGroups: [''],
@@ -242,7 +260,9 @@ function verbOf(method: string, watch: boolean, named: boolean): Verb | undefine
   return METHOD_VERB[method];
 }
 
-/** `GET /apis/apps/v1/namespaces/ns/deployments/x/scale` → {apiGroup: apps, resource: deployments/scale, verb: get, …}. */
+/**
+ * `GET /apis/apps/v1/namespaces/ns/deployments/x/scale` → {apiGroup: apps, resource: deployments/scale, verb: get, …}.
+ */
 export function requestAttributes(method: string, url: string): RequestAttributes {
   const parsed = new URL(url, 'http://apiserver');
   const parts = parsed.pathname.split('/').filter(Boolean).map(decodeURIComponent);

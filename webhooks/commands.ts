@@ -54,7 +54,9 @@ export const WEBHOOK_COMMAND: CommandSpec = {
     {
       name: 'cert-dir',
       type: 'string',
-      help: 'directory with tls.crt and tls.key, reloaded on rotation; without it a self-signed certificate is generated',
+      help:
+        'directory with tls.crt and tls.key, reloaded on rotation; ' +
+        'without it a self-signed certificate is generated',
     },
     { name: 'log-level', type: 'string', help: 'log level', choices: ['debug', 'info', 'warn', 'error'] },
     {
@@ -69,7 +71,9 @@ export const WEBHOOK_COMMAND: CommandSpec = {
 export const RENDER_COMMAND: CommandSpec = {
   name: 'render',
   summary:
-    "Apply the InferenceService mutation to YAML documents and print the result, with what each role's pods get as comments. Exits 1 when an annotation is invalid.",
+    'Apply the InferenceService mutation to YAML documents and ' +
+    "print the result, with what each role's pods get as " +
+    'comments. Exits 1 when an annotation is invalid.',
   usage: 'kserve-llmd render -f FILE|- [--config FILE] [--gateway-implementation IMPL]',
   flags: [
     {
@@ -209,8 +213,12 @@ function printTryIt(url: string, cert: string, io: CliIo): void {
   const local = url.replace('0.0.0.0', '127.0.0.1');
   io.stderr.write(
     `\nTry it (self-signed certificate in ${dir}/ca.crt):\n` +
-      `  curl -sS --cacert ${dir}/ca.crt -H 'Content-Type: application/json' --data @${dir}/review.json ${local}${ISVC_PATH}\n` +
-      `  (decode the patch: ... | node -e "let s='';process.stdin.on('data',d=>s+=d).on('end',()=>console.log(Buffer.from(JSON.parse(s).response.patch,'base64').toString()))")\n\n`,
+      (`  curl -sS --cacert ${dir}/ca.crt -H 'Content-Type: ` +
+        `application/json' --data ` +
+        `@${dir}/review.json ${local}${ISVC_PATH}\n`) +
+      (`  (decode the patch: ... | node -e "let ` +
+        `s='';process.stdin.on('data',d=>s+=d).on('end',` +
+        `()=>console.log(Buffer.from(JSON.parse(s).response.patch,'base64').toString()))")\n\n`),
   );
 }
 

@@ -61,7 +61,8 @@ export function notePeak(
   }
   const held = peakFloor(s, nowMs);
   if (surge && held > up) up = surgeLevel(p, held, up, arrivalRate);
-  else if (up > 0 && arrivalRate > 0 && up >= (p.recs[0]?.[1] ?? 0)) p.perRate = up / arrivalRate; // measured at (or above) the peak
+  // measured at (or above) the peak
+  else if (up > 0 && arrivalRate > 0 && up >= (p.recs[0]?.[1] ?? 0)) p.perRate = up / arrivalRate;
   const recs = p.recs.filter(([t]) => nowMs - t < holdMs);
   while (recs.length > 0 && (recs[recs.length - 1] as [number, number])[1] <= up) recs.pop();
   recs.push([nowMs, up]);

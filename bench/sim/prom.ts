@@ -30,7 +30,9 @@ export function renderVllmMetrics(e: Engine): string {
   const lines = [
     '# HELP vllm:cache_config_info Information of the LLMEngine CacheConfig',
     '# TYPE vllm:cache_config_info gauge',
-    `vllm:cache_config_info{block_size="${p.blockSize}",enable_prefix_caching="True",engine="0",gpu_memory_utilization="0.9",num_gpu_blocks="${e.kv.totalBlocks}"} 1.0`,
+    `vllm:cache_config_info{block_size="` +
+      `${p.blockSize}",enable_prefix_caching="True",engine="0",gpu_memory_utilization="0.9",num_gpu_blocks="` +
+      `${e.kv.totalBlocks}"} 1.0`,
     ...scalar(
       'vllm:num_requests_running',
       'gauge',

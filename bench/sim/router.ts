@@ -58,7 +58,9 @@ export interface RoutedRequest {
   hashIds: readonly number[];
 }
 
-/** What the scorers read about one pod: its waiting queue and KV usage (scraped /metrics) and the router's prefix index. */
+/**
+ * What the scorers read about one pod: its waiting queue and KV usage (scraped /metrics) and the router's prefix index.
+ */
 export interface ScoredView {
   waiting: number;
   kvUsage: number;

@@ -42,7 +42,9 @@ export function childName(name: string, suffix: string): string {
   return boundedChildName(name, suffix);
 }
 
-/** The EPP's name (Service, Deployment, ConfigMap, RBAC): src/names.ts eppServiceName, which the autoscaler uses too. */
+/**
+ * The EPP's name (Service, Deployment, ConfigMap, RBAC): src/names.ts eppServiceName, which the autoscaler uses too.
+ */
 export function eppName(ctx: Pick<BuildContext, 'name'>): string {
   return eppServiceName(ctx.name);
 }

@@ -75,7 +75,9 @@ export function prefillSibling(ctx: BuildContext): KubeObject | undefined {
   const outcome = mutateInferenceService(siblingDraft(ctx.isvc), ctx.config.webhook);
   if (outcome.kind !== 'mutated') {
     throw new Error(
-      `the prefill sibling ${prefillSiblingName(ctx.name)} is not accepted by the webhook: ${outcome.kind === 'denied' ? outcome.errors.join('; ') : 'not opted in'}`,
+      `the prefill sibling ${prefillSiblingName(ctx.name)} is not ` +
+        `accepted by the ` +
+        `webhook: ${outcome.kind === 'denied' ? outcome.errors.join('; ') : 'not opted in'}`,
     );
   }
   const obj = outcome.object as unknown as KubeObject;

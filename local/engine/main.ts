@@ -74,7 +74,9 @@ async function main(argv: string[]): Promise<number> {
   live.server = server;
   const port = await server.listen();
   process.stdout.write(
-    `engine ${name} serving on http://${values.host as string}:${port} (preset ${preset.id}, max-num-seqs ${preset.maxNumSeqs})\n`,
+    `engine ${name} serving on ` +
+      `http://${values.host as string}:${port} ` +
+      `(preset ${preset.id}, max-num-seqs ${preset.maxNumSeqs})\n`,
   );
   return -1;
 }

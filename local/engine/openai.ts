@@ -58,7 +58,11 @@ export function parseGeneration(
   if (shape.promptTokens + maxTokens > maxModelLen) {
     throw new HttpError(
       400,
-      `This model's maximum context length is ${maxModelLen} tokens. However, you requested ${shape.promptTokens + maxTokens} tokens (${shape.promptTokens} in the messages, ${maxTokens} in the completion).`,
+      `This model's maximum context length is ${maxModelLen} ` +
+        `tokens. However, you ` +
+        `requested ${shape.promptTokens + maxTokens} tokens ` +
+        `(${shape.promptTokens} in the messages, ${maxTokens} in the ` +
+        `completion).`,
     );
   }
   const opts =

@@ -24,7 +24,10 @@ export function bundledPreset(name: string, spec: BundledEngineSpec): EnginePres
   };
 }
 
-/** What a pre-deployment profile of this engine measures for prefill (Dynamo profiler, autoscaling.md §1.1), at 2k-token prompts. */
+/**
+ * What a pre-deployment profile of this engine measures for prefill (Dynamo profiler, autoscaling.md §1.1), at 2k-token
+ * prompts.
+ */
 export function bundledPrefillTokensPerSec(spec: BundledEngineSpec): number {
   return Math.round(profiledPrefillTokensPerSec(bundledPreset('profile', spec), 2048));
 }

@@ -157,7 +157,10 @@ export class EngineServer {
       const msg = `the prompt (${g.promptTokens} tokens) does not fit this engine's KV cache`;
       if (x.streaming)
         res.end(
-          `data: ${JSON.stringify({ object: 'error', message: msg, type: 'BadRequestError', param: null, code: 400 })}\n\n${DONE}`,
+          `data: ` +
+            JSON.stringify({ object: 'error', message: msg, type: 'BadRequestError', param: null, code: 400 }) +
+            '\n\n' +
+            `${DONE}`,
         );
       else sendError(res, new HttpError(400, msg));
       return;

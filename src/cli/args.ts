@@ -73,7 +73,9 @@ export function parseFlags(
 export function formatHelp(command: CommandSpec): string {
   const lines = [`Usage: ${command.usage}`, '', command.summary, '', 'Flags:'];
   for (const f of command.flags) {
-    const name = `${f.alias ? `-${f.alias}, ` : '    '}--${f.name}${f.type === 'bool' ? '' : ` <${f.type === 'int' ? 'n' : 'value'}>`}`;
+    const name =
+      `${f.alias ? `-${f.alias}, ` : '    '}--${f.name}` +
+      `${f.type === 'bool' ? '' : ` <${f.type === 'int' ? 'n' : 'value'}>`}`;
     const extra = [
       f.choices ? `one of ${f.choices.join(', ')}` : '',
       f.default !== undefined ? `default ${String(f.default)}` : '',

@@ -143,7 +143,8 @@ export class CertReloader extends EventEmitter {
   private fail(err: unknown, seen: PemPair | undefined): void {
     const message = err instanceof Error ? err.message : String(err);
     // The same broken content is seen on every poll; report it once, not every 10 s.
-    const fingerprint = `${message}|${seen ? createHash('sha256').update(seen.cert).update(seen.key).digest('hex') : ''}`;
+    const fingerprint =
+      `${message}|` + `${seen ? createHash('sha256').update(seen.cert).update(seen.key).digest('hex') : ''}`;
     if (fingerprint === this.lastFailure) return;
     this.lastFailure = fingerprint;
     this.lastError = message;

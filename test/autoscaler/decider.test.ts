@@ -183,34 +183,38 @@ describe('decider: prefill rules', () => {
     expect(tight).toBeGreaterThan(loose);
   });
 
-  it('learns a higher prefill throughput from busy replicas and plans with it; a lower one never undercuts the profile', () => {
-    // 90k tok/s of 1k-token prompts: at the 15k profile that is ceil(90k / (15k × 0.8)) = 8 replicas.
-    const at = (tps: number) =>
-      win(8, {
-        promptTokensRate: 90_000,
-        arrivalRate: 90,
-        promptBacklogTokens: 5000,
-        waiting: 5,
-        running: 8,
-        prefillTokensPerSecPerReplica: tps,
-      });
-    const fast = run(prefill({ scaleDownDelayMs: 0 }), [
-      [0, at(30_000)],
-      [2000, at(30_000)],
-      [4000, at(30_000)],
-    ]);
-    expect(fast.at(-1)?.signals.measuredPrefillTokensPerSec).toBeCloseTo(30_000);
-    expect(fast.at(-1)?.desired).toBeLessThan(8);
-    // vLLM counts a prompt at its first token, so a window where long prompts are mid-prefill "measures" a
-    // busy replica doing little (issue 6: 1.7k tok/s on 14k engines pinned prefill at its cap).
-    const slow = run(prefill({ scaleDownDelayMs: 0 }), [
-      [0, at(2000)],
-      [2000, at(2000)],
-      [4000, at(2000)],
-    ]);
-    expect(slow.at(-1)?.signals.tokensPerSecPerReplica).toBe(15_000);
-    expect(slow.at(-1)?.desired).toBe(8);
-  });
+  it(
+    'learns a higher prefill throughput from busy replicas and ' +
+      'plans with it; a lower one never undercuts the profile',
+    () => {
+      // 90k tok/s of 1k-token prompts: at the 15k profile that is ceil(90k / (15k × 0.8)) = 8 replicas.
+      const at = (tps: number) =>
+        win(8, {
+          promptTokensRate: 90_000,
+          arrivalRate: 90,
+          promptBacklogTokens: 5000,
+          waiting: 5,
+          running: 8,
+          prefillTokensPerSecPerReplica: tps,
+        });
+      const fast = run(prefill({ scaleDownDelayMs: 0 }), [
+        [0, at(30_000)],
+        [2000, at(30_000)],
+        [4000, at(30_000)],
+      ]);
+      expect(fast.at(-1)?.signals.measuredPrefillTokensPerSec).toBeCloseTo(30_000);
+      expect(fast.at(-1)?.desired).toBeLessThan(8);
+      // vLLM counts a prompt at its first token, so a window where long prompts are mid-prefill "measures" a
+      // busy replica doing little (issue 6: 1.7k tok/s on 14k engines pinned prefill at its cap).
+      const slow = run(prefill({ scaleDownDelayMs: 0 }), [
+        [0, at(2000)],
+        [2000, at(2000)],
+        [4000, at(2000)],
+      ]);
+      expect(slow.at(-1)?.signals.tokensPerSecPerReplica).toBe(15_000);
+      expect(slow.at(-1)?.desired).toBe(8);
+    },
+  );
 });
 
 describe('decider: scale to zero and wake', () => {

@@ -122,14 +122,20 @@ describe('PodAutoscaler → scale target', () => {
 });
 
 describe('demand sources', () => {
-  it('reads the EPP flow-control queue (new names preferred, old names as fallback) and converts bytes to tokens', () => {
-    expect(
-      eppDemand(
-        'llm_d_epp_flow_control_queue_size{priority="0"} 2\nllm_d_epp_flow_control_queue_size{priority="1"} 1\nllm_d_epp_flow_control_queue_bytes 8000\ninference_extension_flow_control_queue_size 3\n',
-      ),
-    ).toEqual({ queuedRequests: 3, queuedPromptTokens: 2000, runningRequests: 0 });
-    expect(eppDemand('inference_extension_flow_control_queue_size 4\n').queuedRequests).toBe(4);
-  });
+  it(
+    'reads the EPP flow-control queue (new names preferred, old ' + 'names as fallback) and converts bytes to tokens',
+    () => {
+      expect(
+        eppDemand(
+          'llm_d_epp_flow_control_queue_size{priority="0"} ' +
+            '2\nllm_d_epp_flow_control_queue_size{priority="1"} ' +
+            '1\nllm_d_epp_flow_control_queue_bytes ' +
+            '8000\ninference_extension_flow_control_queue_size 3\n',
+        ),
+      ).toEqual({ queuedRequests: 3, queuedPromptTokens: 2000, runningRequests: 0 });
+      expect(eppDemand('inference_extension_flow_control_queue_size 4\n').queuedRequests).toBe(4);
+    },
+  );
 
   it('reads the activator queue per revision, OTel and OpenCensus label names', () => {
     const d = activatorDemand(

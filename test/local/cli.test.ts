@@ -28,7 +28,10 @@ afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-/** The command in this process (no CLI start-up cost): what it prints and returns, or the error main() turns into exit 2. */
+/**
+ * The command in this process (no CLI start-up cost): what it prints and returns, or the error main() turns into exit
+ * 2.
+ */
 async function inProcess(flags: FlagValues): Promise<{ code?: number; error?: Error; stderr: string }> {
   let stderr = '';
   const io = {

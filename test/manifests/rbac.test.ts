@@ -182,7 +182,9 @@ describe('RBAC manifests (generated from the table)', () => {
   });
 
   it.each(['controller', 'autoscaler'] as const)(
-    '%s: its ServiceAccount is granted exactly the table’s rules, cluster rules cluster-wide and Lease rules in kserve-llmd',
+    '%s: its ServiceAccount is granted exactly the table’s ' +
+      'rules, cluster rules cluster-wide and Lease rules in ' +
+      'kserve-llmd',
     (component) => {
       const sa = SERVICE_ACCOUNTS[component];
       const subjectIs = (b: KObject): boolean =>

@@ -76,7 +76,8 @@ describe('policy interface', () => {
     '%s wakes from zero when requests are buffered and grows under load',
     (name, create) => {
       const p = create({ ...ctx, initial: { decode: 0, prefill: 0 } });
-      // At zero with requests held by the activator/EPP queue: every scale-from-zero policy (Dynamo never leaves 1) wants ≥ 1 within 30 s.
+      // At zero with requests held by the activator/EPP queue: every scale-from-zero policy (Dynamo never leaves 1)
+      // wants ≥ 1 within 30 s.
       let desired = 0;
       for (let t = 0; t <= 30 && desired < 1; t++)
         desired =

@@ -71,7 +71,10 @@ function parseSlo(value: string, s: Settable): string | undefined {
   const slo = { ...s.slo };
   for (const [key, text] of pairs.value) {
     if (key !== 'ttft' && key !== 'itl')
-      return `unknown target ${key}${closest(key, ['ttft', 'itl']) ? ` (did you mean ${closest(key, ['ttft', 'itl'])}?)` : ''}`;
+      return (
+        `unknown target ${key}` +
+        `${closest(key, ['ttft', 'itl']) ? ` (did you mean ${closest(key, ['ttft', 'itl'])}?)` : ''}`
+      );
     const [min, max] = limits[key];
     const ms = parseDuration(text);
     if (!ms.ok || !inRange(ms.value, min, max))
@@ -125,7 +128,9 @@ export const ANNOTATIONS: readonly AnnotationSpec[] = [
     name: 'accelerator',
     accepted: ACCELERATORS.join(', '),
     default:
-      'inferred from the predictor resources (nvidia.com/gpu, amd.com/gpu, google.com/tpu, gpu.intel.com/*, habana.ai/gaudi), else cpu',
+      'inferred from the predictor resources (nvidia.com/gpu, ' +
+      'amd.com/gpu, google.com/tpu, gpu.intel.com/*, ' +
+      'habana.ai/gaudi), else cpu',
     example: 'amd',
     parse(value, s) {
       const r = oneOf<Accelerator>(ACCELERATORS, value);
@@ -164,7 +169,10 @@ export const ANNOTATIONS: readonly AnnotationSpec[] = [
   },
   {
     name: 'scale-to-zero-after',
-    accepted: `a duration in [${formatDuration(SCALE_TO_ZERO_LIMITS[0])}, ${formatDuration(SCALE_TO_ZERO_LIMITS[1])}], e.g. 90s, 5m, 1h`,
+    accepted:
+      `a duration in ` +
+      `[${formatDuration(SCALE_TO_ZERO_LIMITS[0])}, ${formatDuration(SCALE_TO_ZERO_LIMITS[1])}], ` +
+      `e.g. 90s, 5m, 1h`,
     default: '5m',
     example: '10m',
     parse(value, s) {

@@ -32,10 +32,17 @@ export const RULES: readonly Rule[] = [
     check: (ctx) => {
       const others = ctx.resourceAccelerators.filter((a) => a !== ctx.accelerator);
       if (ctx.acceleratorSource === 'annotation' && ctx.settings.accelerator !== 'cpu' && others.length > 0) {
-        return `${P}accelerator is "${ctx.accelerator}" but the predictor requests ${others.join(', ')} resources; make them agree`;
+        return (
+          `${P}accelerator is "${ctx.accelerator}" but the predictor ` +
+          `requests ${others.join(', ')} resources; make them agree`
+        );
       }
       if (ctx.resourceAccelerators.length > 1)
-        return `the predictor requests resources of several accelerators (${ctx.resourceAccelerators.join(', ')}); one vLLM engine runs on one kind`;
+        return (
+          `the predictor requests resources of several accelerators ` +
+          `(${ctx.resourceAccelerators.join(', ')}); one vLLM engine ` +
+          `runs on one kind`
+        );
       return undefined;
     },
   },
@@ -43,14 +50,18 @@ export const RULES: readonly Rule[] = [
     name: 'pd-needs-accelerator',
     check: (ctx) =>
       ctx.settings.disaggregation === 'prefill-decode' && !PD_ACCELERATORS.has(ctx.accelerator)
-        ? `${P}disaggregation "prefill-decode" needs a GPU-class accelerator with NIXL KV transfer (nvidia, amd, intel-xpu, gaudi); this service runs on "${ctx.accelerator}"`
+        ? `${P}disaggregation "prefill-decode" needs a GPU-class ` +
+          `accelerator with NIXL KV transfer (nvidia, amd, intel-xpu, ` +
+          `gaudi); this service runs on "${ctx.accelerator}"`
         : undefined,
   },
   {
     name: 'pd-needs-routing',
     check: (ctx) =>
       ctx.settings.disaggregation === 'prefill-decode' && ctx.settings.routing === 'none'
-        ? `${P}disaggregation "prefill-decode" needs ${P}routing other than "none": the endpoint picker is what sends prompts to prefill pods`
+        ? `${P}disaggregation "prefill-decode" needs ${P}routing ` +
+          `other than "none": the endpoint picker is what sends ` +
+          `prompts to prefill pods`
         : undefined,
   },
   {
@@ -73,7 +84,9 @@ export const RULES: readonly Rule[] = [
     name: 'gateway-needs-routing',
     check: (ctx) =>
       ctx.settings.gateway && ctx.settings.routing === 'none'
-        ? `${P}gateway routes to an InferencePool, which ${P}routing "none" does not create; drop the gateway or choose a routing mode`
+        ? `${P}gateway routes to an InferencePool, which ${P}routing ` +
+          `"none" does not create; drop the gateway or choose a ` +
+          `routing mode`
         : undefined,
   },
   {
@@ -82,28 +95,37 @@ export const RULES: readonly Rule[] = [
       ctx.settings.explicit.has('prefill-replicas') &&
       ctx.settings.disaggregation !== 'prefill-decode' &&
       ctx.role !== 'prefill'
-        ? `${P}prefill-replicas has no effect without ${P}disaggregation "prefill-decode"; remove it or enable disaggregation`
+        ? `${P}prefill-replicas has no effect ` +
+          `without ${P}disaggregation "prefill-decode"; remove it or ` +
+          `enable disaggregation`
         : undefined,
   },
   {
     name: 'modelmesh-unsupported',
     check: (ctx) =>
       ctx.deploymentMode === 'ModelMesh'
-        ? 'serving.kserve.io/deploymentMode ModelMesh is not supported by kserve-llmd (vLLM serves one model per pod); use Knative'
+        ? 'serving.kserve.io/deploymentMode ModelMesh is not ' +
+          'supported by kserve-llmd (vLLM serves one model per pod); ' +
+          'use Knative'
         : undefined,
   },
   {
     name: 'zero-needs-knative',
     check: (ctx) =>
       ctx.replicas.min === 0 && ctx.deploymentMode !== 'Knative'
-        ? `${P}${ctx.role === 'prefill' ? 'prefill' : 'decode'}-replicas minimum 0 needs the Knative deployment mode: in ${ctx.deploymentMode} mode nothing buffers requests while no pod runs, so they would fail; use a minimum of 1 or serving.kserve.io/deploymentMode: Knative`
+        ? `${P}${ctx.role === 'prefill' ? 'prefill' : 'decode'}-replicas ` +
+          `minimum 0 needs the Knative deployment mode: ` +
+          `in ${ctx.deploymentMode} mode nothing buffers requests ` +
+          `while no pod runs, so they would fail; use a minimum of 1 ` +
+          `or serving.kserve.io/deploymentMode: Knative`
         : undefined,
   },
   {
     name: 'offload-needs-accelerator',
     check: (ctx) =>
       ctx.settings.kvOffload && ctx.accelerator === 'cpu'
-        ? `${P}kv-offload moves KV cache from accelerator memory to CPU memory; on "cpu" the cache already is in CPU memory; remove it`
+        ? `${P}kv-offload moves KV cache from accelerator memory to ` +
+          `CPU memory; on "cpu" the cache already is in CPU memory; remove it`
         : undefined,
   },
   {

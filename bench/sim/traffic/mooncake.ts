@@ -37,7 +37,10 @@ function parseRow(line: string): { row?: Row; error?: string } {
   const want = Math.ceil(r.input_length / HASH_BLOCK_TOKENS);
   if (h.length > 0 && h.length !== want)
     return {
-      error: `hash_ids has ${h.length} blocks but input_length ${r.input_length} needs ceil(${r.input_length}/512) = ${want}`,
+      error:
+        `hash_ids has ${h.length} blocks but ` +
+        `input_length ${r.input_length} needs ` +
+        `ceil(${r.input_length}/512) = ${want}`,
     };
   return {
     row: {

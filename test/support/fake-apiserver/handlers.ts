@@ -15,7 +15,10 @@ export interface Target {
 }
 
 export type Validate = (obj: Obj) => string[];
-/** A mutating admission step on create/update of the main resource: return the object to store, or throw ApiStatus to deny. */
+/**
+ * A mutating admission step on create/update of the main resource: return the object to store, or throw ApiStatus to
+ * deny.
+ */
 export type Admit = (obj: Obj, operation: 'CREATE' | 'UPDATE') => Obj;
 
 const isMap = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -121,7 +124,9 @@ export class Handlers {
       throw new ApiStatus(
         409,
         'Conflict',
-        `Operation cannot be fulfilled on ${kindKey(t.kind)} "${t.name}": the object has been modified; please apply your changes to the latest version and try again`,
+        `Operation cannot be fulfilled on ${kindKey(t.kind)} ` +
+          `"${t.name}": the object has been modified; please apply ` +
+          `your changes to the latest version and try again`,
       );
     }
     let next: Obj;
@@ -260,7 +265,9 @@ export class Handlers {
       throw new ApiStatus(
         409,
         'Conflict',
-        `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${old.metadata.resourceVersion}`,
+        `Precondition failed: ResourceVersion in ` +
+          `precondition: ${pre.resourceVersion}, ResourceVersion in ` +
+          `object meta: ${old.metadata.resourceVersion}`,
       );
     }
     if (old.metadata.finalizers?.length > 0) {

@@ -4,9 +4,11 @@
  *
  * Usage:
  *   const api = await startFakeApiServer({ validate: validateObject });   // schema-check every write
- *   const kc = api.kubeConfig();                                           // → createKubeClient(kc), makeInformer(kc, …)
+ *   const kc = api.kubeConfig();                                           // → createKubeClient(kc),
+ *                                                                          //   makeInformer(kc, …)
  *   api.seed(obj)                                                          // insert directly (no call logged)
- *   api.calls                                                              // [{verb, group, resource, subresource, namespace, name, code}]
+ *   api.calls                                                              // [{verb, group, resource, subresource,
+ *                                                                          //   namespace, name, code}]
  *   api.failNext(3, 500)  /  api.failNext(1, 409, (c) => c.verb === 'update')
  *   api.dropWatches()     /  await api.restart({ compact: true })         // next watches resume → 410 → relist
  *   await api.close()

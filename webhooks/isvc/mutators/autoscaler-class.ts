@@ -12,7 +12,9 @@ export const autoscalerClassMutator: IsvcMutator = {
   apply(draft, ctx, writer) {
     if (ctx.deploymentMode !== 'Knative') {
       return [
-        `deployment mode ${ctx.deploymentMode}: Knative does not run this service, so the kserve-llmd autoscaler does not scale it (routing and pod wiring still apply)`,
+        `deployment mode ${ctx.deploymentMode}: Knative does not ` +
+          `run this service, so the kserve-llmd autoscaler does not ` +
+          `scale it (routing and pod wiring still apply)`,
       ];
     }
     const onMetadata = draft.metadata.annotations?.[KNATIVE_CLASS_ANNOTATION];

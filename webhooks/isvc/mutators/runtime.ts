@@ -15,7 +15,9 @@ export const runtimeMutator: IsvcMutator = {
     const model = draft.spec.predictor.model;
     if (!model)
       return [
-        'spec.predictor has no model (a custom container predictor): no serving runtime is set; the pod wiring still applies to its kserve-container',
+        'spec.predictor has no model (a custom container ' +
+          'predictor): no serving runtime is set; the pod wiring still ' +
+          'applies to its kserve-container',
       ];
     const format = model.modelFormat?.name;
     const wanted = runtimeName(ctx.accelerator);
