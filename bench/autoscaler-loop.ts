@@ -130,7 +130,6 @@ async function informerView(
 ): Promise<{ view: ClusterView; close: () => Promise<void> }> {
   const client = createKubeClient(kubeConfigForServer(apiUrl), { timeoutMs: 60_000 });
   const view = new InformerView(
-    kubeConfigForServer(apiUrl),
     client,
     parseAutoscalerConfig({ leaderElection: { enabled: false }, metrics: { port: 0 } }),
     silentLogger,

@@ -134,7 +134,6 @@ export async function runControllerBench(opts: {
 
   const client = createKubeClient(api.kubeConfig(), { timeoutMs: 30_000, connections: opts.workers * 2 + 16 });
   const controller = new RoutingController({
-    kc: api.kubeConfig(),
     client,
     config,
     registry: createRegistry(),

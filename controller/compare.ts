@@ -46,11 +46,12 @@ export function inSync(desired: KubeObject, live: KubeObject, opts: CompareOptio
   if (opts.hashOnly || (opts.writtenRv !== undefined && opts.writtenRv === live.metadata?.resourceVersion)) return true;
   const { metadata: want, ...wantBody } = desired;
   const { metadata: have, ...haveBody } = live;
-  return (
-    isSubset(wantBody, haveBody) &&
-    isSubset(want?.labels ?? {}, have?.labels ?? {}) &&
-    isSubset(want?.annotations ?? {}, have?.annotations ?? {})
-  );
+  return isSubset(wantBody, haveBody) && metadataSubset(want, have);
+}
+
+/** Our labels and annotations are all on the live object (others may have added more). */
+function metadataSubset(want: KubeObject['metadata'], have: KubeObject['metadata']): boolean {
+  return isSubset(want?.labels ?? {}, have?.labels ?? {}) && isSubset(want?.annotations ?? {}, have?.annotations ?? {});
 }
 
 /**

@@ -28,13 +28,15 @@ export interface LocalService {
 
 const KN = 'autoscaling.knative.dev/';
 
-export function resolveService(docs: unknown[], file: string, cfg: LocalConfig): LocalService {
+function findInferenceService(docs: unknown[], file: string): unknown {
   const isvc = docs.find((d) => isRecord(d) && d.kind === 'InferenceService');
-  if (!isvc)
-    throw new ConfigError(
-      `${file}: no InferenceService in the file ` +
-        `(found ${docs.map((d) => (isRecord(d) ? String(d.kind) : typeof d)).join(', ') || 'nothing'})`,
-    );
+  if (isvc) return isvc;
+  const found = docs.map((d) => (isRecord(d) ? String(d.kind) : typeof d)).join(', ') || 'nothing';
+  throw new ConfigError(`${file}: no InferenceService in the file (found ${found})`);
+}
+
+export function resolveService(docs: unknown[], file: string, cfg: LocalConfig): LocalService {
+  const isvc = findInferenceService(docs, file);
   const outcome = mutateInferenceService(isvc, defaultWebhookConfig());
   if (outcome.kind === 'denied') throw new ConfigError(`${file}: ${denialMessage(outcome.errors)}`);
   const obj = (outcome.kind === 'mutated' ? outcome.object : isvc) as {

@@ -3,7 +3,7 @@
  * envelope, call the pure decision core, always answer an AdmissionReview that echoes the request UID, and
  * turn every malformed input into a JSON 4xx instead of a crash. Admission POSTs take the lean path in
  * admission-http.ts; everything else (health, readiness, 404, 405) is served by express. /metrics is not served
- * here: it is on its own plain-HTTP port (webhooks/metrics-server.ts), so the port the API server must reach
+ * here: it is on its own plain-HTTP port (src/ops-server.ts), so the port the API server must reach
  * carries nothing but admission and probes.
  */
 import type { RequestListener } from 'node:http';

@@ -16,7 +16,7 @@ import { webhookMetrics } from './metrics.js';
 import { generateSelfSigned } from './tls/self-signed.js';
 import type { AdmissionHandler } from './admission-types.js';
 import { createWebhookApp } from './app.js';
-import { startMetricsServer } from './metrics-server.js';
+import { startOpsServer } from '../src/ops-server.js';
 
 export interface WebhookServerOptions {
   host: string;
@@ -94,10 +94,12 @@ export async function startWebhookServer(opts: WebhookServerOptions): Promise<We
   const metricsServer =
     opts.metricsPort === undefined
       ? undefined
-      : await startMetricsServer(registry, opts.host, opts.metricsPort).catch(async (err: unknown) => {
-          await running.close();
-          throw err;
-        });
+      : await startOpsServer({ registry, host: opts.host, port: opts.metricsPort, keepAliveMs: 65_000 }).catch(
+          async (err: unknown) => {
+            await running.close();
+            throw err;
+          },
+        );
   holder.ready = () => !closing && (running.reloader?.ready() ?? true);
   const sleep = opts.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   let closed: Promise<void> | undefined;

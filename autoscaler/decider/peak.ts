@@ -67,8 +67,12 @@ export function notePeak(
   while (recs.length > 0 && (recs[recs.length - 1] as [number, number])[1] <= up) recs.pop();
   recs.push([nowMs, up]);
   p.recs = recs;
-  if ((p.lastDownMs !== null && nowMs - p.lastDownMs < holdMs && up > p.lastDownTo) || (surge && held > 0))
-    p.holdUntilMs = nowMs + holdMs;
+  if (regret(p, nowMs, holdMs, up) || (surge && held > 0)) p.holdUntilMs = nowMs + holdMs;
+}
+
+/** Within the hold window of the last scale-down, the requirement came back above what it went down to. */
+function regret(p: Peak, nowMs: number, holdMs: number, up: number): boolean {
+  return p.lastDownMs !== null && nowMs - p.lastDownMs < holdMs && up > p.lastDownTo;
 }
 
 /** The held capacity is in use again: keep what this surge needs at the peak's replicas per request/s. */

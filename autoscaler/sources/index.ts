@@ -6,7 +6,7 @@
  */
 import { eppServiceName } from '../../core/names.js';
 import type { HttpText } from '../collector/http.js';
-import type { AutoscalerMetrics } from '../metrics.js';
+import type { AutoscalerMetrics } from '../own-metrics.js';
 import type { ScaleTarget } from '../targets.js';
 import { activatorDemand, mergeDemand } from './activator.js';
 import { eppDemand, type EppDemand } from './epp.js';

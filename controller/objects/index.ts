@@ -70,8 +70,10 @@ export function objectBuilders(config: Pick<ControllerConfig, 'gatewayImplementa
 }
 
 export type Desired =
-  /** Not ours to route: no kserve-llmd annotations, routing none, or this is a prefill sibling. */
+  /** Not ours to route: no kserve-llmd annotations, or routing none. Objects we made for it are deleted. */
   | { kind: 'none'; reason: string }
+  /** A prefill sibling (`kserve-llmd.io/prefill-for`): its parent's reconcile owns it; nothing to do here. */
+  | { kind: 'prefill-sibling'; parent: string }
   /** The annotations do not parse (the webhook would deny them): change nothing, report. */
   | { kind: 'invalid'; errors: string[] }
   | { kind: 'objects'; byBuilder: Array<{ builder: ObjectBuilder; object: KubeObject | undefined }> };
@@ -83,8 +85,7 @@ export function desiredState(isvc: InferenceService, config: ControllerConfig): 
   const parsed = parseAnnotations(annotations);
   if (!parsed.optedIn) return { kind: 'none', reason: 'no kserve-llmd.io/ annotations' };
   if (parsed.errors.length > 0) return { kind: 'invalid', errors: parsed.errors };
-  if (parsed.settings.prefillFor !== null)
-    return { kind: 'none', reason: `prefill sibling of ${parsed.settings.prefillFor}` };
+  if (parsed.settings.prefillFor !== null) return { kind: 'prefill-sibling', parent: parsed.settings.prefillFor };
   if (parsed.settings.routing === 'none') return { kind: 'none', reason: 'kserve-llmd.io/routing is none' };
   const ctx: BuildContext = {
     isvc,

@@ -2,36 +2,23 @@
  * Parsers for annotation values. Each returns a value or a string describing what is wrong;
  * the caller adds the annotation name and the accepted forms.
  */
+import { parseDurationMs } from '../../src/config-schema.js';
+
 export type Parsed<T> = { ok: true; value: T } | { ok: false; error: string };
 
 const ok = <T>(value: T): Parsed<T> => ({ ok: true, value });
 const fail = <T>(error: string): Parsed<T> => ({ ok: false, error });
 
-const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+export { formatDuration } from '../../src/config-schema.js';
 
 /** Go-style durations as Knative and Kubernetes users write them: `500ms`, `30s`, `5m`, `1h30m`. Milliseconds. */
 export function parseDuration(text: string): Parsed<number> {
-  const re = /(\d+(?:\.\d+)?)(ms|s|m|h)/gy;
-  let total = 0;
-  let consumed = 0;
-  for (let m = re.exec(text); m; m = re.exec(text)) {
-    total += Number(m[1]) * (DURATION_UNITS[m[2] as string] as number);
-    consumed = re.lastIndex;
-  }
-  if (text.length === 0 || consumed !== text.length) return fail('not a duration');
-  return ok(Math.round(total));
+  const ms = parseDurationMs(text);
+  return ms === undefined ? fail('not a duration') : ok(ms);
 }
 
 export function inRange(ms: number, min: number, max: number): boolean {
   return ms >= min && ms <= max;
-}
-
-/** Human form of a millisecond duration, for error messages (`30s`, `24h`, `100ms`). */
-export function formatDuration(ms: number): string {
-  if (ms % 3_600_000 === 0) return `${ms / 3_600_000}h`;
-  if (ms % 60_000 === 0) return `${ms / 60_000}m`;
-  if (ms % 1000 === 0) return `${ms / 1000}s`;
-  return `${ms}ms`;
 }
 
 const QUANTITY_SUFFIX: Record<string, number> = {

@@ -169,7 +169,9 @@ describe('demand sources', () => {
 
 describe('config', () => {
   it('rejects unknown keys and out-of-range values, naming the range', () => {
-    expect(() => parseAutoscalerConfig({ tickMs: 5 })).toThrow(/tickMs: 5 must be an integer in \[100, 10000\]/);
+    expect(() => parseAutoscalerConfig({ tickMs: 5 })).toThrow(
+      /autoscaler config tickMs=5: must be an integer in \[100, 10000\]/,
+    );
     expect(() => parseAutoscalerConfig({ scrape: { timeoutMs: 0 } })).toThrow(/scrape.timeoutMs/);
     expect(() => parseAutoscalerConfig({ tickMS: 1000 })).toThrow(/tickMS: unknown key/);
     expect(parseAutoscalerConfig({ mode: 'Standard' }).mode).toBe('Standard');

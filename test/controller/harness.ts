@@ -108,7 +108,6 @@ export async function startHarness(overrides: Partial<ControllerConfig> = {}, ap
     logger,
   });
   const controller = new RoutingController({
-    kc: server.kubeConfig(),
     client,
     config,
     registry: createRegistry(),

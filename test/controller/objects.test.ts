@@ -416,7 +416,7 @@ describe('desired objects per annotation combination', () => {
     expect(sibling.spec.predictor.model.args).toEqual(['--served-model-name=llama']);
     const again = mutateInferenceService(sibling, config.webhook);
     expect(again.kind === 'mutated' && again.object).toEqual(sibling);
-    expect(desiredState(sibling, config)).toEqual({ kind: 'none', reason: 'prefill sibling of llama' });
+    expect(desiredState(sibling, config)).toEqual({ kind: 'prefill-sibling', parent: 'llama' });
   });
 
   it.each([

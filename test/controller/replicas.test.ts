@@ -18,7 +18,6 @@ it('only the leader reconciles; the follower takes over after the leader release
     const client = createKubeClient(api.kubeConfig());
     const registry = createRegistry();
     const controller = new RoutingController({
-      kc: api.kubeConfig(),
       client,
       config,
       registry,

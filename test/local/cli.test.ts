@@ -71,7 +71,7 @@ describe('kserve-llmd local configuration errors (in process)', () => {
 
   it('an invalid local config value names the allowed range', async () => {
     const r = await inProcess({ config: file('cfg.yaml', 'queue:\n  capacity: -1\n') });
-    expect(r.error?.message).toMatch(/queue\.capacity: -1 must be an integer in \[0, 100000\]/);
+    expect(r.error?.message).toMatch(/queue\.capacity=-1: must be an integer in \[0, 100000\]/);
   });
 
   it('an engine command that is not installed fails before anything starts', async () => {

@@ -5,7 +5,7 @@
  */
 import yaml from 'js-yaml';
 import { Registry } from 'prom-client';
-import { autoscalerMetrics } from '../../autoscaler/metrics.js';
+import { autoscalerMetrics } from '../../autoscaler/own-metrics.js';
 import { parseAutoscalerConfig } from '../../autoscaler/config.js';
 import { defaultControllerConfig } from '../../controller/config.js';
 import { EPP_METRICS_URL_TEMPLATE, INSTALL_NAMESPACE, LEASE_NAMES } from '../../core/names.js';

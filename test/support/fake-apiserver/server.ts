@@ -228,6 +228,8 @@ export class FakeApiServer {
     }
   }
 
+  // Complexity over the lint limit on purpose (test code): one request's whole path in order (record the call,
+  // injected fault, dispatch, error → Status), so a test's view of the server reads top to bottom.
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://x');
     const route = this.route(url.pathname);
@@ -382,6 +384,8 @@ export class FakeApiServer {
     };
   }
 
+  // Complexity over the lint limit on purpose (test code): the verb table (discovery; get/list/watch/create on
+  // collections; get/put/patch/delete on objects and their status/scale) in one place, like the REST routes.
   private async dispatch(r: {
     req: IncomingMessage;
     res: ServerResponse;

@@ -1,6 +1,7 @@
 /**
  * The autoscaler's own Prometheus metrics (knative's autoscaler exports desired/actual pods and the observed
  * signals; style.md §4.5). One registry per process, passed in.
+ * (Named own-metrics so it is not mistaken for metrics/, which parses the vLLM pages we scrape.)
  */
 import { Counter, Gauge, Histogram, exponentialBuckets, type Registry } from 'prom-client';
 
