@@ -238,7 +238,7 @@ describe('autoscaler end to end (fake API server, loopback vLLM metrics)', () =>
         expect(sleeps.sort()).toEqual(['decode', 'prefill']);
         expect(sink.events.filter((e) => e.data.transition === 'wake').map((e) => e.data.role)).toEqual(['decode']);
 
-        // Least privilege: every call the autoscaler made is covered by its RBAC rules (src/rbac.ts).
+        // Least privilege: every call the autoscaler made is covered by its RBAC rules (core/rbac.ts).
         const uncovered = api.calls
           .filter((c) => !c.nonResourceURL)
           .filter(

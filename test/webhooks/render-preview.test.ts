@@ -1,5 +1,5 @@
 /**
- * `render`'s pod preview is the pod KServe v0.20.0 and Knative build from our runtime (webhooks/render/pod-preview.ts),
+ * `render`'s pod preview is the pod KServe v0.20.0 and Knative build from our runtime (render/pod-preview.ts),
  * so the JSON patch `render` prints is the pod webhook's answer for the real pod, index for index.
  */
 import fastJsonPatch, { type Operation } from 'fast-json-patch';
