@@ -1,8 +1,9 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import { importsRule } from './layers.js';
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'dist/**', 'coverage/**'] },
+  { ignores: ['node_modules/**', 'dist/**', 'dist-bench/**', 'coverage/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -15,6 +16,12 @@ export default tseslint.config(
       'max-depth': ['error', 4],
       'max-params': ['error', 5],
     },
+  },
+  {
+    // The import directions between directories (layers.js).
+    files: ['**/*.{ts,js}'],
+    plugins: { layers: { rules: { imports: importsRule } } },
+    rules: { 'layers/imports': 'error' },
   },
   {
     // Tests pick fields out of decoded JSON; `any` there keeps assertions readable.

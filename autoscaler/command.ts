@@ -2,9 +2,9 @@
  * The `autoscaler` subcommand's flags, kept apart from main.ts so the CLI loads the Kubernetes client and
  * informers only when the autoscaler actually runs.
  */
-import type { CommandSpec, FlagValues } from '../src/cli/args.js';
-import type { CliIo } from '../src/cli/io.js';
-import { AUTOSCALER_CLASS } from '../src/names.js';
+import type { CommandSpec, FlagValues } from '../src/cli-args.js';
+import type { CliIo } from '../src/cli-io.js';
+import { AUTOSCALER_CLASS } from '../core/names.js';
 
 export const AUTOSCALER_COMMAND: CommandSpec = {
   name: 'autoscaler',

@@ -17,7 +17,7 @@ import {
   str,
   type Schema,
 } from '../src/config-schema.js';
-import { INSTALL_NAMESPACE, LEASE_NAMES, SERVING_PORT } from '../src/names.js';
+import { INSTALL_NAMESPACE, LEASE_NAMES, SERVING_PORT } from '../core/names.js';
 
 export type AutoscalerMode = 'Knative' | 'Standard';
 
@@ -41,7 +41,7 @@ export interface AutoscalerConfig {
   /** CloudEvents sink (else $K_SINK; empty = off). */
   sink: string;
   /**
-   * EPP metrics URL per pool: `{service}` (the controller's EPP Service, src/names.ts eppServiceName), `{pool}`,
+   * EPP metrics URL per pool: `{service}` (the controller's EPP Service, core/names.ts eppServiceName), `{pool}`,
    * `{namespace}` substituted; empty = no EPP source. For our controller's EPPs: EPP_METRICS_URL_TEMPLATE.
    */
   eppMetricsUrl: string;

@@ -3,13 +3,13 @@
  * handling. I/O only here.
  */
 import { hostname } from 'node:os';
-import type { FlagValues } from '../src/cli/args.js';
-import { processIo, type CliIo } from '../src/cli/io.js';
+import type { FlagValues } from '../src/cli-args.js';
+import { processIo, type CliIo } from '../src/cli-io.js';
 import { createKubeClient, loadKubeConfig } from '../src/kube.js';
 import { startOpsServer } from '../src/ops-server.js';
 import { createLogger, type Logger } from '../src/log.js';
 import { createRegistry } from '../src/metrics.js';
-import { AUTOSCALER_CLASS } from '../src/names.js';
+import { AUTOSCALER_CLASS } from '../core/names.js';
 import { Autoscaler } from './autoscaler.js';
 import { loadAutoscalerConfig, parseAutoscalerConfig, type AutoscalerConfig } from './config.js';
 

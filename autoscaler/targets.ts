@@ -2,15 +2,15 @@
  * What to scale: PodAutoscalers of our class (Knative mode) or opted-in predictor Deployments (Standard mode),
  * turned into a ScaleTarget with a full DeciderSpec. Pure: objects in, targets out.
  *
- * Annotation meaning is shared with the webhook (webhooks/annotations/parse.ts): the PA carries the revision's
+ * Annotation meaning is shared with the webhook (core/annotations/parse.ts): the PA carries the revision's
  * annotations, i.e. the InferenceService's `kserve-llmd.io/*` plus `autoscaling.knative.dev/min-scale|max-scale`
  * that KServe derives from minReplicas/maxReplicas (kserve-knative.md §1, §4). A PA with no kserve-llmd
  * annotations (a service using our runtime, which sets only the class) gets the defaults.
  */
 import type { KubeObject } from '../src/kube.js';
-import { AUTOSCALER_CLASS, KNATIVE_CLASS_ANNOTATION, LABELS } from '../src/names.js';
-import { parseAnnotations } from '../webhooks/annotations/parse.js';
-import { defaultSettings } from '../webhooks/annotations/settings.js';
+import { AUTOSCALER_CLASS, KNATIVE_CLASS_ANNOTATION, LABELS } from '../core/names.js';
+import { parseAnnotations } from '../core/annotations/parse.js';
+import { defaultSettings } from '../core/annotations/settings.js';
 import { deciderSpec } from './decider/defaults.js';
 import { deploymentView, podAutoscalerView } from './views.js';
 import type { DeciderRole, DeciderSpec } from './decider/types.js';

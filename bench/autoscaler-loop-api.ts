@@ -6,7 +6,7 @@
  * reference, containers with probes, resources and env, container statuses) so the informer cache holds
  * objects of a realistic size.
  */
-import { AUTOSCALER_CLASS, KNATIVE_CLASS_ANNOTATION, POD_ANNOTATIONS } from '../src/names.js';
+import { AUTOSCALER_CLASS, KNATIVE_CLASS_ANNOTATION, POD_ANNOTATIONS } from '../core/names.js';
 import { startFakeApiServer, type FakeApiServer } from '../test/support/fake-apiserver/index.js';
 
 const PA_V = 'autoscaling.internal.knative.dev/v1alpha1';

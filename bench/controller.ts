@@ -13,7 +13,7 @@ import { createKubeClient, RESOURCES, type KubeObject, type ResourceType } from 
 import { createLogger } from '../src/log.js';
 import { createRegistry } from '../src/metrics.js';
 import type { InferenceService } from '../src/types/kube.js';
-import { mutateInferenceService } from '../webhooks/isvc/mutate.js';
+import { mutateInferenceService } from '../core/isvc/mutate.js';
 import { ApiStatus, startFakeApiServer, type FakeApiServer, type Obj } from '../test/support/fake-apiserver/index.js';
 import type { BenchEntry } from './registry.js';
 

@@ -19,8 +19,8 @@ import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { Agent, request as send } from 'undici';
 import { createLogger } from '../src/log.js';
-import { generateSelfSigned, writeCertDir, type PemPair } from '../src/tls/self-signed.js';
-import type { AdmissionHandler } from '../src/types/admission.js';
+import { generateSelfSigned, writeCertDir, type PemPair } from '../webhooks/tls/self-signed.js';
+import type { AdmissionHandler } from '../webhooks/admission-types.js';
 import { patched } from '../webhooks/admission.js';
 import { startWebhookServer } from '../webhooks/server.js';
 

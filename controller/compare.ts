@@ -6,7 +6,7 @@
  * our write's watch event finds the hash and the resourceVersion we recorded.
  */
 import type { KubeObject } from '../src/kube.js';
-import { CONTROLLER } from '../src/names.js';
+import { CONTROLLER } from '../core/names.js';
 
 /** Every field of `want` is in `have` with an equal value (arrays: same length, element-wise). */
 export function isSubset(want: unknown, have: unknown): boolean {

@@ -17,7 +17,7 @@ import {
 } from '../src/config-schema.js';
 import { defaultWebhookConfig, type WebhookConfig } from '../src/config.js';
 import { isRecord } from '../src/types/kube.js';
-import { INSTALL_NAMESPACE } from '../src/names.js';
+import { INSTALL_NAMESPACE } from '../core/names.js';
 
 export type FailureMode = 'FailOpen' | 'FailClose';
 

@@ -11,7 +11,7 @@ import type { EventEmitter } from '../src/events.js';
 import { createInformer, type InformerEvent, type RestartableInformer } from '../src/informer.js';
 import { apiVersionOf, isStatus, RESOURCES, type KubeClient, type KubeObject } from '../src/kube.js';
 import type { Logger } from '../src/log.js';
-import { CONTROLLER } from '../src/names.js';
+import { CONTROLLER } from '../core/names.js';
 import { WorkQueue } from '../src/workqueue.js';
 import { GATEWAY_IMPLEMENTATIONS, type ControllerConfig } from './config.js';
 import { controllerMetrics, type ControllerMetrics } from './metrics.js';

@@ -3,15 +3,15 @@
  * /metrics, /healthz and /readyz over HTTP. SIGTERM/SIGINT: stop the loop, release the Lease, exit 0.
  */
 import { hostname } from 'node:os';
-import type { CommandSpec, FlagValues } from '../src/cli/args.js';
-import { processIo, type CliIo } from '../src/cli/io.js';
+import type { CommandSpec, FlagValues } from '../src/cli-args.js';
+import { processIo, type CliIo } from '../src/cli-io.js';
 import { defaultWebhookConfig, loadWebhookConfigFile } from '../src/config.js';
 import { createEventEmitter } from '../src/events.js';
 import { createKubeClient, loadKubeConfig } from '../src/kube.js';
 import { LeaderElector } from '../src/leader.js';
 import { createLogger, type LogLevel, type Logger } from '../src/log.js';
 import { createRegistry } from '../src/metrics.js';
-import { LEASE_NAMES } from '../src/names.js';
+import { LEASE_NAMES } from '../core/names.js';
 import { startOpsServer } from '../src/ops-server.js';
 import {
   defaultControllerConfig,

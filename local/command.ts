@@ -6,7 +6,7 @@
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { CommandSpec, FlagValues } from '../src/cli/args.js';
+import type { CommandSpec, FlagValues } from '../src/cli-args.js';
 import { createLogger, isLogLevel } from '../src/log.js';
 import { loadLocalConfig, readYamlFile, validateLocalConfig, type LocalConfig } from './config.js';
 import { ListenError } from './http.js';

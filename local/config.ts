@@ -18,7 +18,7 @@ import {
   type Schema,
 } from '../src/config-schema.js';
 import { loadAllBounded, YamlBoundsError } from '../src/yaml-bounded.js';
-import { PRESETS } from '../bench/sim/presets.js';
+import { PRESETS } from '../model/presets.js';
 
 export type EngineMode = 'bundled' | 'command' | 'urls';
 export type ViewMode = 'auto' | 'tty' | 'plain';

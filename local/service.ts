@@ -1,13 +1,13 @@
 /**
  * The InferenceService YAML → what runs locally: the served model, routing, P/D, and one DeciderSpec per role.
- * The webhook's own mutation (webhooks/isvc/mutate.ts) runs first, so a service it would deny is refused here
+ * The webhook's own mutation (core/isvc/mutate.ts) runs first, so a service it would deny is refused here
  * with the same message, and the cluster autoscaler's spec builder (autoscaler/targets.ts `specFor`) turns
  * the annotations into decider specs — the same annotations mean the same thing locally and on a cluster.
  */
 import { ConfigError, defaultWebhookConfig } from '../src/config.js';
-import { LABELS } from '../src/names.js';
+import { LABELS } from '../core/names.js';
 import { isRecord } from '../src/types/kube.js';
-import { denialMessage, mutateInferenceService } from '../webhooks/isvc/mutate.js';
+import { denialMessage, mutateInferenceService } from '../core/isvc/mutate.js';
 import { deciderSpec } from '../autoscaler/decider/index.js';
 import type { DeciderRole, DeciderSpec } from '../autoscaler/decider/types.js';
 import { specFor } from '../autoscaler/targets.js';

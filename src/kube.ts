@@ -54,7 +54,7 @@ const rt = (group: string, version: string, kind: string, plural: string, namesp
   namespaced,
 });
 
-/** Every resource this project reads or writes (RBAC in src/rbac.ts names the same plurals). */
+/** Every resource this project reads or writes (RBAC in core/rbac.ts names the same plurals). */
 export const RESOURCES = {
   inferenceServices: rt('serving.kserve.io', 'v1beta1', 'InferenceService', 'inferenceservices'),
   inferencePools: rt('inference.networking.k8s.io', 'v1', 'InferencePool', 'inferencepools'),

@@ -3,17 +3,17 @@
  * webhook registered by clientConfig.url to a local `kserve-llmd webhook` process with a test CA.
  * What only a real API server judges: every object's schema (built-in validation and the CRDs' structural
  * schemas), Pod Security `restricted` on our own pods (the ReplicaSet controller creates them), and our RBAC
- * (the real authorizer answers SubjectAccessReviews for every rule src/rbac.ts says a component needs).
+ * (the real authorizer answers SubjectAccessReviews for every rule core/rbac.ts says a component needs).
  */
 import { afterAll, beforeAll, expect, it } from '@jest/globals';
-import { INSTALL_NAMESPACE, WEBHOOK_CONFIGURATION_NAME } from '../src/names.js';
-import { RBAC, SERVICE_ACCOUNTS } from '../src/rbac.js';
+import { INSTALL_NAMESPACE, WEBHOOK_CONFIGURATION_NAME } from '../core/names.js';
+import { RBAC, SERVICE_ACCOUNTS } from '../core/rbac.js';
 import { describeE2E } from './support/env.js';
 import { PREREQUISITE_CRDS, prerequisiteCrds, probeIsvc } from './support/install.js';
 import { eventually, KubeError } from './support/kube.js';
 import { startStack, type Stack } from './support/stack.js';
 
-/** Every (group, resource, verb) src/rbac.ts grants the controller and the autoscaler. */
+/** Every (group, resource, verb) core/rbac.ts grants the controller and the autoscaler. */
 function grants() {
   return (['controller', 'autoscaler'] as const).flatMap((component) =>
     RBAC[component].flatMap((rule) =>
@@ -90,7 +90,7 @@ describeE2E('1 install', () => {
     expect((err as KubeError).message).toContain('admission webhook "inferenceservice.kserve-llmd.io" denied');
   });
 
-  it('the real authorizer grants each component exactly what src/rbac.ts lists, and the webhook nothing', async () => {
+  it('the real authorizer grants each component exactly what core/rbac.ts lists, and the webhook nothing', async () => {
     const review = async (sa: string, attrs: Record<string, string | undefined>): Promise<boolean> => {
       const res = await s.kube.create({
         apiVersion: 'authorization.k8s.io/v1',

@@ -7,8 +7,8 @@
  */
 import { afterAll, beforeAll, expect, it } from '@jest/globals';
 import { loadWebhookConfigFile } from '../src/config.js';
-import { ACCELERATOR_VENDOR, type Accelerator } from '../src/names.js';
-import { denialMessage, mutateInferenceService } from '../webhooks/isvc/mutate.js';
+import { ACCELERATOR_VENDOR, type Accelerator } from '../core/names.js';
+import { denialMessage, mutateInferenceService } from '../core/isvc/mutate.js';
 import { describeE2E, REPO_ROOT } from './support/env.js';
 import { exampleIsvcs, webhookActive, webhookConfiguration } from './support/install.js';
 import { eventually, KubeError, type Obj } from './support/kube.js';

@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, expect, it } from '@jest/globals';
 import path from 'node:path';
 import { loadWebhookConfigFile } from '../src/config.js';
-import { mutateInferenceService } from '../webhooks/isvc/mutate.js';
+import { mutateInferenceService } from '../core/isvc/mutate.js';
 import { describeE2E, REPO_ROOT } from './support/env.js';
 import { exampleIsvcs } from './support/install.js';
 import { eventually, type Obj } from './support/kube.js';

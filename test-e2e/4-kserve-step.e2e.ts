@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, expect, it } from '@jest/globals';
 import path from 'node:path';
 import { loadWebhookConfigFile } from '../src/config.js';
-import { AUTOSCALER_CLASS } from '../src/names.js';
+import { AUTOSCALER_CLASS } from '../core/names.js';
 import { mutatePod } from '../webhooks/pod/mutate.js';
 import { describeE2E, REPO_ROOT } from './support/env.js';
 import { exampleIsvcs } from './support/install.js';

@@ -12,7 +12,7 @@
  */
 import { afterAll, beforeAll, expect, it } from '@jest/globals';
 import { parsePrometheusText } from '../autoscaler/metrics/prom-text.js';
-import { INSTALL_NAMESPACE, LEASE_NAMES } from '../src/names.js';
+import { INSTALL_NAMESPACE, LEASE_NAMES } from '../core/names.js';
 import { describeE2E, hostIPv4 } from './support/env.js';
 import { FakeKubelet, WEBHOOK_PORT_ANNOTATION } from './support/fake-kubelet.js';
 import { EventSink, idle, PodMetrics, TextPage, type VllmState } from './support/fake-vllm.js';

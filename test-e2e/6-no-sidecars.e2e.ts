@@ -8,7 +8,7 @@
  * into a classic init container that never completes (the pod would never start).
  */
 import { afterAll, beforeAll, expect, it } from '@jest/globals';
-import { WEBHOOK_CONFIGURATION_NAME } from '../src/names.js';
+import { WEBHOOK_CONFIGURATION_NAME } from '../core/names.js';
 import { describeE2E, kubeconfigPath, NO_SIDECARS_KUBECONFIG_ENV } from './support/env.js';
 import {
   exampleIsvcs,

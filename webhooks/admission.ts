@@ -3,7 +3,7 @@
  * so every response echoes the request UID and patches always come from a diff.
  */
 import fastJsonPatch from 'fast-json-patch';
-import type { AdmissionResponse } from '../src/types/admission.js';
+import type { AdmissionResponse } from './admission-types.js';
 
 const { compare } = fastJsonPatch;
 

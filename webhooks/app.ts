@@ -9,8 +9,8 @@
 import type { RequestListener } from 'node:http';
 import express, { type ErrorRequestHandler, type Request, type Response } from 'express';
 import type { Logger } from '../src/log.js';
-import type { WebhookMetrics } from '../src/metrics.js';
-import type { AdmissionHandler } from '../src/types/admission.js';
+import type { WebhookMetrics } from './metrics.js';
+import type { AdmissionHandler } from './admission-types.js';
 import { admissionListener, MAX_BUFFERED_BYTES } from './admission-http.js';
 import { ByteBudget } from './byte-budget.js';
 

@@ -9,11 +9,12 @@
  * terminationGracePeriodSeconds covers both (test/manifests/install.test.ts checks it).
  */
 import type { Registry } from 'prom-client';
-import { startHttpsServer, type ServerTimeouts } from '../src/https-server.js';
+import { startHttpsServer, type ServerTimeouts } from './https-server.js';
 import type { Logger } from '../src/log.js';
-import { createRegistry, webhookMetrics } from '../src/metrics.js';
-import { generateSelfSigned } from '../src/tls/self-signed.js';
-import type { AdmissionHandler } from '../src/types/admission.js';
+import { createRegistry } from '../src/metrics.js';
+import { webhookMetrics } from './metrics.js';
+import { generateSelfSigned } from './tls/self-signed.js';
+import type { AdmissionHandler } from './admission-types.js';
 import { createWebhookApp } from './app.js';
 import { startOpsServer } from '../src/ops-server.js';
 

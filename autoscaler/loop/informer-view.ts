@@ -6,7 +6,7 @@
 import { createInformer, type RestartableInformer } from '../../src/informer.js';
 import { RESOURCES, type KubeClient, type KubeObject } from '../../src/kube.js';
 import type { Logger } from '../../src/log.js';
-import { LABELS, POD_ANNOTATIONS } from '../../src/names.js';
+import { LABELS, POD_ANNOTATIONS } from '../../core/names.js';
 import type { AutoscalerConfig } from '../config.js';
 import { deploymentTarget, paTarget, type ScaleTarget } from '../targets.js';
 import { podInfo, type ClusterView, type PodInfo } from './view.js';

@@ -4,9 +4,9 @@
  * route that points at it). `desiredObjects` is what both the controller and `kserve-llmd render` call.
  */
 import { RESOURCES, type KubeObject, type ResourceType } from '../../src/kube.js';
-import { eppServiceName, prefillSiblingName } from '../../src/names.js';
+import { eppServiceName, prefillSiblingName } from '../../core/names.js';
 import { isRecord, type InferenceService } from '../../src/types/kube.js';
-import { parseAnnotations } from '../../webhooks/annotations/parse.js';
+import { parseAnnotations } from '../../core/annotations/parse.js';
 import type { ControllerConfig, GatewayImplementation } from '../config.js';
 import { eppRole, eppRoleBinding, eppService, eppServiceAccount } from './epp-access.js';
 import { eppConfigMap, eppDeployment } from './epp-workload.js';

@@ -4,8 +4,8 @@
  * It waits out the cold start, then serves; it exits on SIGTERM/SIGINT, and when its stdin closes (the parent
  * is gone), so no engine outlives the `kserve-llmd local` that started it.
  */
-import { formatHelp, parseFlags, UsageError, type CommandSpec } from '../../src/cli/args.js';
-import { PRESETS } from '../../bench/sim/presets.js';
+import { formatHelp, parseFlags, UsageError, type CommandSpec } from '../../src/cli-args.js';
+import { PRESETS } from '../../model/presets.js';
 import { bundledPreset } from './preset.js';
 import { EngineServer } from './server.js';
 

@@ -1,10 +1,10 @@
 /**
- * The bundled engine's model: a simulator preset (timing from its roofline, bench/sim/presets.ts) with the
+ * The bundled engine's model: a simulator preset (timing from its roofline, model/presets.ts) with the
  * served name and the local capacity limits. Capacity is small by default (config.ts) so a laptop demo
  * fills a replica with a handful of requests; timing per step stays the preset's.
  */
-import { PRESETS, type EnginePreset } from '../../bench/sim/presets.js';
-import { profiledPrefillTokensPerSec } from '../../bench/sim/perf.js';
+import { PRESETS, type EnginePreset } from '../../model/presets.js';
+import { profiledPrefillTokensPerSec } from '../../model/perf.js';
 
 export interface BundledEngineSpec {
   preset: string;

@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto';
 import { readdirSync, type Dirent } from 'node:fs';
 import path from 'node:path';
 import { loadYamlDocuments, kustomizeBuild } from '../../test/support/kustomize.js';
-import { INSTALL_NAMESPACE, WEBHOOK_CONFIGURATION_NAME } from '../../src/names.js';
+import { INSTALL_NAMESPACE, WEBHOOK_CONFIGURATION_NAME } from '../../core/names.js';
 import { REPO_ROOT } from './env.js';
 import { eventually, KubeError, type Kube, type Obj } from './kube.js';
 

@@ -8,7 +8,7 @@ import { hostname, tmpdir } from 'node:os';
 import yaml from 'js-yaml';
 import path from 'node:path';
 import { Agent, request } from 'undici';
-import { INSTALL_NAMESPACE } from '../../src/names.js';
+import { INSTALL_NAMESPACE } from '../../core/names.js';
 import { kubeconfigPath, REPO_ROOT } from './env.js';
 import {
   configureKnative,

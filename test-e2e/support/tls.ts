@@ -7,7 +7,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { generate } from 'selfsigned';
-import { writeCertDir } from '../../src/tls/self-signed.js';
+import { writeCertDir } from '../../webhooks/tls/self-signed.js';
 
 export interface WebhookTls {
   /** PEM of the CA, for clientConfig.caBundle (base64 of it). */

@@ -2,8 +2,8 @@
  * End to end on the fake API server: real informers, real HTTP scrapes of loopback vLLM endpoints, real
  * patches; time is virtual (loop.tick() with a clock the test advances), so a 30 s idle window takes ms.
  */
-import { requestAttributes as _unused, allows, RBAC } from '../../src/rbac.js';
-import { INSTALL_NAMESPACE } from '../../src/names.js';
+import { requestAttributes as _unused, allows, RBAC } from '../../core/rbac.js';
+import { INSTALL_NAMESPACE } from '../../core/names.js';
 import { validateObject } from '../support/schema.js';
 import { startFakeApiServer, type FakeApiServer } from '../support/fake-apiserver/index.js';
 import { eventually } from '../support/eventually.js';
@@ -238,7 +238,7 @@ describe('autoscaler end to end (fake API server, loopback vLLM metrics)', () =>
         expect(sleeps.sort()).toEqual(['decode', 'prefill']);
         expect(sink.events.filter((e) => e.data.transition === 'wake').map((e) => e.data.role)).toEqual(['decode']);
 
-        // Least privilege: every call the autoscaler made is covered by its RBAC rules (src/rbac.ts).
+        // Least privilege: every call the autoscaler made is covered by its RBAC rules (core/rbac.ts).
         const uncovered = api.calls
           .filter((c) => !c.nonResourceURL)
           .filter(

@@ -1,7 +1,7 @@
 /** The controller end to end over real HTTP on the fake API server (webhook admission + schema validation). */
 import { RESOURCES } from '../../src/kube.js';
-import { CONTROLLER } from '../../src/names.js';
-import { mutateInferenceService } from '../../webhooks/isvc/mutate.js';
+import { CONTROLLER } from '../../core/names.js';
+import { mutateInferenceService } from '../../core/isvc/mutate.js';
 import { example } from '../support/fixtures.js';
 import { eventually } from '../support/eventually.js';
 import { startHarness, type Harness } from './harness.js';

@@ -6,9 +6,9 @@ import { eppConfig, eppConfigYaml, type EppInputs } from '../../controller/epp-c
 import { desiredObjects, desiredState } from '../../controller/objects/index.js';
 import { childName } from '../../controller/objects/meta.js';
 import { withServedModelName } from '../../controller/objects/prefill-sibling.js';
-import { CONTROLLER } from '../../src/names.js';
+import { CONTROLLER } from '../../core/names.js';
 import type { InferenceService } from '../../src/types/kube.js';
-import { mutateInferenceService } from '../../webhooks/isvc/mutate.js';
+import { mutateInferenceService } from '../../core/isvc/mutate.js';
 import { isvc } from '../support/fixtures.js';
 import { expectValid } from '../support/schema.js';
 

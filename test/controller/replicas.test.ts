@@ -5,7 +5,7 @@ import { createEventEmitter } from '../../src/events.js';
 import { createKubeClient } from '../../src/kube.js';
 import { LeaderElector } from '../../src/leader.js';
 import { createRegistry } from '../../src/metrics.js';
-import { INSTALL_NAMESPACE, LEASE_NAMES } from '../../src/names.js';
+import { INSTALL_NAMESPACE, LEASE_NAMES } from '../../core/names.js';
 import { example } from '../support/fixtures.js';
 import { startFakeApiServer } from '../support/fake-apiserver/index.js';
 import { eventually } from '../support/eventually.js';

@@ -8,7 +8,7 @@ import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EventEmitter } from 'node:events';
-import type { FlagValues } from '../../src/cli/args.js';
+import type { FlagValues } from '../../src/cli-args.js';
 import { main } from '../../src/cli/main.js';
 import { ConfigError } from '../../src/config.js';
 import { runLocalCommand } from '../../local/command.js';

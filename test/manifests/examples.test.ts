@@ -7,7 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import yaml from 'js-yaml';
 import { parseWebhookConfig, defaultWebhookConfig } from '../../src/config.js';
-import { mutateInferenceService } from '../../webhooks/isvc/mutate.js';
+import { mutateInferenceService } from '../../core/isvc/mutate.js';
 import { kustomizeBuild, loadYamlDocuments, type KObject } from '../support/kustomize.js';
 import { schemaSourceFor, validateObject } from '../support/schema.js';
 import { build, filesUnder, one, repo, repoRoot } from './helpers.js';

@@ -6,10 +6,10 @@
 import { readFileSync } from 'node:fs';
 import yaml from 'js-yaml';
 import { AUTOSCALER_COMMAND } from '../../autoscaler/command.js';
-import { parseFlags } from '../../src/cli/args.js';
+import { parseFlags } from '../../src/cli-args.js';
 import { parseWebhookConfig } from '../../src/config.js';
-import { INSTALL_NAMESPACE, LABELS, WEBHOOK_CONFIGURATION_NAME } from '../../src/names.js';
-import { SERVICE_ACCOUNTS } from '../../src/rbac.js';
+import { INSTALL_NAMESPACE, LABELS, WEBHOOK_CONFIGURATION_NAME } from '../../core/names.js';
+import { SERVICE_ACCOUNTS } from '../../core/rbac.js';
 import { WEBHOOK_COMMAND } from '../../webhooks/commands.js';
 import { ISVC_PATH } from '../../webhooks/isvc/handler.js';
 import { POD_PATH } from '../../webhooks/pod/handler.js';

@@ -9,9 +9,9 @@ import { dynamoLoadPolicy } from '../../bench/sim/policies/dynamo-load.js';
 import type { EngineSnapshot, Observation, PolicyContext, RoleObservation } from '../../bench/sim/policies/types.js';
 import { WVA_DEFAULTS, wvaDelta } from '../../bench/sim/policies/wva.js';
 import { SimClock } from '../../bench/sim/clock.js';
-import { Engine } from '../../bench/sim/engine.js';
-import { LLAMA3_8B } from '../../bench/sim/presets.js';
-import { renderVllmMetrics } from '../../bench/sim/prom.js';
+import { Engine } from '../../model/engine.js';
+import { LLAMA3_8B } from '../../model/presets.js';
+import { renderVllmMetrics } from '../../model/prom.js';
 
 const ctx: PolicyContext = {
   preset: LLAMA3_8B,

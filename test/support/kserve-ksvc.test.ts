@@ -4,7 +4,7 @@
  * schema and carry what KServe's code puts there (docs/e2e.md, "KServe's step").
  */
 import { defaultWebhookConfig } from '../../src/config.js';
-import { mutateInferenceService } from '../../webhooks/isvc/mutate.js';
+import { mutateInferenceService } from '../../core/isvc/mutate.js';
 import { example } from './fixtures.js';
 import { kustomizeBuild } from './kustomize.js';
 import { renderKnativeService } from './kserve-ksvc.js';

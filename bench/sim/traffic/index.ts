@@ -4,7 +4,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { createRng, type Rng } from '../rng.js';
+import { createRng, type Rng } from '../../../model/rng.js';
 import { parseAzure } from './azure.js';
 import { parseMooncake } from './mooncake.js';
 import { generateSynthetic, parseSyntheticSpec } from './synthetic.js';

@@ -7,8 +7,8 @@
  * tick when replaying, or the benchmark sees artificial bursts"): each request is placed uniformly at
  * random between its tick and the next distinct timestamp (at most the median tick gap), seeded.
  */
-import { HASH_BLOCK_TOKENS } from '../kv.js';
-import type { Rng } from '../rng.js';
+import { HASH_BLOCK_TOKENS } from '../../../model/kv.js';
+import type { Rng } from '../../../model/rng.js';
 import { fail, isCount, MAX_REPORTED, type Trace, type TraceRequest } from './types.js';
 
 interface Row {

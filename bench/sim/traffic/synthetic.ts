@@ -6,9 +6,9 @@
  *
  * Spec: KIND[:key=value,…], e.g. `bursty:rate=6,on=5m,off=10m,duration=1h`.
  */
-import { parseDuration } from '../../../webhooks/annotations/values.js';
-import { HASH_BLOCK_TOKENS } from '../kv.js';
-import { exponential, logNormal, type Rng } from '../rng.js';
+import { parseDuration } from '../../../core/annotations/values.js';
+import { HASH_BLOCK_TOKENS } from '../../../model/kv.js';
+import { exponential, logNormal, type Rng } from '../../../model/rng.js';
 import { TraceError, type Trace, type TraceRequest } from './types.js';
 
 export const SYNTHETIC_KINDS = ['poisson', 'bursty', 'diurnal'] as const;

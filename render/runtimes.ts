@@ -10,7 +10,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fastJsonPatch, { type Operation } from 'fast-json-patch';
 import yaml from 'js-yaml';
-import { isRecord } from '../../src/types/kube.js';
+import { isRecord } from '../src/types/kube.js';
 
 export interface ServingRuntime {
   apiVersion: string;
@@ -27,10 +27,7 @@ export type RuntimeCatalog = ReadonlyMap<string, ServingRuntime>;
  * in the image (the Dockerfile copies it there), the repository's again from a checkout's compiled dist/.
  */
 const HERE = path.dirname(fileURLToPath(import.meta.url));
-const CANDIDATES = [
-  path.resolve(HERE, '..', '..', 'serving-runtimes'),
-  path.resolve(HERE, '..', '..', '..', 'serving-runtimes'),
-];
+const CANDIDATES = [path.resolve(HERE, '..', 'serving-runtimes'), path.resolve(HERE, '..', '..', 'serving-runtimes')];
 export const DEFAULT_RUNTIMES_DIR =
   CANDIDATES.find((d) => existsSync(path.join(d, 'kustomization.yaml'))) ?? (CANDIDATES[0] as string);
 

@@ -16,8 +16,8 @@
  * Not modelled: image digests and runtimeVersion tags, Istio, KServe's agent/logger/batcher, Knative's var-log
  * collection. They change no index our patch uses.
  */
-import { LABELS } from '../../src/names.js';
-import { isRecord, type Container, type InferenceService, type Pod, type Volume } from '../../src/types/kube.js';
+import { LABELS } from '../core/names.js';
+import { isRecord, type Container, type InferenceService, type Pod, type Volume } from '../src/types/kube.js';
 import type { RuntimeCatalog, ServingRuntime } from './runtimes.js';
 
 type Obj = Record<string, unknown>;

@@ -2,7 +2,7 @@
  * Every `kserve-llmd.io/…` annotation: its accepted forms, default, and parser. Ordered; the README's
  * annotation reference is this table. A parser returns an error string without the annotation name.
  */
-import { ACCELERATORS, type Accelerator } from '../../src/names.js';
+import { ACCELERATORS, type Accelerator } from '../names.js';
 import {
   DISAGGREGATION_MODES,
   ROUTING_MODES,

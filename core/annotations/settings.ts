@@ -2,7 +2,7 @@
  * The user's API: the typed form of an InferenceService's `kserve-llmd.io/…` annotations,
  * and its defaults (one place; README's annotation reference documents the same values).
  */
-import type { Accelerator } from '../../src/names.js';
+import type { Accelerator } from '../names.js';
 import type { ReplicaRange } from './values.js';
 
 export const ROUTING_MODES = ['prefix-aware', 'load-aware', 'precise-prefix', 'none'] as const;

@@ -2,7 +2,7 @@
  * Combinations that cannot work, as ordered data (pepr-style adjudicators). Each rule returns the reason
  * it fails, phrased for the user: what is wrong, why, and what to change. All failures are reported at once.
  */
-import { ANNOTATION_PREFIX as P } from '../../src/names.js';
+import { ANNOTATION_PREFIX as P } from '../names.js';
 import type { InferenceService } from '../../src/types/kube.js';
 import { parseByteQuantity } from '../annotations/values.js';
 import { echo } from '../echo.js';

@@ -3,7 +3,7 @@
  * (ISVC, predictor or runtime annotations) and copies annotations to the revision, whose PodAutoscaler our
  * autoscaler then reconciles (kserve-knative.md §1, §4). In Standard mode there is no Knative revision.
  */
-import { AUTOSCALER_CLASS, KNATIVE_CLASS_ANNOTATION } from '../../../src/names.js';
+import { AUTOSCALER_CLASS, KNATIVE_CLASS_ANNOTATION } from '../../names.js';
 import type { IsvcMutator } from './types.js';
 import { echo } from '../../echo.js';
 

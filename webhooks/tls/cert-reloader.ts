@@ -13,7 +13,7 @@ import { watch, type FSWatcher } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import tls, { type SecureContextOptions } from 'node:tls';
-import type { Logger } from '../log.js';
+import type { Logger } from '../../src/log.js';
 import type { WebhookMetrics } from '../metrics.js';
 import type { PemPair } from './self-signed.js';
 

@@ -4,7 +4,7 @@
  * `llm-d.ai/role`, the metrics extractor on `llm-d.ai/engine-type`, KV-event pod discovery on
  * `llm-d.ai/inference-serving` (llm-d.md §1). The InferencePool selects on `kserve-llmd.io/pool`.
  */
-import { ACCELERATOR_VENDOR, LABELS } from '../../../src/names.js';
+import { ACCELERATOR_VENDOR, LABELS } from '../../names.js';
 import type { IsvcContext } from '../context.js';
 import { echo } from '../../echo.js';
 import type { IsvcMutator } from './types.js';

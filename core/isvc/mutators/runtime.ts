@@ -3,7 +3,7 @@
  * the `vLLM` and `huggingface` model formats (KServe matches formats case-sensitively), so other formats
  * are left to KServe's own runtime selection.
  */
-import { ACCELERATORS, runtimeName } from '../../../src/names.js';
+import { ACCELERATORS, runtimeName } from '../../names.js';
 import type { IsvcMutator } from './types.js';
 import { echo } from '../../echo.js';
 

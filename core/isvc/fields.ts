@@ -7,7 +7,7 @@
  * any other value is the user's. Without the record, a default written on CREATE would look user-set on the
  * next GitOps re-apply (client-side apply keeps fields absent from Git) and block a change of annotation.
  */
-import { ANNOTATION_PREFIX } from '../../src/names.js';
+import { ANNOTATION_PREFIX } from '../names.js';
 import { isRecord } from '../../src/types/kube.js';
 
 export const DEFAULTED_ANNOTATION = `${ANNOTATION_PREFIX}defaulted`;

@@ -1,7 +1,7 @@
 /**
  * Parse and validate every `kserve-llmd.io/…` annotation at once, so one denial lists every problem.
  */
-import { ANNOTATION_PREFIX } from '../../src/names.js';
+import { ANNOTATION_PREFIX } from '../names.js';
 import { clip, echo } from '../echo.js';
 import { ANNOTATIONS, ANNOTATION_NAMES } from './registry.js';
 import { defaultSettings, type LlmdSettings } from './settings.js';
@@ -32,7 +32,7 @@ export function parseAnnotations(annotations: Record<string, string> | undefined
     }
     const value = typeof raw === 'string' ? raw.trim() : String(raw);
     const problem = spec.parse(value, settings);
-    // The value and the parser's reason (which may quote parts of it) are bounded: see webhooks/echo.ts.
+    // The value and the parser's reason (which may quote parts of it) are bounded: see core/echo.ts.
     if (problem !== undefined)
       errors.push(`${key}: "${echo(value)}" is not valid (${clip(problem, 200)}); accepted: ${spec.accepted}`);
     else if (!spec.owned) explicit.add(name);

@@ -7,15 +7,15 @@
  * without the controller. Re-rendering rendered output regenerates those objects instead of duplicating them.
  */
 import yaml from 'js-yaml';
-import { defaultControllerConfig, type ControllerConfig } from '../../controller/config.js';
-import { desiredObjects } from '../../controller/objects/index.js';
-import type { WebhookConfig } from '../../src/config.js';
-import { DEFAULT_YAML_BOUNDS, loadAllBounded, YamlBoundsError } from '../../src/yaml-bounded.js';
-import { ANNOTATION_PREFIX, CONTROLLER, prefillSiblingName } from '../../src/names.js';
-import { isRecord, type InferenceService } from '../../src/types/kube.js';
-import { jsonPatch } from '../admission.js';
-import { denialMessage, mutateInferenceService } from '../isvc/mutate.js';
-import { mutatePod } from '../pod/mutate.js';
+import { defaultControllerConfig, type ControllerConfig } from '../controller/config.js';
+import { desiredObjects } from '../controller/objects/index.js';
+import type { WebhookConfig } from '../src/config.js';
+import { DEFAULT_YAML_BOUNDS, loadAllBounded, YamlBoundsError } from '../src/yaml-bounded.js';
+import { ANNOTATION_PREFIX, CONTROLLER, prefillSiblingName } from '../core/names.js';
+import { isRecord, type InferenceService } from '../src/types/kube.js';
+import { jsonPatch } from '../webhooks/admission.js';
+import { denialMessage, mutateInferenceService } from '../core/isvc/mutate.js';
+import { mutatePod } from '../webhooks/pod/mutate.js';
 import { previewPod } from './pod-preview.js';
 import { loadServingRuntimes, type RuntimeCatalog } from './runtimes.js';
 

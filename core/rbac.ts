@@ -100,7 +100,7 @@ const EPP_RULES: RbacRule[] = [
 ];
 
 export const RBAC: Record<Component, RbacRule[]> = {
-  // The webhooks are pure functions of the AdmissionReview (webhooks/isvc/mutate.ts, webhooks/pod/mutate.ts).
+  // The webhooks are pure functions of the AdmissionReview (core/isvc/mutate.ts, webhooks/pod/mutate.ts).
   // Their one API call, GET /version at start (webhooks/pod/native-sidecars.ts), needs no rule:
   // system:public-info-viewer grants it to every identity.
   webhook: [],

@@ -3,7 +3,7 @@
  * sibling). KServe regenerates Knative's min-scale/max-scale from these fields and strips the annotations
  * (kserve-knative.md §1), so the fields are the only way to carry the bounds to the PodAutoscaler.
  */
-import { ANNOTATION_PREFIX } from '../../../src/names.js';
+import { ANNOTATION_PREFIX } from '../../names.js';
 import type { IsvcMutator } from './types.js';
 import { echo } from '../../echo.js';
 

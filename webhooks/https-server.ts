@@ -5,7 +5,7 @@
 import https from 'node:https';
 import type { RequestListener } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Logger } from './log.js';
+import type { Logger } from '../src/log.js';
 import type { WebhookMetrics } from './metrics.js';
 import { CertReloader } from './tls/cert-reloader.js';
 import type { PemPair } from './tls/self-signed.js';

@@ -3,7 +3,7 @@
  * its parsed annotations and the webhook config.
  */
 import type { DeploymentMode, WebhookConfig } from '../../src/config.js';
-import { ACCELERATOR_RESOURCES, type Accelerator, type Role } from '../../src/names.js';
+import { ACCELERATOR_RESOURCES, type Accelerator, type Role } from '../names.js';
 import { isRecord, type Container, type InferenceService } from '../../src/types/kube.js';
 import type { LlmdSettings } from '../annotations/settings.js';
 import type { ReplicaRange } from '../annotations/values.js';
