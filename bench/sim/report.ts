@@ -79,9 +79,20 @@ export function frontierLine(result: BenchResult): string {
   return `oracle frontier (GPU-h at attainment): ${[...marks.map(at), `max ${at(max)}`].join(' · ')}`;
 }
 
+/** What the frontier is (the report's header line). */
+export function boundLine(result: BenchResult): string {
+  const o = result.oracle;
+  return (
+    `oracle frontier = lower envelope of the oracle's per-window frontier (best ${pct(o.windowMaxAttainment)}), ` +
+    `its schedule replayed continuously (${pct(o.replay.attainment)} at ${o.replay.gpuHours.toFixed(2)} GPU-h) ` +
+    `${o.boundRuns.length} feasible runs (${o.boundRuns.join(', ')}) and ${o.staticFleets.length} smaller static fleets`
+  );
+}
+
 /**
- * The lower-bound check: no row may reach more than the oracle's best attainment, or cost less than the frontier
- * at its own attainment. A violation means the oracle is not a lower bound for that trace (reported, not hidden).
+ * The lower-bound check: no row may reach more than the frontier's best attainment, or cost less than the frontier
+ * at its own attainment. The frontier is the envelope over every row (run.ts), so this holds by construction; it
+ * stays as a guard on that construction (a violation would be reported, not hidden).
  */
 export function lowerBoundCheck(result: BenchResult): { ok: boolean; line: string } {
   const bad = result.rows
@@ -119,7 +130,9 @@ export function verdict(result: BenchResult): Verdict {
   const okAttain = a >= target;
   const okBest = best === undefined || ratioBest <= 0.8;
   const okOracle = ours.ratioToOracle <= 1.3;
-  const oa = oracle.summary.attainment;
+  // The oracle's attainment: its goal schedule's when that meets the goal, else the frontier's best (which any
+  // feasible run above the oracle's own schedules raises).
+  const oa = oracle.summary.attainment >= target - 1e-12 ? oracle.summary.attainment : result.oracle.maxAttainment;
   const gap = oa - a;
   const okGap = gap <= 0.01 + 1e-9;
   const autoscalers = result.rows.filter((r) => AUTOSCALERS.includes(r.name));
@@ -132,7 +145,8 @@ export function verdict(result: BenchResult): Verdict {
       ? `goal 2 (≤ 0.8× GPU-hours of the best baseline at the same attainment): best is ${best.name} at ${pct(best.summary.attainment)} with ${best.gpuHours.toFixed(2)} GPU-h; ours ${ratioBest.toFixed(2)}× — ${okBest ? 'met' : 'NOT met'}`
       : `goal 2: no baseline reaches ours' attainment (${pct(a)}) — met by default`,
     `goal 3 (≤ 1.3× the oracle's GPU-hours at ours' attainment): ours ${f2(ours.ratioToOracle)}× at ${pct(a)} — ${okOracle ? 'met' : 'NOT met'}`,
-    `policy goal (issue 16): ours ${pct(a)} vs the oracle's ${pct(oa)} (${(100 * gap).toFixed(2)} points; ≤ 1 — ${okGap ? 'met' : 'NOT met'}), ${f2(ours.ratioToOracle)}× at equal attainment (≤ 1.3 — ${okOracle ? 'met' : 'NOT met'}), best autoscaler attainment — ${okTop ? 'met' : `NOT met (${others.join(', ')} higher)`}`,
+    `policy goal (issue 16): ours ${pct(a)} vs the oracle frontier's ${pct(oa)} (${(100 * gap).toFixed(2)} points; ≤ 1 — ${okGap ? 'met' : 'NOT met'}), ${f2(ours.ratioToOracle)}× at equal attainment (≤ 1.3 — ${okOracle ? 'met' : 'NOT met'}), best autoscaler attainment — ${okTop ? 'met' : `NOT met (${others.join(', ')} higher)`}`,
+    boundLine(result),
     frontierLine(result),
     lowerBoundCheck(result).line,
   ];

@@ -69,7 +69,7 @@ export function frontierSvg(res: BenchResult): string {
 </style>
 <rect width="100%" height="100%" fill="#fafafa"/>
 <text x="${L}" y="20" class="h">${esc(title)}</text>
-<text x="${L}" y="36" class="ax">━ oracle frontier (least GPU-hours at each attainment; a lower bound) · ● policies (orange: ours)</text>
+<text x="${L}" y="36" class="ax">━ oracle frontier (envelope of its schedules and every run; a lower bound) · ● policies (orange: ours)</text>
 ${out.join('\n')}
 </svg>
 `;
