@@ -84,7 +84,7 @@ export function boundLine(result: BenchResult): string {
   const o = result.oracle;
   return (
     `oracle frontier = lower envelope of the oracle's per-window frontier (best ${pct(o.windowMaxAttainment)}), ` +
-    `its schedule replayed continuously (${pct(o.replay.attainment)} at ${o.replay.gpuHours.toFixed(2)} GPU-h) ` +
+    `its schedule replayed continuously (${pct(o.replay.attainment)} at ${o.replay.gpuHours.toFixed(2)} GPU-h), ` +
     `${o.boundRuns.length} feasible runs (${o.boundRuns.join(', ')}) and ${o.staticFleets.length} smaller static fleets`
   );
 }
@@ -140,7 +140,7 @@ export function verdict(result: BenchResult): Verdict {
   const okTop = a >= top - 1e-9;
   const others = autoscalers.filter((r) => r.name !== 'ours' && r.summary.attainment > a + 1e-9).map((r) => r.name);
   const lines = [
-    `goal 1 (≥ ${pct(target)} within SLO): ours ${pct(a)} — ${okAttain ? 'met' : 'NOT met'} (oracle reaches ${pct(result.oracle.maxAttainment)}${result.oracle.unmet > 0 ? `; ${result.oracle.unmet} window(s) have requests no fleet ≤ max can serve within the SLO` : ''})`,
+    `goal 1 (≥ ${pct(target)} within SLO): ours ${pct(a)} — ${okAttain ? 'met' : 'NOT met'} (the oracle frontier reaches ${pct(result.oracle.maxAttainment)}${result.oracle.unmet > 0 ? `; ${result.oracle.unmet} window(s) have requests no fleet ≤ max can serve within the SLO` : ''})`,
     best
       ? `goal 2 (≤ 0.8× GPU-hours of the best baseline at the same attainment): best is ${best.name} at ${pct(best.summary.attainment)} with ${best.gpuHours.toFixed(2)} GPU-h; ours ${ratioBest.toFixed(2)}× — ${okBest ? 'met' : 'NOT met'}`
       : `goal 2: no baseline reaches ours' attainment (${pct(a)}) — met by default`,
