@@ -117,6 +117,15 @@ export interface Verdict {
   lines: string[];
 }
 
+/**
+ * The oracle's attainment: its goal schedule's when that meets the goal, else the frontier's best (which any
+ * feasible run above the oracle's own schedules raises).
+ */
+function oracleAttainment(result: BenchResult, oracle: PolicyResult): number {
+  const a = oracle.summary.attainment;
+  return a >= result.config.attainment - 1e-12 ? a : result.oracle.maxAttainment;
+}
+
 /** The goals, checked on this run. */
 export function verdict(result: BenchResult): Verdict {
   const ours = result.rows.find((r) => r.name === 'ours');
@@ -130,9 +139,7 @@ export function verdict(result: BenchResult): Verdict {
   const okAttain = a >= target;
   const okBest = best === undefined || ratioBest <= 0.8;
   const okOracle = ours.ratioToOracle <= 1.3;
-  // The oracle's attainment: its goal schedule's when that meets the goal, else the frontier's best (which any
-  // feasible run above the oracle's own schedules raises).
-  const oa = oracle.summary.attainment >= target - 1e-12 ? oracle.summary.attainment : result.oracle.maxAttainment;
+  const oa = oracleAttainment(result, oracle);
   const gap = oa - a;
   const okGap = gap <= 0.01 + 1e-9;
   const autoscalers = result.rows.filter((r) => AUTOSCALERS.includes(r.name));

@@ -218,17 +218,7 @@ export async function runBenchmark(cfg: BenchConfig): Promise<BenchResult> {
     prefill: cfg.disaggregated ? oracle.peak.prefill : 0,
   };
   const runs: TaskResult[] = results.filter((r) => r.kind === 'policy');
-  // The feasible runs the bound is also built from: the static fleet and the oracle's schedule replayed over the
-  // whole trace (caches and queues carried across windows, no cold start; see oracle/frontier.ts envelope).
-  // whole trace (caches and queues carried across windows, no cold start), and every smaller static fleet on the
-  // way to the static one (see oracle/frontier.ts envelope).
-  const smaller = smallerFleets(staticFleet);
-  const more: Task[] = [
-    { kind: 'schedule', name: 'oracle-schedule', fleets: oracle.windows.map((w) => w.fleet) },
-    ...smaller.map((fleet) => ({ kind: 'static' as const, fleet })),
-  ];
-  const withStatic = !cfg.policies || cfg.policies.includes('static-peak');
-  if (withStatic) more.unshift({ kind: 'static', fleet: staticFleet });
+  const { more, smaller, withStatic } = feasibleTasks(cfg, staticFleet, oracle.windows);
   const moreRuns = await runTasks(tc, more, cfg.jobs ?? 1);
   if (withStatic) runs.push(moreRuns.shift() as TaskResult);
   const replayRun = moreRuns.shift();
@@ -378,6 +368,22 @@ function oracleRow(c: BenchConfig, oracle: ReturnType<typeof assembleOracle>, wa
     wallMs,
     events: oracle.evaluations,
   });
+}
+
+/**
+ * The runs the bound is also built from (after the policies'): the static peak fleet (when asked for), the
+ * oracle's schedule replayed over the whole trace (caches and queues carried across windows, no cold start), and
+ * every smaller static fleet on the way to the static one (see oracle/frontier.ts envelope).
+ */
+function feasibleTasks(cfg: BenchConfig, staticFleet: Desired, windows: readonly OracleWindow[]) {
+  const smaller = smallerFleets(staticFleet);
+  const withStatic = !cfg.policies || cfg.policies.includes('static-peak');
+  const more: Task[] = [
+    ...(withStatic ? [{ kind: 'static' as const, fleet: staticFleet }] : []),
+    { kind: 'schedule', name: 'oracle-schedule', fleets: windows.map((w) => w.fleet) },
+    ...smaller.map((fleet) => ({ kind: 'static' as const, fleet })),
+  ];
+  return { more, smaller, withStatic };
 }
 
 /**
