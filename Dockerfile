@@ -29,7 +29,7 @@ COPY --from=build /src/dist ./dist
 COPY package.json ./
 # `kserve-llmd webhook` without --cert-dir prints a try-it request built from this example.
 COPY examples/nvidia-basic.yaml ./dist/examples/nvidia-basic.yaml
-# `kserve-llmd render` builds its pod preview from the runtimes this release ships (webhooks/render/runtimes.ts).
+# `kserve-llmd render` builds its pod preview from the runtimes this release ships (render/runtimes.ts).
 COPY serving-runtimes ./dist/serving-runtimes
 # The image's own non-root user (uid 1000 in the node images), numeric so runAsNonRoot can verify it;
 # manifests/ run it with runAsUser 1000 and a read-only root filesystem.

@@ -5,7 +5,7 @@
  */
 import type { Registry } from 'prom-client';
 import { createEventEmitter, type EventEmitter } from '../src/events.js';
-import type { KubeAuth, KubeClient } from '../src/kube.js';
+import type { KubeClient } from '../src/kube.js';
 import { LeaderElector } from '../src/leader.js';
 import type { Logger } from '../src/log.js';
 import { Actuator } from './actuator/index.js';
@@ -15,12 +15,11 @@ import { PrometheusCollector } from './collector/prometheus.js';
 import type { AutoscalerConfig } from './config.js';
 import { InformerView } from './loop/informer-view.js';
 import { Loop } from './loop/index.js';
-import { autoscalerMetrics } from './metrics.js';
+import { autoscalerMetrics } from './own-metrics.js';
 import { createDemandSources } from './sources/index.js';
 import { readFileSync } from 'node:fs';
 
 export interface AutoscalerDeps {
-  kc: KubeAuth;
   client: KubeClient;
   config: AutoscalerConfig;
   logger: Logger;
@@ -50,7 +49,7 @@ export class Autoscaler {
     const tokenFile = c.eppTokenFile;
     if (tokenFile) this.eppCollector = new Collector({ ...c.scrape, bearerToken: () => readToken(tokenFile) });
     const eppHttp = this.eppCollector?.http ?? this.collector.http;
-    this.view = new InformerView(d.kc, d.client, c, d.logger.child({ component: 'informers' }));
+    this.view = new InformerView(d.client, c, d.logger.child({ component: 'informers' }));
     this.events = createEventEmitter({
       sink: d.sink || undefined,
       source: 'kserve-llmd/autoscaler',

@@ -2,13 +2,17 @@
  * The `autoscaler` subcommand's flags, kept apart from main.ts so the CLI loads the Kubernetes client and
  * informers only when the autoscaler actually runs.
  */
-import type { CommandSpec, FlagValues } from '../src/cli/args.js';
-import type { CliIo } from '../src/cli/io.js';
-import { AUTOSCALER_CLASS } from '../src/names.js';
+import type { CommandSpec, FlagValues } from '../src/cli-args.js';
+import type { CliIo } from '../src/cli-io.js';
+import { AUTOSCALER_CLASS } from '../core/names.js';
 
 export const AUTOSCALER_COMMAND: CommandSpec = {
   name: 'autoscaler',
-  summary: `Scale prefill and decode independently on queue and KV-cache pressure, down to zero and back: reconciles Knative PodAutoscalers of class ${AUTOSCALER_CLASS} (or predictor Deployments in Standard mode).`,
+  summary:
+    `Scale prefill and decode independently on queue and ` +
+    `KV-cache pressure, down to zero and back: reconciles ` +
+    `Knative PodAutoscalers of class ${AUTOSCALER_CLASS} (or ` +
+    `predictor Deployments in Standard mode).`,
   usage: 'kserve-llmd autoscaler [--config FILE] [--kubeconfig FILE] [--namespace NS] [--mode Knative|Standard]',
   flags: [
     { name: 'config', type: 'string', help: 'YAML config file (docs/autoscaler.md lists every key)' },

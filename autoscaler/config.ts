@@ -5,9 +5,19 @@
  */
 import { readFileSync } from 'node:fs';
 import yaml from 'js-yaml';
-import { ConfigError } from '../src/config.js';
-import { INSTALL_NAMESPACE, LEASE_NAMES, SERVING_PORT } from '../src/names.js';
-import { isRecord } from '../src/types/kube.js';
+import {
+  bool,
+  ConfigError,
+  httpUrl,
+  httpUrls,
+  int,
+  oneOf,
+  parseWithSchema,
+  port,
+  str,
+  type Schema,
+} from '../src/config-schema.js';
+import { INSTALL_NAMESPACE, LEASE_NAMES, SERVING_PORT } from '../core/names.js';
 
 export type AutoscalerMode = 'Knative' | 'Standard';
 
@@ -31,7 +41,7 @@ export interface AutoscalerConfig {
   /** CloudEvents sink (else $K_SINK; empty = off). */
   sink: string;
   /**
-   * EPP metrics URL per pool: `{service}` (the controller's EPP Service, src/names.ts eppServiceName), `{pool}`,
+   * EPP metrics URL per pool: `{service}` (the controller's EPP Service, core/names.ts eppServiceName), `{pool}`,
    * `{namespace}` substituted; empty = no EPP source. For our controller's EPPs: EPP_METRICS_URL_TEMPLATE.
    */
   eppMetricsUrl: string;
@@ -72,38 +82,20 @@ export function defaultAutoscalerConfig(): AutoscalerConfig {
   };
 }
 
-type Check = (v: unknown) => string | undefined;
-const int =
-  (min: number, max: number): Check =>
-  (v) =>
-    Number.isInteger(v) && (v as number) >= min && (v as number) <= max
-      ? undefined
-      : `must be an integer in [${min}, ${max}]`;
-const str: Check = (v) => (typeof v === 'string' ? undefined : 'must be a string');
-const url: Check = (v) =>
-  typeof v === 'string' && (v === '' || /^https?:\/\/\S+$/.test(v)) ? undefined : 'must be an http(s) URL or empty';
-const oneOf =
-  (xs: readonly string[]): Check =>
-  (v) =>
-    typeof v === 'string' && xs.includes(v) ? undefined : `must be one of ${xs.join(', ')}`;
-const bool: Check = (v) => (typeof v === 'boolean' ? undefined : 'must be true or false');
-const urls: Check = (v) =>
-  Array.isArray(v) && v.every((x) => url(x) === undefined && x !== '') ? undefined : 'must be a list of http(s) URLs';
-
-const CHECKS: Record<string, Check | Record<string, Check>> = {
+const AUTOSCALER_SCHEMA: Schema = {
   mode: oneOf(['Knative', 'Standard']),
   namespace: str,
   tickMs: int(100, 10_000),
   stableWindowMs: int(6_000, 3_600_000),
   panicWindowPercentage: int(1, 100),
-  defaultVllmPort: int(1, 65535),
+  defaultVllmPort: port,
   defaultPromptTokens: int(1, 10_000_000),
   scaleToZeroGraceMs: int(0, 3_600_000),
-  sink: url,
+  sink: httpUrl(true),
   eppMetricsUrl: str,
   eppTokenFile: str,
-  activatorMetricsUrls: urls,
-  prometheusUrl: url,
+  activatorMetricsUrls: httpUrls,
+  prometheusUrl: httpUrl(true),
   maxReplicasCap: int(1, 100_000),
   logLevel: oneOf(['debug', 'info', 'warn', 'error']),
   scrape: {
@@ -118,29 +110,7 @@ const CHECKS: Record<string, Check | Record<string, Check>> = {
 
 /** Merge `input` over the defaults, validating every key; unknown keys are errors (a typo must not be ignored). */
 export function parseAutoscalerConfig(input: unknown, base = defaultAutoscalerConfig()): AutoscalerConfig {
-  if (input === undefined || input === null) return base;
-  if (!isRecord(input)) throw new ConfigError('autoscaler config: must be a mapping');
-  const errors: string[] = [];
-  const out = structuredClone(base) as unknown as Record<string, unknown>;
-  for (const [k, v] of Object.entries(input)) {
-    const check = CHECKS[k];
-    if (!check) errors.push(`${k}: unknown key; known: ${Object.keys(CHECKS).join(', ')}`);
-    else if (typeof check === 'function') {
-      const e = check(v);
-      if (e) errors.push(`${k}: ${JSON.stringify(v)} ${e}`);
-      else out[k] = v;
-    } else if (!isRecord(v)) errors.push(`${k}: must be a mapping`);
-    else {
-      for (const [sk, sv] of Object.entries(v)) {
-        const c = check[sk];
-        const e = c ? c(sv) : `unknown key; known: ${Object.keys(check).join(', ')}`;
-        if (e) errors.push(`${k}.${sk}: ${JSON.stringify(sv)} ${e}`);
-        else (out[k] as Record<string, unknown>)[sk] = sv;
-      }
-    }
-  }
-  if (errors.length > 0) throw new ConfigError(`autoscaler config: ${errors.join('; ')}`);
-  return out as unknown as AutoscalerConfig;
+  return parseWithSchema('autoscaler config', input, base, AUTOSCALER_SCHEMA);
 }
 
 export function loadAutoscalerConfig(file: string | undefined): AutoscalerConfig {

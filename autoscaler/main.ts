@@ -2,15 +2,14 @@
  * `kserve-llmd autoscaler`: flags → config → Autoscaler, plus the /metrics and /healthz endpoint and signal
  * handling. I/O only here.
  */
-import { createServer, type Server } from 'node:http';
 import { hostname } from 'node:os';
-import type { FlagValues } from '../src/cli/args.js';
-import { processIo, type CliIo } from '../src/cli/io.js';
+import type { FlagValues } from '../src/cli-args.js';
+import { processIo, type CliIo } from '../src/cli-io.js';
 import { createKubeClient, loadKubeConfig } from '../src/kube.js';
+import { startOpsServer } from '../src/ops-server.js';
 import { createLogger, type Logger } from '../src/log.js';
 import { createRegistry } from '../src/metrics.js';
-import { AUTOSCALER_CLASS } from '../src/names.js';
-import type { Registry } from 'prom-client';
+import { AUTOSCALER_CLASS } from '../core/names.js';
 import { Autoscaler } from './autoscaler.js';
 import { loadAutoscalerConfig, parseAutoscalerConfig, type AutoscalerConfig } from './config.js';
 
@@ -27,37 +26,6 @@ export function resolveAutoscalerConfig(values: FlagValues): AutoscalerConfig {
   return parseAutoscalerConfig(o, base);
 }
 
-/** /metrics and /healthz with timeouts on the server (style.md: timeouts on every server). */
-export function startMetricsServer(
-  registry: Registry,
-  host: string,
-  port: number,
-  healthy: () => boolean,
-): Promise<Server> {
-  const server = createServer((req, res) => {
-    if (req.method === 'GET' && req.url === '/metrics') {
-      registry.metrics().then(
-        (text) => {
-          res.writeHead(200, { 'content-type': registry.contentType });
-          res.end(text);
-        },
-        () => {
-          res.writeHead(500).end();
-        },
-      );
-    } else if (req.method === 'GET' && (req.url === '/healthz' || req.url === '/readyz')) {
-      res.writeHead(healthy() ? 200 : 503, { 'content-type': 'text/plain' }).end(healthy() ? 'ok\n' : 'not ready\n');
-    } else res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
-  });
-  server.requestTimeout = 10_000;
-  server.headersTimeout = 5_000;
-  server.keepAliveTimeout = 5_000;
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => resolve(server));
-  });
-}
-
 export async function runAutoscaler(values: FlagValues, io: CliIo = processIo()): Promise<void> {
   const config = resolveAutoscalerConfig(values);
   const logger: Logger = createLogger({ level: config.logLevel, stream: io.stdout });
@@ -68,7 +36,6 @@ export async function runAutoscaler(values: FlagValues, io: CliIo = processIo())
   const client = createKubeClient(kc, { timeoutMs: 10_000, fieldManager: 'kserve-llmd-autoscaler' });
   const registry = createRegistry();
   const autoscaler = new Autoscaler({
-    kc,
     client,
     config,
     logger,
@@ -76,7 +43,13 @@ export async function runAutoscaler(values: FlagValues, io: CliIo = processIo())
     identity: `${hostname()}-${process.pid}`,
     sink: config.sink || io.env.K_SINK,
   });
-  const server = await startMetricsServer(registry, config.metrics.host, config.metrics.port, () => true);
+  // Always ready while the process answers: the loop runs only while holding the Lease, followers stand by.
+  const ops = await startOpsServer({
+    registry,
+    host: config.metrics.host,
+    port: config.metrics.port,
+    ready: () => true,
+  });
   await autoscaler.start();
   logger.info('autoscaler started', {
     class: AUTOSCALER_CLASS,
@@ -89,10 +62,11 @@ export async function runAutoscaler(values: FlagValues, io: CliIo = processIo())
     if (closing) return;
     closing = true;
     logger.info('shutting down', { signal });
+    ops.drain();
     void autoscaler
       .stop()
       .then(() => client.close())
-      .finally(() => server.close(() => io.exit(0)));
+      .finally(() => ops.close().then(() => io.exit(0)));
   };
   io.signals.once('SIGTERM', () => shutdown('SIGTERM'));
   io.signals.once('SIGINT', () => shutdown('SIGINT'));

@@ -2,16 +2,17 @@
  * What to scale: PodAutoscalers of our class (Knative mode) or opted-in predictor Deployments (Standard mode),
  * turned into a ScaleTarget with a full DeciderSpec. Pure: objects in, targets out.
  *
- * Annotation meaning is shared with the webhook (webhooks/annotations/parse.ts): the PA carries the revision's
+ * Annotation meaning is shared with the webhook (core/annotations/parse.ts): the PA carries the revision's
  * annotations, i.e. the InferenceService's `kserve-llmd.io/*` plus `autoscaling.knative.dev/min-scale|max-scale`
  * that KServe derives from minReplicas/maxReplicas (kserve-knative.md §1, §4). A PA with no kserve-llmd
  * annotations (a service using our runtime, which sets only the class) gets the defaults.
  */
 import type { KubeObject } from '../src/kube.js';
-import { AUTOSCALER_CLASS, KNATIVE_CLASS_ANNOTATION, LABELS } from '../src/names.js';
-import { parseAnnotations } from '../webhooks/annotations/parse.js';
-import { defaultSettings } from '../webhooks/annotations/settings.js';
+import { AUTOSCALER_CLASS, KNATIVE_CLASS_ANNOTATION, LABELS } from '../core/names.js';
+import { parseAnnotations } from '../core/annotations/parse.js';
+import { defaultSettings } from '../core/annotations/settings.js';
 import { deciderSpec } from './decider/defaults.js';
+import { deploymentView, podAutoscalerView } from './views.js';
 import type { DeciderRole, DeciderSpec } from './decider/types.js';
 
 export interface ScaleTarget {
@@ -40,7 +41,9 @@ export function isOurClass(obj: KubeObject): boolean {
   return obj.metadata?.annotations?.[KNATIVE_CLASS_ANNOTATION] === AUTOSCALER_CLASS;
 }
 
-/** `llm-d.ai/role` → decider role: prefill, or decode for everything that decodes (decode, prefill-decode, both, unset). */
+/**
+ * `llm-d.ai/role` → decider role: prefill, or decode for everything that decodes (decode, prefill-decode, both, unset).
+ */
 export function roleOf(labels: Record<string, string> | undefined): DeciderRole {
   return labels?.[LABELS.role] === 'prefill' ? 'prefill' : 'decode';
 }
@@ -100,15 +103,12 @@ export function paTarget(
   pa: KubeObject,
   opts: { maxReplicasCap: number; stableWindowMs: number },
 ): ScaleTarget | undefined {
-  if (!isOurClass(pa) || pa.metadata?.deletionTimestamp) return undefined;
-  const ref = (pa.spec as { scaleTargetRef?: { kind?: string; name?: string } } | undefined)?.scaleTargetRef;
-  const namespace = pa.metadata?.namespace ?? '';
-  const name = pa.metadata?.name ?? '';
-  if (!ref?.name || (ref.kind ?? 'Deployment') !== 'Deployment') return undefined;
-  const labels = pa.metadata?.labels ?? {};
-  const reachable = (pa.spec as { reachability?: string }).reachability !== 'Unreachable';
+  const view = podAutoscalerView(pa);
+  if (!isOurClass(pa) || view.deleting) return undefined;
+  const { namespace, name, labels, scaleTarget } = view;
+  if (!scaleTarget || scaleTarget.kind !== 'Deployment') return undefined;
   const { spec, problems } = specFor(
-    { annotations: pa.metadata?.annotations ?? {}, labels, reachable, scaleToZeroEnabled: true },
+    { annotations: view.annotations, labels, reachable: view.reachable, scaleToZeroEnabled: true },
     opts,
   );
   // The pool links decode and prefill (set on the predictor by our webhook); without it, the revision's service.
@@ -120,7 +120,7 @@ export function paTarget(
     role: spec.role,
     pool,
     poolKey: `${namespace}/${pool}`,
-    deployment: ref.name,
+    deployment: scaleTarget.name,
     // Knative labels every revision pod with serving.knative.dev/revision (= the PA name).
     podSelector: { 'serving.knative.dev/revision': name },
     spec,
@@ -137,15 +137,9 @@ export function deploymentTarget(
   d: KubeObject,
   opts: { maxReplicasCap: number; stableWindowMs: number; eppBuffers: boolean },
 ): ScaleTarget | undefined {
-  const labels = d.metadata?.labels ?? {};
-  const annotations = d.metadata?.annotations ?? {};
-  if (!labels[LABELS.kserveIsvc] || !parseAnnotations(annotations).optedIn || d.metadata?.deletionTimestamp)
+  const { namespace, name, labels, annotations, deleting, matchLabels } = deploymentView(d);
+  if (!labels[LABELS.kserveIsvc] || !parseAnnotations(annotations).optedIn || deleting || !matchLabels)
     return undefined;
-  const selector = (d.spec as { selector?: { matchLabels?: Record<string, string> } } | undefined)?.selector
-    ?.matchLabels;
-  if (!selector || Object.keys(selector).length === 0) return undefined;
-  const namespace = d.metadata?.namespace ?? '';
-  const name = d.metadata?.name ?? '';
   const { spec, problems } = specFor(
     { annotations, labels, reachable: true, scaleToZeroEnabled: opts.eppBuffers },
     opts,
@@ -159,7 +153,7 @@ export function deploymentTarget(
     pool,
     poolKey: `${namespace}/${pool}`,
     deployment: name,
-    podSelector: selector,
+    podSelector: matchLabels,
     spec,
     problems,
   };

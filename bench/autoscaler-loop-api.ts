@@ -6,12 +6,14 @@
  * reference, containers with probes, resources and env, container statuses) so the informer cache holds
  * objects of a realistic size.
  */
-import { AUTOSCALER_CLASS, KNATIVE_CLASS_ANNOTATION, POD_ANNOTATIONS } from '../src/names.js';
+import { AUTOSCALER_CLASS, KNATIVE_CLASS_ANNOTATION, POD_ANNOTATIONS } from '../core/names.js';
 import { startFakeApiServer, type FakeApiServer } from '../test/support/fake-apiserver/index.js';
 
 const PA_V = 'autoscaling.internal.knative.dev/v1alpha1';
 
-/** Revision i of `pas` (decode and prefill alternate per pool, 20 namespaces), as the bench's synthetic view names them. */
+/**
+ * Revision i of `pas` (decode and prefill alternate per pool, 20 namespaces), as the bench's synthetic view names them.
+ */
 export function revisionName(i: number): { name: string; namespace: string; role: string; pool: string } {
   const pool = `svc-${Math.floor(i / 2)}`;
   const role = i % 2 === 0 ? 'decode' : 'prefill';

@@ -130,7 +130,6 @@ async function informerView(
 ): Promise<{ view: ClusterView; close: () => Promise<void> }> {
   const client = createKubeClient(kubeConfigForServer(apiUrl), { timeoutMs: 60_000 });
   const view = new InformerView(
-    kubeConfigForServer(apiUrl),
     client,
     parseAutoscalerConfig({ leaderElection: { enabled: false }, metrics: { port: 0 } }),
     silentLogger,
@@ -156,8 +155,12 @@ function serverArgs(n: number, fixture: string, o: { pas: number; podsPerPa: num
 
 function viewLine(api: boolean, pods: number, rssSynced: number): string {
   return api
-    ? `cluster view: the real informers (PodAutoscalers, Deployments, ServerlessServices, ${pods} Pods) listing and watching a loopback fake API server in the child; RSS ${rssSynced.toFixed(0)} MB once synced`
-    : 'cluster view: synthetic (no Kubernetes client loaded; `--api` runs the real informers against a fake API server)';
+    ? `cluster view: the real informers (PodAutoscalers, ` +
+        `Deployments, ServerlessServices, ${pods} Pods) listing and ` +
+        `watching a loopback fake API server in the child; ` +
+        `RSS ${rssSynced.toFixed(0)} MB once synced`
+    : 'cluster view: synthetic (no Kubernetes client loaded; ' +
+        '`--api` runs the real informers against a fake API server)';
 }
 
 export async function runAutoscalerLoopBench(o: {
@@ -303,11 +306,20 @@ export async function runAutoscalerLoopBench(o: {
 
     const tick = scrape.map((s, i) => s + (dec[i] as number));
     o.out(
-      `autoscaler-loop: ${o.pas} PAs × ${o.podsPerPa} pods = ${n} loopback vLLM endpoints (${(bytes / 1024).toFixed(1)} KiB page each), concurrency ${o.concurrency}, ${o.ticks} ticks, node ${process.version}`,
+      `autoscaler-loop: ${o.pas} PAs × ${o.podsPerPa} pods = ${n} ` +
+        `loopback vLLM endpoints (${(bytes / 1024).toFixed(1)} KiB ` +
+        `page each), concurrency ${o.concurrency}, ${o.ticks} ticks, ` +
+        `node ${process.version}`,
     );
     o.out(viewLine(o.api === true, n, rssSynced));
     o.out(
-      `load average (1/5/15 min): ${loadBefore} before, ${load()} after; ${compiled ? 'compiled dist/ (as the image runs it)' : 'from source through tsx (its loader adds ~90 MB RSS; `npm run bench:autoscaler-loop` builds and runs dist/)'}`,
+      `load average (1/5/15 min): ${loadBefore} before, ${load()} ` +
+        (`after; ` +
+          (compiled
+            ? 'compiled dist/ (as the image runs it)'
+            : 'from source through tsx (its loader adds ~90 MB ' +
+              'RSS; `npm run bench:autoscaler-loop` builds and ' +
+              'runs dist/)')),
     );
     o.out('');
     o.out('| measure | p50 | max | goal |');
@@ -317,14 +329,19 @@ export async function runAutoscalerLoopBench(o: {
     o.out(`| tick total (scrape + decide) | ${ms(pct(tick, 0.5))} | ${ms(Math.max(...tick))} | ≤ 1000 ms |`);
     o.out(`| decide all ${o.pas} (pure decider) | ${ms(pct(pure, 0.5))} | ${ms(Math.max(...pure))} | ≤ 50 ms |`);
     o.out(
-      `| autoscaler RSS after the ticks | ${rss.toFixed(0)} MB (heap ${(mem.heapUsed / 2 ** 20).toFixed(0)}/${(mem.heapTotal / 2 ** 20).toFixed(0)} MB, external ${(mem.external / 2 ** 20).toFixed(0)} MB; ${rssIdle.toFixed(0)} MB before the first tick) | | ≤ 300 MB |`,
+      `| autoscaler RSS after the ticks | ${rss.toFixed(0)} MB ` +
+        `(heap ${(mem.heapUsed / 2 ** 20).toFixed(0)}/${(mem.heapTotal / 2 ** 20).toFixed(0)} ` +
+        `MB, external ${(mem.external / 2 ** 20).toFixed(0)} ` +
+        `MB; ${rssIdle.toFixed(0)} MB before the first tick) | | ≤ 300 MB |`,
     );
     o.out(`| autoscaler peak RSS during the ticks | ${peakRss.toFixed(0)} MB | | |`);
     o.out(
       `| autoscaler CPU per tick | ${ms(ownCpu / o.ticks)} (${((100 * ownCpu) / wall).toFixed(0)} % of one core) | | |`,
     );
     o.out(
-      `| fake vLLM servers (child process, not the autoscaler) | RSS ${(srv.rss / 2 ** 20).toFixed(0)} MB, CPU ${ms(srvCpu / o.ticks)} per tick | | |`,
+      `| fake vLLM servers (child process, not the autoscaler) | ` +
+        `RSS ${(srv.rss / 2 ** 20).toFixed(0)} MB, ` +
+        `CPU ${ms(srvCpu / o.ticks)} per tick | | |`,
     );
     o.out(`| scrape errors | ${errors} | | 0 |`);
     o.out(`| baseline: bare concurrent GET, no parse (HTTP floor) | ${ms(bare)} | | |`);
@@ -342,7 +359,9 @@ export const AUTOSCALER_LOOP_BENCH: BenchEntry = {
   spec: {
     name: 'bench autoscaler-loop',
     summary:
-      'One autoscaler tick (scrape + decide) over 1,000 PAs × 4 loopback vLLM endpoints, RSS, beside a naive sequential scraper and a bare GET loop.',
+      'One autoscaler tick (scrape + decide) over 1,000 PAs × 4 ' +
+      'loopback vLLM endpoints, RSS, beside a naive sequential ' +
+      'scraper and a bare GET loop.',
     usage: 'kserve-llmd bench autoscaler-loop [--pas 1000] [--pods-per-pa 4] [--ticks 65] [--concurrency 256] [--api]',
     flags: [
       { name: 'pas', type: 'int', help: 'PodAutoscalers', default: 1000, min: 1, max: 5000 },

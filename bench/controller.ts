@@ -13,7 +13,7 @@ import { createKubeClient, RESOURCES, type KubeObject, type ResourceType } from 
 import { createLogger } from '../src/log.js';
 import { createRegistry } from '../src/metrics.js';
 import type { InferenceService } from '../src/types/kube.js';
-import { mutateInferenceService } from '../webhooks/isvc/mutate.js';
+import { mutateInferenceService } from '../core/isvc/mutate.js';
 import { ApiStatus, startFakeApiServer, type FakeApiServer, type Obj } from '../test/support/fake-apiserver/index.js';
 import type { BenchEntry } from './registry.js';
 
@@ -134,7 +134,6 @@ export async function runControllerBench(opts: {
 
   const client = createKubeClient(api.kubeConfig(), { timeoutMs: 30_000, connections: opts.workers * 2 + 16 });
   const controller = new RoutingController({
-    kc: api.kubeConfig(),
     client,
     config,
     registry: createRegistry(),
@@ -196,10 +195,19 @@ export async function runControllerBench(opts: {
   out(`${'metric'.padEnd(40)} ${'controller'.padEnd(24)} baseline`);
   for (const [m, a, b] of rows) out(`${m.padEnd(40)} ${a.padEnd(24)} ${b}`);
   out(
-    `writes by verb: ${JSON.stringify(Object.fromEntries([...new Set(writes.map((c) => c.verb))].map((v) => [v, writes.filter((c) => c.verb === v).length])))}`,
+    `writes by ` +
+      (`verb: ` +
+        JSON.stringify(
+          Object.fromEntries(
+            [...new Set(writes.map((c) => c.verb))].map((v) => [v, writes.filter((c) => c.verb === v).length]),
+          ),
+        )),
   );
   out(
-    `goal: converge < 30 s → ${convergeMs < 30_000 && converged ? 'met' : 'NOT met'}; idle < 5% of a core at the default period → ${perResyncMs / defaultPeriod < 0.05 ? 'met' : 'NOT met'}`,
+    `goal: converge < 30 s ` +
+      `→ ${convergeMs < 30_000 && converged ? 'met' : 'NOT met'}; ` +
+      `idle < 5% of a core at the default period ` +
+      `→ ${perResyncMs / defaultPeriod < 0.05 ? 'met' : 'NOT met'}`,
   );
   return converged ? 0 : 1;
 }
@@ -208,7 +216,9 @@ export const CONTROLLER_BENCH: BenchEntry = {
   spec: {
     name: 'bench controller',
     summary:
-      'N InferenceServices on the loopback fake API server: time to converge, API calls per service, idle resync CPU, beside direct creates.',
+      'N InferenceServices on the loopback fake API server: time ' +
+      'to converge, API calls per service, idle resync CPU, beside ' +
+      'direct creates.',
     usage: 'kserve-llmd bench controller [--services 1000] [--idle-seconds 10] [--resync-seconds 2] [--workers 8]',
     flags: [
       { name: 'services', type: 'int', help: 'InferenceServices to create', default: 1000, min: 1, max: 20_000 },

@@ -86,13 +86,25 @@ export const LOCAL_BENCH: BenchEntry = {
         await new Promise((r) => setTimeout(r, 50));
       const out = (s: string): boolean => process.stdout.write(`${s}\n`);
       out(
-        `${'clients'.padEnd(8)}${'direct rps'.padStart(12)}${'p50 ms'.padStart(9)}${'p99 ms'.padStart(9)}${'gateway rps'.padStart(13)}${'p50 ms'.padStart(9)}${'p99 ms'.padStart(9)}${'added p50'.padStart(11)}`,
+        `${'clients'.padEnd(8)}` +
+          `${'direct rps'.padStart(12)}` +
+          `${'p50 ms'.padStart(9)}${'p99 ms'.padStart(9)}` +
+          `${'gateway rps'.padStart(13)}` +
+          `${'p50 ms'.padStart(9)}${'p99 ms'.padStart(9)}` +
+          `${'added p50'.padStart(11)}`,
       );
       for (const c of concurrencies) {
         const d = await closedLoop(`http://127.0.0.1:${enginePort}`, c, Number(values['duration-ms']));
         const g = await closedLoop(h.url, c, Number(values['duration-ms']));
         out(
-          `${String(c).padEnd(8)}${d.rps.toFixed(0).padStart(12)}${d.p50.toFixed(2).padStart(9)}${d.p99.toFixed(2).padStart(9)}${g.rps.toFixed(0).padStart(13)}${g.p50.toFixed(2).padStart(9)}${g.p99.toFixed(2).padStart(9)}${(g.p50 - d.p50).toFixed(2).padStart(11)}`,
+          `${String(c).padEnd(8)}` +
+            `${d.rps.toFixed(0).padStart(12)}` +
+            `${d.p50.toFixed(2).padStart(9)}` +
+            `${d.p99.toFixed(2).padStart(9)}` +
+            `${g.rps.toFixed(0).padStart(13)}` +
+            `${g.p50.toFixed(2).padStart(9)}` +
+            `${g.p99.toFixed(2).padStart(9)}` +
+            `${(g.p50 - d.p50).toFixed(2).padStart(11)}`,
         );
       }
     } finally {

@@ -3,7 +3,7 @@
  * `kserve-llmd bench --trace FILE …` (no name) runs the trace-driven autoscaler benchmark.
  * To add a benchmark: one file exporting a BenchEntry, one line in BENCHES.
  */
-import type { CommandSpec, FlagValues } from '../src/cli/args.js';
+import type { CommandSpec, FlagValues } from '../src/cli-args.js';
 
 export interface BenchEntry {
   spec: CommandSpec;

@@ -6,17 +6,17 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { basename, join } from 'node:path';
-import { UsageError, type FlagValues } from '../src/cli/args.js';
-import { ANNOTATIONS } from '../webhooks/annotations/registry.js';
-import { defaultSettings } from '../webhooks/annotations/settings.js';
-import { parseDuration } from '../webhooks/annotations/values.js';
+import { UsageError, type FlagValues } from '../src/cli-args.js';
+import { ANNOTATIONS } from '../core/annotations/registry.js';
+import { defaultSettings } from '../core/annotations/settings.js';
+import { parseDuration } from '../core/annotations/values.js';
 import type { BenchEntry } from './registry.js';
 import { POLICIES } from './sim/policies/index.js';
 import type { SloTarget } from './sim/policies/types.js';
-import { PRESETS, type EnginePreset } from './sim/presets.js';
+import { PRESETS, type EnginePreset } from '../model/presets.js';
 import { jsonResult, textTable, verdict } from './sim/report.js';
-import { ROUTERS, type RouterName } from './sim/router.js';
-import { fleetText, runBenchmark } from './sim/run.js';
+import { ROUTERS, type RouterName } from '../model/router.js';
+import { fleetText, runBenchmark, type BenchResult } from './sim/run.js';
 import { svgChart } from './sim/svg.js';
 import { frontierSvg } from './sim/svg-frontier.js';
 import { loadTraffic, TraceError, type Trace } from './sim/traffic/index.js';
@@ -104,19 +104,31 @@ export function commandLine(v: FlagValues): string {
   return parts.join(' ');
 }
 
+/** "33 s" for a fixed cold start, else "median 33 s (20–90 s)". */
+function coldStartText(c: BenchResult['config']): string {
+  if (c.coldStart === 'fixed') return `${c.coldStartS.toFixed(0)} s`;
+  return `median ${c.coldStartS.toFixed(0)} s (${c.coldStart.minS}–${c.coldStart.maxS} s)`;
+}
+
 export const TRACE_BENCH: BenchEntry = {
   spec: {
     name: 'bench trace',
     summary:
-      'Trace-driven autoscaler benchmark: simulated vLLM fleets under ours, Knative KPA, KEDA/HPA, llm-d WVA, Dynamo load planner, a static peak fleet and the oracle lower bound.',
+      'Trace-driven autoscaler benchmark: simulated vLLM fleets ' +
+      'under ours, Knative KPA, KEDA/HPA, llm-d WVA, Dynamo load ' +
+      'planner, a static peak fleet and the oracle lower bound.',
     usage:
-      'kserve-llmd bench [trace] (--trace FILE | --synthetic KIND[:k=v,…]) [--model llama3-8b] [--slo ttft=2s,itl=100ms] [flags]',
+      'kserve-llmd bench [trace] (--trace FILE | --synthetic ' +
+      'KIND[:k=v,…]) [--model llama3-8b] [--slo ttft=2s,itl=100ms] ' +
+      '[flags]',
     flags: [
       { name: 'trace', type: 'string', help: 'trace file: Mooncake JSONL or Azure CSV (format detected from content)' },
       {
         name: 'synthetic',
         type: 'string',
-        help: 'synthetic traffic instead of a file: poisson|bursty|diurnal[:rate=4,duration=1h,on=5m,off=10m,peak=2,period=1h,isl=2000,osl=200,prefix=0.5]',
+        help:
+          'synthetic traffic instead of a file: ' +
+          'poisson|bursty|diurnal[:rate=4,duration=1h,on=5m,off=10m,peak=2,period=1h,isl=2000,osl=200,prefix=0.5]',
       },
       { name: 'model', type: 'string', help: 'engine preset', default: 'llama3-8b', choices: Object.keys(PRESETS) },
       {
@@ -183,7 +195,9 @@ export const TRACE_BENCH: BenchEntry = {
       {
         name: 'prefill-throughput',
         type: 'string',
-        help: "ours' kserve-llmd.io/prefill-throughput: calibrated (what llm-d's calibrate.sh measures here), unset, or tokens/s",
+        help:
+          "ours' kserve-llmd.io/prefill-throughput: calibrated (what " +
+          "llm-d's calibrate.sh measures here), unset, or tokens/s",
         default: 'calibrated',
       },
       {
@@ -253,7 +267,17 @@ export const TRACE_BENCH: BenchEntry = {
     });
     const out = (line: string): boolean => process.stdout.write(`${line}\n`);
     out(
-      `${trace.name} · ${result.config.requests} requests · ${result.config.model} · SLO ttft ${slo.ttftMs} ms, itl ${slo.itlMs} ms · ${result.config.router}${result.config.disaggregated ? ' · P/D' : ''} · cold start ${result.config.coldStart === 'fixed' ? `${result.config.coldStartS.toFixed(0)} s` : `median ${result.config.coldStartS.toFixed(0)} s (${result.config.coldStart.minS}–${result.config.coldStart.maxS} s)`} · prefill-throughput ${result.config.prefillThroughput ?? 'unset'} · seed ${result.config.seed} · initial fleet ${fleetText(result.initial)} · warm-up ${result.config.warmupS} s`,
+      `${trace.name} · ${result.config.requests} requests · ` +
+        `${result.config.model} · SLO ttft ${slo.ttftMs} ms, itl ` +
+        `${slo.itlMs} ms · ${result.config.router}` +
+        `${result.config.disaggregated ? ' · P/D' : ''} · cold start ` +
+        coldStartText(result.config) +
+        ' ' +
+        `· prefill-throughput ` +
+        `${result.config.prefillThroughput ?? 'unset'} · seed ` +
+        `${result.config.seed} · initial fleet ` +
+        `${fleetText(result.initial)} · warm-up ` +
+        `${result.config.warmupS} s`,
     );
     for (const line of textTable(result)) out(line);
     for (const line of verdict(result).lines) out(line);

@@ -8,7 +8,9 @@ export const WEBHOOK_BENCH: BenchEntry = {
   spec: {
     name: 'bench webhook',
     summary:
-      'AdmissionReviews for a realistic InferenceService over HTTPS with keep-alive at rising concurrency, beside a bare HTTPS server.',
+      'AdmissionReviews for a realistic InferenceService over ' +
+      'HTTPS with keep-alive at rising concurrency, beside a bare ' +
+      'HTTPS server.',
     usage: 'kserve-llmd bench webhook [--duration-ms 3000] [--concurrency 1,8,32,64] [--rate 200]',
     flags: [
       { name: 'duration-ms', type: 'int', help: 'duration of each step', default: 3000, min: 200, max: 120_000 },

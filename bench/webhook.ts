@@ -19,8 +19,8 @@ import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { Agent, request as send } from 'undici';
 import { createLogger } from '../src/log.js';
-import { generateSelfSigned, writeCertDir, type PemPair } from '../src/tls/self-signed.js';
-import type { AdmissionHandler } from '../src/types/admission.js';
+import { generateSelfSigned, writeCertDir, type PemPair } from '../webhooks/tls/self-signed.js';
+import type { AdmissionHandler } from '../webhooks/admission-types.js';
 import { patched } from '../webhooks/admission.js';
 import { startWebhookServer } from '../webhooks/server.js';
 
@@ -81,7 +81,8 @@ export async function runWebhookBench(opts: BenchOptions): Promise<Result[]> {
         `the webhook did not patch the sample review (${probe.summary}); the benchmark would measure the wrong path`,
       );
     out(
-      `body ${body.length} bytes, ${opts.durationMs} ms per run, node ${process.version}; webhook answer: ${probe.summary}`,
+      `body ${body.length} bytes, ${opts.durationMs} ms per run, ` +
+        `node ${process.version}; webhook answer: ${probe.summary}`,
     );
     const targets = [
       ['webhook', webhook.url],
@@ -177,50 +178,91 @@ function load(spec: LoadSpec): Promise<Omit<Result, 'server'>> {
 }
 
 /** The load generator (CommonJS, runs in a worker). undici Pool, keep-alive, connections = concurrency. */
-const LOAD_WORKER = `
-const { parentPort, workerData: w } = require('node:worker_threads');
-const { performance } = require('node:perf_hooks');
-const { Pool } = require(w.undiciPath);
-const pool = new Pool(w.url, { connections: w.concurrency, keepAliveTimeout: 10000, headersTimeout: 5000, bodyTimeout: 5000, connect: { timeout: 2000, ca: w.ca } });
-const headers = { 'content-type': 'application/json' };
-const lat = []; let errors = 0; let recording = false;
-async function one(t0) {
+const LOAD_WORKER =
+  `
+const { parentPort, workerData: w } = ` +
+  `require('node:worker_threads');
+const { performance } = ` +
+  `require('node:perf_hooks');
+const { Pool } = ` +
+  `require(w.undiciPath);
+const pool = new Pool(w.url, { ` +
+  `connections: w.concurrency, keepAliveTimeout: 10000, ` +
+  `headersTimeout: 5000, bodyTimeout: 5000, connect: { ` +
+  `timeout: 2000, ca: w.ca } });
+const headers = { ` +
+  `'content-type': 'application/json' };
+const lat = []; let ` +
+  `errors = 0; let recording = false;
+async function one(t0) ` +
+  `{
   try {
-    const res = await pool.request({ path: w.path, method: 'POST', body: w.body, headers, signal: AbortSignal.timeout(5000) });
+    const res = await pool.request({ path: ` +
+  `w.path, method: 'POST', body: w.body, headers, signal: ` +
+  `AbortSignal.timeout(5000) });
     await res.body.text();
-    if (res.statusCode !== 200) throw new Error('status ' + res.statusCode);
-    if (recording) lat.push(performance.now() - t0);
-  } catch { if (recording) errors++; }
+ ` +
+  `   if (res.statusCode !== 200) throw new Error('status ' + ` +
+  `res.statusCode);
+    if (recording) ` +
+  `lat.push(performance.now() - t0);
+  } catch { if ` +
+  `(recording) errors++; }
 }
 async function closed(until) {
-  const loop = async () => { while (performance.now() < until) await one(performance.now()); };
-  await Promise.all(Array.from({ length: w.concurrency }, loop));
+ ` +
+  ` const loop = async () => { while (performance.now() < ` +
+  `until) await one(performance.now()); };
+  await ` +
+  `Promise.all(Array.from({ length: w.concurrency }, ` +
+  `loop));
 }
 async function open(until) {
-  const gap = 1000 / w.rate; const start = performance.now(); const pending = [];
+  const gap = 1000 / ` +
+  `w.rate; const start = performance.now(); const pending = ` +
+  `[];
   for (let i = 0; ; i++) {
-    // Sends are scheduled by time, never by responses, so a slow server cannot slow the arrival
-    // rate (no coordinated omission). Latency counts from the actual send, so the client's own
-    // timer lateness (~1 ms) is not charged to the server.
-    const due = start + i * gap;
-    if (due >= until) break;
+    // Sends are scheduled ` +
+  `by time, never by responses, so a slow server cannot slow ` +
+  `the arrival
+    // rate (no coordinated omission). Latency ` +
+  `counts from the actual send, so the client's own
+    // ` +
+  `timer lateness (~1 ms) is not charged to the server.
+ ` +
+  `   const due = start + i * gap;
+    if (due >= until) ` +
+  `break;
     const wait = due - performance.now();
-    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-    pending.push(one(performance.now()));
+    if ` +
+  `(wait > 0) await new Promise((r) => setTimeout(r, wait));
+ ` +
+  `   pending.push(one(performance.now()));
   }
-  await Promise.all(pending);
+  await ` +
+  `Promise.all(pending);
 }
 (async () => {
-  const run = w.mode === 'open' ? open : closed;
-  await run(performance.now() + w.warmupMs);
+  const run = w.mode ` +
+  `=== 'open' ? open : closed;
+  await run(performance.now() + ` +
+  `w.warmupMs);
   recording = true;
-  const t0 = performance.now();
+  const t0 = ` +
+  `performance.now();
   await run(t0 + w.durationMs);
-  const elapsed = (performance.now() - t0) / 1000;
-  await pool.close();
+  const ` +
+  `elapsed = (performance.now() - t0) / 1000;
+  await ` +
+  `pool.close();
   lat.sort((a, b) => a - b);
-  const q = (p) => (lat.length ? lat[Math.min(lat.length - 1, Math.floor(p * lat.length))] : NaN);
-  parentPort.postMessage({ mode: w.mode, concurrency: w.concurrency, rate: w.rate, requests: lat.length, errors, rps: lat.length / elapsed, p50Ms: q(0.5), p99Ms: q(0.99) });
+  const q = (p) ` +
+  `=> (lat.length ? lat[Math.min(lat.length - 1, Math.floor(p ` +
+  `* lat.length))] : NaN);
+  parentPort.postMessage({ mode: ` +
+  `w.mode, concurrency: w.concurrency, rate: w.rate, requests: ` +
+  `lat.length, errors, rps: lat.length / elapsed, p50Ms: ` +
+  `q(0.5), p99Ms: q(0.99) });
 })();
 `;
 
@@ -275,7 +317,11 @@ function table(results: Result[], rate: number): string[] {
     if (ratio !== undefined) ratios[r.server].push(ratio);
     const label = r.mode === 'open' ? `${rate}/s` : String(r.concurrency);
     rows.push(
-      `${r.mode.padEnd(7)} ${label.padStart(5)}  ${r.server.padEnd(11)} ${fmt(r.rps, 0).padStart(7)}  ${fmt(r.p50Ms).padStart(7)} ${fmt(r.p99Ms).padStart(7)}  ${String(r.errors).padStart(6)}  ${ratio === undefined ? '' : `${(ratio * 100).toFixed(0)}%`}`,
+      `${r.mode.padEnd(7)} ${label.padStart(5)} ` +
+        ` ${r.server.padEnd(11)} ${fmt(r.rps, 0).padStart(7)} ` +
+        ` ${fmt(r.p50Ms).padStart(7)} ${fmt(r.p99Ms).padStart(7)} ` +
+        ` ${String(r.errors).padStart(6)} ` +
+        ` ${ratio === undefined ? '' : `${(ratio * 100).toFixed(0)}%`}`,
     );
   }
   const open = results.find((r) => r.mode === 'open' && r.server === 'webhook');
@@ -286,7 +332,10 @@ function table(results: Result[], rate: number): string[] {
     `goal p99 ≤ 5 ms at ${rate}/s: ${open && open.p99Ms <= 5 ? 'met' : 'NOT met'} (${fmt(open?.p99Ms ?? NaN)} ms)`,
   );
   rows.push(
-    `goal throughput ≥ 60% of bare: ${minRatio >= 0.6 ? 'met' : 'NOT met'} (webhook ${range(ratios.webhook)}; parse-only server ${range(ratios['parse-only'])})`,
+    `goal throughput ≥ 60% of ` +
+      `bare: ${minRatio >= 0.6 ? 'met' : 'NOT met'} ` +
+      `(webhook ${range(ratios.webhook)}; parse-only ` +
+      `server ${range(ratios['parse-only'])})`,
   );
   return rows;
 }

@@ -6,7 +6,7 @@
  * our write's watch event finds the hash and the resourceVersion we recorded.
  */
 import type { KubeObject } from '../src/kube.js';
-import { CONTROLLER } from '../src/names.js';
+import { CONTROLLER } from '../core/names.js';
 
 /** Every field of `want` is in `have` with an equal value (arrays: same length, element-wise). */
 export function isSubset(want: unknown, have: unknown): boolean {
@@ -46,11 +46,12 @@ export function inSync(desired: KubeObject, live: KubeObject, opts: CompareOptio
   if (opts.hashOnly || (opts.writtenRv !== undefined && opts.writtenRv === live.metadata?.resourceVersion)) return true;
   const { metadata: want, ...wantBody } = desired;
   const { metadata: have, ...haveBody } = live;
-  return (
-    isSubset(wantBody, haveBody) &&
-    isSubset(want?.labels ?? {}, have?.labels ?? {}) &&
-    isSubset(want?.annotations ?? {}, have?.annotations ?? {})
-  );
+  return isSubset(wantBody, haveBody) && metadataSubset(want, have);
+}
+
+/** Our labels and annotations are all on the live object (others may have added more). */
+function metadataSubset(want: KubeObject['metadata'], have: KubeObject['metadata']): boolean {
+  return isSubset(want?.labels ?? {}, have?.labels ?? {}) && isSubset(want?.annotations ?? {}, have?.annotations ?? {});
 }
 
 /**

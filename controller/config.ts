@@ -2,8 +2,22 @@
  * The controller's typed configuration: defaults in one place (defaultControllerConfig), every value
  * checked once with an error naming the allowed range. Flags of `kserve-llmd controller` overlay it.
  */
-import { ConfigError, defaultWebhookConfig, type WebhookConfig } from '../src/config.js';
-import { INSTALL_NAMESPACE } from '../src/names.js';
+import {
+  ConfigError,
+  duration,
+  httpUrl,
+  int,
+  matches,
+  oneOf,
+  optional,
+  parseDurationMs,
+  pinnedImage,
+  validateWithSchema,
+  type Schema,
+} from '../src/config-schema.js';
+import { defaultWebhookConfig, type WebhookConfig } from '../src/config.js';
+import { isRecord } from '../src/types/kube.js';
+import { INSTALL_NAMESPACE } from '../core/names.js';
 
 export type FailureMode = 'FailOpen' | 'FailClose';
 
@@ -83,49 +97,38 @@ export function defaultControllerConfig(): ControllerConfig {
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 
-/** Check a config; returns it or throws ConfigError naming the first bad value and its range. */
+/** Keyed as the flags name them (resync-period as a duration, gateway as NAMESPACE/NAME). */
+const CONTROLLER_SCHEMA: Schema = {
+  namespace: optional(matches(DNS_LABEL, 'a namespace name (DNS label)')),
+  eppImage: pinnedImage,
+  gatewayImplementation: oneOf(GATEWAY_IMPLEMENTATIONS),
+  clusterDomain: (v) =>
+    typeof v === 'string' && DNS_SUBDOMAIN.test(v) && v.length <= 253
+      ? undefined
+      : 'must be a DNS domain such as cluster.local',
+  eppFailureMode: oneOf(['FailOpen', 'FailClose'], 'FailOpen or FailClose'),
+  pdNonCachedTokens: int(1, 1_000_000),
+  kvBytesPerBlock: int(1024, Infinity),
+  resyncPeriod: duration(10_000, 86_400_000),
+  workers: int(1, 64),
+  metricsPort: int(0, 65535, '0 = any free port'),
+  requestTimeoutMs: int(100, 120_000),
+  cloudEventsSink: optional(httpUrl()),
+  gateway: optional((v) =>
+    isRecord(v) && typeof v.namespace === 'string' && DNS_LABEL.test(v.namespace) && v.name !== ''
+      ? undefined
+      : 'must be NAMESPACE/NAME',
+  ),
+};
+
+/** Check a config; returns it or throws one ConfigError naming every bad value and its range. */
 export function validateControllerConfig(c: ControllerConfig): ControllerConfig {
-  const fail = (key: string, value: unknown, rule: string): never => {
-    throw new ConfigError(`controller ${key}=${JSON.stringify(value)}: ${rule}`);
-  };
-  if (c.namespace !== undefined && !DNS_LABEL.test(c.namespace))
-    fail('namespace', c.namespace, 'must be a namespace name (DNS label)');
-  if (
-    !/^[^\s:]+(:[\w][\w.-]{0,127})?(@sha256:[a-f0-9]{64})?$/.test(c.eppImage) ||
-    !/[:@]/.test(c.eppImage.split('/').pop() ?? '') ||
-    c.eppImage.endsWith(':latest')
-  ) {
-    fail('eppImage', c.eppImage, 'must be an image with a pinned tag or digest (not :latest)');
-  }
-  if (!(GATEWAY_IMPLEMENTATIONS as readonly string[]).includes(c.gatewayImplementation))
-    fail('gatewayImplementation', c.gatewayImplementation, `must be one of ${GATEWAY_IMPLEMENTATIONS.join(', ')}`);
-  if (!DNS_SUBDOMAIN.test(c.clusterDomain) || c.clusterDomain.length > 253)
-    fail('clusterDomain', c.clusterDomain, 'must be a DNS domain such as cluster.local');
-  if (!['FailOpen', 'FailClose'].includes(c.eppFailureMode))
-    fail('eppFailureMode', c.eppFailureMode, 'must be FailOpen or FailClose');
-  if (!Number.isInteger(c.pdNonCachedTokens) || c.pdNonCachedTokens < 1 || c.pdNonCachedTokens > 1_000_000)
-    fail('pdNonCachedTokens', c.pdNonCachedTokens, 'must be an integer in [1, 1000000]');
-  if (!Number.isInteger(c.kvBytesPerBlock) || c.kvBytesPerBlock < 1024)
-    fail('kvBytesPerBlock', c.kvBytesPerBlock, 'must be an integer ≥ 1024');
-  if (!Number.isInteger(c.resyncPeriodMs) || c.resyncPeriodMs < 10_000 || c.resyncPeriodMs > 86_400_000)
-    fail('resyncPeriod', `${c.resyncPeriodMs}ms`, 'must be in [10s, 24h]');
-  if (!Number.isInteger(c.workers) || c.workers < 1 || c.workers > 64)
-    fail('workers', c.workers, 'must be an integer in [1, 64]');
-  if (!Number.isInteger(c.metricsPort) || c.metricsPort < 0 || c.metricsPort > 65535)
-    fail('metricsPort', c.metricsPort, 'must be an integer in [0, 65535] (0 = any free port)');
-  if (!Number.isInteger(c.requestTimeoutMs) || c.requestTimeoutMs < 100 || c.requestTimeoutMs > 120_000)
-    fail('requestTimeoutMs', c.requestTimeoutMs, 'must be in [100, 120000]');
-  if (c.cloudEventsSink !== undefined) {
-    let ok = false;
-    try {
-      ok = ['http:', 'https:'].includes(new URL(c.cloudEventsSink).protocol);
-    } catch {
-      ok = false;
-    }
-    if (!ok) fail('cloudEventsSink', c.cloudEventsSink, 'must be an http(s) URL');
-  }
-  if (c.defaultGateway && (!DNS_LABEL.test(c.defaultGateway.namespace) || c.defaultGateway.name.length === 0))
-    fail('gateway', c.defaultGateway, 'must be NAMESPACE/NAME');
+  const { resyncPeriodMs, defaultGateway, ...rest } = c;
+  validateWithSchema(
+    'controller',
+    { ...rest, resyncPeriod: `${resyncPeriodMs}ms`, gateway: defaultGateway },
+    CONTROLLER_SCHEMA,
+  );
   return c;
 }
 
@@ -137,10 +140,10 @@ export function parseGatewayRef(text: string): { namespace: string; name: string
   return { namespace, name };
 }
 
-/** "30s", "10m", "1h" → ms. */
+/** "30s", "10m", "1h" (Go-style durations) → ms. */
 export function parsePeriod(text: string, key: string): number {
-  const m = /^(\d+)(ms|s|m|h)$/.exec(text.trim());
-  if (!m) throw new ConfigError(`controller ${key}=${JSON.stringify(text)}: must be a duration like 30s, 10m or 1h`);
-  const unit = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 }[m[2] as 'ms' | 's' | 'm' | 'h'];
-  return Number(m[1]) * unit;
+  const ms = parseDurationMs(text.trim());
+  if (ms === undefined)
+    throw new ConfigError(`controller ${key}=${JSON.stringify(text)}: must be a duration like 30s, 10m or 1h`);
+  return ms;
 }

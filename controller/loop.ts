@@ -3,14 +3,15 @@
  * a work queue keyed `namespace/name` of the owning InferenceService, and the reconciler. Every event of an
  * owned object wakes its owner; the InferenceService informer's periodic resync re-checks everything.
  *
- * Usage: const c = new RoutingController({ kc, client, config, registry, events, logger }); await c.start(); … await c.stop();
+ * Usage: const c = new RoutingController({ client, config, registry, events, logger }); await c.start(); … await
+ * c.stop();
  */
 import type { Registry } from 'prom-client';
 import type { EventEmitter } from '../src/events.js';
 import { createInformer, type InformerEvent, type RestartableInformer } from '../src/informer.js';
-import { apiVersionOf, isStatus, RESOURCES, type KubeAuth, type KubeClient, type KubeObject } from '../src/kube.js';
+import { apiVersionOf, isStatus, RESOURCES, type KubeClient, type KubeObject } from '../src/kube.js';
 import type { Logger } from '../src/log.js';
-import { CONTROLLER } from '../src/names.js';
+import { CONTROLLER } from '../core/names.js';
 import { WorkQueue } from '../src/workqueue.js';
 import { GATEWAY_IMPLEMENTATIONS, type ControllerConfig } from './config.js';
 import { controllerMetrics, type ControllerMetrics } from './metrics.js';
@@ -19,7 +20,6 @@ import { objectKey, Reconciler, type Written } from './reconcile.js';
 import { createReporter } from './reporter.js';
 
 export interface ControllerDeps {
-  kc: KubeAuth;
   client: KubeClient;
   config: ControllerConfig;
   registry: Registry;
@@ -67,7 +67,7 @@ export class RoutingController {
       written: this.written,
       logger: deps.logger,
       onWrite: (kind, op) => this.metrics.writes.inc({ kind, op }),
-      report: createReporter({
+      ...createReporter({
         client: deps.client,
         events: deps.events,
         logger: deps.logger,
@@ -148,7 +148,6 @@ export class RoutingController {
     onEvent: (t: InformerEvent, o: KubeObject) => void,
   ): RestartableInformer {
     const inf = createInformer({
-      kc: this.deps.kc,
       client: this.deps.client,
       resource,
       namespace: this.deps.config.namespace,

@@ -2,17 +2,17 @@
  * `kserve-llmd controller`: flags → config → Kubernetes client → leader election → the loop, plus
  * /metrics, /healthz and /readyz over HTTP. SIGTERM/SIGINT: stop the loop, release the Lease, exit 0.
  */
-import { createServer, type Server } from 'node:http';
 import { hostname } from 'node:os';
-import type { CommandSpec, FlagValues } from '../src/cli/args.js';
-import { processIo, type CliIo } from '../src/cli/io.js';
+import type { CommandSpec, FlagValues } from '../src/cli-args.js';
+import { processIo, type CliIo } from '../src/cli-io.js';
 import { defaultWebhookConfig, loadWebhookConfigFile } from '../src/config.js';
 import { createEventEmitter } from '../src/events.js';
 import { createKubeClient, loadKubeConfig } from '../src/kube.js';
 import { LeaderElector } from '../src/leader.js';
 import { createLogger, type LogLevel, type Logger } from '../src/log.js';
 import { createRegistry } from '../src/metrics.js';
-import { LEASE_NAMES } from '../src/names.js';
+import { LEASE_NAMES } from '../core/names.js';
+import { startOpsServer } from '../src/ops-server.js';
 import {
   defaultControllerConfig,
   GATEWAY_IMPLEMENTATIONS,
@@ -26,7 +26,9 @@ import { RoutingController } from './loop.js';
 export const CONTROLLER_COMMAND: CommandSpec = {
   name: 'controller',
   summary:
-    'Run the routing controller: InferencePool, endpoint picker, HTTPRoute and prefill sibling for every annotated InferenceService.',
+    'Run the routing controller: InferencePool, endpoint ' +
+    'picker, HTTPRoute and prefill sibling for every annotated ' +
+    'InferenceService.',
   usage:
     'kserve-llmd controller [--namespace NS] [--gateway NS/NAME] [--gateway-implementation IMPL] ' +
     '[--epp-image IMAGE] [--resync-period 10m] [--leader-election=false]',
@@ -96,30 +98,6 @@ export function resolveControllerConfig(values: FlagValues, env: NodeJS.ProcessE
   return validateControllerConfig(c);
 }
 
-function serveMetrics(
-  c: ControllerConfig,
-  registry: ReturnType<typeof createRegistry>,
-  ready: () => boolean,
-): Promise<Server> {
-  const server = createServer((req, res) => {
-    if (req.method !== 'GET') return void res.writeHead(405).end();
-    if (req.url === '/healthz') return void res.writeHead(200).end('ok');
-    if (req.url === '/readyz') return void res.writeHead(ready() ? 200 : 503).end(ready() ? 'ok' : 'not ready');
-    if (req.url === '/metrics') {
-      registry.metrics().then(
-        (text) => res.writeHead(200, { 'content-type': registry.contentType }).end(text),
-        () => res.writeHead(500).end(),
-      );
-      return;
-    }
-    res.writeHead(404).end();
-  });
-  server.headersTimeout = 5_000;
-  server.requestTimeout = 10_000;
-  server.keepAliveTimeout = 5_000;
-  return new Promise((resolve) => server.listen(c.metricsPort, c.metricsHost, () => resolve(server)));
-}
-
 /** Runs until SIGTERM/SIGINT; losing the Lease exits 1 so the pod restarts as a follower (client-go's pattern). */
 export async function runController(values: FlagValues, io: CliIo = processIo()): Promise<void> {
   const config = resolveControllerConfig(values, io.env);
@@ -139,7 +117,7 @@ export async function runController(values: FlagValues, io: CliIo = processIo())
     registry,
     logger,
   });
-  const controller = new RoutingController({ kc, client, config, registry, events, logger });
+  const controller = new RoutingController({ client, config, registry, events, logger });
   let started = false;
   const start = (): void => {
     controller.metrics.leader.set(1);
@@ -165,17 +143,23 @@ export async function runController(values: FlagValues, io: CliIo = processIo())
         },
       })
     : undefined;
-  const server = await serveMetrics(config, registry, () => started || (elector !== undefined && !elector.isLeader()));
+  const ops = await startOpsServer({
+    registry,
+    host: config.metricsHost,
+    port: config.metricsPort,
+    ready: () => started || (elector !== undefined && !elector.isLeader()),
+  });
   let stopping = false;
   const stop = async (signal: string): Promise<void> => {
     if (stopping) return;
     stopping = true;
     logger.info('shutting down', { signal });
+    ops.drain();
     await controller.stop();
     await elector?.stop();
     await events.close();
     await client.close();
-    server.close();
+    await ops.close();
     io.exit(0);
   };
   io.signals.once('SIGTERM', () => void stop('SIGTERM'));

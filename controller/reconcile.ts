@@ -32,6 +32,8 @@ export interface ReconcilerDeps {
   /** Our own writes by object key (resourceVersion, desired hash): recognises them while the cache lags. */
   written: Map<string, Written>;
   report(isvc: InferenceService, status: RoutingStatus | undefined): Promise<void>;
+  /** The service `namespace/name` is gone (or being deleted). */
+  removed(key: string): Promise<void>;
   onWrite?(kind: string, op: 'create' | 'update' | 'delete'): void;
   logger?: Logger;
 }
@@ -48,6 +50,16 @@ function describeOwner(obj: KubeObject): string {
   return owner
     ? `controlled by ${owner.kind} ${owner.name} (uid ${owner.uid})`
     : 'not created by kserve-llmd for this service';
+}
+
+/** The object one plan entry is about. */
+interface Target {
+  builder: ObjectBuilder;
+  namespace: string;
+  name: string;
+  /** The service's uid: only objects it controls are touched. */
+  uid: string | undefined;
+  key: string;
 }
 
 export class Reconciler {
@@ -69,16 +81,18 @@ export class Reconciler {
     return desired;
   }
 
+  /**
+   * The sync handler (sample-controller's syncHandler shape): a service that is gone is `removed`; otherwise
+   * each object of the plan is deleted (not desired), ensured (created or adopted) or updated, and the outcome
+   * reported on the service.
+   */
   async reconcile(key: string): Promise<WorkResult | void> {
     const [namespace, name] = key.split('/') as [string, string];
     const isvc = this.deps.caches.inferenceservices?.get(name, namespace) as InferenceService | undefined;
     if (!isvc || (isvc.metadata as { deletionTimestamp?: string }).deletionTimestamp) {
       this.memo.delete(key);
       // Gone: the garbage collector deletes what it owned (ownerReferences).
-      await this.deps.report(
-        { apiVersion: '', kind: '', metadata: { name, namespace }, spec: { predictor: {} } },
-        undefined,
-      );
+      await this.deps.removed(key);
       return;
     }
     const desired = this.desired(key, isvc);
@@ -86,7 +100,7 @@ export class Reconciler {
       await this.deps.report(isvc, summarize([], desired.errors));
       return;
     }
-    if (desired.kind === 'none' && desired.reason.startsWith('prefill sibling')) return;
+    if (desired.kind === 'prefill-sibling') return;
     const plan =
       desired.kind === 'objects'
         ? desired.byBuilder
@@ -111,67 +125,95 @@ export class Reconciler {
     return this.deps.caches[builder.resource.plural]?.get(name, namespace);
   }
 
+  /** One object of the plan: delete it when not desired, else ensure it exists and is ours, then update it. */
   private async syncOne(
     builder: ObjectBuilder,
     desired: KubeObject | undefined,
     isvc: InferenceService,
   ): Promise<ObjectOutcome[]> {
-    const namespace = isvc.metadata.namespace ?? '';
-    const uid = isvc.metadata.uid;
     const name = desired?.metadata?.name ?? builder.name(isvc.metadata.name ?? '');
-    const key = objectKey(builder.resource.plural, namespace, name);
-    let live = this.live(builder, namespace, name);
+    const target: Target = {
+      builder,
+      namespace: isvc.metadata.namespace ?? '',
+      name,
+      uid: isvc.metadata.uid,
+      key: objectKey(builder.resource.plural, isvc.metadata.namespace ?? '', name),
+    };
     try {
-      if (!desired) {
-        if (!live || !ownedBy(live, uid)) return [];
-        await this.deps.client.delete(builder.resource, namespace, name, {
-          preconditions: { uid: live.metadata?.uid },
-        });
-        this.deps.written.delete(key);
-        this.deps.onWrite?.(builder.kind, 'delete');
-        return [{ kind: builder.kind, name, result: 'deleted' }];
-      }
-      const mine = this.deps.written.get(key);
-      if (!live && mine) {
-        // The cache has not caught up with our own create/update yet.
-        if (mine.hash === hashOf(desired)) return [{ kind: builder.kind, name, result: 'unchanged' }];
-        live = await this.deps.client.get<KubeObject>(builder.resource, namespace, name).catch((e: unknown) => {
-          if (isStatus(e, 404)) return undefined;
-          throw e;
-        });
-      }
-      if (!live) {
-        const created = await this.create(builder, namespace, desired, uid);
-        if (created.result) return [created.result];
-        live = created.live;
-      }
-      if (!live || !ownedBy(live, uid)) {
-        return [
-          {
-            kind: builder.kind,
-            name,
-            result: 'conflict',
-            message: `an existing ${builder.kind} "${name}" is ${live ? describeOwner(live) : 'in the way'}; it is left untouched — delete or rename it to let kserve-llmd create its own`,
-          },
-        ];
-      }
-      const hashOnly = builder.kind === 'InferenceService';
-      if (inSync(desired, live, { writtenRv: this.deps.written.get(key)?.rv, hashOnly }))
-        return [{ kind: builder.kind, name, result: 'unchanged' }];
-      const updated = await this.deps.client.replace<KubeObject>(
-        builder.resource,
-        namespace,
-        name,
-        mergeForUpdate(desired, live),
-      );
-      this.deps.written.set(key, { rv: updated.metadata?.resourceVersion ?? '', hash: hashOf(desired) });
-      this.deps.onWrite?.(builder.kind, 'update');
-      return [{ kind: builder.kind, name, result: 'updated' }];
+      if (!desired) return await this.deleteOwned(target);
+      const ensured = await this.ensure(target, desired);
+      if ('outcome' in ensured) return [ensured.outcome];
+      return [await this.update(target, desired, ensured.live)];
     } catch (err) {
       if (isStatus(err, 404) && !desired) return [];
-      if (isStatus(err, 409)) this.deps.written.delete(key); // stale cache: re-read on the retry
+      if (isStatus(err, 409)) this.deps.written.delete(target.key); // stale cache: re-read on the retry
       return [{ kind: builder.kind, name, result: 'error', message: String((err as Error).message ?? err) }];
     }
+  }
+
+  /** Not desired: delete it if it is ours (uid precondition: never a successor of the same name). */
+  private async deleteOwned(t: Target): Promise<ObjectOutcome[]> {
+    const live = this.live(t.builder, t.namespace, t.name);
+    if (!live || !ownedBy(live, t.uid)) return [];
+    await this.deps.client.delete(t.builder.resource, t.namespace, t.name, {
+      preconditions: { uid: live.metadata?.uid },
+    });
+    this.deps.written.delete(t.key);
+    this.deps.onWrite?.(t.builder.kind, 'delete');
+    return [{ kind: t.builder.kind, name: t.name, result: 'deleted' }];
+  }
+
+  /**
+   * Desired: find it (cache, else our own recent write, else the API server), create it when absent, and
+   * adopt only what this service controls. Either the live object to update, or the outcome already decided
+   * (unchanged while the cache lags, created, or a conflict with an object that is not ours).
+   */
+  private async ensure(t: Target, desired: KubeObject): Promise<{ live: KubeObject } | { outcome: ObjectOutcome }> {
+    let live = this.live(t.builder, t.namespace, t.name);
+    const mine = this.deps.written.get(t.key);
+    if (!live && mine) {
+      // The cache has not caught up with our own create/update yet.
+      if (mine.hash === hashOf(desired))
+        return { outcome: { kind: t.builder.kind, name: t.name, result: 'unchanged' } };
+      live = await this.deps.client.get<KubeObject>(t.builder.resource, t.namespace, t.name).catch((e: unknown) => {
+        if (isStatus(e, 404)) return undefined;
+        throw e;
+      });
+    }
+    if (!live) {
+      const created = await this.create(t.builder, t.namespace, desired, t.uid);
+      if (created.result) return { outcome: created.result };
+      live = created.live;
+    }
+    if (!live || !ownedBy(live, t.uid)) {
+      return {
+        outcome: {
+          kind: t.builder.kind,
+          name: t.name,
+          result: 'conflict',
+          message:
+            `an existing ${t.builder.kind} "${t.name}" is ${live ? describeOwner(live) : 'in the way'}; it is ` +
+            'left untouched — delete or rename it to let kserve-llmd create its own',
+        },
+      };
+    }
+    return { live };
+  }
+
+  /** Ours and present: replace it (with the resourceVersion read) unless it already matches. */
+  private async update(t: Target, desired: KubeObject, live: KubeObject): Promise<ObjectOutcome> {
+    const hashOnly = t.builder.kind === 'InferenceService';
+    if (inSync(desired, live, { writtenRv: this.deps.written.get(t.key)?.rv, hashOnly }))
+      return { kind: t.builder.kind, name: t.name, result: 'unchanged' };
+    const updated = await this.deps.client.replace<KubeObject>(
+      t.builder.resource,
+      t.namespace,
+      t.name,
+      mergeForUpdate(desired, live),
+    );
+    this.deps.written.set(t.key, { rv: updated.metadata?.resourceVersion ?? '', hash: hashOf(desired) });
+    this.deps.onWrite?.(t.builder.kind, 'update');
+    return { kind: t.builder.kind, name: t.name, result: 'updated' };
   }
 
   /** Create; on AlreadyExists (cache lag or a foreign object), read what is there. */

@@ -17,23 +17,30 @@ export interface ReporterDeps {
   onConflictCount?(n: number): void;
 }
 
-export function createReporter(
-  deps: ReporterDeps,
-): (isvc: InferenceService, status: RoutingStatus | undefined) => Promise<void> {
+export interface Reporter {
+  /** Publish `status` on the service (undefined: opted out, the annotation goes). */
+  report(isvc: InferenceService, status: RoutingStatus | undefined): Promise<void>;
+  /** The service `namespace/name` is gone: its objects go with it (ownerReferences); one "Removed" CloudEvent. */
+  removed(key: string): Promise<void>;
+}
+
+export function createReporter(deps: ReporterDeps): Reporter {
   const conflicted = new Set<string>();
   const reported = new Set<string>();
-  return async (isvc, status) => {
-    const { namespace = '', name = '' } = isvc.metadata;
-    const key = `${namespace}/${name}`;
-    if (status?.state === 'Conflict') conflicted.add(key);
+  const countConflict = (key: string, conflict: boolean): void => {
+    if (conflict) conflicted.add(key);
     else conflicted.delete(key);
     deps.onConflictCount?.(conflicted.size);
-    if (!isvc.apiVersion) {
-      // Deleted: its objects go with it (ownerReferences).
-      if (reported.delete(key))
-        deps.events.emit(cloudEventType('Removed'), key, { state: 'Removed', reason: 'InferenceService deleted' });
-      return;
-    }
+  };
+  const removed = async (key: string): Promise<void> => {
+    countConflict(key, false);
+    if (reported.delete(key))
+      deps.events.emit(cloudEventType('Removed'), key, { state: 'Removed', reason: 'InferenceService deleted' });
+  };
+  const report = async (isvc: InferenceService, status: RoutingStatus | undefined): Promise<void> => {
+    const { namespace = '', name = '' } = isvc.metadata;
+    const key = `${namespace}/${name}`;
+    countConflict(key, status?.state === 'Conflict');
     const current = isvc.metadata.annotations?.[STATUS_ANNOTATION];
     const text = status ? statusText(status) : undefined;
     if (text !== undefined) reported.add(key);
@@ -60,6 +67,7 @@ export function createReporter(
       deps.logger?.warn('event not recorded', { service: key, error: String(err) }),
     );
   };
+  return { report, removed };
 }
 
 /** A core/v1 Event on the InferenceService (kubectl describe isvc shows it). */

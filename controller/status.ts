@@ -3,7 +3,7 @@
  * no timestamps, so rewriting it is a no-op unless something changed), a Kubernetes Event and a CloudEvent
  * `dev.kserve-llmd.routing.<state>` on each change. Pure.
  */
-import { ANNOTATION_PREFIX } from '../src/names.js';
+import { ANNOTATION_PREFIX } from '../core/names.js';
 
 export const STATUS_ANNOTATION = `${ANNOTATION_PREFIX}status`;
 

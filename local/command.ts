@@ -6,7 +6,7 @@
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { CommandSpec, FlagValues } from '../src/cli/args.js';
+import type { CommandSpec, FlagValues } from '../src/cli-args.js';
 import { createLogger, isLogLevel } from '../src/log.js';
 import { loadLocalConfig, readYamlFile, validateLocalConfig, type LocalConfig } from './config.js';
 import { ListenError } from './http.js';
@@ -17,7 +17,9 @@ import { RecentLog, TerminalView } from './view.js';
 export const LOCAL_COMMAND: CommandSpec = {
   name: 'local',
   summary:
-    'Run the whole system on this machine: OpenAI-compatible gateway with llm-d routing, scale to zero, P/D autoscaling, engines as processes. Ctrl-C stops everything.',
+    'Run the whole system on this machine: OpenAI-compatible ' +
+    'gateway with llm-d routing, scale to zero, P/D autoscaling, ' +
+    'engines as processes. Ctrl-C stops everything.',
   usage: 'kserve-llmd local [-f INFERENCESERVICE.yaml] [--config LOCAL.yaml] [flags]',
   flags: [
     {
@@ -37,7 +39,10 @@ export const LOCAL_COMMAND: CommandSpec = {
     {
       name: 'engine-command',
       type: 'string',
-      help: 'run real engines: argv template with {port}, {model}, {name}, {role}, e.g. "vllm serve {model} --port {port} --served-model-name {name}"',
+      help:
+        'run real engines: argv template with {port}, {model}, ' +
+        '{name}, {role}, e.g. "vllm serve {model} --port {port} ' +
+        '--served-model-name {name}"',
     },
     { name: 'decode-urls', type: 'string', help: 'use engines already running: comma-separated decode URLs' },
     { name: 'prefill-urls', type: 'string', help: 'with --decode-urls: comma-separated prefill URLs' },
@@ -133,7 +138,10 @@ export async function runLocalCommand(
     model: service.name,
     engines: cfg.engine.mode,
     disaggregated: service.disaggregated,
-    try: `curl ${h.url}/v1/completions -H 'content-type: application/json' -d '{"model":"${service.name}","prompt":"Hello","max_tokens":32}'`,
+    try:
+      `curl ${h.url}/v1/completions -H 'content-type: ` +
+      `application/json' -d ` +
+      `'{"model":"${service.name}","prompt":"Hello","max_tokens":32}'`,
   });
   const view = tty ? new TerminalView(io.stdout, () => h.snapshot(recent.lines)) : undefined;
   view?.start();

@@ -5,10 +5,20 @@
  * InferenceService's annotations instead (local/service.ts), so the same annotations mean the same thing here.
  */
 import { readFileSync } from 'node:fs';
-import { ConfigError } from '../src/config.js';
-import { isRecord } from '../src/types/kube.js';
+import {
+  ConfigError,
+  httpUrl,
+  int,
+  intOrNull,
+  oneOf,
+  parseWithSchema,
+  problem,
+  str,
+  throwIfAny,
+  type Schema,
+} from '../src/config-schema.js';
 import { loadAllBounded, YamlBoundsError } from '../src/yaml-bounded.js';
-import { PRESETS } from '../bench/sim/presets.js';
+import { PRESETS } from '../model/presets.js';
 
 export type EngineMode = 'bundled' | 'command' | 'urls';
 export type ViewMode = 'auto' | 'tty' | 'plain';
@@ -112,33 +122,16 @@ export function defaultLocalConfig(): LocalConfig {
   };
 }
 
-type Check = (v: unknown) => string | undefined;
-const int =
-  (min: number, max: number): Check =>
-  (v) =>
-    Number.isInteger(v) && (v as number) >= min && (v as number) <= max
-      ? undefined
-      : `must be an integer in [${min}, ${max}]`;
-const intOrNull =
-  (min: number, max: number): Check =>
-  (v) =>
-    v === null ? undefined : int(min, max)(v);
-const str: Check = (v) => (typeof v === 'string' ? undefined : 'must be a string');
-const oneOf =
-  (xs: readonly string[]): Check =>
-  (v) =>
-    typeof v === 'string' && xs.includes(v) ? undefined : `must be one of ${xs.join(', ')}`;
-const urls: Check = (v) =>
+/** Engines already running, by origin (the router appends the paths). */
+const origins = (v: unknown): string | undefined =>
   Array.isArray(v) && v.every((x) => typeof x === 'string' && /^https?:\/\/[^\s/]+\/?$/.test(x))
     ? undefined
     : 'must be a list of http(s)://host:port URLs';
-const sink: Check = (v) =>
-  typeof v === 'string' && (v === '' || /^https?:\/\/\S+$/.test(v)) ? undefined : 'must be an http(s) URL or empty';
 
-const CHECKS: Record<string, Check | Record<string, Check | Record<string, Check>>> = {
+const LOCAL_SCHEMA: Schema = {
   file: str,
   view: oneOf(['auto', 'tty', 'plain']),
-  sink,
+  sink: httpUrl(true),
   logLevel: oneOf(['debug', 'info', 'warn', 'error']),
   gateway: {
     host: str,
@@ -163,7 +156,7 @@ const CHECKS: Record<string, Check | Record<string, Check | Record<string, Check
   engine: {
     mode: oneOf(['bundled', 'command', 'urls']),
     command: str,
-    urls: { decode: urls, prefill: urls },
+    urls: { decode: origins, prefill: origins },
     coldStartMs: int(0, 3_600_000),
     preset: oneOf(Object.keys(PRESETS)),
     maxNumSeqs: int(1, 4096),
@@ -177,54 +170,40 @@ const CHECKS: Record<string, Check | Record<string, Check | Record<string, Check
 
 /** Merge `input` over `base`, validating every key; unknown keys are errors (a typo must not be ignored). */
 export function parseLocalConfig(input: unknown, base = defaultLocalConfig()): LocalConfig {
-  if (input === undefined || input === null) return validateLocalConfig(base);
-  if (!isRecord(input)) throw new ConfigError('local config: must be a mapping');
-  const errors: string[] = [];
-  const out = structuredClone(base) as unknown as Record<string, unknown>;
-  merge(out, input, CHECKS, '', errors);
-  if (errors.length > 0) throw new ConfigError(`local config: ${errors.join('; ')}`);
-  return validateLocalConfig(out as unknown as LocalConfig);
-}
-
-function merge(
-  out: Record<string, unknown>,
-  input: Record<string, unknown>,
-  checks: Record<string, unknown>,
-  path: string,
-  errors: string[],
-): void {
-  for (const [k, v] of Object.entries(input)) {
-    const check = checks[k];
-    const at = `${path}${k}`;
-    if (!check) errors.push(`${at}: unknown key; known: ${Object.keys(checks).join(', ')}`);
-    else if (typeof check === 'function') {
-      const e = (check as Check)(v);
-      if (e) errors.push(`${at}: ${JSON.stringify(v)} ${e}`);
-      else out[k] = v;
-    } else if (!isRecord(v)) errors.push(`${at}: must be a mapping`);
-    else merge(out[k] as Record<string, unknown>, v, check as Record<string, unknown>, `${at}.`, errors);
-  }
+  return validateLocalConfig(parseWithSchema('local config', input, base, LOCAL_SCHEMA));
 }
 
 /** Cross-field rules, after every override is in. */
 export function validateLocalConfig(c: LocalConfig): LocalConfig {
-  const errors: string[] = [];
+  const problems: string[] = [];
   if (c.engine.mode === 'command' && !/\{port\}/.test(c.engine.command))
-    errors.push(
-      `engine.command must contain {port} (e.g. "vllm serve {model} --port {port} --served-model-name {name}"); got ${JSON.stringify(c.engine.command)}`,
+    problems.push(
+      problem(
+        'engine.command',
+        c.engine.command,
+        'must contain {port} (e.g. "vllm serve {model} --port {port} --served-model-name {name}")',
+      ),
     );
   if (c.engine.mode === 'urls' && c.engine.urls.decode.length === 0)
-    errors.push('engine.urls.decode must list at least one URL in urls mode');
+    problems.push(problem('engine.urls.decode', c.engine.urls.decode, 'must list at least one URL in urls mode'));
   // Node times a request from its first byte; a requestTimeout under headersTimeout fires at headersTimeout.
   if (c.gateway.bodyTimeoutMs < c.gateway.headersTimeoutMs)
-    errors.push(
-      `gateway.bodyTimeoutMs ${c.gateway.bodyTimeoutMs} must be ≥ headersTimeoutMs ${c.gateway.headersTimeoutMs}`,
+    problems.push(
+      problem(
+        'gateway.bodyTimeoutMs',
+        c.gateway.bodyTimeoutMs,
+        `must be ≥ headersTimeoutMs (${c.gateway.headersTimeoutMs})`,
+      ),
     );
   if (c.autoscaler.panicWindowMs > c.autoscaler.stableWindowMs)
-    errors.push(
-      `autoscaler.panicWindowMs ${c.autoscaler.panicWindowMs} must be ≤ stableWindowMs ${c.autoscaler.stableWindowMs}`,
+    problems.push(
+      problem(
+        'autoscaler.panicWindowMs',
+        c.autoscaler.panicWindowMs,
+        `must be ≤ stableWindowMs (${c.autoscaler.stableWindowMs})`,
+      ),
     );
-  if (errors.length > 0) throw new ConfigError(`local config: ${errors.join('; ')}`);
+  throwIfAny('local config', problems);
   return c;
 }
 

@@ -2,9 +2,11 @@
  * The local autoscaler loop: every tick, scrape each ready replica's vLLM /metrics with the cluster
  * autoscaler's Collector, build each role's windows with its `observe` (Knative-style stable/panic windows),
  * decide with the real decider (`decidePool`: decode first, seeing what prefill prefilled, then prefill with decode
- * as its peer and the pool's prompt traffic), and hand the counts to the supervisor — the local actuator. Demand at zero is the gateway's queue
+ * as its peer and the pool's prompt traffic), and hand the counts to the supervisor — the local actuator. Demand at
+ * zero is the gateway's queue
  * (prefill counts only queued prompts long enough for P/D, as the decider expects). The gateway pokes the loop
- * when a request is buffered at zero, so a wake does not wait for the next tick (the activator's poke, kserve-knative.md §4).
+ * when a request is buffered at zero, so a wake does not wait for the next tick (the activator's poke,
+ * kserve-knative.md §4).
  */
 import { Collector } from '../autoscaler/collector/index.js';
 import {

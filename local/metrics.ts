@@ -51,7 +51,10 @@ export function localMetrics(registry: Registry): LocalMetrics {
     }),
     decisions: new Counter({
       name: 'kserve_llmd_local_decisions_total',
-      help: 'Decider decisions by role, reason and the bound that changed the count (clamp: none|min-scale|max-scale|rate-limited).',
+      help:
+        'Decider decisions by role, reason and the bound that ' +
+        'changed the count (clamp: ' +
+        'none|min-scale|max-scale|rate-limited).',
       labelNames: ['role', 'reason', 'clamp'] as const,
       registers,
     }),

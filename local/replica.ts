@@ -5,8 +5,8 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import type { DeciderRole } from '../autoscaler/decider/types.js';
-import { HASH_BLOCK_TOKENS } from '../bench/sim/kv.js';
-import { PrefixIndex } from '../bench/sim/router.js';
+import { HASH_BLOCK_TOKENS } from '../model/kv.js';
+import { PrefixIndex } from '../model/router.js';
 
 export type ReplicaState = 'starting' | 'ready' | 'draining';
 

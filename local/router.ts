@@ -1,5 +1,5 @@
 /**
- * The router over live engines: the simulator's llm-d scorers (bench/sim/router.ts: prefix-cache ×3, queue ×2,
+ * The router over live engines: the simulator's llm-d scorers (model/router.ts: prefix-cache ×3, queue ×2,
  * kv-cache-utilization ×2, max-score picker with random tie-break; llm-d.md §2) fed with what each replica's
  * vLLM /metrics says, re-read every `refreshMs` like the EPP's metrics refresh. The prefix index is the
  * router's own approximation, updated with the blocks of every request it sends (PreRequest). P/D: decode is
@@ -7,8 +7,8 @@
  * (prefix-based-pd-decider nonCachedTokens, llm-d.md §3).
  */
 import { Collector } from '../autoscaler/collector/index.js';
-import { createRng, type Rng } from '../bench/sim/rng.js';
-import { llmdScoresOf, pickMaxScore, wantsRemotePrefill } from '../bench/sim/router.js';
+import { createRng, type Rng } from '../model/rng.js';
+import { llmdScoresOf, pickMaxScore, wantsRemotePrefill } from '../model/router.js';
 import type { Replica } from './replica.js';
 import type { LocalService } from './service.js';
 import type { PromptShape } from './tokens.js';
@@ -40,7 +40,10 @@ export class LocalRouter {
     return replicas[pickMaxScore(totals, this.rng)] as Replica;
   }
 
-  /** Whether to prefill on a prefill replica, judged against the chosen decode replica's cache (before its index is updated). */
+  /**
+   * Whether to prefill on a prefill replica, judged against the chosen decode replica's cache (before its index is
+   * updated).
+   */
   wantsRemotePrefill(shape: PromptShape, decode: Replica): boolean {
     return this.service.disaggregated && wantsRemotePrefill(shape, decode, this.service.pdThresholdTokens);
   }

@@ -1,13 +1,13 @@
 /**
  * The InferenceService YAML → what runs locally: the served model, routing, P/D, and one DeciderSpec per role.
- * The webhook's own mutation (webhooks/isvc/mutate.ts) runs first, so a service it would deny is refused here
+ * The webhook's own mutation (core/isvc/mutate.ts) runs first, so a service it would deny is refused here
  * with the same message, and the cluster autoscaler's spec builder (autoscaler/targets.ts `specFor`) turns
  * the annotations into decider specs — the same annotations mean the same thing locally and on a cluster.
  */
 import { ConfigError, defaultWebhookConfig } from '../src/config.js';
-import { LABELS } from '../src/names.js';
+import { LABELS } from '../core/names.js';
 import { isRecord } from '../src/types/kube.js';
-import { denialMessage, mutateInferenceService } from '../webhooks/isvc/mutate.js';
+import { denialMessage, mutateInferenceService } from '../core/isvc/mutate.js';
 import { deciderSpec } from '../autoscaler/decider/index.js';
 import type { DeciderRole, DeciderSpec } from '../autoscaler/decider/types.js';
 import { specFor } from '../autoscaler/targets.js';
@@ -28,12 +28,15 @@ export interface LocalService {
 
 const KN = 'autoscaling.knative.dev/';
 
-export function resolveService(docs: unknown[], file: string, cfg: LocalConfig): LocalService {
+function findInferenceService(docs: unknown[], file: string): unknown {
   const isvc = docs.find((d) => isRecord(d) && d.kind === 'InferenceService');
-  if (!isvc)
-    throw new ConfigError(
-      `${file}: no InferenceService in the file (found ${docs.map((d) => (isRecord(d) ? String(d.kind) : typeof d)).join(', ') || 'nothing'})`,
-    );
+  if (isvc) return isvc;
+  const found = docs.map((d) => (isRecord(d) ? String(d.kind) : typeof d)).join(', ') || 'nothing';
+  throw new ConfigError(`${file}: no InferenceService in the file (found ${found})`);
+}
+
+export function resolveService(docs: unknown[], file: string, cfg: LocalConfig): LocalService {
+  const isvc = findInferenceService(docs, file);
   const outcome = mutateInferenceService(isvc, defaultWebhookConfig());
   if (outcome.kind === 'denied') throw new ConfigError(`${file}: ${denialMessage(outcome.errors)}`);
   const obj = (outcome.kind === 'mutated' ? outcome.object : isvc) as {

@@ -6,7 +6,7 @@
  * so the gateway's index and the bundled engine's cache agree on what a shared prefix is.
  */
 import { createHash } from 'node:crypto';
-import { HASH_BLOCK_TOKENS } from '../bench/sim/kv.js';
+import { HASH_BLOCK_TOKENS } from '../model/kv.js';
 
 export const BYTES_PER_TOKEN = 4;
 

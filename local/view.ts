@@ -40,20 +40,39 @@ const ago = (ms: number): string =>
 export function renderView(s: ViewSnapshot, width = 100): string[] {
   const up = Math.round((s.nowMs - s.startedAtMs) / 1000);
   const lines = [
-    `kserve-llmd local · ${s.name}${s.disaggregated ? ' · prefill/decode' : ''} · ${s.url} · up ${Math.floor(up / 60)}m${String(up % 60).padStart(2, '0')}s · Ctrl-C stops everything`,
+    `kserve-llmd local ` +
+      `· ${s.name}${s.disaggregated ? ' · prefill/decode' : ''} ` +
+      `· ${s.url} · ` +
+      `up ${Math.floor(up / 60)}m${String(up % 60).padStart(2, '0')}s ` +
+      `· Ctrl-C stops everything`,
     '',
-    `${'role'.padEnd(8)}${'ready'.padStart(6)}${'start'.padStart(6)}${'drain'.padStart(6)}${'want'.padStart(6)}${'range'.padStart(7)}${'wait'.padStart(6)}${'run'.padStart(6)}${'kv'.padStart(6)}  last decision`,
+    `${'role'.padEnd(8)}${'ready'.padStart(6)}` +
+      `${'start'.padStart(6)}${'drain'.padStart(6)}` +
+      `${'want'.padStart(6)}${'range'.padStart(7)}` +
+      `${'wait'.padStart(6)}${'run'.padStart(6)}` +
+      `${'kv'.padStart(6)} ` +
+      ` last decision`,
   ];
   for (const r of s.roles) {
     const last = r.last ? `${r.last.reason} (${ago(s.nowMs - r.last.atMs)}): ${r.last.detail}` : '-';
     lines.push(
-      `${r.role.padEnd(8)}${String(r.ready).padStart(6)}${String(r.starting).padStart(6)}${String(r.draining).padStart(6)}${String(r.desired).padStart(6)}${`${r.min}-${r.max}`.padStart(7)}${String(r.waiting).padStart(6)}${String(r.running).padStart(6)}${pct(r.kvUsage).padStart(6)}  ${last}`,
+      `${r.role.padEnd(8)}${String(r.ready).padStart(6)}` +
+        `${String(r.starting).padStart(6)}` +
+        `${String(r.draining).padStart(6)}` +
+        `${String(r.desired).padStart(6)}` +
+        `${`${r.min}-${r.max}`.padStart(7)}` +
+        `${String(r.waiting).padStart(6)}` +
+        `${String(r.running).padStart(6)}` +
+        `${pct(r.kvUsage).padStart(6)}  ${last}`,
     );
   }
   const q = s.queue;
   lines.push(
     '',
-    `queue   ${q.queued} waiting (cap ${q.capacity}, timeout ${Math.round(q.timeoutMs / 1000)}s) · released ${q.released} · full ${q.rejectedFull} · timed out ${q.timedOut}`,
+    `queue   ${q.queued} waiting (cap ${q.capacity}, ` +
+      `timeout ${Math.round(q.timeoutMs / 1000)}s) · ` +
+      `released ${q.released} · full ${q.rejectedFull} · timed ` +
+      `out ${q.timedOut}`,
   );
   lines.push(
     `answers ${s.counts.ok} ok · ${s.counts.tooMany} × 429 · ${s.counts.unavailable} × 503 · ${s.counts.other} other`,

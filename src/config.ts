@@ -3,6 +3,18 @@
  * allowed range. The webhook's `--config FILE` takes the same keys as YAML (see examples/config.yaml).
  */
 import { readFileSync } from 'node:fs';
+import {
+  ConfigError,
+  int,
+  matches,
+  nonEmpty,
+  oneOf,
+  optional,
+  parseWithSchema,
+  pinnedImage,
+  port,
+  type Schema,
+} from './config-schema.js';
 import { isRecord } from './types/kube.js';
 import { loadBounded } from './yaml-bounded.js';
 
@@ -56,6 +68,8 @@ export interface WebhookConfig {
   injection: InjectionConfig;
 }
 
+export { ConfigError } from './config-schema.js';
+
 export function defaultWebhookConfig(): WebhookConfig {
   return {
     host: '0.0.0.0',
@@ -80,98 +94,40 @@ export function defaultWebhookConfig(): WebhookConfig {
   };
 }
 
-export class ConfigError extends Error {}
-
-type Check = (value: unknown) => string | undefined;
-
-const port: Check = (v) =>
-  Number.isInteger(v) && (v as number) >= 1 && (v as number) <= 65535 ? undefined : 'must be an integer in [1, 65535]';
-const nonEmpty: Check = (v) => (typeof v === 'string' && v.length > 0 ? undefined : 'must be a non-empty string');
-const pinnedImage: Check = (v) =>
-  typeof v === 'string' &&
-  /^[^\s:]+(:[\w][\w.-]{0,127})?(@sha256:[a-f0-9]{64})?$/.test(v) &&
-  !v.endsWith(':latest') &&
-  /[:@]/.test(v.split('/').pop() ?? '')
-    ? undefined
-    : 'must be an image with a pinned tag or digest (not :latest)';
-const oneOf =
-  (values: readonly string[]): Check =>
-  (v) =>
-    typeof v === 'string' && values.includes(v) ? undefined : `must be one of ${values.join(', ')}`;
-const intRange =
-  (min: number, max: number): Check =>
-  (v) =>
-    Number.isInteger(v) && (v as number) >= min && (v as number) <= max
-      ? undefined
-      : `must be an integer in [${min}, ${max}]`;
-
-const TOP_CHECKS: Record<string, Check> = {
+const WEBHOOK_SCHEMA: Schema = {
   host: nonEmpty,
   port,
-  metricsPort: intRange(0, 65535),
-  drainDelaySeconds: intRange(0, 120),
-  shutdownTimeoutSeconds: intRange(1, 300),
-  certDir: nonEmpty,
+  metricsPort: int(0, 65535),
+  drainDelaySeconds: int(0, 120),
+  shutdownTimeoutSeconds: int(1, 300),
+  certDir: optional(nonEmpty),
   defaultDeploymentMode: oneOf(['Knative', 'Standard', 'ModelMesh']),
-  requestTimeoutSeconds: intRange(1, 3600),
+  requestTimeoutSeconds: int(1, 3600),
   logLevel: oneOf(['debug', 'info', 'warn', 'error']),
   nativeSidecars: oneOf(['auto', 'true', 'false']),
-};
-const INJECTION_CHECKS: Record<string, Check> = {
-  routingSidecarImage: pinnedImage,
-  vllmPortBehindSidecar: port,
-  fallbackServingPort: port,
-  nixlSideChannelPort: port,
-  kvEventsPort: port,
-  shmSizeLimit: nonEmpty,
-  kvDiskPath: (v) => (typeof v === 'string' && v.startsWith('/') ? undefined : 'must be an absolute path'),
-  sidecarResources: (v) =>
-    isRecord(v) && typeof v.cpu === 'string' && typeof v.memory === 'string'
-      ? undefined
-      : 'must be {cpu, memory} quantities',
+  injection: {
+    routingSidecarImage: pinnedImage,
+    vllmPortBehindSidecar: port,
+    fallbackServingPort: port,
+    nixlSideChannelPort: port,
+    kvEventsPort: port,
+    shmSizeLimit: nonEmpty,
+    kvDiskPath: matches(/^\//, 'an absolute path'),
+    sidecarResources: (v) =>
+      isRecord(v) && typeof v.cpu === 'string' && typeof v.memory === 'string'
+        ? undefined
+        : 'must be {cpu, memory} quantities',
+  },
 };
 
 /** Overlay `raw` (from YAML or flags) on the defaults; unknown keys and bad values are errors. */
 export function parseWebhookConfig(raw: unknown, base: WebhookConfig = defaultWebhookConfig()): WebhookConfig {
-  if (raw === undefined || raw === null) return validate(base);
-  if (!isRecord(raw)) throw new ConfigError('config: must be a mapping');
-  const merged: WebhookConfig = { ...base, injection: { ...base.injection } };
-  for (const [key, value] of Object.entries(raw)) {
-    if (key === 'injection') {
-      if (!isRecord(value)) throw new ConfigError('config injection: must be a mapping');
-      for (const [k, v] of Object.entries(value)) {
-        if (!(k in INJECTION_CHECKS))
-          throw new ConfigError(
-            `config injection.${k}: unknown key; known: ${Object.keys(INJECTION_CHECKS).join(', ')}`,
-          );
-        (merged.injection as unknown as Record<string, unknown>)[k] = v;
-      }
-    } else if (key in TOP_CHECKS) {
-      // YAML reads `nativeSidecars: true` as a boolean; the setting is one of three words.
-      (merged as unknown as Record<string, unknown>)[key] =
-        key === 'nativeSidecars' && typeof value === 'boolean' ? String(value) : value;
-    } else {
-      throw new ConfigError(
-        `config ${key}: unknown key; known: ${[...Object.keys(TOP_CHECKS), 'injection'].join(', ')}`,
-      );
-    }
-  }
-  return validate(merged);
-}
-
-function validate(config: WebhookConfig): WebhookConfig {
-  for (const [key, check] of Object.entries(TOP_CHECKS)) {
-    const value = (config as unknown as Record<string, unknown>)[key];
-    if (value === undefined && key === 'certDir') continue;
-    const problem = check(value);
-    if (problem) throw new ConfigError(`config ${key}=${JSON.stringify(value)}: ${problem}`);
-  }
-  for (const [key, check] of Object.entries(INJECTION_CHECKS)) {
-    const value = (config.injection as unknown as Record<string, unknown>)[key];
-    const problem = check(value);
-    if (problem) throw new ConfigError(`config injection.${key}=${JSON.stringify(value)}: ${problem}`);
-  }
-  return config;
+  // YAML reads `nativeSidecars: true` as a boolean; the setting is one of three words.
+  const input =
+    isRecord(raw) && typeof raw.nativeSidecars === 'boolean'
+      ? { ...raw, nativeSidecars: String(raw.nativeSidecars) }
+      : raw;
+  return parseWithSchema('config', input, base, WEBHOOK_SCHEMA);
 }
 
 export function loadWebhookConfigFile(path: string): WebhookConfig {

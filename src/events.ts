@@ -7,7 +7,9 @@
  * `kserve_llmd_cloudevents_total{type,result}` and logged at debug; it never throws. No sink = disabled.
  *
  * Usage:
- *   const events = createEventEmitter({ sink: config.sink ?? process.env.K_SINK, source: 'kserve-llmd/controller', registry });
+ *   const events = createEventEmitter({
+ *     sink: config.sink ?? process.env.K_SINK, source: 'kserve-llmd/controller', registry,
+ *   });
  *   events.emit('dev.kserve-llmd.routing.ready', 'models/llama', { objects: [...] });
  *   events.emit(type, subject, data, { source: '/apis/…/podautoscalers/x' });   // per-event source
  *   await events.close();   // flushes for up to 2 s

@@ -17,15 +17,7 @@
  *   inf.list(); inf.get(name, ns);
  *   await inf.stop();
  */
-import {
-  ApiError,
-  isStatus,
-  resourcePath,
-  type KubeAuth,
-  type KubeClient,
-  type KubeObject,
-  type ResourceType,
-} from './kube.js';
+import { ApiError, isStatus, resourcePath, type KubeClient, type KubeObject, type ResourceType } from './kube.js';
 import type { Logger } from './log.js';
 import { ObjectCache } from './informer-cache.js';
 import type { WatchEvent } from './watch-stream.js';
@@ -33,8 +25,6 @@ import type { WatchEvent } from './watch-stream.js';
 export type InformerEvent = 'add' | 'update' | 'delete' | 'resync';
 
 export interface InformerOptions {
-  /** Unused: kept so existing callers compile (the client carries the credentials). */
-  kc?: KubeAuth;
   client: KubeClient;
   resource: ResourceType;
   /** Omit for all namespaces. */

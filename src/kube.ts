@@ -7,7 +7,8 @@
  *   const client = createKubeClient(kc, { timeoutMs: 10_000 });
  *   await client.watch(RESOURCES.pods, 'models', { resourceVersion: rv, allowWatchBookmarks: true }, (e) => …);
  *   const pools = await client.list(RESOURCES.inferencePools, 'models');
- *   await client.patch(RESOURCES.inferenceServices, 'models', 'llama', { metadata: { annotations } }, { type: 'merge' });
+ *   await client.patch(RESOURCES.inferenceServices, 'models', 'llama', { metadata: { annotations } },
+ *     { type: 'merge' });
  *   // errors are ApiError {status, reason}: isStatus(err, 409) etc.
  *
  * Why a client of our own over client-node's generated APIs: one typed path for every kind (custom and
@@ -53,7 +54,7 @@ const rt = (group: string, version: string, kind: string, plural: string, namesp
   namespaced,
 });
 
-/** Every resource this project reads or writes (RBAC in src/rbac.ts names the same plurals). */
+/** Every resource this project reads or writes (RBAC in core/rbac.ts names the same plurals). */
 export const RESOURCES = {
   inferenceServices: rt('serving.kserve.io', 'v1beta1', 'InferenceService', 'inferenceservices'),
   inferencePools: rt('inference.networking.k8s.io', 'v1', 'InferencePool', 'inferencepools'),
@@ -255,7 +256,9 @@ export async function loadKubeConfig(
     else kc.loadFromDefault();
   } catch (cause) {
     throw new Error(
-      `cannot load Kubernetes credentials (kubeconfig ${opts.kubeconfig ?? env.KUBECONFIG ?? '~/.kube/config'} or in-cluster)`,
+      `cannot load Kubernetes credentials ` +
+        `(kubeconfig ${opts.kubeconfig ?? env.KUBECONFIG ?? '~/.kube/config'} ` +
+        `or in-cluster)`,
       { cause },
     );
   }

@@ -12,7 +12,8 @@
  *     successor takes over at once instead of after 15 s (client-go ReleaseOnCancel).
  *
  * Usage:
- *   const le = new LeaderElector({ client, namespace: 'kserve-llmd', name: 'kserve-llmd-controller', identity: hostname(),
+ *   const le = new LeaderElector({
+ *     client, namespace: 'kserve-llmd', name: 'kserve-llmd-controller', identity: hostname(),
  *     onStartedLeading: () => controller.start(), onStoppedLeading: () => process.exit(1) });
  *   le.run();  …  await le.stop();
  * RBAC: get, create, update on coordination.k8s.io leases.
@@ -65,7 +66,9 @@ export class LeaderElector {
     this.now = opts.now ?? Date.now;
     if (!(this.renewDeadlineMs < this.leaseMs && this.retryMs < this.renewDeadlineMs)) {
       throw new Error(
-        `leader election: need retry (${this.retryMs} ms) < renew deadline (${this.renewDeadlineMs} ms) < lease (${this.leaseMs} ms)`,
+        `leader election: need retry (${this.retryMs} ms) < renew ` +
+          `deadline (${this.renewDeadlineMs} ms) < lease ` +
+          `(${this.leaseMs} ms)`,
       );
     }
   }
@@ -148,26 +151,10 @@ export class LeaderElector {
       lease = await client.get<Lease>(RESOURCES.leases, namespace, name);
     } catch (err) {
       if (!isStatus(err, 404)) throw err;
-      try {
-        await client.create(RESOURCES.leases, namespace, {
-          apiVersion: 'coordination.k8s.io/v1',
-          kind: 'Lease',
-          metadata: { name, namespace },
-          spec: this.spec(now),
-        });
-        this.observed = undefined;
-        return true;
-      } catch (createErr) {
-        if (isStatus(createErr, 409)) return false; // another replica created it first
-        throw createErr;
-      }
+      return this.create(now);
     }
     const spec = lease.spec ?? {};
-    const record = JSON.stringify(spec);
-    if (this.observed?.record !== record) this.observed = { record, at: now };
-    const holder = spec.holderIdentity ?? '';
-    const durationMs = (spec.leaseDurationSeconds ?? this.leaseMs / 1000) * 1000;
-    if (holder !== '' && holder !== this.opts.identity && (this.observed?.at ?? now) + durationMs > now) return false;
+    if (this.heldByAnother(spec, now)) return false;
     try {
       await client.replace(RESOURCES.leases, namespace, name, { ...lease, spec: this.spec(now, spec) });
       return true;
@@ -175,6 +162,36 @@ export class LeaderElector {
       if (isStatus(err, 409)) return false;
       throw err;
     }
+  }
+
+  /** No Lease yet: create it holding it; false when another replica created it first. */
+  private async create(now: number): Promise<boolean> {
+    const { client, namespace, name } = this.opts;
+    try {
+      await client.create(RESOURCES.leases, namespace, {
+        apiVersion: 'coordination.k8s.io/v1',
+        kind: 'Lease',
+        metadata: { name, namespace },
+        spec: this.spec(now),
+      });
+      this.observed = undefined;
+      return true;
+    } catch (createErr) {
+      if (isStatus(createErr, 409)) return false; // another replica created it first
+      throw createErr;
+    }
+  }
+
+  /**
+   * Another holder whose record has changed within its lease duration, timed by our clock from when we first saw
+   * that record (client-go's observedTime: clocks of different nodes are never compared).
+   */
+  private heldByAnother(spec: LeaseSpec, now: number): boolean {
+    const record = JSON.stringify(spec);
+    if (this.observed?.record !== record) this.observed = { record, at: now };
+    const holder = spec.holderIdentity ?? '';
+    const durationMs = (spec.leaseDurationSeconds ?? this.leaseMs / 1000) * 1000;
+    return holder !== '' && holder !== this.opts.identity && (this.observed?.at ?? now) + durationMs > now;
   }
 
   private async release(): Promise<void> {

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { ANNOTATIONS } from '../webhooks/annotations/registry.js';
+import { ANNOTATIONS } from '../core/annotations/registry.js';
 
 const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
 

@@ -6,12 +6,12 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../src/log.js';
-import type { AdmissionResult, WebhookMetrics } from '../src/metrics.js';
-import type { AdmissionHandler, AdmissionRequest, AdmissionResponse } from '../src/types/admission.js';
+import type { AdmissionResult, WebhookMetrics } from './metrics.js';
+import type { AdmissionHandler, AdmissionRequest, AdmissionResponse } from './admission-types.js';
 import { readAdmissionBody, RETRY_AFTER_SECONDS } from './admission-body.js';
 import { errored } from './admission.js';
 import type { ByteBudget } from './byte-budget.js';
-import { clip, DENIAL_CHARS, echo, MESSAGE_CHARS } from './echo.js';
+import { clip, DENIAL_CHARS, echo, MESSAGE_CHARS } from '../core/echo.js';
 
 export { MAX_BODY_BYTES, MAX_BUFFERED_BYTES } from './admission-body.js';
 

@@ -3,7 +3,7 @@
  * so every response echoes the request UID and patches always come from a diff.
  */
 import fastJsonPatch from 'fast-json-patch';
-import type { AdmissionResponse } from '../src/types/admission.js';
+import type { AdmissionResponse } from './admission-types.js';
 
 const { compare } = fastJsonPatch;
 
@@ -77,23 +77,25 @@ const isMap = (v: unknown): v is Record<string, unknown> => typeof v === 'object
 
 function diff(a: unknown, b: unknown, path: string, ops: JsonPatchOp[]): void {
   if (a === b) return;
-  if (isMap(a) && isMap(b)) {
-    for (const key of Object.keys(a)) {
-      if (a[key] === undefined) continue;
-      if (!Object.hasOwn(b, key) || b[key] === undefined) ops.push({ op: 'remove', path: `${path}/${escape(key)}` });
-      else diff(a[key], b[key], `${path}/${escape(key)}`, ops);
-    }
-    for (const key of Object.keys(b)) {
-      if (b[key] !== undefined && (!Object.hasOwn(a, key) || a[key] === undefined))
-        ops.push({ op: 'add', path: `${path}/${escape(key)}`, value: b[key] });
-    }
-    return;
-  }
+  if (isMap(a) && isMap(b)) return diffMaps(a, b, path, ops);
   if (Array.isArray(a) && Array.isArray(b)) {
     for (const op of compare(a, b)) ops.push({ ...op, path: `${path}${op.path}` } as JsonPatchOp);
     return;
   }
   if (JSON.stringify(a) !== JSON.stringify(b)) ops.push({ op: 'replace', path, value: b });
+}
+
+/** Two mappings: a key set to undefined counts as absent (JSON drops it). */
+function diffMaps(a: Record<string, unknown>, b: Record<string, unknown>, path: string, ops: JsonPatchOp[]): void {
+  const has = (o: Record<string, unknown>, key: string): boolean => Object.hasOwn(o, key) && o[key] !== undefined;
+  for (const key of Object.keys(a)) {
+    if (a[key] === undefined) continue;
+    if (!has(b, key)) ops.push({ op: 'remove', path: `${path}/${escape(key)}` });
+    else diff(a[key], b[key], `${path}/${escape(key)}`, ops);
+  }
+  for (const key of Object.keys(b)) {
+    if (b[key] !== undefined && !has(a, key)) ops.push({ op: 'add', path: `${path}/${escape(key)}`, value: b[key] });
+  }
 }
 
 function withWarnings(response: AdmissionResponse, warnings: string[]): AdmissionResponse {

@@ -3,14 +3,14 @@
  * envelope, call the pure decision core, always answer an AdmissionReview that echoes the request UID, and
  * turn every malformed input into a JSON 4xx instead of a crash. Admission POSTs take the lean path in
  * admission-http.ts; everything else (health, readiness, 404, 405) is served by express. /metrics is not served
- * here: it is on its own plain-HTTP port (webhooks/metrics-server.ts), so the port the API server must reach
+ * here: it is on its own plain-HTTP port (src/ops-server.ts), so the port the API server must reach
  * carries nothing but admission and probes.
  */
 import type { RequestListener } from 'node:http';
 import express, { type ErrorRequestHandler, type Request, type Response } from 'express';
 import type { Logger } from '../src/log.js';
-import type { WebhookMetrics } from '../src/metrics.js';
-import type { AdmissionHandler } from '../src/types/admission.js';
+import type { WebhookMetrics } from './metrics.js';
+import type { AdmissionHandler } from './admission-types.js';
 import { admissionListener, MAX_BUFFERED_BYTES } from './admission-http.js';
 import { ByteBudget } from './byte-budget.js';
 

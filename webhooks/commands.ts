@@ -5,26 +5,20 @@ import { join } from 'node:path';
 import yaml from 'js-yaml';
 import type { Registry } from 'prom-client';
 import { defaultWebhookConfig, loadWebhookConfigFile, parseWebhookConfig, type WebhookConfig } from '../src/config.js';
-import { UsageError, type CommandSpec, type FlagValues } from '../src/cli/args.js';
-import { processIo, type CliIo } from '../src/cli/io.js';
+import { type CommandSpec, type FlagValues } from '../src/cli-args.js';
+import { processIo, type CliIo } from '../src/cli-io.js';
 import { createKubeClient, loadKubeConfig } from '../src/kube.js';
 import { createLogger, type Logger, type LogLevel } from '../src/log.js';
-import type { AdmissionHandler } from '../src/types/admission.js';
-import { createRegistry, podWebhookMetrics } from '../src/metrics.js';
+import type { AdmissionHandler } from './admission-types.js';
+import { createRegistry } from '../src/metrics.js';
+import { podWebhookMetrics } from './metrics.js';
 import { createIsvcHandler, ISVC_PATH } from './isvc/handler.js';
 import type { ClusterFeatures } from './pod/context.js';
 import { createPodHandler, POD_PATH } from './pod/handler.js';
-import {
-  defaultControllerConfig,
-  GATEWAY_IMPLEMENTATIONS,
-  validateControllerConfig,
-  type GatewayImplementation,
-} from '../controller/config.js';
 import { decideNativeSidecars, discoverServerVersion, NATIVE_SIDECARS_SETTINGS } from './pod/native-sidecars.js';
-import { renderManifests } from './render/render.js';
 import { installSignalHandlers, startWebhookServer } from './server.js';
 
-const CONFIG_FLAGS: CommandSpec['flags'] = [
+export const CONFIG_FLAGS: CommandSpec['flags'] = [
   { name: 'config', type: 'string', help: 'YAML config file (examples/config.yaml lists every key)' },
   {
     name: 'default-deployment-mode',
@@ -54,35 +48,15 @@ export const WEBHOOK_COMMAND: CommandSpec = {
     {
       name: 'cert-dir',
       type: 'string',
-      help: 'directory with tls.crt and tls.key, reloaded on rotation; without it a self-signed certificate is generated',
+      help:
+        'directory with tls.crt and tls.key, reloaded on rotation; ' +
+        'without it a self-signed certificate is generated',
     },
     { name: 'log-level', type: 'string', help: 'log level', choices: ['debug', 'info', 'warn', 'error'] },
     {
       name: 'kubeconfig',
       type: 'string',
       help: "kubeconfig to read the API server's version with --native-sidecars=auto (default: in-cluster)",
-    },
-    ...CONFIG_FLAGS,
-  ],
-};
-
-export const RENDER_COMMAND: CommandSpec = {
-  name: 'render',
-  summary:
-    "Apply the InferenceService mutation to YAML documents and print the result, with what each role's pods get as comments. Exits 1 when an annotation is invalid.",
-  usage: 'kserve-llmd render -f FILE|- [--config FILE] [--gateway-implementation IMPL]',
-  flags: [
-    {
-      name: 'filename',
-      alias: 'f',
-      type: 'string',
-      help: 'YAML file with one or more documents, or - for standard input',
-    },
-    {
-      name: 'gateway-implementation',
-      type: 'string',
-      help: "as the controller's flag: also print the gateway's objects (istio: DestinationRule; gke: policies)",
-      choices: [...GATEWAY_IMPLEMENTATIONS],
     },
     ...CONFIG_FLAGS,
   ],
@@ -209,31 +183,11 @@ function printTryIt(url: string, cert: string, io: CliIo): void {
   const local = url.replace('0.0.0.0', '127.0.0.1');
   io.stderr.write(
     `\nTry it (self-signed certificate in ${dir}/ca.crt):\n` +
-      `  curl -sS --cacert ${dir}/ca.crt -H 'Content-Type: application/json' --data @${dir}/review.json ${local}${ISVC_PATH}\n` +
-      `  (decode the patch: ... | node -e "let s='';process.stdin.on('data',d=>s+=d).on('end',()=>console.log(Buffer.from(JSON.parse(s).response.patch,'base64').toString()))")\n\n`,
+      (`  curl -sS --cacert ${dir}/ca.crt -H 'Content-Type: ` +
+        `application/json' --data ` +
+        `@${dir}/review.json ${local}${ISVC_PATH}\n`) +
+      (`  (decode the patch: ... | node -e "let ` +
+        `s='';process.stdin.on('data',d=>s+=d).on('end',` +
+        `()=>console.log(Buffer.from(JSON.parse(s).response.patch,'base64').toString()))")\n\n`),
   );
-}
-
-export function runRender(values: FlagValues, rest: string[], io: CliIo = processIo()): number {
-  if (rest.length > 0) throw new UsageError(`unexpected argument ${rest[0]} (use -f FILE)`);
-  const file = values.filename;
-  if (typeof file !== 'string') throw new UsageError('-f FILE or -f - is required');
-  const config = resolveConfig(values);
-  let text: string;
-  try {
-    text = file === '-' ? io.readStdin() : readFileSync(file, 'utf8');
-  } catch (err) {
-    throw new UsageError(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
-  }
-  const impl = values['gateway-implementation'];
-  const controller = validateControllerConfig({
-    ...defaultControllerConfig(),
-    webhook: config,
-    ...(typeof impl === 'string' ? { gatewayImplementation: impl as GatewayImplementation } : {}),
-  });
-  const result = renderManifests(text, config, file === '-' ? 'stdin' : file, controller);
-  for (const w of result.warnings) io.stderr.write(`kserve-llmd render: warning: ${w}\n`);
-  for (const e of result.errors) io.stderr.write(`kserve-llmd render: ${e}\n`);
-  io.stdout.write(result.output);
-  return result.errors.length > 0 ? 1 : 0;
 }

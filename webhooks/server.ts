@@ -9,13 +9,14 @@
  * terminationGracePeriodSeconds covers both (test/manifests/install.test.ts checks it).
  */
 import type { Registry } from 'prom-client';
-import { startHttpsServer, type ServerTimeouts } from '../src/https-server.js';
+import { startHttpsServer, type ServerTimeouts } from './https-server.js';
 import type { Logger } from '../src/log.js';
-import { createRegistry, webhookMetrics } from '../src/metrics.js';
-import { generateSelfSigned } from '../src/tls/self-signed.js';
-import type { AdmissionHandler } from '../src/types/admission.js';
+import { createRegistry } from '../src/metrics.js';
+import { webhookMetrics } from './metrics.js';
+import { generateSelfSigned } from './tls/self-signed.js';
+import type { AdmissionHandler } from './admission-types.js';
 import { createWebhookApp } from './app.js';
-import { startMetricsServer } from './metrics-server.js';
+import { startOpsServer } from '../src/ops-server.js';
 
 export interface WebhookServerOptions {
   host: string;
@@ -93,10 +94,12 @@ export async function startWebhookServer(opts: WebhookServerOptions): Promise<We
   const metricsServer =
     opts.metricsPort === undefined
       ? undefined
-      : await startMetricsServer(registry, opts.host, opts.metricsPort).catch(async (err: unknown) => {
-          await running.close();
-          throw err;
-        });
+      : await startOpsServer({ registry, host: opts.host, port: opts.metricsPort, keepAliveMs: 65_000 }).catch(
+          async (err: unknown) => {
+            await running.close();
+            throw err;
+          },
+        );
   holder.ready = () => !closing && (running.reloader?.ready() ?? true);
   const sleep = opts.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   let closed: Promise<void> | undefined;

@@ -5,6 +5,7 @@
  * `privateServiceName` and the conditions Ready / ActivatorEndpointsPopulated. Pure builders.
  */
 import type { KubeObject } from '../../src/kube.js';
+import { conditionsOf, podAutoscalerView, serverlessServiceView, type Condition } from '../views.js';
 
 export type SksMode = 'Serve' | 'Proxy';
 
@@ -34,28 +35,21 @@ export function desiredSks(pa: KubeObject, deployment: string, mode: SksMode): K
     spec: {
       mode,
       objectRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: deployment },
-      protocolType: (pa.spec as { protocolType?: string } | undefined)?.protocolType ?? 'http1',
+      protocolType: podAutoscalerView(pa).protocolType ?? 'http1',
       // 0 = every activator: at zero, any activator replica may hold the request (Knative's default subsetting is off).
       numActivators: 0,
     },
   };
 }
 
-export interface Condition {
-  type: string;
-  status: 'True' | 'False' | 'Unknown';
-  reason?: string;
-  message?: string;
-  lastTransitionTime?: string;
-}
+export type { Condition } from '../views.js';
 
 export function condition(obj: KubeObject | undefined, type: string): Condition | undefined {
-  const conds = (obj?.status as { conditions?: Condition[] } | undefined)?.conditions;
-  return conds?.find((c) => c.type === type);
+  return conditionsOf(obj).find((c) => c.type === type);
 }
 
 export function sksMode(sks: KubeObject | undefined): SksMode | undefined {
-  return (sks?.spec as { mode?: SksMode } | undefined)?.mode;
+  return serverlessServiceView(sks).mode;
 }
 
 /**

@@ -56,7 +56,7 @@ export function deciderSpec(
   const { targets, capacity, ...rest } = overrides;
   return {
     role,
-    // kserve-llmd.io/decode-replicas default 1-4, prefill-replicas 0-4 (webhooks/annotations/settings.ts).
+    // kserve-llmd.io/decode-replicas default 1-4, prefill-replicas 0-4 (core/annotations/settings.ts).
     minReplicas: role === 'decode' ? 1 : 0,
     maxReplicas: 4,
     slo: { ttftMs: 2000, itlMs: 100 },

@@ -117,7 +117,10 @@ function pendingWake(ep: Episodes, nowMs: number, hold: number): Draft {
   return {
     desired: 0,
     reason: 'predictive-wake-missed',
-    detail: `no demand ${Math.round((nowMs - wake.predictedMs) / 1000)} s after the predicted start: back to zero, not predicting until the gaps are regular again`,
+    detail:
+      `no demand ${Math.round((nowMs - wake.predictedMs) / 1000)} ` +
+      `s after the predicted start: back to zero, not predicting ` +
+      `until the gaps are regular again`,
   };
 }
 
@@ -157,6 +160,11 @@ export function predictiveWake(
   return {
     desired: wakeTo,
     reason: 'predictive-wake',
-    detail: `episodes every ${Math.round(next.meanGapMs / 1000)} s (±${Math.round(next.deviationMs / 1000)} s): next at ${Math.round(next.atMs / 1000)} s, waking ${Math.round(lead / 1000)} s ahead (cold start ${Math.round(cold / 1000)} s)`,
+    detail:
+      `episodes every ${Math.round(next.meanGapMs / 1000)} s ` +
+      `(±${Math.round(next.deviationMs / 1000)} s): next ` +
+      `at ${Math.round(next.atMs / 1000)} s, ` +
+      `waking ${Math.round(lead / 1000)} s ahead (cold ` +
+      `start ${Math.round(cold / 1000)} s)`,
   };
 }

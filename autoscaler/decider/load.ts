@@ -120,7 +120,9 @@ export function queueWaitSeconds(w: WindowAggregate): number {
   return w.arrivalRate > EPS ? w.waiting / w.arrivalRate : Number.POSITIVE_INFINITY;
 }
 
-/** Consolidation needs the queue wait under this fraction of the TTFT SLO (see DEFAULT_TARGETS.queueWaitTtftFraction). */
+/**
+ * Consolidation needs the queue wait under this fraction of the TTFT SLO (see DEFAULT_TARGETS.queueWaitTtftFraction).
+ */
 function queueBlocksConsolidation(w: WindowAggregate, spec: DeciderSpec): boolean {
   return queueWaitSeconds(w) * 1000 > spec.slo.ttftMs * spec.targets.queueWaitTtftFraction;
 }
@@ -250,7 +252,10 @@ function decodePromptRule(
       reason: 'prompt-backlog',
       up,
       down: aggregated ? keep : Math.min(ready, keep),
-      detail: `${fmt(local.promptTokensRate)} ${remote ? 'local ' : ''}prompt tok/s${remote} vs ${fmt(tps)} tok/s/replica at ${fmt(util)} utilization`,
+      detail:
+        `${fmt(local.promptTokensRate)} ` +
+        `${remote ? 'local ' : ''}prompt tok/s${remote} vs ` +
+        `${fmt(tps)} tok/s/replica at ${fmt(util)} utilization`,
     };
   }
   return undefined;
@@ -288,7 +293,8 @@ export function decodeRules(w: WindowAggregate, ready: number, spec: DeciderSpec
         reason: 'queue',
         up: ready,
         down: ready,
-        detail: `${fmt(w.waiting)} waiting drain in ${fmt(drainS)} s ≤ ${fmt(t.transientBacklogMs / 1000)} s: transient`,
+        detail:
+          `${fmt(w.waiting)} waiting drain in ${fmt(drainS)} s ≤ ` + `${fmt(t.transientBacklogMs / 1000)} s: transient`,
       });
     } else {
       // A growing or long queue: size for running + waiting at the concurrency one replica actually holds
@@ -310,7 +316,10 @@ export function decodeRules(w: WindowAggregate, ready: number, spec: DeciderSpec
       reason: 'queue',
       up: 0,
       down: ready,
-      detail: `queue wait ${fmt(waitMs)} ms > ${fmt(t.queueWaitTtftFraction * 100)}% of ttft ${spec.slo.ttftMs} ms: no consolidation`,
+      detail:
+        `queue wait ${fmt(waitMs)} ms > ` +
+        `${fmt(t.queueWaitTtftFraction * 100)}% of ttft ` +
+        `${spec.slo.ttftMs} ms: no consolidation`,
     });
   }
   const prompt = decodePromptRule(w, local, ready, spec, ctx);
@@ -352,7 +361,13 @@ export function prefillRules(w: WindowAggregate, ready: number, spec: DeciderSpe
       up: ceil(need),
       // Consolidation: capacity for the load ÷ headroom (the remaining replicas stay under target × headroom).
       down: ceil(pooledPromptReplicas(w, spec, tokensPerSec, 1 / t.scaleDownHeadroom) + drain / t.scaleDownHeadroom),
-      detail: `${fmt(w.promptTokensRate)} ${w.prefixCacheHitRate ? `uncached (${fmt(w.prefixCacheHitRate * 100)}% prefix-cache hits) ` : ''}prompt tok/s + backlog ${fmt(w.promptBacklogTokens)} tok${backlog === 0 && w.promptBacklogTokens > 0 ? ' (transient)' : ''} vs ${fmt(tokensPerSec)} tok/s/replica at ${fmt(util)} utilization, ttft ${spec.slo.ttftMs} ms`,
+      detail:
+        `${fmt(w.promptTokensRate)} ` +
+        `${w.prefixCacheHitRate ? `uncached (${fmt(w.prefixCacheHitRate * 100)}% prefix-cache hits) ` : ''}prompt ` +
+        `tok/s + backlog ${fmt(w.promptBacklogTokens)} tok` +
+        `${backlog === 0 && w.promptBacklogTokens > 0 ? ' (transient)' : ''} ` +
+        `vs ${fmt(tokensPerSec)} tok/s/replica at ${fmt(util)} ` +
+        `utilization, ttft ${spec.slo.ttftMs} ms`,
     },
   ];
   if (w.ttftP90Ms !== undefined && ready > 0) {

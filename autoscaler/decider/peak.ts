@@ -61,13 +61,18 @@ export function notePeak(
   }
   const held = peakFloor(s, nowMs);
   if (surge && held > up) up = surgeLevel(p, held, up, arrivalRate);
-  else if (up > 0 && arrivalRate > 0 && up >= (p.recs[0]?.[1] ?? 0)) p.perRate = up / arrivalRate; // measured at (or above) the peak
+  // measured at (or above) the peak
+  else if (up > 0 && arrivalRate > 0 && up >= (p.recs[0]?.[1] ?? 0)) p.perRate = up / arrivalRate;
   const recs = p.recs.filter(([t]) => nowMs - t < holdMs);
   while (recs.length > 0 && (recs[recs.length - 1] as [number, number])[1] <= up) recs.pop();
   recs.push([nowMs, up]);
   p.recs = recs;
-  if ((p.lastDownMs !== null && nowMs - p.lastDownMs < holdMs && up > p.lastDownTo) || (surge && held > 0))
-    p.holdUntilMs = nowMs + holdMs;
+  if (regret(p, nowMs, holdMs, up) || (surge && held > 0)) p.holdUntilMs = nowMs + holdMs;
+}
+
+/** Within the hold window of the last scale-down, the requirement came back above what it went down to. */
+function regret(p: Peak, nowMs: number, holdMs: number, up: number): boolean {
+  return p.lastDownMs !== null && nowMs - p.lastDownMs < holdMs && up > p.lastDownTo;
 }
 
 /** The held capacity is in use again: keep what this surge needs at the peak's replicas per request/s. */

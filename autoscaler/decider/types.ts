@@ -42,7 +42,10 @@ export interface DeciderTargets {
    * no replicas are added for it (about one cold start; a replica added now would arrive after it is gone).
    */
   transientBacklogMs: number;
-  /** Consolidation is blocked while the queue wait (Little's law: waiting ÷ completions/s) exceeds this fraction of the TTFT SLO. */
+  /**
+   * Consolidation is blocked while the queue wait (Little's law: waiting ÷ completions/s) exceeds this fraction of the
+   * TTFT SLO.
+   */
   queueWaitTtftFraction: number;
   /**
    * Cold start to assume before one has been measured (a scale-up or wake decision to the first new Ready
@@ -53,7 +56,9 @@ export interface DeciderTargets {
   wakeMarginColdStarts?: number;
   /** Predictive wake: the gaps between episode starts are regular when each is within this fraction of their mean. */
   episodeTolerance?: number;
-  /** Peak hold: how many cold starts a recent peak is held once bursts recur faster than scaling can follow; 0 = off. */
+  /**
+   * Peak hold: how many cold starts a recent peak is held once bursts recur faster than scaling can follow; 0 = off.
+   */
   peakHoldColdStarts?: number;
 }
 
@@ -67,7 +72,9 @@ export interface DeciderCapacity {
 
 export interface DeciderSpec {
   role: DeciderRole;
-  /** Bounds from `autoscaling.knative.dev/min-scale|max-scale` (KServe min/maxReplicas) or kserve-llmd.io/*-replicas. */
+  /**
+   * Bounds from `autoscaling.knative.dev/min-scale|max-scale` (KServe min/maxReplicas) or kserve-llmd.io/*-replicas.
+   */
   minReplicas: number;
   maxReplicas: number;
   /** kserve-llmd.io/slo: tightens targets (TTFT → prefill backlog budget; ITL → decode scale-up/consolidation). */
@@ -80,7 +87,9 @@ export interface DeciderSpec {
   maxScaleUpRate: number;
   /** Knative max-scale-down-rate: desired ≥ floor(ready / rate). */
   maxScaleDownRate: number;
-  /** A lower recommendation must persist this long before it is applied (Knative scale-down-delay / HPA stabilization). */
+  /**
+   * A lower recommendation must persist this long before it is applied (Knative scale-down-delay / HPA stabilization).
+   */
   scaleDownDelayMs: number;
   /** Knative stable window: panic mode lasts at least this long after the last over-threshold tick. */
   stableWindowMs: number;

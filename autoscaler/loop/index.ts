@@ -10,7 +10,7 @@ import type { PodCollector, ScrapeResult } from '../collector/index.js';
 import { decide, startingState } from '../decider/index.js';
 import { withPoolPrompts, withRemotePrefill } from '../decider/pool.js';
 import type { Decision, DeciderState, RoleWindows } from '../decider/types.js';
-import type { AutoscalerMetrics } from '../metrics.js';
+import type { AutoscalerMetrics } from '../own-metrics.js';
 import type { DemandSources } from '../sources/index.js';
 import type { ScaleTarget } from '../targets.js';
 import { RoleWindow } from '../windows/window.js';

@@ -4,9 +4,9 @@
  * revision label, so a tick over 1,000 PAs does not scan every pod 1,000 times.
  */
 import { createInformer, type RestartableInformer } from '../../src/informer.js';
-import { RESOURCES, type KubeAuth, type KubeClient, type KubeObject } from '../../src/kube.js';
+import { RESOURCES, type KubeClient, type KubeObject } from '../../src/kube.js';
 import type { Logger } from '../../src/log.js';
-import { LABELS, POD_ANNOTATIONS } from '../../src/names.js';
+import { LABELS, POD_ANNOTATIONS } from '../../core/names.js';
 import type { AutoscalerConfig } from '../config.js';
 import { deploymentTarget, paTarget, type ScaleTarget } from '../targets.js';
 import { podInfo, type ClusterView, type PodInfo } from './view.js';
@@ -22,7 +22,6 @@ export class InformerView implements ClusterView {
   private podIndex?: { at: number; byNs: Map<string, KubeObject[]> };
 
   constructor(
-    private readonly kc: KubeAuth,
     private readonly client: KubeClient,
     private readonly cfg: AutoscalerConfig,
     private readonly logger: Logger,
@@ -37,7 +36,6 @@ export class InformerView implements ClusterView {
       transform?: (o: KubeObject) => KubeObject,
     ): RestartableInformer => {
       const inf = createInformer({
-        kc: this.kc,
         client: this.client,
         resource,
         namespace: ns,

@@ -3,7 +3,7 @@
  * (./informer-view.ts), a plain object in benchmarks. Pods come with their readiness and metrics port.
  */
 import type { KubeObject } from '../../src/kube.js';
-import { POD_ANNOTATIONS } from '../../src/names.js';
+import { POD_ANNOTATIONS } from '../../core/names.js';
 import type { ScaleTarget } from '../targets.js';
 
 export interface PodInfo {

@@ -71,6 +71,8 @@ function sameName(text: string, start: number, end: number, prev: Prev): boolean
   return c === LBRACE || c === SPACE || c === TAB;
 }
 
+// Complexity over the lint limit on purpose: one unrolled pass over a sample line (name, labels, value,
+// timestamp), the reference parser the fast path is checked against (test/autoscaler/metrics-stream.test.ts).
 function parseSample(ctx: Ctx, start: number, end: number): Sample | undefined {
   const { text, lineNo, want, keep, prev } = ctx;
   let i = start;

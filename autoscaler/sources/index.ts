@@ -4,9 +4,9 @@
  * Failures are counted and read as "no news" (zero): they can delay a wake, never cause a scale-down, because
  * the decider only scales down on pod metrics.
  */
-import { eppServiceName } from '../../src/names.js';
+import { eppServiceName } from '../../core/names.js';
 import type { HttpText } from '../collector/http.js';
-import type { AutoscalerMetrics } from '../metrics.js';
+import type { AutoscalerMetrics } from '../own-metrics.js';
 import type { ScaleTarget } from '../targets.js';
 import { activatorDemand, mergeDemand } from './activator.js';
 import { eppDemand, type EppDemand } from './epp.js';
@@ -22,7 +22,7 @@ export interface DemandSources {
 
 export interface DemandOptions {
   http: HttpText;
-  /** A template like src/names.ts EPP_METRICS_URL_TEMPLATE (`{service}`, `{pool}`, `{namespace}`); empty = off. */
+  /** A template like core/names.ts EPP_METRICS_URL_TEMPLATE (`{service}`, `{pool}`, `{namespace}`); empty = off. */
   eppMetricsUrl: string;
   activatorMetricsUrls: string[];
   metrics?: AutoscalerMetrics;
@@ -30,7 +30,7 @@ export interface DemandOptions {
 
 /**
  * The EPP metrics URL of a target's pool. `{service}` is the EPP Service the routing controller creates
- * (src/names.ts eppServiceName: `<pool>-epp`, shortened with a hash past 63 characters), so
+ * (core/names.ts eppServiceName: `<pool>-epp`, shortened with a hash past 63 characters), so
  * EPP_METRICS_URL_TEMPLATE reaches it for every pool name; `{pool}` and `{namespace}` are the raw values.
  */
 export function eppUrl(template: string, t: Pick<ScaleTarget, 'pool' | 'namespace'>): string {

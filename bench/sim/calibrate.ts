@@ -6,9 +6,9 @@
  */
 import { SimClock } from './clock.js';
 import { runCluster } from './cluster.js';
-import { Engine } from './engine.js';
-import type { EnginePreset } from './presets.js';
-import { createRng } from './rng.js';
+import { Engine } from '../../model/engine.js';
+import type { EnginePreset } from '../../model/presets.js';
+import { createRng } from '../../model/rng.js';
 
 export interface ClosedLoopResult {
   requestsPerS: number;

@@ -5,7 +5,7 @@
  * within 10%; bench/sim/fit.ts re-derives the fitted parameters from the fit points.
  */
 import { closedLoop } from './calibrate.js';
-import { LLAMA3_8B, type EnginePreset } from './presets.js';
+import { LLAMA3_8B, type EnginePreset } from '../../model/presets.js';
 
 export interface CalibrationPoint {
   id: string;

@@ -1,5 +1,5 @@
 /** Virtual time driven by the event queue: `at` schedules, `runUntil` advances. Seconds. */
-import type { Clock } from './engine.js';
+import type { Clock } from '../../model/engine.js';
 import { EventQueue } from './heap.js';
 
 export class SimClock implements Clock {

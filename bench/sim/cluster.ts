@@ -12,15 +12,21 @@
  *   (at most 30 min more), so no policy can drop work by ending the run.
  */
 import { SimClock } from './clock.js';
-import { Engine, type EngineRequest } from './engine.js';
-import { HASH_BLOCK_TOKENS } from './kv.js';
-import { kvTransferSeconds } from './perf.js';
+import { Engine, type EngineRequest } from '../../model/engine.js';
+import { HASH_BLOCK_TOKENS } from '../../model/kv.js';
+import { kvTransferSeconds } from '../../model/perf.js';
 import type { WarmCache } from './prewarm.js';
-import type { EnginePreset } from './presets.js';
-import { createRng, logNormal } from './rng.js';
-import { createRouter, PrefixIndex, wantsRemotePrefill, type RoutablePod, type RouterName } from './router.js';
+import type { EnginePreset } from '../../model/presets.js';
+import { createRng, logNormal } from '../../model/rng.js';
+import {
+  createRouter,
+  PrefixIndex,
+  wantsRemotePrefill,
+  type RoutablePod,
+  type RouterName,
+} from '../../model/router.js';
 import type { Desired, EngineSnapshot, Observation, Policy, Role, RoleObservation } from './policies/types.js';
-import { renderVllmMetrics } from './prom.js';
+import { renderVllmMetrics } from '../../model/prom.js';
 import type { TraceRequest } from './traffic/types.js';
 
 export interface ClusterOptions {

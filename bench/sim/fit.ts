@@ -6,7 +6,7 @@
  * carries for Llama-3.1-8B on H100.
  */
 import { CALIBRATION_POINTS, residual } from './calibration-points.js';
-import { LLAMA3_8B, type EnginePreset } from './presets.js';
+import { LLAMA3_8B, type EnginePreset } from '../../model/presets.js';
 
 type Param =
   | 'stepOverheadS'

@@ -7,12 +7,12 @@
  * stay empty. The result is a list of (router prefix index, engine KV cache) pairs that runCluster copies into its
  * initial pods; building them once per (window, role, replicas) and copying is what keeps the oracle fast.
  */
-import { HASH_BLOCK_TOKENS, KvCache } from './kv.js';
-import { profiledPrefillTokensPerSec, stepSeconds } from './perf.js';
+import { HASH_BLOCK_TOKENS, KvCache } from '../../model/kv.js';
+import { profiledPrefillTokensPerSec, stepSeconds } from '../../model/perf.js';
 import type { Role } from './policies/types.js';
-import type { EnginePreset } from './presets.js';
-import { createRng } from './rng.js';
-import { llmdScoresOf, pickMaxScore, PrefixIndex } from './router.js';
+import type { EnginePreset } from '../../model/presets.js';
+import { createRng } from '../../model/rng.js';
+import { llmdScoresOf, pickMaxScore, PrefixIndex } from '../../model/router.js';
 import type { TraceRequest } from './traffic/types.js';
 
 export interface WarmCache {

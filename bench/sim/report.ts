@@ -147,12 +147,30 @@ export function verdict(result: BenchResult): Verdict {
   const okTop = a >= top - 1e-9;
   const others = autoscalers.filter((r) => r.name !== 'ours' && r.summary.attainment > a + 1e-9).map((r) => r.name);
   const lines = [
-    `goal 1 (≥ ${pct(target)} within SLO): ours ${pct(a)} — ${okAttain ? 'met' : 'NOT met'} (the oracle frontier reaches ${pct(result.oracle.maxAttainment)}${result.oracle.unmet > 0 ? `; ${result.oracle.unmet} window(s) have requests no fleet ≤ max can serve within the SLO` : ''})`,
+    `goal 1 (≥ ${pct(target)} within SLO): ours ${pct(a)} — ` +
+      `${okAttain ? 'met' : 'NOT met'} (the oracle frontier reaches ` +
+      `${pct(result.oracle.maxAttainment)}` +
+      (result.oracle.unmet > 0
+        ? `; ${result.oracle.unmet} window(s) have requests no fleet ≤ max can serve within the SLO`
+        : '') +
+      ')',
     best
-      ? `goal 2 (≤ 0.8× GPU-hours of the best baseline at the same attainment): best is ${best.name} at ${pct(best.summary.attainment)} with ${best.gpuHours.toFixed(2)} GPU-h; ours ${ratioBest.toFixed(2)}× — ${okBest ? 'met' : 'NOT met'}`
+      ? `goal 2 (≤ 0.8× GPU-hours of the best baseline at the same ` +
+        `attainment): best is ${best.name} at ` +
+        `${pct(best.summary.attainment)} with ` +
+        `${best.gpuHours.toFixed(2)} GPU-h; ours ` +
+        `${ratioBest.toFixed(2)}× — ${okBest ? 'met' : 'NOT met'}`
       : `goal 2: no baseline reaches ours' attainment (${pct(a)}) — met by default`,
-    `goal 3 (≤ 1.3× the oracle's GPU-hours at ours' attainment): ours ${f2(ours.ratioToOracle)}× at ${pct(a)} — ${okOracle ? 'met' : 'NOT met'}`,
-    `policy goal (issue 16): ours ${pct(a)} vs the oracle frontier's ${pct(oa)} (${(100 * gap).toFixed(2)} points; ≤ 1 — ${okGap ? 'met' : 'NOT met'}), ${f2(ours.ratioToOracle)}× at equal attainment (≤ 1.3 — ${okOracle ? 'met' : 'NOT met'}), best autoscaler attainment — ${okTop ? 'met' : `NOT met (${others.join(', ')} higher)`}`,
+    `goal 3 (≤ 1.3× the oracle's GPU-hours at ours' ` +
+      `attainment): ours ${f2(ours.ratioToOracle)}× at ${pct(a)} — ` +
+      `${okOracle ? 'met' : 'NOT met'}`,
+    `policy goal (issue 16): ours ${pct(a)} vs the oracle frontier's ` +
+      `${pct(oa)} (${(100 * gap).toFixed(2)} points; ≤ 1 — ` +
+      `${okGap ? 'met' : 'NOT met'}), ${f2(ours.ratioToOracle)}× ` +
+      `at equal attainment (≤ 1.3 — ` +
+      `${okOracle ? 'met' : 'NOT met'}), best autoscaler ` +
+      `attainment — ` +
+      `${okTop ? 'met' : `NOT met (${others.join(', ')} higher)`}`,
     boundLine(result),
     frontierLine(result),
     lowerBoundCheck(result).line,

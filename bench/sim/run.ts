@@ -21,8 +21,8 @@ import { POLICIES } from './policies/index.js';
 import type { Desired, SloTarget } from './policies/types.js';
 import { runTasks } from './pool.js';
 import { runTask, type Task, type TaskConfig, type TaskResult } from './tasks.js';
-import { coldStartSeconds } from './presets.js';
-import type { RouterName } from './router.js';
+import { coldStartSeconds } from '../../model/presets.js';
+import type { RouterName } from '../../model/router.js';
 import type { SimSettings } from './settings.js';
 import type { Trace } from './traffic/types.js';
 

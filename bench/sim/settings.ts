@@ -1,6 +1,6 @@
 import type { SloTarget } from './policies/types.js';
-import type { EnginePreset } from './presets.js';
-import type { RouterName } from './router.js';
+import type { EnginePreset } from '../../model/presets.js';
+import type { RouterName } from '../../model/router.js';
 
 /** What every simulated fleet run shares: the engine, the routing, the SLO and the oracle's search bounds. */
 export interface SimSettings {

@@ -42,7 +42,9 @@ export function frontierSvg(res: BenchResult): string {
     `<text x="${(L + W - R) / 2}" y="${H - 12}" class="ax" text-anchor="middle">% of requests within SLO</text>`,
   );
   out.push(
-    `<text x="14" y="${(T + H - B) / 2}" class="ax" transform="rotate(-90 14 ${(T + H - B) / 2})" text-anchor="middle">GPU-hours</text>`,
+    `<text x="14" y="${(T + H - B) / 2}" class="ax" ` +
+      `transform="rotate(-90 14 ${(T + H - B) / 2})" ` +
+      `text-anchor="middle">GPU-hours</text>`,
   );
   const pts = shown.map((p) => `${n(x(p.a))},${n(y(p.h))}`).join(' ');
   out.push(`<polyline class="front" points="${pts}"/>`);
@@ -59,18 +61,31 @@ export function frontierSvg(res: BenchResult): string {
     });
   const o = res.rows.find((r) => r.name === 'oracle');
   if (o) out.push(`<circle cx="${n(x(o.summary.attainment))}" cy="${n(y(o.gpuHours))}" r="4" class="orc"/>`);
-  const title = `${res.config.trace} · ${res.config.model}${res.config.disaggregated ? ' · P/D' : ''} · oracle frontier and policies`;
-  return `<?xml version="1.0" encoding="UTF-8"?>
-<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif">
+  const title =
+    `${res.config.trace} · ${res.config.model}` +
+    `${res.config.disaggregated ? ' · P/D' : ''} · oracle ` +
+    `frontier and policies`;
+  return (
+    `<?xml version="1.0" encoding="UTF-8"?>
+<svg ` +
+    `xmlns="http://www.w3.org/2000/svg" width="${W}" height="` +
+    `${H}" viewBox="0 0 ${W} ${H}" ` +
+    `font-family="sans-serif">
 <style>
 .h{font-size:13px;font-weight:bold}.ax{font-size:10px;fill:#444}.lab{font-size:11px;fill:#222}
 .frame{fill:#fff;stroke:#bbb}.front{fill:none;stroke:#2a8a2a;stroke-width:2}
 .pt{fill:#1f5fbf}.ours{fill:#e07b00}.orc{fill:#2a8a2a}
 </style>
-<rect width="100%" height="100%" fill="#fafafa"/>
-<text x="${L}" y="20" class="h">${esc(title)}</text>
-<text x="${L}" y="36" class="ax">━ oracle frontier (envelope of its schedules and every run; a lower bound) · ● policies (orange: ours)</text>
+<rect ` +
+    `width="100%" height="100%" fill="#fafafa"/>
+<text x="${L}" ` +
+    `y="20" class="h">${esc(title)}</text>
+<text x="${L}" y="36" ` +
+    `class="ax">━ oracle frontier (envelope of its schedules and ` +
+    `every run; a lower bound) · ● policies (orange: ` +
+    `ours)</text>
 ${out.join('\n')}
 </svg>
-`;
+`
+  );
 }

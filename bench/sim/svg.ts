@@ -11,6 +11,10 @@ const GAP = 34;
 const L = 56;
 const R = 60;
 const TOP = 72;
+const FONT = 'font-family="sans-serif"';
+const LINE_STYLES =
+  '.lat{fill:none;stroke:#2a8a2a;stroke-width:1.2}.dec{fill:none;stroke:#1f5fbf;stroke-width:1.8}' +
+  '.pre{fill:none;stroke:#e07b00;stroke-width:1.8}';
 
 function esc(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
@@ -39,8 +43,10 @@ function panel(r: PolicyResult, i: number, res: BenchResult, maxReplicas: number
   const yL = (ms: number): number => top + PANEL - (PANEL * Math.min(ms, capMs)) / capMs;
   const out: string[] = [];
   const s = r.summary;
+  const ratio = Number.isFinite(r.ratioToOracle) ? r.ratioToOracle.toFixed(2) : '—';
   out.push(
-    `<text x="${L}" y="${top - 8}" class="t">${esc(r.name)} — ${(100 * s.attainment).toFixed(2)}% within SLO, ${r.gpuHours.toFixed(2)} GPU-h (${Number.isFinite(r.ratioToOracle) ? r.ratioToOracle.toFixed(2) : '—'}× oracle at equal attainment), ${r.coldStarts} cold starts</text>`,
+    `<text x="${L}" y="${top - 8}" class="t">${esc(r.name)} — ${(100 * s.attainment).toFixed(2)}% within SLO, ` +
+      `${r.gpuHours.toFixed(2)} GPU-h (${ratio}× oracle at equal attainment), ${r.coldStarts} cold starts</text>`,
   );
   out.push(`<rect x="${L}" y="${top}" width="${W - L - R}" height="${PANEL}" class="frame"/>`);
   for (const p of r.series)
@@ -50,9 +56,8 @@ function panel(r: PolicyResult, i: number, res: BenchResult, maxReplicas: number
     out.push(`<text x="${L - 6}" y="${n(yR(v) + 4)}" class="ax" text-anchor="end">${v}</text>`);
   for (const ms of [0, capMs / 2, capMs])
     out.push(`<text x="${W - R + 6}" y="${n(yL(ms) + 4)}" class="ax">${(ms / 1000).toFixed(1)}s</text>`);
-  out.push(
-    `<line x1="${L}" x2="${W - R}" y1="${n(yL(res.config.slo.ttftMs))}" y2="${n(yL(res.config.slo.ttftMs))}" class="slo"/>`,
-  );
+  const sloY = n(yL(res.config.slo.ttftMs));
+  out.push(`<line x1="${L}" x2="${W - R}" y1="${sloY}" y2="${sloY}" class="slo"/>`);
   // One polyline per run of minutes with finished requests: idle minutes break the line.
   let run: string[] = [];
   const flush = (): void => {
@@ -97,14 +102,21 @@ export function svgChart(res: BenchResult): string {
       `<text x="${n(px)}" y="${lastTop + PANEL + 14}" class="ax" text-anchor="middle">${Math.round(t / 60)}m</text>`,
     );
   }
-  const legend = `<text x="${L}" y="20" class="h">${esc(`${res.config.trace} · ${res.config.model} · SLO TTFT ${res.config.slo.ttftMs} ms, ITL ${res.config.slo.itlMs} ms · ${res.config.router}${res.config.disaggregated ? ' · P/D' : ''}`)}</text>
-<text x="${L}" y="38" class="ax"><tspan class="k-dec">━ decode replicas</tspan>${res.config.disaggregated ? '  <tspan class="k-pre">━ prefill replicas</tspan>' : ''}  <tspan class="k-lat">━ TTFT p99 per minute (right axis)</tspan>  ┅ TTFT SLO  ▮ minute under 99% within SLO</text>`;
+  const c = res.config;
+  const title =
+    `${c.trace} · ${c.model} · SLO TTFT ${c.slo.ttftMs} ms, ITL ${c.slo.itlMs} ms · ` +
+    `${c.router}${c.disaggregated ? ' · P/D' : ''}`;
+  const legend =
+    `<text x="${L}" y="20" class="h">${esc(title)}</text>\n` +
+    `<text x="${L}" y="38" class="ax"><tspan class="k-dec">━ decode replicas</tspan>` +
+    `${c.disaggregated ? '  <tspan class="k-pre">━ prefill replicas</tspan>' : ''}  ` +
+    `<tspan class="k-lat">━ TTFT p99 per minute (right axis)</tspan>  ┅ TTFT SLO  ▮ minute under 99% within SLO</text>`;
   return `<?xml version="1.0" encoding="UTF-8"?>
-<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${height}" viewBox="0 0 ${W} ${height}" font-family="sans-serif">
+<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${height}" viewBox="0 0 ${W} ${height}" ${FONT}>
 <style>
 .t{font-size:12px;font-weight:bold}.h{font-size:13px;font-weight:bold}.ax{font-size:10px;fill:#444}
 .frame{fill:#fff;stroke:#bbb}.miss{fill:#f6c9c9;opacity:.6}.slo{stroke:#2a8a2a;stroke-dasharray:4 3}
-.lat{fill:none;stroke:#2a8a2a;stroke-width:1.2}.dec{fill:none;stroke:#1f5fbf;stroke-width:1.8}.pre{fill:none;stroke:#e07b00;stroke-width:1.8}
+${LINE_STYLES}
 .k-dec{fill:#1f5fbf}.k-pre{fill:#e07b00}.k-lat{fill:#2a8a2a}
 </style>
 <rect width="100%" height="100%" fill="#fafafa"/>

@@ -4,7 +4,10 @@
  */
 import type { EppBuilder } from './types.js';
 
-/** CPU-tier hits count less than GPU hits: the KV must be copied back first (llm-d-kv-cache tier weights gpu 1.0 / cpu 0.8). */
+/**
+ * CPU-tier hits count less than GPU hits: the KV must be copied back first (llm-d-kv-cache tier weights gpu 1.0 / cpu
+ * 0.8).
+ */
 const CPU_TIER_FACTOR = 0.8;
 const PREFIX_WEIGHT = 3;
 

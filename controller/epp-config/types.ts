@@ -2,8 +2,8 @@
  * The EndpointPickerConfig format (llm-d.md §2, llm-d-router docs/architecture.md) and the inputs it is
  * generated from.
  */
-import type { Disaggregation, KvOffload, Routing } from '../../webhooks/annotations/settings.js';
-import type { ReplicaRange } from '../../webhooks/annotations/values.js';
+import type { Disaggregation, KvOffload, Routing } from '../../core/annotations/settings.js';
+import type { ReplicaRange } from '../../core/annotations/values.js';
 
 export interface EppPlugin {
   /** Defaults to `type` when absent; a pluginRef names it. */

@@ -1,13 +1,13 @@
 /**
  * How the endpoint picker is reached and what it may read: its Service (ext_proc gRPC over TLS 9002, health
  * 9003, metrics 9090; llm-d.md §1), ServiceAccount, and a namespaced Role + RoleBinding with exactly the EPP
- * rules of src/rbac.ts (pods, its InferencePool, InferenceObjectives/ModelRewrites in both API groups — read
+ * rules of core/rbac.ts (pods, its InferencePool, InferenceObjectives/ModelRewrites in both API groups — read
  * only). The controller holds each of those rules itself, as RBAC escalation prevention requires of whoever
  * creates the Role.
  */
 import type { KubeObject } from '../../src/kube.js';
-import { EPP_PORTS } from '../../src/names.js';
-import { RBAC } from '../../src/rbac.js';
+import { EPP_PORTS } from '../../core/names.js';
+import { RBAC } from '../../core/rbac.js';
 import { eppName, finish, type BuildContext } from './meta.js';
 
 const COMPONENT = 'endpoint-picker';

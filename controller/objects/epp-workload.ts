@@ -4,7 +4,7 @@
  * see half the traffic (llm-d P/D guide runs one; llm-d.md §3, §9 item 9).
  */
 import type { KubeObject } from '../../src/kube.js';
-import { CONTROLLER, EPP_PORTS } from '../../src/names.js';
+import { CONTROLLER, EPP_PORTS } from '../../core/names.js';
 import { EPP_CONFIG_KEY, eppConfigYaml, type EppInputs } from '../epp-config/index.js';
 import { eppSelector } from './epp-access.js';
 import { eppName, finish, shortHash, type BuildContext } from './meta.js';

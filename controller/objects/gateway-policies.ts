@@ -15,7 +15,7 @@
  * watches these kinds then, since their CRDs exist only on such clusters).
  */
 import type { KubeObject } from '../../src/kube.js';
-import { SERVING_PORT } from '../../src/names.js';
+import { SERVING_PORT } from '../../core/names.js';
 import { eppName, finish, type BuildContext } from './meta.js';
 
 /** The chart's default backend timeout, for a predictor without one. */

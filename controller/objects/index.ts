@@ -4,9 +4,9 @@
  * route that points at it). `desiredObjects` is what both the controller and `kserve-llmd render` call.
  */
 import { RESOURCES, type KubeObject, type ResourceType } from '../../src/kube.js';
-import { eppServiceName, prefillSiblingName } from '../../src/names.js';
+import { eppServiceName, prefillSiblingName } from '../../core/names.js';
 import { isRecord, type InferenceService } from '../../src/types/kube.js';
-import { parseAnnotations } from '../../webhooks/annotations/parse.js';
+import { parseAnnotations } from '../../core/annotations/parse.js';
 import type { ControllerConfig, GatewayImplementation } from '../config.js';
 import { eppRole, eppRoleBinding, eppService, eppServiceAccount } from './epp-access.js';
 import { eppConfigMap, eppDeployment } from './epp-workload.js';
@@ -70,8 +70,10 @@ export function objectBuilders(config: Pick<ControllerConfig, 'gatewayImplementa
 }
 
 export type Desired =
-  /** Not ours to route: no kserve-llmd annotations, routing none, or this is a prefill sibling. */
+  /** Not ours to route: no kserve-llmd annotations, or routing none. Objects we made for it are deleted. */
   | { kind: 'none'; reason: string }
+  /** A prefill sibling (`kserve-llmd.io/prefill-for`): its parent's reconcile owns it; nothing to do here. */
+  | { kind: 'prefill-sibling'; parent: string }
   /** The annotations do not parse (the webhook would deny them): change nothing, report. */
   | { kind: 'invalid'; errors: string[] }
   | { kind: 'objects'; byBuilder: Array<{ builder: ObjectBuilder; object: KubeObject | undefined }> };
@@ -83,8 +85,7 @@ export function desiredState(isvc: InferenceService, config: ControllerConfig): 
   const parsed = parseAnnotations(annotations);
   if (!parsed.optedIn) return { kind: 'none', reason: 'no kserve-llmd.io/ annotations' };
   if (parsed.errors.length > 0) return { kind: 'invalid', errors: parsed.errors };
-  if (parsed.settings.prefillFor !== null)
-    return { kind: 'none', reason: `prefill sibling of ${parsed.settings.prefillFor}` };
+  if (parsed.settings.prefillFor !== null) return { kind: 'prefill-sibling', parent: parsed.settings.prefillFor };
   if (parsed.settings.routing === 'none') return { kind: 'none', reason: 'kserve-llmd.io/routing is none' };
   const ctx: BuildContext = {
     isvc,

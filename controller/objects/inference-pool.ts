@@ -4,7 +4,7 @@
  * requests to, and the endpoint picker that chooses among them.
  */
 import type { KubeObject } from '../../src/kube.js';
-import { EPP_PORTS, LABELS, SERVING_PORT } from '../../src/names.js';
+import { EPP_PORTS, LABELS, SERVING_PORT } from '../../core/names.js';
 import { eppName, finish, type BuildContext } from './meta.js';
 
 export function inferencePool(ctx: BuildContext): KubeObject {

@@ -4,9 +4,9 @@
  */
 import { createHash } from 'node:crypto';
 import type { KubeObject, OwnerReference } from '../../src/kube.js';
-import { boundedChildName, CONTROLLER, eppServiceName } from '../../src/names.js';
+import { boundedChildName, CONTROLLER, eppServiceName } from '../../core/names.js';
 import type { InferenceService } from '../../src/types/kube.js';
-import type { LlmdSettings } from '../../webhooks/annotations/settings.js';
+import type { LlmdSettings } from '../../core/annotations/settings.js';
 import type { ControllerConfig } from '../config.js';
 
 export interface BuildContext {
@@ -37,12 +37,14 @@ export function shortHash(value: unknown, length = 16): string {
     .slice(0, length);
 }
 
-/** `<name>-<suffix>` within 63 characters: src/names.ts boundedChildName (shared with whoever looks it up). */
+/** `<name>-<suffix>` within 63 characters: core/names.ts boundedChildName (shared with whoever looks it up). */
 export function childName(name: string, suffix: string): string {
   return boundedChildName(name, suffix);
 }
 
-/** The EPP's name (Service, Deployment, ConfigMap, RBAC): src/names.ts eppServiceName, which the autoscaler uses too. */
+/**
+ * The EPP's name (Service, Deployment, ConfigMap, RBAC): core/names.ts eppServiceName, which the autoscaler uses too.
+ */
 export function eppName(ctx: Pick<BuildContext, 'name'>): string {
   return eppServiceName(ctx.name);
 }

@@ -1,18 +1,18 @@
 /**
  * The prefill sibling `<name>-prefill` for `disaggregation: prefill-decode` (llm-d.md §3): the same model and
  * runtime as the service, role prefill, replica bounds from `prefill-replicas`, same pool label and autoscaler
- * class. It is built by running the webhook's own mutation (webhooks/isvc/mutate.ts) on it, so when the
+ * class. It is built by running the webhook's own mutation (core/isvc/mutate.ts) on it, so when the
  * webhook sees the object it has nothing to change (idempotence: no patch, no drift, no write loop).
  *
  * Starting point: the service's predictor as the USER wrote it (what the webhook defaulted for the decode
  * role is taken back via its `kserve-llmd.io/defaulted` record), so the sibling gets prefill defaults, not
  * decode ones. Later edits of the predictor flow through because the sibling is rebuilt from it each time.
  */
-import { ANNOTATION_PREFIX, CONTROLLER, prefillSiblingName } from '../../src/names.js';
+import { ANNOTATION_PREFIX, CONTROLLER, prefillSiblingName } from '../../core/names.js';
 import type { KubeObject } from '../../src/kube.js';
 import type { InferenceService } from '../../src/types/kube.js';
-import { FieldWriter, readRecord, DEFAULTED_ANNOTATION } from '../../webhooks/isvc/fields.js';
-import { mutateInferenceService } from '../../webhooks/isvc/mutate.js';
+import { FieldWriter, readRecord, DEFAULTED_ANNOTATION } from '../../core/isvc/fields.js';
+import { mutateInferenceService } from '../../core/isvc/mutate.js';
 import { finish, type BuildContext } from './meta.js';
 
 export const PREFILL_FOR = `${ANNOTATION_PREFIX}prefill-for`;
@@ -75,7 +75,9 @@ export function prefillSibling(ctx: BuildContext): KubeObject | undefined {
   const outcome = mutateInferenceService(siblingDraft(ctx.isvc), ctx.config.webhook);
   if (outcome.kind !== 'mutated') {
     throw new Error(
-      `the prefill sibling ${prefillSiblingName(ctx.name)} is not accepted by the webhook: ${outcome.kind === 'denied' ? outcome.errors.join('; ') : 'not opted in'}`,
+      `the prefill sibling ${prefillSiblingName(ctx.name)} is not ` +
+        `accepted by the ` +
+        `webhook: ${outcome.kind === 'denied' ? outcome.errors.join('; ') : 'not opted in'}`,
     );
   }
   const obj = outcome.object as unknown as KubeObject;

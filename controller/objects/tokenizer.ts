@@ -11,7 +11,7 @@
  * fails fast (no endpoints); the EPP logs it and scores without tokens (tokenizer README, "Failure mode").
  */
 import type { KubeObject } from '../../src/kube.js';
-import { LABELS, SERVING_PORT } from '../../src/names.js';
+import { LABELS, SERVING_PORT } from '../../core/names.js';
 import type { InferenceService } from '../../src/types/kube.js';
 import { childName, finish, type BuildContext } from './meta.js';
 

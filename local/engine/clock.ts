@@ -1,9 +1,9 @@
 /**
- * The simulator's Clock on wall time: the engine model (bench/sim/engine.ts) schedules its steps with
+ * The simulator's Clock on wall time: the engine model (model/engine.ts) schedules its steps with
  * `at(t, run)` in seconds; here that is a timer, so the same continuous-batching model serves real HTTP.
  */
 import { performance } from 'node:perf_hooks';
-import type { Clock } from '../../bench/sim/engine.js';
+import type { Clock } from '../../model/engine.js';
 
 export class WallClock implements Clock {
   private readonly origin = performance.now();

@@ -4,8 +4,8 @@
  * It waits out the cold start, then serves; it exits on SIGTERM/SIGINT, and when its stdin closes (the parent
  * is gone), so no engine outlives the `kserve-llmd local` that started it.
  */
-import { formatHelp, parseFlags, UsageError, type CommandSpec } from '../../src/cli/args.js';
-import { PRESETS } from '../../bench/sim/presets.js';
+import { formatHelp, parseFlags, UsageError, type CommandSpec } from '../../src/cli-args.js';
+import { PRESETS } from '../../model/presets.js';
 import { bundledPreset } from './preset.js';
 import { EngineServer } from './server.js';
 
@@ -74,7 +74,9 @@ async function main(argv: string[]): Promise<number> {
   live.server = server;
   const port = await server.listen();
   process.stdout.write(
-    `engine ${name} serving on http://${values.host as string}:${port} (preset ${preset.id}, max-num-seqs ${preset.maxNumSeqs})\n`,
+    `engine ${name} serving on ` +
+      `http://${values.host as string}:${port} ` +
+      `(preset ${preset.id}, max-num-seqs ${preset.maxNumSeqs})\n`,
   );
   return -1;
 }

@@ -29,6 +29,15 @@ export interface Generation extends PromptShape {
 /** vLLM defaults: completions max_tokens 16 (OpenAI's default); chat has none, so cap what the demo generates. */
 const DEFAULT_MAX_TOKENS: Record<ApiKind, number> = { completions: 16, chat: 128 };
 
+/** max_completion_tokens (or the older max_tokens): an integer ≥ 1, or absent (undefined). */
+function requestedMaxTokens(body: Record<string, unknown>): number | undefined {
+  const raw = body.max_completion_tokens ?? body.max_tokens;
+  if (raw === undefined || raw === null) return undefined;
+  if (!(Number.isInteger(raw) && (raw as number) >= 1))
+    throw new HttpError(400, `max_tokens must be an integer ≥ 1, got ${JSON.stringify(raw)}`);
+  return raw as number;
+}
+
 export function parseGeneration(
   kind: ApiKind,
   body: Record<string, unknown>,
@@ -43,17 +52,17 @@ export function parseGeneration(
       400,
       kind === 'chat' ? 'messages must be a list of {role, content}' : 'prompt must be a string or a list of strings',
     );
-  const raw = body.max_completion_tokens ?? body.max_tokens;
-  if (raw !== undefined && raw !== null && !(Number.isInteger(raw) && (raw as number) >= 1))
-    throw new HttpError(400, `max_tokens must be an integer ≥ 1, got ${JSON.stringify(raw)}`);
   const shape = promptShape(text);
   const maxTokens =
-    (raw as number | undefined | null) ??
-    Math.min(DEFAULT_MAX_TOKENS[kind], Math.max(1, maxModelLen - shape.promptTokens));
+    requestedMaxTokens(body) ?? Math.min(DEFAULT_MAX_TOKENS[kind], Math.max(1, maxModelLen - shape.promptTokens));
   if (shape.promptTokens + maxTokens > maxModelLen) {
     throw new HttpError(
       400,
-      `This model's maximum context length is ${maxModelLen} tokens. However, you requested ${shape.promptTokens + maxTokens} tokens (${shape.promptTokens} in the messages, ${maxTokens} in the completion).`,
+      `This model's maximum context length is ${maxModelLen} ` +
+        `tokens. However, you ` +
+        `requested ${shape.promptTokens + maxTokens} tokens ` +
+        `(${shape.promptTokens} in the messages, ${maxTokens} in the ` +
+        `completion).`,
     );
   }
   const opts =

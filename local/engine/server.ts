@@ -1,17 +1,17 @@
 /**
  * The bundled vLLM-compatible engine: the simulator's engine model (V1 continuous batching, chunked prefill,
- * prefix cache, roofline step times; bench/sim/engine.ts) on a wall clock behind vLLM's HTTP surface —
+ * prefix cache, roofline step times; model/engine.ts) on a wall clock behind vLLM's HTTP surface —
  * /v1/completions and /v1/chat/completions (JSON or SSE), /v1/models, /health and /metrics with vLLM's metric
- * names (bench/sim/prom.ts). P/D follows vLLM's NixlConnector protocol: a request with
+ * names (model/prom.ts). P/D follows vLLM's NixlConnector protocol: a request with
  * kv_transfer_params.do_remote_decode runs as a 1-token prefill and returns the KV handle; one with
  * do_remote_prefill waits for the KV transfer time and skips the prompt's prefill (llm-d.md §3).
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { Engine, type EngineRequest } from '../../bench/sim/engine.js';
-import { kvTransferSeconds } from '../../bench/sim/perf.js';
-import type { EnginePreset } from '../../bench/sim/presets.js';
-import { renderVllmMetrics } from '../../bench/sim/prom.js';
+import { Engine, type EngineRequest } from '../../model/engine.js';
+import { kvTransferSeconds } from '../../model/perf.js';
+import type { EnginePreset } from '../../model/presets.js';
+import { renderVllmMetrics } from '../../model/prom.js';
 import { hardenServer, HttpError, listen, readJsonObject, sendError, sendJson } from '../http.js';
 import { WallClock } from './clock.js';
 import {
@@ -157,7 +157,10 @@ export class EngineServer {
       const msg = `the prompt (${g.promptTokens} tokens) does not fit this engine's KV cache`;
       if (x.streaming)
         res.end(
-          `data: ${JSON.stringify({ object: 'error', message: msg, type: 'BadRequestError', param: null, code: 400 })}\n\n${DONE}`,
+          `data: ` +
+            JSON.stringify({ object: 'error', message: msg, type: 'BadRequestError', param: null, code: 400 }) +
+            '\n\n' +
+            `${DONE}`,
         );
       else sendError(res, new HttpError(400, msg));
       return;

@@ -68,7 +68,15 @@ export async function forward(
       // Headers are out: tell an SSE client in-band, then close (a JSON client sees a truncated body and an error).
       if (/event-stream/.test(String(type)) && !res.writableEnded) {
         res.end(
-          `data: ${JSON.stringify({ object: 'error', message: `engine ${r.id} failed mid-response: ${(err as Error).message}`, type: 'EngineError', param: null, code: 502 })}\n\n`,
+          `data: ` +
+            JSON.stringify({
+              object: 'error',
+              message: `engine ${r.id} failed ` + `mid-response: ${(err as Error).message}`,
+              type: 'EngineError',
+              param: null,
+              code: 502,
+            }) +
+            '\n\n',
         );
       } else res.destroy();
     }

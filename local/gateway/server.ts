@@ -203,7 +203,9 @@ export class Gateway {
     }
   }
 
-  /** P/D: prefill remotely when worth it; on any prefill failure decode prefills locally (llm-d: no header → local P+D). */
+  /**
+   * P/D: prefill remotely when worth it; on any prefill failure decode prefills locally (llm-d: no header → local P+D).
+   */
   private async withPrefill(
     path: string,
     body: Record<string, unknown>,

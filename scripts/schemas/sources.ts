@@ -236,7 +236,7 @@ export const SOURCES: readonly SchemaSource[] = [
   openapi(
     'rbac.authorization.k8s.io_v1',
     ['Role', 'RoleBinding', 'ClusterRole', 'ClusterRoleBinding'],
-    'RBAC generated from src/rbac.ts and the endpoint picker Role',
+    'RBAC generated from core/rbac.ts and the endpoint picker Role',
   ),
   openapi('policy_v1', ['PodDisruptionBudget'], 'PodDisruptionBudgets in manifests/'),
   openapi(

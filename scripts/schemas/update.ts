@@ -23,7 +23,9 @@ export function build(entry: SchemaSource, from: string): string {
     case 'verbatim':
       return text;
     case 'crd':
-      return `# ${origin}, trimmed by npm run schemas:update (schemas/README.md)\n${trimCrd(text, entry.versions, src)}`;
+      return (
+        `# ${origin}, trimmed by npm run schemas:update ` + `(schemas/README.md)\n${trimCrd(text, entry.versions, src)}`
+      );
     case 'openapi':
       return `${JSON.stringify(trimOpenApi(JSON.parse(text), entry.kinds, src), null, 1)}\n`;
   }

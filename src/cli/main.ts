@@ -3,35 +3,14 @@
  * on stderr and exit code 2; runtime failures exit 1.
  */
 import { ConfigError } from '../config.js';
-import { benchNames, DEFAULT_BENCH, loadBench } from '../../bench/registry.js';
-import { formatHelp, parseFlags, UsageError, type CommandSpec, type FlagValues } from './args.js';
-import { processIo, type CliIo } from './io.js';
+import { BENCH_COMMAND, runBench } from './bench.js';
+import { formatHelp, parseFlags, UsageError, type CommandSpec, type FlagValues } from '../cli-args.js';
+import { processIo, type CliIo } from '../cli-io.js';
 
 interface Command {
   spec: CommandSpec;
   raw?: boolean;
   run(values: FlagValues, rest: string[], io: CliIo): Promise<number | void> | number | void;
-}
-
-const BENCH_COMMAND: CommandSpec = {
-  name: 'bench',
-  summary: 'Run a benchmark and print its figures beside a baseline measured in the same run.',
-  usage: 'kserve-llmd bench <name> [flags]   (kserve-llmd bench <name> --help)',
-  flags: [],
-};
-
-/** `bench <name> …`: each benchmark parses its own flags. */
-async function runBench(args: string[], io: CliIo): Promise<number> {
-  const name = args[0] === undefined || args[0].startsWith('-') ? DEFAULT_BENCH : args[0];
-  const rest = name === args[0] ? args.slice(1) : args;
-  const bench = await loadBench(name);
-  if (!bench) throw new UsageError(`unknown benchmark "${name}"; benchmarks: ${benchNames().join(', ')}`);
-  const parsed = parseFlags(rest, bench.spec);
-  if (parsed.help) {
-    io.stdout.write(`${formatHelp(bench.spec)}\n`);
-    return 0;
-  }
-  return bench.run(parsed.values, parsed.rest);
 }
 
 interface CommandEntry {
@@ -58,7 +37,7 @@ const COMMANDS: CommandEntry[] = [
     name: 'render',
     summary: 'Apply the InferenceService mutation to YAML documents and print the result',
     load: async () => {
-      const m = await import('../../webhooks/commands.js');
+      const m = await import('../../render/command.js');
       return { spec: m.RENDER_COMMAND, run: (v, rest, io) => m.runRender(v, rest, io) };
     },
   },
@@ -132,10 +111,6 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
 
 async function runCommand(command: Command, args: string[], io: CliIo): Promise<number> {
   if (command.raw) {
-    if (args[0] === '--help' || args[0] === '-h') {
-      io.stdout.write(`${formatHelp(command.spec)}\nBenchmarks: ${benchNames().join(', ')}\n`);
-      return 0;
-    }
     const code = await command.run({}, args, io);
     return typeof code === 'number' ? code : 0;
   }

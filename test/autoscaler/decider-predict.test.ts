@@ -27,6 +27,8 @@ interface DriveOptions {
   serving?: (t: number, ready: number) => RoleWindows;
 }
 
+// Complexity over the lint limit on purpose: a test driver (one simulated tick loop with its optional knobs);
+// splitting it would hide the scenario the tests read.
 function drive(
   spec: DeciderSpec,
   busy: (t: number) => boolean,

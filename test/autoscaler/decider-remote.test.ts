@@ -64,16 +64,20 @@ describe('decider: local prompts of a decode window', () => {
 });
 
 describe('decider: decode with remote prefill', () => {
-  it('without the field the counted prompts hold 9 of 13 replicas; with it decode consolidates to what its KV needs', () => {
-    const without = decide(pdSpec, win(13, counted), 0);
-    const withRemote = decide(pdSpec, win(13, counted, { remotePrefill: remote }), 0);
-    // 46k tok/s ÷ (28k × 0.2 planned for 13k-token prompts) → 9.
-    expect(without).toMatchObject({ desired: 9, reason: 'consolidate' });
-    expect(without.signals.remotePrefillTokensRate).toBeUndefined();
-    // kv 0.06 × 13 = 0.78 replica-equivalents at 0.8 × 0.8 headroom → 2 (the 2k tok/s decode prefills itself need 1).
-    expect(withRemote).toMatchObject({ desired: 2, reason: 'consolidate' });
-    expect(withRemote.signals.remotePrefillTokensRate).toBe(44_000);
-  });
+  it(
+    'without the field the counted prompts hold 9 of 13 ' +
+      'replicas; with it decode consolidates to what its KV needs',
+    () => {
+      const without = decide(pdSpec, win(13, counted), 0);
+      const withRemote = decide(pdSpec, win(13, counted, { remotePrefill: remote }), 0);
+      // 46k tok/s ÷ (28k × 0.2 planned for 13k-token prompts) → 9.
+      expect(without).toMatchObject({ desired: 9, reason: 'consolidate' });
+      expect(without.signals.remotePrefillTokensRate).toBeUndefined();
+      // kv 0.06 × 13 = 0.78 replica-equivalents at 0.8 × 0.8 headroom → 2 (the 2k tok/s decode prefills itself need 1).
+      expect(withRemote).toMatchObject({ desired: 2, reason: 'consolidate' });
+      expect(withRemote.signals.remotePrefillTokensRate).toBe(44_000);
+    },
+  );
 
   it('local prompts still keep headroom: 20k tok/s of 12k-token prompts prefilled on decode hold 4', () => {
     const d = decide(pdSpec, win(13, counted, { remotePrefill: { promptTokensRate: 26_000, requestRate: 1.8 } }), 0);

@@ -183,34 +183,38 @@ describe('decider: prefill rules', () => {
     expect(tight).toBeGreaterThan(loose);
   });
 
-  it('learns a higher prefill throughput from busy replicas and plans with it; a lower one never undercuts the profile', () => {
-    // 90k tok/s of 1k-token prompts: at the 15k profile that is ceil(90k / (15k × 0.8)) = 8 replicas.
-    const at = (tps: number) =>
-      win(8, {
-        promptTokensRate: 90_000,
-        arrivalRate: 90,
-        promptBacklogTokens: 5000,
-        waiting: 5,
-        running: 8,
-        prefillTokensPerSecPerReplica: tps,
-      });
-    const fast = run(prefill({ scaleDownDelayMs: 0 }), [
-      [0, at(30_000)],
-      [2000, at(30_000)],
-      [4000, at(30_000)],
-    ]);
-    expect(fast.at(-1)?.signals.measuredPrefillTokensPerSec).toBeCloseTo(30_000);
-    expect(fast.at(-1)?.desired).toBeLessThan(8);
-    // vLLM counts a prompt at its first token, so a window where long prompts are mid-prefill "measures" a
-    // busy replica doing little (issue 6: 1.7k tok/s on 14k engines pinned prefill at its cap).
-    const slow = run(prefill({ scaleDownDelayMs: 0 }), [
-      [0, at(2000)],
-      [2000, at(2000)],
-      [4000, at(2000)],
-    ]);
-    expect(slow.at(-1)?.signals.tokensPerSecPerReplica).toBe(15_000);
-    expect(slow.at(-1)?.desired).toBe(8);
-  });
+  it(
+    'learns a higher prefill throughput from busy replicas and ' +
+      'plans with it; a lower one never undercuts the profile',
+    () => {
+      // 90k tok/s of 1k-token prompts: at the 15k profile that is ceil(90k / (15k × 0.8)) = 8 replicas.
+      const at = (tps: number) =>
+        win(8, {
+          promptTokensRate: 90_000,
+          arrivalRate: 90,
+          promptBacklogTokens: 5000,
+          waiting: 5,
+          running: 8,
+          prefillTokensPerSecPerReplica: tps,
+        });
+      const fast = run(prefill({ scaleDownDelayMs: 0 }), [
+        [0, at(30_000)],
+        [2000, at(30_000)],
+        [4000, at(30_000)],
+      ]);
+      expect(fast.at(-1)?.signals.measuredPrefillTokensPerSec).toBeCloseTo(30_000);
+      expect(fast.at(-1)?.desired).toBeLessThan(8);
+      // vLLM counts a prompt at its first token, so a window where long prompts are mid-prefill "measures" a
+      // busy replica doing little (issue 6: 1.7k tok/s on 14k engines pinned prefill at its cap).
+      const slow = run(prefill({ scaleDownDelayMs: 0 }), [
+        [0, at(2000)],
+        [2000, at(2000)],
+        [4000, at(2000)],
+      ]);
+      expect(slow.at(-1)?.signals.tokensPerSecPerReplica).toBe(15_000);
+      expect(slow.at(-1)?.desired).toBe(8);
+    },
+  );
 });
 
 describe('decider: scale to zero and wake', () => {
@@ -333,42 +337,49 @@ describe('decider: state and spec', () => {
     }
   });
 
-  it('a loop meeting a running fleet holds it for a stable window before consolidating (Knative start in panic)', () => {
-    const quiet = win(7, { kvUsage: 0.05, running: 2, arrivalRate: 1, itlP90Ms: 20 });
-    const first = decidePool({ decode: { spec: decode(), windows: quiet } }, 0).decode;
-    expect(first).toMatchObject({ reason: 'panic-hold', desired: 7 });
-    let state = first.state;
-    for (let t = 2000; t <= 60_000; t += 2000) {
-      const d = decidePool({ decode: { spec: decode(), windows: quiet } }, t, { decode: state }).decode;
-      expect(d.desired).toBe(7);
-      state = d.state;
-    }
-    let desired = 7;
-    for (let t = 62_000; t <= 120_000; t += 2000) {
-      const d = decidePool({ decode: { spec: decode(), windows: quiet } }, t, { decode: state }).decode;
-      desired = d.desired;
-      state = d.state;
-    }
-    expect(desired).toBeLessThan(7);
-    // One pod: nothing to protect, no panic (as Knative).
-    expect(decidePool({ decode: { spec: decode(), windows: win(1, { kvUsage: 0.05 }) } }, 0).decode.reason).not.toBe(
-      'panic-hold',
-    );
-  });
+  it(
+    'a loop meeting a running fleet holds it for a stable ' + 'window before consolidating (Knative start in panic)',
+    () => {
+      const quiet = win(7, { kvUsage: 0.05, running: 2, arrivalRate: 1, itlP90Ms: 20 });
+      const first = decidePool({ decode: { spec: decode(), windows: quiet } }, 0).decode;
+      expect(first).toMatchObject({ reason: 'panic-hold', desired: 7 });
+      let state = first.state;
+      for (let t = 2000; t <= 60_000; t += 2000) {
+        const d = decidePool({ decode: { spec: decode(), windows: quiet } }, t, { decode: state }).decode;
+        expect(d.desired).toBe(7);
+        state = d.state;
+      }
+      let desired = 7;
+      for (let t = 62_000; t <= 120_000; t += 2000) {
+        const d = decidePool({ decode: { spec: decode(), windows: quiet } }, t, { decode: state }).decode;
+        desired = d.desired;
+        state = d.state;
+      }
+      expect(desired).toBeLessThan(7);
+      // One pod: nothing to protect, no panic (as Knative).
+      expect(decidePool({ decode: { spec: decode(), windows: win(1, { kvUsage: 0.05 }) } }, 0).decode.reason).not.toBe(
+        'panic-hold',
+      );
+    },
+  );
 
-  it('decode waits HPA’s 300 s before a scale-down (decode holds requests for their whole generation); prefill 30 s', () => {
-    expect(deciderSpec('decode').scaleDownDelayMs).toBe(300_000);
-    expect(deciderSpec('prefill').scaleDownDelayMs).toBe(30_000);
-    const spec = deciderSpec('decode', { minReplicas: 0, maxReplicas: 10 });
-    const busy = win(4, { kvUsage: 0.7, running: 60, arrivalRate: 4, itlP90Ms: 40 });
-    const quiet = win(4, { kvUsage: 0.05, running: 4, arrivalRate: 1, itlP90Ms: 20 });
-    const steps: Array<[number, RoleWindows]> = [[0, busy]];
-    for (let t = 2000; t <= 400_000; t += 2000) steps.push([t, quiet]);
-    const ds = run(spec, steps);
-    const at = (t: number): number => ds[t / 2000]?.desired as number;
-    expect(at(290_000)).toBe(4);
-    expect(at(400_000)).toBeLessThan(4);
-  });
+  it(
+    'decode waits HPA’s 300 s before a scale-down (decode holds ' +
+      'requests for their whole generation); prefill 30 s',
+    () => {
+      expect(deciderSpec('decode').scaleDownDelayMs).toBe(300_000);
+      expect(deciderSpec('prefill').scaleDownDelayMs).toBe(30_000);
+      const spec = deciderSpec('decode', { minReplicas: 0, maxReplicas: 10 });
+      const busy = win(4, { kvUsage: 0.7, running: 60, arrivalRate: 4, itlP90Ms: 40 });
+      const quiet = win(4, { kvUsage: 0.05, running: 4, arrivalRate: 1, itlP90Ms: 20 });
+      const steps: Array<[number, RoleWindows]> = [[0, busy]];
+      for (let t = 2000; t <= 400_000; t += 2000) steps.push([t, quiet]);
+      const ds = run(spec, steps);
+      const at = (t: number): number => ds[t / 2000]?.desired as number;
+      expect(at(290_000)).toBe(4);
+      expect(at(400_000)).toBeLessThan(4);
+    },
+  );
 
   it('does not mutate the state passed in', () => {
     const first = decide(decode(), win(2, { kvUsage: 0.95, running: 40 }), 0);

@@ -1,7 +1,7 @@
 import { eppService } from '../../controller/objects/epp-access.js';
 import type { BuildContext } from '../../controller/objects/meta.js';
 import { eppUrl } from '../../autoscaler/sources/index.js';
-import { EPP_METRICS_URL_TEMPLATE, eppServiceName } from '../../src/names.js';
+import { EPP_METRICS_URL_TEMPLATE, eppServiceName } from '../../core/names.js';
 
 // The autoscaler reads the EPP's flow-control queue through the Service the routing controller creates: the
 // two must agree on its name and metrics port for every InferenceService name, long ones included.

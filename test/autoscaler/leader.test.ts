@@ -2,7 +2,7 @@
  * Leader failover on the fake API server's Lease: two autoscaler replicas, only the leader acts; when it shuts
  * down gracefully it releases the Lease and the other takes over and keeps scaling. Real timers (200 ms ticks).
  */
-import { INSTALL_NAMESPACE, LEASE_NAMES } from '../../src/names.js';
+import { INSTALL_NAMESPACE, LEASE_NAMES } from '../../core/names.js';
 import { startFakeApiServer, type FakeApiServer } from '../support/fake-apiserver/index.js';
 import { eventually } from '../support/eventually.js';
 import { FakeCluster } from './support/cluster.js';

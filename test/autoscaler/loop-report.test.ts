@@ -10,7 +10,7 @@ import type { PodCollector, ScrapeResult, ScrapeTarget } from '../../autoscaler/
 import { Loop, SCALED_EVENT } from '../../autoscaler/loop/index.js';
 import type { ClusterView, PodInfo } from '../../autoscaler/loop/view.js';
 import type { PodSnapshot } from '../../autoscaler/metrics/vllm-signals.js';
-import { autoscalerMetrics } from '../../autoscaler/metrics.js';
+import { autoscalerMetrics } from '../../autoscaler/own-metrics.js';
 import type { DemandSources } from '../../autoscaler/sources/index.js';
 import type { ScaleTarget } from '../../autoscaler/targets.js';
 import type { EventEmitter } from '../../src/events.js';

@@ -122,14 +122,20 @@ describe('PodAutoscaler → scale target', () => {
 });
 
 describe('demand sources', () => {
-  it('reads the EPP flow-control queue (new names preferred, old names as fallback) and converts bytes to tokens', () => {
-    expect(
-      eppDemand(
-        'llm_d_epp_flow_control_queue_size{priority="0"} 2\nllm_d_epp_flow_control_queue_size{priority="1"} 1\nllm_d_epp_flow_control_queue_bytes 8000\ninference_extension_flow_control_queue_size 3\n',
-      ),
-    ).toEqual({ queuedRequests: 3, queuedPromptTokens: 2000, runningRequests: 0 });
-    expect(eppDemand('inference_extension_flow_control_queue_size 4\n').queuedRequests).toBe(4);
-  });
+  it(
+    'reads the EPP flow-control queue (new names preferred, old ' + 'names as fallback) and converts bytes to tokens',
+    () => {
+      expect(
+        eppDemand(
+          'llm_d_epp_flow_control_queue_size{priority="0"} ' +
+            '2\nllm_d_epp_flow_control_queue_size{priority="1"} ' +
+            '1\nllm_d_epp_flow_control_queue_bytes ' +
+            '8000\ninference_extension_flow_control_queue_size 3\n',
+        ),
+      ).toEqual({ queuedRequests: 3, queuedPromptTokens: 2000, runningRequests: 0 });
+      expect(eppDemand('inference_extension_flow_control_queue_size 4\n').queuedRequests).toBe(4);
+    },
+  );
 
   it('reads the activator queue per revision, OTel and OpenCensus label names', () => {
     const d = activatorDemand(
@@ -163,7 +169,9 @@ describe('demand sources', () => {
 
 describe('config', () => {
   it('rejects unknown keys and out-of-range values, naming the range', () => {
-    expect(() => parseAutoscalerConfig({ tickMs: 5 })).toThrow(/tickMs: 5 must be an integer in \[100, 10000\]/);
+    expect(() => parseAutoscalerConfig({ tickMs: 5 })).toThrow(
+      /autoscaler config tickMs=5: must be an integer in \[100, 10000\]/,
+    );
     expect(() => parseAutoscalerConfig({ scrape: { timeoutMs: 0 } })).toThrow(/scrape.timeoutMs/);
     expect(() => parseAutoscalerConfig({ tickMS: 1000 })).toThrow(/tickMS: unknown key/);
     expect(parseAutoscalerConfig({ mode: 'Standard' }).mode).toBe('Standard');

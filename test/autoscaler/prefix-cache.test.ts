@@ -146,25 +146,28 @@ describe('prefill sizes on uncached prompt tokens', () => {
     expect(cached.signals.prefixCacheHitRate).toBe(0.5);
   });
 
-  it('aggregated decode plans its prompt throughput on uncached tokens; behind remote prefill on the counted ones', () => {
-    const load = {
-      promptTokensRate: 60_000,
-      arrivalRate: 60,
-      running: 40,
-      kvUsage: 0.5,
-      waiting: 2,
-      promptBacklogTokens: 2_000,
-    };
-    // Aggregated: every prompt is prefilled here and the window's hit rate applies to all of them.
-    const plain = decide(decode(), win(3, load), 0);
-    const cached = decide(decode(), win(3, { ...load, prefixCacheHitRate: 0.5 }), 0);
-    expect(plain).toMatchObject({ reason: 'prompt-backlog', desired: 5 });
-    expect(cached.desired).toBeLessThan(plain.desired);
-    // P/D: its local prompts are the ones the P/D decider kept because they were cached on it, so the window's
-    // average hit rate would misstate them (index.ts prefillWork): the same decision either way.
-    const remote = { remotePrefill: { promptTokensRate: 30_000, requestRate: 30 } };
-    const pdPlain = decide(decode(), win(3, load, remote), 0);
-    const pdCached = decide(decode(), win(3, { ...load, prefixCacheHitRate: 0.5 }, remote), 0);
-    expect({ ...pdCached, signals: {}, state: {} }).toEqual({ ...pdPlain, signals: {}, state: {} });
-  });
+  it(
+    'aggregated decode plans its prompt throughput on uncached ' + 'tokens; behind remote prefill on the counted ones',
+    () => {
+      const load = {
+        promptTokensRate: 60_000,
+        arrivalRate: 60,
+        running: 40,
+        kvUsage: 0.5,
+        waiting: 2,
+        promptBacklogTokens: 2_000,
+      };
+      // Aggregated: every prompt is prefilled here and the window's hit rate applies to all of them.
+      const plain = decide(decode(), win(3, load), 0);
+      const cached = decide(decode(), win(3, { ...load, prefixCacheHitRate: 0.5 }), 0);
+      expect(plain).toMatchObject({ reason: 'prompt-backlog', desired: 5 });
+      expect(cached.desired).toBeLessThan(plain.desired);
+      // P/D: its local prompts are the ones the P/D decider kept because they were cached on it, so the window's
+      // average hit rate would misstate them (index.ts prefillWork): the same decision either way.
+      const remote = { remotePrefill: { promptTokensRate: 30_000, requestRate: 30 } };
+      const pdPlain = decide(decode(), win(3, load, remote), 0);
+      const pdCached = decide(decode(), win(3, { ...load, prefixCacheHitRate: 0.5 }, remote), 0);
+      expect({ ...pdCached, signals: {}, state: {} }).toEqual({ ...pdPlain, signals: {}, state: {} });
+    },
+  );
 });

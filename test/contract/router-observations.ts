@@ -10,7 +10,7 @@ import { defaultControllerConfig, GATEWAY_IMPLEMENTATIONS, type ControllerConfig
 import { EPP_CONFIG_KEY } from '../../controller/epp-config/index.js';
 import { desiredObjects } from '../../controller/objects/index.js';
 import type { KubeObject } from '../../src/kube.js';
-import { mutateInferenceService } from '../../webhooks/isvc/mutate.js';
+import { mutateInferenceService } from '../../core/isvc/mutate.js';
 import { isvc } from '../support/fixtures.js';
 
 /** Placeholders a contract value may use for the service the objects were built for. */

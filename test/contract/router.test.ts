@@ -16,8 +16,8 @@ import { eppDemand } from '../../autoscaler/sources/epp.js';
 import { isOurClass, paTarget, specFor } from '../../autoscaler/targets.js';
 import { defaultControllerConfig } from '../../controller/config.js';
 import type { KubeObject } from '../../src/kube.js';
-import { AUTOSCALER_CLASS, KNATIVE_CLASS_ANNOTATION } from '../../src/names.js';
-import { mutateInferenceService } from '../../webhooks/isvc/mutate.js';
+import { AUTOSCALER_CLASS, KNATIVE_CLASS_ANNOTATION } from '../../core/names.js';
+import { mutateInferenceService } from '../../core/isvc/mutate.js';
 import { isvc } from '../support/fixtures.js';
 import {
   DEPRECATED_PARAMETERS,

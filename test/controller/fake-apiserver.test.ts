@@ -79,27 +79,30 @@ describe('fake API server over real HTTP (src/kube.ts client)', () => {
     });
   });
 
-  it('update with a stale resourceVersion is 409 Conflict; spec changes bump generation, metadata-only do not', async () => {
-    const v1: any = await client.create(RESOURCES.deployments, 'ns', {
-      apiVersion: 'apps/v1',
-      kind: 'Deployment',
-      metadata: { name: 'd' },
-      spec: { replicas: 1 },
-    });
-    const v2: any = await client.replace(RESOURCES.deployments, 'ns', 'd', { ...v1, spec: { replicas: 2 } });
-    expect(v2.metadata.generation).toBe(2);
-    await expect(
-      client.replace(RESOURCES.deployments, 'ns', 'd', { ...v1, spec: { replicas: 3 } }),
-    ).rejects.toMatchObject({ status: 409, reason: 'Conflict' });
-    const v3: any = await client.replace(RESOURCES.deployments, 'ns', 'd', {
-      ...v2,
-      metadata: { ...v2.metadata, labels: { a: 'b' } },
-    });
-    expect(v3.metadata.generation).toBe(2);
-    // A no-op write keeps the resourceVersion (no event, like the real server).
-    const v4: any = await client.replace(RESOURCES.deployments, 'ns', 'd', v3);
-    expect(v4.metadata.resourceVersion).toBe(v3.metadata.resourceVersion);
-  });
+  it(
+    'update with a stale resourceVersion is 409 Conflict; spec ' + 'changes bump generation, metadata-only do not',
+    async () => {
+      const v1: any = await client.create(RESOURCES.deployments, 'ns', {
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        metadata: { name: 'd' },
+        spec: { replicas: 1 },
+      });
+      const v2: any = await client.replace(RESOURCES.deployments, 'ns', 'd', { ...v1, spec: { replicas: 2 } });
+      expect(v2.metadata.generation).toBe(2);
+      await expect(
+        client.replace(RESOURCES.deployments, 'ns', 'd', { ...v1, spec: { replicas: 3 } }),
+      ).rejects.toMatchObject({ status: 409, reason: 'Conflict' });
+      const v3: any = await client.replace(RESOURCES.deployments, 'ns', 'd', {
+        ...v2,
+        metadata: { ...v2.metadata, labels: { a: 'b' } },
+      });
+      expect(v3.metadata.generation).toBe(2);
+      // A no-op write keeps the resourceVersion (no event, like the real server).
+      const v4: any = await client.replace(RESOURCES.deployments, 'ns', 'd', v3);
+      expect(v4.metadata.resourceVersion).toBe(v3.metadata.resourceVersion);
+    },
+  );
 
   it('merge patch, JSON patch, strategic merge by name; /status and /scale', async () => {
     await client.create(RESOURCES.deployments, 'ns', {
@@ -191,29 +194,33 @@ describe('fake API server over real HTTP (src/kube.ts client)', () => {
     expect(api.calls[3]).toMatchObject({ verb: 'list', group: '', resource: 'configmaps', namespace: 'ns' });
   });
 
-  it('watch: replays from a resourceVersion, sends bookmarks, filters by selector, answers 410 after compaction', async () => {
-    const a: any = await client.create(RESOURCES.configMaps, 'ns', cm('a', { app: 'x' }));
-    await client.create(RESOURCES.configMaps, 'ns', cm('b', { app: 'x' }));
-    const events = await watchLines(
-      api,
-      `/api/v1/namespaces/ns/configmaps?watch=true&resourceVersion=${a.metadata.resourceVersion}&allowWatchBookmarks=true`,
-      2,
-    );
-    expect(events.map((e) => `${e.type} ${e.object.metadata.name ?? ''}`)).toEqual(['ADDED b', 'BOOKMARK ']);
+  it(
+    'watch: replays from a resourceVersion, sends bookmarks, ' + 'filters by selector, answers 410 after compaction',
+    async () => {
+      const a: any = await client.create(RESOURCES.configMaps, 'ns', cm('a', { app: 'x' }));
+      await client.create(RESOURCES.configMaps, 'ns', cm('b', { app: 'x' }));
+      const events = await watchLines(
+        api,
+        `/api/v1/namespaces/ns/configmaps?watch=true&resourceVersion=` +
+          `${a.metadata.resourceVersion}&allowWatchBookmarks=true`,
+        2,
+      );
+      expect(events.map((e) => `${e.type} ${e.object.metadata.name ?? ''}`)).toEqual(['ADDED b', 'BOOKMARK ']);
 
-    const open = await openWatch(api, '/api/v1/namespaces/ns/configmaps?watch=true&labelSelector=app%3Dx');
-    await client.patch(RESOURCES.configMaps, 'ns', 'a', { metadata: { labels: { app: 'gone' } } }, { type: 'merge' });
-    const seen = await readLines(open, 3);
-    expect(seen.map((e) => `${e.type} ${e.object.metadata.name}`)).toEqual(['ADDED a', 'ADDED b', 'DELETED a']);
+      const open = await openWatch(api, '/api/v1/namespaces/ns/configmaps?watch=true&labelSelector=app%3Dx');
+      await client.patch(RESOURCES.configMaps, 'ns', 'a', { metadata: { labels: { app: 'gone' } } }, { type: 'merge' });
+      const seen = await readLines(open, 3);
+      expect(seen.map((e) => `${e.type} ${e.object.metadata.name}`)).toEqual(['ADDED a', 'ADDED b', 'DELETED a']);
 
-    await api.restart({ compact: true });
-    const expired = await watchLines(
-      api,
-      `/api/v1/namespaces/ns/configmaps?watch=true&resourceVersion=${a.metadata.resourceVersion}`,
-      1,
-    );
-    expect(expired[0]).toMatchObject({ type: 'ERROR', object: { code: 410, reason: 'Expired' } });
-  });
+      await api.restart({ compact: true });
+      const expired = await watchLines(
+        api,
+        `/api/v1/namespaces/ns/configmaps?watch=true&resourceVersion=${a.metadata.resourceVersion}`,
+        1,
+      );
+      expect(expired[0]).toMatchObject({ type: 'ERROR', object: { code: 410, reason: 'Expired' } });
+    },
+  );
 
   it('deleting an owner garbage-collects its dependents; delete preconditions guard against successors', async () => {
     const owner: any = await client.create(RESOURCES.configMaps, 'ns', cm('owner'));

@@ -36,7 +36,6 @@ describe('gateway implementation', () => {
     const notServed = new ApiError(404, 'NotFound', 'the server could not find the requested resource');
     const client = { list: () => Promise.reject(notServed) } as unknown as KubeClient;
     const controller = new RoutingController({
-      kc: { getCurrentCluster: () => null, applyToHTTPSOptions: async () => undefined },
       client,
       config: { ...defaultControllerConfig(), gatewayImplementation: 'gke' },
       registry: createRegistry(),

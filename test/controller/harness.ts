@@ -11,7 +11,7 @@ import { createEventEmitter, type EventEmitter } from '../../src/events.js';
 import { createKubeClient, type KubeClient } from '../../src/kube.js';
 import { createLogger, type Logger } from '../../src/log.js';
 import { createRegistry } from '../../src/metrics.js';
-import { denialMessage, mutateInferenceService } from '../../webhooks/isvc/mutate.js';
+import { denialMessage, mutateInferenceService } from '../../core/isvc/mutate.js';
 import { ApiStatus, startFakeApiServer, type FakeApiServer, type Obj } from '../support/fake-apiserver/index.js';
 import { validateObject } from '../support/schema.js';
 import { eventually, EVENTUALLY_TIMEOUT_MS } from '../support/eventually.js';
@@ -108,7 +108,6 @@ export async function startHarness(overrides: Partial<ControllerConfig> = {}, ap
     logger,
   });
   const controller = new RoutingController({
-    kc: server.kubeConfig(),
     client,
     config,
     registry: createRegistry(),

@@ -6,9 +6,9 @@ import { eppConfig, eppConfigYaml, type EppInputs } from '../../controller/epp-c
 import { desiredObjects, desiredState } from '../../controller/objects/index.js';
 import { childName } from '../../controller/objects/meta.js';
 import { withServedModelName } from '../../controller/objects/prefill-sibling.js';
-import { CONTROLLER } from '../../src/names.js';
+import { CONTROLLER } from '../../core/names.js';
 import type { InferenceService } from '../../src/types/kube.js';
-import { mutateInferenceService } from '../../webhooks/isvc/mutate.js';
+import { mutateInferenceService } from '../../core/isvc/mutate.js';
 import { isvc } from '../support/fixtures.js';
 import { expectValid } from '../support/schema.js';
 
@@ -416,7 +416,7 @@ describe('desired objects per annotation combination', () => {
     expect(sibling.spec.predictor.model.args).toEqual(['--served-model-name=llama']);
     const again = mutateInferenceService(sibling, config.webhook);
     expect(again.kind === 'mutated' && again.object).toEqual(sibling);
-    expect(desiredState(sibling, config)).toEqual({ kind: 'none', reason: 'prefill sibling of llama' });
+    expect(desiredState(sibling, config)).toEqual({ kind: 'prefill-sibling', parent: 'llama' });
   });
 
   it.each([

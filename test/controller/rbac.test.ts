@@ -1,12 +1,12 @@
 /**
- * The controller's RBAC (src/rbac.ts) is exact for its code: run the end-to-end scenario (with leader
+ * The controller's RBAC (core/rbac.ts) is exact for its code: run the end-to-end scenario (with leader
  * election) on the fake API server and check every recorded call against the controller's rules, and every
  * rule against the calls.
  */
 import { RESOURCES, createKubeClient } from '../../src/kube.js';
 import { LeaderElector } from '../../src/leader.js';
-import { INSTALL_NAMESPACE, LEASE_NAMES } from '../../src/names.js';
-import { allows, RBAC, type RequestAttributes, type Verb } from '../../src/rbac.js';
+import { INSTALL_NAMESPACE, LEASE_NAMES } from '../../core/names.js';
+import { allows, RBAC, type RequestAttributes, type Verb } from '../../core/rbac.js';
 import { example } from '../support/fixtures.js';
 import type { CallRecord } from '../support/fake-apiserver/index.js';
 import { eventually } from '../support/eventually.js';

@@ -5,7 +5,7 @@ import { createEventEmitter } from '../../src/events.js';
 import { createKubeClient } from '../../src/kube.js';
 import { LeaderElector } from '../../src/leader.js';
 import { createRegistry } from '../../src/metrics.js';
-import { INSTALL_NAMESPACE, LEASE_NAMES } from '../../src/names.js';
+import { INSTALL_NAMESPACE, LEASE_NAMES } from '../../core/names.js';
 import { example } from '../support/fixtures.js';
 import { startFakeApiServer } from '../support/fake-apiserver/index.js';
 import { eventually } from '../support/eventually.js';
@@ -18,7 +18,6 @@ it('only the leader reconciles; the follower takes over after the leader release
     const client = createKubeClient(api.kubeConfig());
     const registry = createRegistry();
     const controller = new RoutingController({
-      kc: api.kubeConfig(),
       client,
       config,
       registry,

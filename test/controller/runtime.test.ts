@@ -22,7 +22,6 @@ describe('informer', () => {
     api.seed(cm('a'));
     const seen: Array<[InformerEvent, string]> = [];
     const inf = createInformer({
-      kc: api.kubeConfig(),
       client,
       resource: RESOURCES.configMaps,
       namespace: 'ns',
@@ -52,7 +51,6 @@ describe('informer', () => {
   it('restarts with backoff when the list fails', async () => {
     api.failNext(2, 500, (c) => c.verb === 'list');
     const inf = createInformer({
-      kc: api.kubeConfig(),
       client,
       resource: RESOURCES.configMaps,
       resyncMs: 0,

@@ -51,36 +51,41 @@ describe('in-cluster credentials', () => {
     KUBERNETES_SERVICE_PORT: String(port),
   });
 
-  it('is chosen in a pod: host and port from the environment, CA and namespace from the mounted files, and it verifies the server', async () => {
-    const kc = await loadKubeConfig({ env: env(), serviceAccountDir: dir });
-    expect(kc).toBeInstanceOf(InClusterConfig);
-    const ic = kc as InClusterConfig;
-    expect([ic.server, ic.namespace, ic.ca]).toEqual([`https://127.0.0.1:${port}`, 'kserve-llmd-system', ca]);
-    const client = createKubeClient(kc, { timeoutMs: API_TIMEOUT_MS });
-    await expect(client.list(RESOURCES.configMaps, 'ns')).resolves.toMatchObject({ items: [] });
-    expect(seen).toEqual(['Bearer token-1']);
-    await client.close();
+  it(
+    'is chosen in a pod: host and port from the environment, CA ' +
+      'and namespace from the mounted files, and it verifies the server',
+    async () => {
+      const kc = await loadKubeConfig({ env: env(), serviceAccountDir: dir });
+      expect(kc).toBeInstanceOf(InClusterConfig);
+      const ic = kc as InClusterConfig;
+      expect([ic.server, ic.namespace, ic.ca]).toEqual([`https://127.0.0.1:${port}`, 'kserve-llmd-system', ca]);
+      const client = createKubeClient(kc, { timeoutMs: API_TIMEOUT_MS });
+      await expect(client.list(RESOURCES.configMaps, 'ns')).resolves.toMatchObject({ items: [] });
+      expect(seen).toEqual(['Bearer token-1']);
+      await client.close();
 
-    // A CA that did not sign the server's certificate: the call fails, nothing is sent unverified.
-    await kubeletWrite(dir, {
-      token: 'token-1',
-      'ca.crt': (await certFor('someone-else')).cert,
-      namespace: 'kserve-llmd-system',
-    });
-    const other = await loadKubeConfig({ env: env(), serviceAccountDir: dir });
-    expect(other).toBeInstanceOf(InClusterConfig);
-    const wrongCa = createKubeClient(other, { timeoutMs: API_TIMEOUT_MS });
-    await expect(wrongCa.list(RESOURCES.configMaps, 'ns')).rejects.toThrow(/certificate/);
-    await wrongCa.close();
-    expect(seen).toEqual(['Bearer token-1']);
-  });
+      // A CA that did not sign the server's certificate: the call fails, nothing is sent unverified.
+      await kubeletWrite(dir, {
+        token: 'token-1',
+        'ca.crt': (await certFor('someone-else')).cert,
+        namespace: 'kserve-llmd-system',
+      });
+      const other = await loadKubeConfig({ env: env(), serviceAccountDir: dir });
+      expect(other).toBeInstanceOf(InClusterConfig);
+      const wrongCa = createKubeClient(other, { timeoutMs: API_TIMEOUT_MS });
+      await expect(wrongCa.list(RESOURCES.configMaps, 'ns')).rejects.toThrow(/certificate/);
+      await wrongCa.close();
+      expect(seen).toEqual(['Bearer token-1']);
+    },
+  );
 
   it('re-reads a rotated token after a minute (client-go), and keeps the last token when a re-read fails', async () => {
     let now = 1_000_000;
     const kc = loadInClusterConfig({ env: env(), dir, now: () => now })!;
     const client = createKubeClient(kc, { timeoutMs: API_TIMEOUT_MS });
     await client.list(RESOURCES.configMaps, 'ns');
-    await kubeletWrite(dir, { token: 'token-2', 'ca.crt': ca, namespace: 'kserve-llmd-system' }); // kubelet refreshes the projected volume
+    // kubelet refreshes the projected volume
+    await kubeletWrite(dir, { token: 'token-2', 'ca.crt': ca, namespace: 'kserve-llmd-system' });
     now += 59_000;
     await client.list(RESOURCES.configMaps, 'ns'); // still cached
     now += 2_000;

@@ -70,51 +70,55 @@ describe('informer against a scripted API server', () => {
     await new Promise<void>((r) => server.close(() => r()));
   });
 
-  it('resumes from the last seen resourceVersion after garbage and silence, relists on 410 and delivers the deletes it missed', async () => {
-    const seen: Array<[InformerEvent, string]> = [];
-    const inf = createInformer({
-      client,
-      resource: RESOURCES.configMaps,
-      namespace: 'ns',
-      labelSelector: 'app=x',
-      resyncMs: 0,
-      restartBaseMs: 20,
-      watchIdleMs: 300,
-      watchTimeoutSeconds: 120,
-      onEvent: (t, o) => {
-        seen.push([t, o.metadata?.name ?? '']);
-        if (t === 'add' && o.metadata?.name === 'c') {
-          // By the relist, the server has lost 'a' and 'c' (deleted while this client was not watching).
-          listItems = [cm('b', '29')];
-          listRv = '30';
-        }
-      },
-    });
-    await inf.start();
-    await eventually('4 watches', () => watches.length >= 4);
-    expect(watches.map((q) => q.get('resourceVersion'))).toEqual(['10', '12', '12', '30']);
-    expect(
-      watches.every(
-        (q) =>
-          q.get('allowWatchBookmarks') === 'true' &&
-          q.get('timeoutSeconds') === '120' &&
-          q.get('labelSelector') === 'app=x',
-      ),
-    ).toBe(true);
-    expect(lists).toBe(2);
-    expect(inf.restarts()).toBe(1); // the garbage line; silence and 410 are not errors
-    expect(seen).toEqual([
-      ['add', 'a'],
-      ['add', 'b'],
-      ['add', 'c'],
-      ['update', 'b'],
-      ['delete', 'a'],
-      ['delete', 'c'],
-    ]);
-    expect(inf.list().map((o) => o.metadata?.name)).toEqual(['b']);
-    await inf.stop();
-    await eventually('the open watch to end', () => open.size === 0); // stop() ends the open watch
-  });
+  it(
+    'resumes from the last seen resourceVersion after garbage ' +
+      'and silence, relists on 410 and delivers the deletes it missed',
+    async () => {
+      const seen: Array<[InformerEvent, string]> = [];
+      const inf = createInformer({
+        client,
+        resource: RESOURCES.configMaps,
+        namespace: 'ns',
+        labelSelector: 'app=x',
+        resyncMs: 0,
+        restartBaseMs: 20,
+        watchIdleMs: 300,
+        watchTimeoutSeconds: 120,
+        onEvent: (t, o) => {
+          seen.push([t, o.metadata?.name ?? '']);
+          if (t === 'add' && o.metadata?.name === 'c') {
+            // By the relist, the server has lost 'a' and 'c' (deleted while this client was not watching).
+            listItems = [cm('b', '29')];
+            listRv = '30';
+          }
+        },
+      });
+      await inf.start();
+      await eventually('4 watches', () => watches.length >= 4);
+      expect(watches.map((q) => q.get('resourceVersion'))).toEqual(['10', '12', '12', '30']);
+      expect(
+        watches.every(
+          (q) =>
+            q.get('allowWatchBookmarks') === 'true' &&
+            q.get('timeoutSeconds') === '120' &&
+            q.get('labelSelector') === 'app=x',
+        ),
+      ).toBe(true);
+      expect(lists).toBe(2);
+      expect(inf.restarts()).toBe(1); // the garbage line; silence and 410 are not errors
+      expect(seen).toEqual([
+        ['add', 'a'],
+        ['add', 'b'],
+        ['add', 'c'],
+        ['update', 'b'],
+        ['delete', 'a'],
+        ['delete', 'c'],
+      ]);
+      expect(inf.list().map((o) => o.metadata?.name)).toEqual(['b']);
+      await inf.stop();
+      await eventually('the open watch to end', () => open.size === 0); // stop() ends the open watch
+    },
+  );
 });
 
 describe('informer against the fake API server', () => {

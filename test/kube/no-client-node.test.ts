@@ -10,7 +10,7 @@ import { connect, type AddressInfo, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer as createTlsServer, type Server } from 'node:tls';
-import { AUTOSCALER_CLASS, KNATIVE_CLASS_ANNOTATION } from '../../src/names.js';
+import { AUTOSCALER_CLASS, KNATIVE_CLASS_ANNOTATION } from '../../core/names.js';
 import { startFakeApiServer, type FakeApiServer } from '../support/fake-apiserver/index.js';
 import { certFor, kubeletWrite } from '../support/tls.js';
 

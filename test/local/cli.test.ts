@@ -8,7 +8,7 @@ import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EventEmitter } from 'node:events';
-import type { FlagValues } from '../../src/cli/args.js';
+import type { FlagValues } from '../../src/cli-args.js';
 import { main } from '../../src/cli/main.js';
 import { ConfigError } from '../../src/config.js';
 import { runLocalCommand } from '../../local/command.js';
@@ -28,7 +28,10 @@ afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-/** The command in this process (no CLI start-up cost): what it prints and returns, or the error main() turns into exit 2. */
+/**
+ * The command in this process (no CLI start-up cost): what it prints and returns, or the error main() turns into exit
+ * 2.
+ */
 async function inProcess(flags: FlagValues): Promise<{ code?: number; error?: Error; stderr: string }> {
   let stderr = '';
   const io = {
@@ -68,7 +71,7 @@ describe('kserve-llmd local configuration errors (in process)', () => {
 
   it('an invalid local config value names the allowed range', async () => {
     const r = await inProcess({ config: file('cfg.yaml', 'queue:\n  capacity: -1\n') });
-    expect(r.error?.message).toMatch(/queue\.capacity: -1 must be an integer in \[0, 100000\]/);
+    expect(r.error?.message).toMatch(/queue\.capacity=-1: must be an integer in \[0, 100000\]/);
   });
 
   it('an engine command that is not installed fails before anything starts', async () => {

@@ -12,12 +12,15 @@ import { fastConfig, prompt, service } from './support.js';
 
 describe('local config', () => {
   it.each([
-    [{ gateway: { port: 70000 } }, /gateway\.port: 70000 must be an integer in \[0, 65535\]/],
+    [{ gateway: { port: 70000 } }, /gateway\.port=70000: must be an integer in \[0, 65535\]/],
     [{ queue: { capacty: 3 } }, /queue\.capacty: unknown key; known: capacity, timeoutMs/],
-    [{ engine: { mode: 'docker' } }, /engine\.mode: "docker" must be one of bundled, command, urls/],
-    [{ engine: { mode: 'command', command: 'vllm serve m' } }, /engine\.command must contain \{port\}/],
-    [{ engine: { mode: 'urls' } }, /engine\.urls\.decode must list at least one URL/],
-    [{ autoscaler: { panicWindowMs: 9000, stableWindowMs: 6000 } }, /panicWindowMs 9000 must be ≤ stableWindowMs 6000/],
+    [{ engine: { mode: 'docker' } }, /engine\.mode="docker": must be one of bundled, command, urls/],
+    [{ engine: { mode: 'command', command: 'vllm serve m' } }, /engine\.command="vllm serve m": must contain \{port\}/],
+    [{ engine: { mode: 'urls' } }, /engine\.urls\.decode=\[\]: must list at least one URL/],
+    [
+      { autoscaler: { panicWindowMs: 9000, stableWindowMs: 6000 } },
+      /panicWindowMs=9000: must be ≤ stableWindowMs \(6000\)/,
+    ],
     [[1, 2], /must be a mapping/],
   ])('rejects %j', (input, message) => {
     expect(() => parseLocalConfig(input)).toThrow(ConfigError);
@@ -81,15 +84,18 @@ describe('service → decider specs', () => {
     expect(s.roles.prefill).toMatchObject({ role: 'prefill', minReplicas: 1, maxReplicas: 2 });
   });
 
-  it('without the override, scale-to-zero-after comes from the annotation; without P/D there is no prefill role', () => {
-    const s = service(
-      { 'kserve-llmd.io/scale-to-zero-after': '10m', 'kserve-llmd.io/routing': 'load-aware' },
-      defaultLocalConfig(),
-    );
-    expect(s.roles.decode).toMatchObject({ minReplicas: 1, maxReplicas: 4, scaleToZeroAfterMs: 600_000 });
-    expect(s.roles.prefill).toBeUndefined();
-    expect(s.routing).toBe('load-aware');
-  });
+  it(
+    'without the override, scale-to-zero-after comes from the ' + 'annotation; without P/D there is no prefill role',
+    () => {
+      const s = service(
+        { 'kserve-llmd.io/scale-to-zero-after': '10m', 'kserve-llmd.io/routing': 'load-aware' },
+        defaultLocalConfig(),
+      );
+      expect(s.roles.decode).toMatchObject({ minReplicas: 1, maxReplicas: 4, scaleToZeroAfterMs: 600_000 });
+      expect(s.roles.prefill).toBeUndefined();
+      expect(s.routing).toBe('load-aware');
+    },
+  );
 });
 
 describe('helpers', () => {

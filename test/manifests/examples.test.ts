@@ -7,7 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import yaml from 'js-yaml';
 import { parseWebhookConfig, defaultWebhookConfig } from '../../src/config.js';
-import { mutateInferenceService } from '../../webhooks/isvc/mutate.js';
+import { mutateInferenceService } from '../../core/isvc/mutate.js';
 import { kustomizeBuild, loadYamlDocuments, type KObject } from '../support/kustomize.js';
 import { schemaSourceFor, validateObject } from '../support/schema.js';
 import { build, filesUnder, one, repo, repoRoot } from './helpers.js';
@@ -138,26 +138,31 @@ describe('Dockerfile', () => {
     for (const f of froms) expect(f.image).toBe('node:${NODE_VERSION}-slim');
   });
 
-  it('the runtime stage has production dependencies only, compiled JS, a numeric non-root user and the compiled CLI as entry point', () => {
-    const runtime = text.slice(text.lastIndexOf('\nFROM '));
-    expect(text).toMatch(/npm ci --omit=dev/);
-    expect(runtime).toMatch(/COPY --from=deps \/app\/node_modules/);
-    expect(runtime).toMatch(/COPY --from=build \/src\/dist/);
-    expect(runtime).not.toMatch(/COPY \. \./);
-    const user = /^USER (\d+):(\d+)$/m.exec(runtime);
-    expect(Number(user?.[1])).toBeGreaterThan(0);
-    expect(JSON.parse(/^ENTRYPOINT (.+)$/m.exec(runtime)![1]!)).toEqual(['node', 'dist/src/cli/entry.js']);
-    // tsc (tsconfig.build.json: rootDir ".", outDir dist) emits src/cli/entry.ts there.
-    const tsconfig = JSON.parse(readFileSync(repo('tsconfig.build.json'), 'utf8')) as { include: string[] };
-    expect(tsconfig.include).toContain('src');
-    expect(existsSync(repo('src', 'cli', 'entry.ts'))).toBe(true);
-    // The manifests run the image as that user.
-    for (const name of ['kserve-llmd-webhook', 'kserve-llmd-controller', 'kserve-llmd-autoscaler']) {
-      expect(
-        one(build('manifests/overlays/default'), 'Deployment', name).spec.template.spec.securityContext.runAsUser,
-      ).toBe(Number(user?.[1]));
-    }
-  });
+  it(
+    'the runtime stage has production dependencies only, ' +
+      'compiled JS, a numeric non-root user and the compiled CLI ' +
+      'as entry point',
+    () => {
+      const runtime = text.slice(text.lastIndexOf('\nFROM '));
+      expect(text).toMatch(/npm ci --omit=dev/);
+      expect(runtime).toMatch(/COPY --from=deps \/app\/node_modules/);
+      expect(runtime).toMatch(/COPY --from=build \/src\/dist/);
+      expect(runtime).not.toMatch(/COPY \. \./);
+      const user = /^USER (\d+):(\d+)$/m.exec(runtime);
+      expect(Number(user?.[1])).toBeGreaterThan(0);
+      expect(JSON.parse(/^ENTRYPOINT (.+)$/m.exec(runtime)![1]!)).toEqual(['node', 'dist/src/cli/entry.js']);
+      // tsc (tsconfig.build.json: rootDir ".", outDir dist) emits src/cli/entry.ts there.
+      const tsconfig = JSON.parse(readFileSync(repo('tsconfig.build.json'), 'utf8')) as { include: string[] };
+      expect(tsconfig.include).toContain('src');
+      expect(existsSync(repo('src', 'cli', 'entry.ts'))).toBe(true);
+      // The manifests run the image as that user.
+      for (const name of ['kserve-llmd-webhook', 'kserve-llmd-controller', 'kserve-llmd-autoscaler']) {
+        expect(
+          one(build('manifests/overlays/default'), 'Deployment', name).spec.template.spec.securityContext.runAsUser,
+        ).toBe(Number(user?.[1]));
+      }
+    },
+  );
 
   it('render finds the serving runtimes in the image where it looks for them (dist/serving-runtimes)', () => {
     const runtime = text.slice(text.lastIndexOf('\nFROM '));

@@ -6,10 +6,10 @@
 import { readFileSync } from 'node:fs';
 import yaml from 'js-yaml';
 import { AUTOSCALER_COMMAND } from '../../autoscaler/command.js';
-import { parseFlags } from '../../src/cli/args.js';
+import { parseFlags } from '../../src/cli-args.js';
 import { parseWebhookConfig } from '../../src/config.js';
-import { INSTALL_NAMESPACE, LABELS, WEBHOOK_CONFIGURATION_NAME } from '../../src/names.js';
-import { SERVICE_ACCOUNTS } from '../../src/rbac.js';
+import { INSTALL_NAMESPACE, LABELS, WEBHOOK_CONFIGURATION_NAME } from '../../core/names.js';
+import { SERVICE_ACCOUNTS } from '../../core/rbac.js';
 import { WEBHOOK_COMMAND } from '../../webhooks/commands.js';
 import { ISVC_PATH } from '../../webhooks/isvc/handler.js';
 import { POD_PATH } from '../../webhooks/pod/handler.js';
@@ -42,23 +42,26 @@ describe('install: every object validates and lands in the right scope', () => {
     }
   });
 
-  it('every object file under manifests/ and serving-runtimes/ reaches a rendered overlay (nothing unvalidated)', () => {
-    const rendered = new Set(
-      [...build('manifests/overlays/production'), ...build('manifests/overlays/guarded'), ...install()].map(
-        (o) => `${o.kind}/${o.metadata.name}`,
-      ),
-    );
-    const objectFiles = [...filesUnder('manifests', ['.yaml']), ...filesUnder('serving-runtimes', ['.yaml'])].filter(
-      (f) => !/(kustomization|patch)\.yaml$/.test(f) && !f.includes('/config/'),
-    );
-    expect(objectFiles.length).toBeGreaterThan(15);
-    for (const file of objectFiles) {
-      for (const o of loadYamlDocuments(file)) {
-        const id = o.kind === 'ClusterServingRuntime' ? null : `${o.kind}/${o.metadata.name}`;
-        if (id) expect([file, rendered.has(id)]).toEqual([file, true]);
+  it(
+    'every object file under manifests/ and serving-runtimes/ ' + 'reaches a rendered overlay (nothing unvalidated)',
+    () => {
+      const rendered = new Set(
+        [...build('manifests/overlays/production'), ...build('manifests/overlays/guarded'), ...install()].map(
+          (o) => `${o.kind}/${o.metadata.name}`,
+        ),
+      );
+      const objectFiles = [...filesUnder('manifests', ['.yaml']), ...filesUnder('serving-runtimes', ['.yaml'])].filter(
+        (f) => !/(kustomization|patch)\.yaml$/.test(f) && !f.includes('/config/'),
+      );
+      expect(objectFiles.length).toBeGreaterThan(15);
+      for (const file of objectFiles) {
+        for (const o of loadYamlDocuments(file)) {
+          const id = o.kind === 'ClusterServingRuntime' ? null : `${o.kind}/${o.metadata.name}`;
+          if (id) expect([file, rendered.has(id)]).toEqual([file, true]);
+        }
       }
-    }
-  });
+    },
+  );
 
   it('the Namespace enforces the restricted Pod Security Standard', () => {
     expect(one(install(), 'Namespace', INSTALL_NAMESPACE).metadata.labels['pod-security.kubernetes.io/enforce']).toBe(
@@ -75,22 +78,26 @@ describe('install: container invariants', () => {
       expect(container.image).toBe(`ghcr.io/kserve-llmd/kserve-llmd:${version}`);
   });
 
-  it('every container runs non-root, read-only, without privilege escalation or capabilities, under RuntimeDefault seccomp', () => {
-    for (const { owner, container } of containersOf(install())) {
-      expect([owner, container.name, container.securityContext]).toEqual([
-        owner,
-        container.name,
-        expect.objectContaining({
-          runAsNonRoot: true,
-          readOnlyRootFilesystem: true,
-          allowPrivilegeEscalation: false,
-          capabilities: { drop: ['ALL'] },
-          seccompProfile: { type: 'RuntimeDefault' },
-        }),
-      ]);
-      expect(container.securityContext.capabilities.add).toBeUndefined();
-    }
-  });
+  it(
+    'every container runs non-root, read-only, without ' +
+      'privilege escalation or capabilities, under RuntimeDefault seccomp',
+    () => {
+      for (const { owner, container } of containersOf(install())) {
+        expect([owner, container.name, container.securityContext]).toEqual([
+          owner,
+          container.name,
+          expect.objectContaining({
+            runAsNonRoot: true,
+            readOnlyRootFilesystem: true,
+            allowPrivilegeEscalation: false,
+            capabilities: { drop: ['ALL'] },
+            seccompProfile: { type: 'RuntimeDefault' },
+          }),
+        ]);
+        expect(container.securityContext.capabilities.add).toBeUndefined();
+      }
+    },
+  );
 
   it('every container has startup, readiness and liveness probes, CPU and memory requests and a memory limit', () => {
     for (const { owner, container } of containersOf(install())) {
@@ -166,16 +173,21 @@ describe('install: workloads', () => {
     );
   });
 
-  it('the webhook config file in the ConfigMap parses with the webhook’s own config parser, and its flags parse with its CLI', () => {
-    const cm = one(install(), 'ConfigMap', 'kserve-llmd-config');
-    const config = parseWebhookConfig(yaml.load(cm.data['webhook.yaml']));
-    const args = one(install(), 'Deployment', 'kserve-llmd-webhook').spec.template.spec.containers[0].args as string[];
-    const { values } = parseFlags(args.slice(1), WEBHOOK_COMMAND);
-    expect(values.port).toBe(config.port);
-    const container = one(install(), 'Deployment', 'kserve-llmd-webhook').spec.template.spec.containers[0];
-    expect(container.ports[0].containerPort).toBe(values.port);
-    expect((container.ports as KObject[]).find((p) => p.name === 'metrics')?.containerPort).toBe(config.metricsPort);
-  });
+  it(
+    'the webhook config file in the ConfigMap parses with the ' +
+      'webhook’s own config parser, and its flags parse with its CLI',
+    () => {
+      const cm = one(install(), 'ConfigMap', 'kserve-llmd-config');
+      const config = parseWebhookConfig(yaml.load(cm.data['webhook.yaml']));
+      const args = one(install(), 'Deployment', 'kserve-llmd-webhook').spec.template.spec.containers[0]
+        .args as string[];
+      const { values } = parseFlags(args.slice(1), WEBHOOK_COMMAND);
+      expect(values.port).toBe(config.port);
+      const container = one(install(), 'Deployment', 'kserve-llmd-webhook').spec.template.spec.containers[0];
+      expect(container.ports[0].containerPort).toBe(values.port);
+      expect((container.ports as KObject[]).find((p) => p.name === 'metrics')?.containerPort).toBe(config.metricsPort);
+    },
+  );
 
   it('the webhook pod is given the time its SIGTERM drain takes: drain delay + shutdown timeout, with room', () => {
     const cm = one(install(), 'ConfigMap', 'kserve-llmd-config');
@@ -219,28 +231,36 @@ describe('install: the MutatingWebhookConfiguration', () => {
     expect(hook('pod.kserve-llmd.io').clientConfig.service.path).toBe(POD_PATH);
   });
 
-  it('failure policy per webhook, no side effects, bounded timeouts, reinvocation, and never kube-system or our namespace', () => {
-    expect(hook('inferenceservice.kserve-llmd.io').failurePolicy).toBe('Fail');
-    expect(hook('pod.kserve-llmd.io').failurePolicy).toBe('Ignore');
-    for (const w of config().webhooks as KObject[]) {
-      expect(w).toMatchObject({ sideEffects: 'None', reinvocationPolicy: 'IfNeeded', admissionReviewVersions: ['v1'] });
-      expect(w.timeoutSeconds).toBeLessThanOrEqual(10);
-      expect(w.namespaceSelector.matchExpressions).toContainEqual({
-        key: 'kubernetes.io/metadata.name',
-        operator: 'NotIn',
-        values: expect.arrayContaining(['kube-system', INSTALL_NAMESPACE]),
-      });
-    }
-    expect(hook('inferenceservice.kserve-llmd.io').rules).toEqual([
-      expect.objectContaining({ resources: ['inferenceservices'], operations: ['CREATE', 'UPDATE'] }),
-    ]);
-    expect(hook('pod.kserve-llmd.io').rules).toEqual([
-      expect.objectContaining({ resources: ['pods'], operations: ['CREATE'] }),
-    ]);
-    expect(hook('pod.kserve-llmd.io').objectSelector.matchExpressions).toEqual([
-      { key: LABELS.pool, operator: 'Exists' },
-    ]);
-  });
+  it(
+    'failure policy per webhook, no side effects, bounded ' +
+      'timeouts, reinvocation, and never kube-system or our namespace',
+    () => {
+      expect(hook('inferenceservice.kserve-llmd.io').failurePolicy).toBe('Fail');
+      expect(hook('pod.kserve-llmd.io').failurePolicy).toBe('Ignore');
+      for (const w of config().webhooks as KObject[]) {
+        expect(w).toMatchObject({
+          sideEffects: 'None',
+          reinvocationPolicy: 'IfNeeded',
+          admissionReviewVersions: ['v1'],
+        });
+        expect(w.timeoutSeconds).toBeLessThanOrEqual(10);
+        expect(w.namespaceSelector.matchExpressions).toContainEqual({
+          key: 'kubernetes.io/metadata.name',
+          operator: 'NotIn',
+          values: expect.arrayContaining(['kube-system', INSTALL_NAMESPACE]),
+        });
+      }
+      expect(hook('inferenceservice.kserve-llmd.io').rules).toEqual([
+        expect.objectContaining({ resources: ['inferenceservices'], operations: ['CREATE', 'UPDATE'] }),
+      ]);
+      expect(hook('pod.kserve-llmd.io').rules).toEqual([
+        expect.objectContaining({ resources: ['pods'], operations: ['CREATE'] }),
+      ]);
+      expect(hook('pod.kserve-llmd.io').objectSelector.matchExpressions).toEqual([
+        { key: LABELS.pool, operator: 'Exists' },
+      ]);
+    },
+  );
 
   /**
    * The matchCondition evaluated on real objects. No CEL interpreter is available, so the expression is

@@ -127,7 +127,9 @@ patches:
     ],
     [
       'a failing JSON patch test op',
-      'resources: [d.yaml]\npatches: [{target: {kind: Deployment}, patch: \'[{"op": "test", "path": "/metadata/name", "value": "x"}]\'}]\n',
+      'resources: [d.yaml]\npatches: [{target: {kind: ' +
+        'Deployment}, patch: \'[{"op": "test", "path": ' +
+        '"/metadata/name", "value": "x"}]\'}]\n',
       /patch on .* failed/,
     ],
     ['a file outside the kustomization root', 'resources: [../outside.yaml]\n', /load restrictor/],

@@ -5,11 +5,11 @@
  */
 import yaml from 'js-yaml';
 import { Registry } from 'prom-client';
-import { autoscalerMetrics } from '../../autoscaler/metrics.js';
+import { autoscalerMetrics } from '../../autoscaler/own-metrics.js';
 import { parseAutoscalerConfig } from '../../autoscaler/config.js';
 import { defaultControllerConfig } from '../../controller/config.js';
-import { EPP_METRICS_URL_TEMPLATE, INSTALL_NAMESPACE, LEASE_NAMES } from '../../src/names.js';
-import { webhookMetrics } from '../../src/metrics.js';
+import { EPP_METRICS_URL_TEMPLATE, INSTALL_NAMESPACE, LEASE_NAMES } from '../../core/names.js';
+import { webhookMetrics } from '../../webhooks/metrics.js';
 import type { KObject } from '../support/kustomize.js';
 import { validateObject } from '../support/schema.js';
 import { build, find, one } from './helpers.js';
@@ -19,15 +19,19 @@ const selects = (selector: Record<string, string>, labels: Record<string, string
   Object.entries(selector).every(([k, v]) => labels[k] === v);
 
 describe('optional components', () => {
-  it('the production overlay is the default install plus monitoring and NetworkPolicies, all Kubernetes kinds valid', () => {
-    const defaults = build('manifests/overlays/default').map((o) => `${o.kind}/${o.metadata.name}`);
-    const objs = production();
-    expect(objs.map((o) => `${o.kind}/${o.metadata.name}`)).toEqual(expect.arrayContaining(defaults));
-    const problems = objs
-      .filter((o) => o.apiVersion !== 'monitoring.coreos.com/v1')
-      .flatMap((o) => validateObject(o).map((e) => `${o.kind}/${o.metadata.name}: ${e}`));
-    expect(problems).toEqual([]);
-  });
+  it(
+    'the production overlay is the default install plus ' +
+      'monitoring and NetworkPolicies, all Kubernetes kinds valid',
+    () => {
+      const defaults = build('manifests/overlays/default').map((o) => `${o.kind}/${o.metadata.name}`);
+      const objs = production();
+      expect(objs.map((o) => `${o.kind}/${o.metadata.name}`)).toEqual(expect.arrayContaining(defaults));
+      const problems = objs
+        .filter((o) => o.apiVersion !== 'monitoring.coreos.com/v1')
+        .flatMap((o) => validateObject(o).map((e) => `${o.kind}/${o.metadata.name}: ${e}`));
+      expect(problems).toEqual([]);
+    },
+  );
 
   it('each ServiceMonitor selects one Service in kserve-llmd and scrapes a port it declares', () => {
     const monitors = find(production(), 'ServiceMonitor');
@@ -51,50 +55,54 @@ describe('optional components', () => {
     }
   });
 
-  it('NetworkPolicies: default-deny ingress, the webhook port open, its egress only to API server ports, metrics ports', () => {
-    const deny = one(production(), 'NetworkPolicy', 'kserve-llmd-default-deny-ingress');
-    expect(deny.spec).toEqual({ podSelector: {}, policyTypes: ['Ingress'] });
-    // The webhook's own policies come with the default install (manifests/base/webhook/network-policy.yaml).
-    const install = build('manifests/overlays/default');
-    const webhookPod = one(install, 'Deployment', 'kserve-llmd-webhook').spec.template;
-    const egress = one(install, 'NetworkPolicy', 'kserve-llmd-webhook-egress');
-    expect(selects(egress.spec.podSelector.matchLabels, webhookPod.metadata.labels)).toBe(true);
-    // GET /version at start (webhooks/pod/native-sidecars.ts); no DNS, nothing else.
-    expect(egress.spec).toMatchObject({
-      policyTypes: ['Egress'],
-      egress: [
+  it(
+    'NetworkPolicies: default-deny ingress, the webhook port ' +
+      'open, its egress only to API server ports, metrics ports',
+    () => {
+      const deny = one(production(), 'NetworkPolicy', 'kserve-llmd-default-deny-ingress');
+      expect(deny.spec).toEqual({ podSelector: {}, policyTypes: ['Ingress'] });
+      // The webhook's own policies come with the default install (manifests/base/webhook/network-policy.yaml).
+      const install = build('manifests/overlays/default');
+      const webhookPod = one(install, 'Deployment', 'kserve-llmd-webhook').spec.template;
+      const egress = one(install, 'NetworkPolicy', 'kserve-llmd-webhook-egress');
+      expect(selects(egress.spec.podSelector.matchLabels, webhookPod.metadata.labels)).toBe(true);
+      // GET /version at start (webhooks/pod/native-sidecars.ts); no DNS, nothing else.
+      expect(egress.spec).toMatchObject({
+        policyTypes: ['Egress'],
+        egress: [
+          {
+            ports: [
+              { port: 443, protocol: 'TCP' },
+              { port: 6443, protocol: 'TCP' },
+            ],
+          },
+        ],
+      });
+      expect(egress.spec.egress[0].to).toBeUndefined();
+      const webhookIngress = one(install, 'NetworkPolicy', 'kserve-llmd-webhook-ingress');
+      expect(selects(webhookIngress.spec.podSelector.matchLabels, webhookPod.metadata.labels)).toBe(true);
+      const ports = (webhookPod.spec.containers[0].ports as KObject[]).map((p) => p.name);
+      // Admission (and probes) from any source; metrics only from the monitoring namespace; nothing else.
+      expect(webhookIngress.spec.ingress).toEqual([
+        { ports: [{ port: 'https', protocol: 'TCP' }] },
         {
-          ports: [
-            { port: 443, protocol: 'TCP' },
-            { port: 6443, protocol: 'TCP' },
-          ],
+          from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } }],
+          ports: [{ port: 'metrics', protocol: 'TCP' }],
         },
-      ],
-    });
-    expect(egress.spec.egress[0].to).toBeUndefined();
-    const webhookIngress = one(install, 'NetworkPolicy', 'kserve-llmd-webhook-ingress');
-    expect(selects(webhookIngress.spec.podSelector.matchLabels, webhookPod.metadata.labels)).toBe(true);
-    const ports = (webhookPod.spec.containers[0].ports as KObject[]).map((p) => p.name);
-    // Admission (and probes) from any source; metrics only from the monitoring namespace; nothing else.
-    expect(webhookIngress.spec.ingress).toEqual([
-      { ports: [{ port: 'https', protocol: 'TCP' }] },
-      {
-        from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } }],
-        ports: [{ port: 'metrics', protocol: 'TCP' }],
-      },
-    ]);
-    expect(ports).toEqual(['https', 'metrics']);
-    const metrics = one(production(), 'NetworkPolicy', 'kserve-llmd-metrics-ingress');
-    for (const name of ['kserve-llmd-controller', 'kserve-llmd-autoscaler']) {
-      const pod = one(production(), 'Deployment', name).spec.template;
-      expect(metrics.spec.podSelector.matchExpressions[0].values).toContain(
-        pod.metadata.labels['app.kubernetes.io/component'],
-      );
-      expect((pod.spec.containers[0].ports as KObject[]).map((p) => p.name)).toContain(
-        metrics.spec.ingress[0].ports[0].port,
-      );
-    }
-  });
+      ]);
+      expect(ports).toEqual(['https', 'metrics']);
+      const metrics = one(production(), 'NetworkPolicy', 'kserve-llmd-metrics-ingress');
+      for (const name of ['kserve-llmd-controller', 'kserve-llmd-autoscaler']) {
+        const pod = one(production(), 'Deployment', name).spec.template;
+        expect(metrics.spec.podSelector.matchExpressions[0].values).toContain(
+          pod.metadata.labels['app.kubernetes.io/component'],
+        );
+        expect((pod.spec.containers[0].ports as KObject[]).map((p) => p.name)).toContain(
+          metrics.spec.ingress[0].ports[0].port,
+        );
+      }
+    },
+  );
 
   it('the Grafana dashboard queries only metrics and labels the webhook and autoscaler register', () => {
     const cm = one(production(), 'ConfigMap', 'kserve-llmd-dashboard');
@@ -123,29 +131,37 @@ describe('optional components', () => {
     }
   });
 
-  it('the autoscaler config in the ConfigMap parses with its own parser, on the port and Lease the manifests expect', () => {
-    const cm = one(production(), 'ConfigMap', 'kserve-llmd-config');
-    const config = parseAutoscalerConfig(yaml.load(cm.data['autoscaler.yaml']));
-    const pod = one(production(), 'Deployment', 'kserve-llmd-autoscaler').spec.template.spec;
-    expect((pod.containers[0].ports as KObject[]).find((p) => p.name === 'metrics')?.containerPort).toBe(
-      config.metrics.port,
-    );
-    expect(config.leaderElection).toEqual({
-      enabled: true,
-      namespace: INSTALL_NAMESPACE,
-      name: LEASE_NAMES.autoscaler,
-    });
-    // Demand at zero through the Gateway: the endpoint picker Service the controller creates.
-    expect(config.eppMetricsUrl).toBe(EPP_METRICS_URL_TEMPLATE);
-  });
+  it(
+    'the autoscaler config in the ConfigMap parses with its own ' +
+      'parser, on the port and Lease the manifests expect',
+    () => {
+      const cm = one(production(), 'ConfigMap', 'kserve-llmd-config');
+      const config = parseAutoscalerConfig(yaml.load(cm.data['autoscaler.yaml']));
+      const pod = one(production(), 'Deployment', 'kserve-llmd-autoscaler').spec.template.spec;
+      expect((pod.containers[0].ports as KObject[]).find((p) => p.name === 'metrics')?.containerPort).toBe(
+        config.metrics.port,
+      );
+      expect(config.leaderElection).toEqual({
+        enabled: true,
+        namespace: INSTALL_NAMESPACE,
+        name: LEASE_NAMES.autoscaler,
+      });
+      // Demand at zero through the Gateway: the endpoint picker Service the controller creates.
+      expect(config.eppMetricsUrl).toBe(EPP_METRICS_URL_TEMPLATE);
+    },
+  );
 
-  it("the controller mutates prefill siblings with the webhook's own config file, and serves probes on its metrics port", () => {
-    const cm = one(production(), 'ConfigMap', 'kserve-llmd-config');
-    const container = one(production(), 'Deployment', 'kserve-llmd-controller').spec.template.spec.containers[0];
-    expect(container.args).toContain('--config=/etc/kserve-llmd/webhook.yaml');
-    expect(Object.keys(cm.data).sort()).toEqual(['autoscaler.yaml', 'webhook.yaml']);
-    expect((container.ports as KObject[]).find((p) => p.name === 'metrics')?.containerPort).toBe(
-      defaultControllerConfig().metricsPort,
-    );
-  });
+  it(
+    "the controller mutates prefill siblings with the webhook's " +
+      'own config file, and serves probes on its metrics port',
+    () => {
+      const cm = one(production(), 'ConfigMap', 'kserve-llmd-config');
+      const container = one(production(), 'Deployment', 'kserve-llmd-controller').spec.template.spec.containers[0];
+      expect(container.args).toContain('--config=/etc/kserve-llmd/webhook.yaml');
+      expect(Object.keys(cm.data).sort()).toEqual(['autoscaler.yaml', 'webhook.yaml']);
+      expect((container.ports as KObject[]).find((p) => p.name === 'metrics')?.containerPort).toBe(
+        defaultControllerConfig().metricsPort,
+      );
+    },
+  );
 });

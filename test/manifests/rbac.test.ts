@@ -1,9 +1,9 @@
 /**
- * RBAC: the table in src/rbac.ts, the generated manifests, and the helpers other components' tests use to
+ * RBAC: the table in core/rbac.ts, the generated manifests, and the helpers other components' tests use to
  * check every API call they make against it.
  */
 import { readFileSync } from 'node:fs';
-import { INSTALL_NAMESPACE, LEASE_NAMES } from '../../src/names.js';
+import { INSTALL_NAMESPACE, LEASE_NAMES } from '../../core/names.js';
 import {
   allows,
   RBAC,
@@ -13,7 +13,7 @@ import {
   type Component,
   type RbacRule,
   type Verb,
-} from '../../src/rbac.js';
+} from '../../core/rbac.js';
 import { RBAC_YAML_PATH, rbacYaml } from '../../scripts/gen-rbac.js';
 import type { KObject } from '../support/kustomize.js';
 import { build, filesUnder, find, one } from './helpers.js';
@@ -27,7 +27,7 @@ const triples = (rules: readonly RbacRule[]): Array<{ apiGroup: string; resource
     ),
   );
 
-describe('RBAC table (src/rbac.ts)', () => {
+describe('RBAC table (core/rbac.ts)', () => {
   it.each(COMPONENTS)('%s: every rule says which code path needs it, and nothing is a wildcard', (component) => {
     for (const r of RBAC[component]) {
       expect(r.why.trim().length).toBeGreaterThan(10);
@@ -163,7 +163,7 @@ describe('requestAttributes / allows: the authorizer’s view of a REST call', (
 });
 
 describe('RBAC manifests (generated from the table)', () => {
-  it('manifests/base/rbac/rbac.yaml is up to date (run `npm run gen:rbac` after changing src/rbac.ts)', () => {
+  it('manifests/base/rbac/rbac.yaml is up to date (run `npm run gen:rbac` after changing core/rbac.ts)', () => {
     expect(readFileSync(RBAC_YAML_PATH, 'utf8')).toBe(rbacYaml());
   });
 
@@ -182,7 +182,9 @@ describe('RBAC manifests (generated from the table)', () => {
   });
 
   it.each(['controller', 'autoscaler'] as const)(
-    '%s: its ServiceAccount is granted exactly the table’s rules, cluster rules cluster-wide and Lease rules in kserve-llmd',
+    '%s: its ServiceAccount is granted exactly the table’s ' +
+      'rules, cluster rules cluster-wide and Lease rules in ' +
+      'kserve-llmd',
     (component) => {
       const sa = SERVICE_ACCOUNTS[component];
       const subjectIs = (b: KObject): boolean =>

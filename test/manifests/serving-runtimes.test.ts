@@ -1,6 +1,6 @@
 /**
  * The six ClusterServingRuntimes as `kubectl apply -k serving-runtimes/` creates them: schema, the names and
- * labels the webhook relies on (one shared constant: src/names.ts), KServe's runtime validator, and the
+ * labels the webhook relies on (one shared constant: core/names.ts), KServe's runtime validator, and the
  * container contract with the pod webhook, checked by running the real webhooks over a pod built the way
  * KServe and Knative build it from these runtimes.
  */
@@ -17,10 +17,10 @@ import {
   runtimeName,
   SERVING_PORT,
   type Accelerator,
-} from '../../src/names.js';
+} from '../../core/names.js';
 import type { Container, InferenceService, Pod } from '../../src/types/kube.js';
-import { mutateInferenceService } from '../../webhooks/isvc/mutate.js';
-import { SUPPORTED_FORMATS } from '../../webhooks/isvc/mutators/runtime.js';
+import { mutateInferenceService } from '../../core/isvc/mutate.js';
+import { SUPPORTED_FORMATS } from '../../core/isvc/mutators/runtime.js';
 import { buildPodContext, findPortArg } from '../../webhooks/pod/context.js';
 import { mutatePod } from '../../webhooks/pod/mutate.js';
 import { example } from '../support/fixtures.js';
@@ -42,7 +42,7 @@ const IMAGES: Record<Accelerator, string> = {
   cpu: 'docker.io/vllm/vllm-openai-cpu:v0.27.1-x86_64',
 };
 
-describe('serving runtimes: one per accelerator, named by src/names.ts', () => {
+describe('serving runtimes: one per accelerator, named by core/names.ts', () => {
   it('renders exactly runtimeName(accelerator) for every accelerator', () => {
     expect(runtimes().map((r) => r.kind)).toEqual(ACCELERATORS.map(() => 'ClusterServingRuntime'));
     expect(
@@ -100,7 +100,7 @@ describe('serving runtimes: one per accelerator, named by src/names.ts', () => {
   });
 
   it.each(ACCELERATORS)(
-    '%s: its resources name its accelerator as the webhook infers it (src/names.ts ACCELERATOR_RESOURCES)',
+    '%s: its resources name its accelerator as the webhook infers it (core/names.ts ACCELERATOR_RESOURCES)',
     (accel) => {
       const limits = main(runtimeFor(accel)).resources.limits as Record<string, string>;
       const inferred = Object.keys(limits).flatMap((r) =>
@@ -168,6 +168,18 @@ describe('serving runtimes: the container contract with the pod webhook', () => 
       expect(
         parseInt(runtimeFor(accel).spec.annotations['serving.knative.dev/progress-deadline'], 10),
       ).toBeGreaterThanOrEqual(startupBudget);
+    },
+  );
+
+  it.each(ACCELERATORS)(
+    '%s: Knative accepts the readiness probe (periodSeconds 0 = ' +
+      "queue-proxy's aggressive probing, which forbids " +
+      'timeoutSeconds and failureThreshold)',
+    (accel) => {
+      // knative/serving knative-v1.23.0 pkg/apis/serving/k8s_validation.go validateReadinessProbe (847-861);
+      // the end-to-end suite's real Knative webhook rejected the Knative Service KServe renders otherwise.
+      const p = main(runtimeFor(accel)).readinessProbe;
+      if (!p.periodSeconds) expect([p.timeoutSeconds, p.failureThreshold]).toEqual([undefined, undefined]);
     },
   );
 

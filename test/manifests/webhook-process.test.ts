@@ -7,9 +7,9 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { parseFlags } from '../../src/cli/args.js';
+import { parseFlags } from '../../src/cli-args.js';
 import { createLogger } from '../../src/log.js';
-import { WEBHOOK_CONFIGURATION_NAME } from '../../src/names.js';
+import { WEBHOOK_CONFIGURATION_NAME } from '../../core/names.js';
 import { resolveConfig, WEBHOOK_COMMAND } from '../../webhooks/commands.js';
 import { createIsvcHandler, ISVC_PATH } from '../../webhooks/isvc/handler.js';
 import { createPodHandler, POD_PATH } from '../../webhooks/pod/handler.js';

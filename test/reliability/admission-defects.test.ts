@@ -6,7 +6,7 @@
 import { Writable } from 'node:stream';
 import { defaultWebhookConfig } from '../../src/config.js';
 import { createLogger } from '../../src/log.js';
-import type { AdmissionResponse } from '../../src/types/admission.js';
+import type { AdmissionResponse } from '../../webhooks/admission-types.js';
 import { createIsvcHandler, ISVC_PATH } from '../../webhooks/isvc/handler.js';
 import { startWebhookServer, type WebhookServer } from '../../webhooks/server.js';
 import { isvc, review } from '../support/fixtures.js';

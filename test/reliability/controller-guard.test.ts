@@ -11,10 +11,10 @@ import yaml from 'js-yaml';
 import { defaultControllerConfig } from '../../controller/config.js';
 import { desiredObjects } from '../../controller/objects/index.js';
 import { defaultWebhookConfig } from '../../src/config.js';
-import { INSTALL_NAMESPACE } from '../../src/names.js';
-import { SERVICE_ACCOUNTS } from '../../src/rbac.js';
+import { INSTALL_NAMESPACE } from '../../core/names.js';
+import { SERVICE_ACCOUNTS } from '../../core/rbac.js';
 import type { InferenceService } from '../../src/types/kube.js';
-import { mutateInferenceService } from '../../webhooks/isvc/mutate.js';
+import { mutateInferenceService } from '../../core/isvc/mutate.js';
 import { build } from '../manifests/helpers.js';
 import { EXAMPLES, example } from '../support/fixtures.js';
 

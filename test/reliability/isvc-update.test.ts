@@ -5,7 +5,7 @@
  * the update introduces, and problems it inherited come back as warnings.
  */
 import { defaultWebhookConfig } from '../../src/config.js';
-import type { AdmissionResponse } from '../../src/types/admission.js';
+import type { AdmissionResponse } from '../../webhooks/admission-types.js';
 import type { InferenceService } from '../../src/types/kube.js';
 import { createIsvcHandler } from '../../webhooks/isvc/handler.js';
 import { isvc, review } from '../support/fixtures.js';

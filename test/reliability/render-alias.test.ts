@@ -6,7 +6,7 @@
  */
 import { defaultWebhookConfig } from '../../src/config.js';
 import { checkExpanded, loadAllBounded, YamlBoundsError } from '../../src/yaml-bounded.js';
-import { renderManifests } from '../../webhooks/render/render.js';
+import { renderManifests } from '../../render/render.js';
 
 const config = defaultWebhookConfig();
 

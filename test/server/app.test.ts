@@ -1,9 +1,10 @@
 import fastJsonPatch from 'fast-json-patch';
 import { Writable } from 'node:stream';
-import { startHttpsServer } from '../../src/https-server.js';
+import { startHttpsServer } from '../../webhooks/https-server.js';
 import { createLogger } from '../../src/log.js';
-import { createRegistry, webhookMetrics } from '../../src/metrics.js';
-import type { AdmissionHandler, AdmissionRequest } from '../../src/types/admission.js';
+import { createRegistry } from '../../src/metrics.js';
+import { webhookMetrics } from '../../webhooks/metrics.js';
+import type { AdmissionHandler, AdmissionRequest } from '../../webhooks/admission-types.js';
 import { allowed, denied, patched } from '../../webhooks/admission.js';
 import { createWebhookApp } from '../../webhooks/app.js';
 import { startWebhookServer, type WebhookServer } from '../../webhooks/server.js';

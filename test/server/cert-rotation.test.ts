@@ -1,10 +1,11 @@
 import { once } from 'node:events';
 import { rename, rm } from 'node:fs/promises';
 import { Writable } from 'node:stream';
-import { startHttpsServer } from '../../src/https-server.js';
+import { startHttpsServer } from '../../webhooks/https-server.js';
 import { createLogger } from '../../src/log.js';
-import { createRegistry, webhookMetrics } from '../../src/metrics.js';
-import { CertReloader } from '../../src/tls/cert-reloader.js';
+import { createRegistry } from '../../src/metrics.js';
+import { webhookMetrics } from '../../webhooks/metrics.js';
+import { CertReloader } from '../../webhooks/tls/cert-reloader.js';
 import { allowed } from '../../webhooks/admission.js';
 import { createWebhookApp } from '../../webhooks/app.js';
 import { createClient, peerCommonName } from '../support/https-client.js';

@@ -6,7 +6,7 @@
 import { Writable } from 'node:stream';
 import type { Counter } from 'prom-client';
 import { createLogger } from '../../src/log.js';
-import type { AdmissionHandler } from '../../src/types/admission.js';
+import type { AdmissionHandler } from '../../webhooks/admission-types.js';
 import { MAX_JSON_CONTAINERS, SCAN_ABOVE_BYTES } from '../../webhooks/admission-body.js';
 import { allowed, patched } from '../../webhooks/admission.js';
 import { startWebhookServer, type WebhookServer } from '../../webhooks/server.js';

@@ -35,7 +35,8 @@ async function halfSentRequest(
   await new Promise<void>((resolve, reject) => socket.once('secureConnect', resolve).once('error', reject));
   const half = Math.floor(body.length / 2);
   socket.write(
-    `POST /mutate HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body.slice(0, half)}`,
+    `POST /mutate HTTP/1.1\r\nHost: localhost\r\nContent-Type: ` +
+      `application/json\r\nContent-Length: ${body.length}\r\n\r\n${body.slice(0, half)}`,
   );
   const response = new Promise<string>((resolve) => {
     let text = '';
@@ -102,13 +103,22 @@ describe('graceful close', () => {
 describe('installSignalHandlers', () => {
   it('exits 0 after a graceful close on SIGTERM', async () => {
     const { spawn } = await import('node:child_process');
-    const code = `
-      const { startWebhookServer, installSignalHandlers } = await import(${JSON.stringify(new URL('../../webhooks/server.ts', import.meta.url).pathname)});
-      const { createLogger } = await import(${JSON.stringify(new URL('../../src/log.ts', import.meta.url).pathname)});
-      const logger = createLogger({ level: 'info' });
-      const s = await startWebhookServer({ host: '127.0.0.1', port: 0, handlers: {}, logger });
-      installSignalHandlers(s.close, logger);
-      console.log('READY');`;
+    const code =
+      `
+      const { startWebhookServer, installSignalHandlers } ` +
+      `= await import(${JSON.stringify(new URL('../../webhooks/server.ts', import.meta.url).pathname)});
+ ` +
+      `     const { createLogger } = await ` +
+      `import(${JSON.stringify(new URL('../../src/log.ts', import.meta.url).pathname)});
+ ` +
+      `     const logger = createLogger({ level: 'info' });
+ ` +
+      `     const s = await startWebhookServer({ host: ` +
+      `'127.0.0.1', port: 0, handlers: {}, logger });
+ ` +
+      `     installSignalHandlers(s.close, logger);
+ ` +
+      `     console.log('READY');`;
     const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });

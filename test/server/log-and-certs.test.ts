@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { createLogger } from '../../src/log.js';
-import { generateSelfSigned, writeCertDir } from '../../src/tls/self-signed.js';
+import { generateSelfSigned, writeCertDir } from '../../webhooks/tls/self-signed.js';
 
 function collect(): { stream: Writable; lines: Record<string, unknown>[] } {
   const lines: Record<string, unknown>[] = [];

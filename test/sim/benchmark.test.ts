@@ -4,7 +4,7 @@
  * deterministic for a seed; outputs (table, JSON, SVG) are well formed; the CLI flags fail clearly.
  */
 import { commandLine, parseSloFlag, TRACE_BENCH } from '../../bench/trace.js';
-import { parseFlags } from '../../src/cli/args.js';
+import { parseFlags } from '../../src/cli-args.js';
 import { runCluster } from '../../bench/sim/cluster.js';
 import { summarize } from '../../bench/sim/metrics.js';
 import { costAtAttainment } from '../../bench/sim/oracle/frontier.js';
@@ -12,8 +12,8 @@ import { staticPolicy } from '../../bench/sim/policies/static.js';
 import { jsonResult, lowerBoundCheck, serializeRecord, textTable, verdict } from '../../bench/sim/report.js';
 import { runBenchmark, type BenchConfig, type BenchResult } from '../../bench/sim/run.js';
 import { svgChart } from '../../bench/sim/svg.js';
-import { LLAMA3_8B } from '../../bench/sim/presets.js';
-import { createRng } from '../../bench/sim/rng.js';
+import { LLAMA3_8B } from '../../model/presets.js';
+import { createRng } from '../../model/rng.js';
 import { generateSynthetic, parseSyntheticSpec } from '../../bench/sim/traffic/synthetic.js';
 
 function config(seed = 5, duration = '8m'): BenchConfig {

@@ -5,8 +5,8 @@
  */
 import { CALIBRATION_POINTS, residual } from '../../bench/sim/calibration-points.js';
 import { closedLoop } from '../../bench/sim/calibrate.js';
-import { kvTransferSeconds, profiledPrefillTokensPerSec, stepSeconds } from '../../bench/sim/perf.js';
-import { coldStartSeconds, LLAMA3_70B, LLAMA3_8B } from '../../bench/sim/presets.js';
+import { kvTransferSeconds, profiledPrefillTokensPerSec, stepSeconds } from '../../model/perf.js';
+import { coldStartSeconds, LLAMA3_70B, LLAMA3_8B } from '../../model/presets.js';
 
 /**
  * The documented gap (docs/simulator.md): Dynamo's 8B TP4 prefill point, which the TP2 efficiency fit cannot reach;

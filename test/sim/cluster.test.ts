@@ -1,7 +1,7 @@
 /** Cluster behaviours the baselines' stacks depend on: EPP flow control and the EPP's in-flight token gauge. */
 import { COLD_START_SPREAD, runCluster } from '../../bench/sim/cluster.js';
 import type { Observation, Policy } from '../../bench/sim/policies/types.js';
-import { LLAMA3_8B } from '../../bench/sim/presets.js';
+import { LLAMA3_8B } from '../../model/presets.js';
 import type { TraceRequest } from '../../bench/sim/traffic/types.js';
 
 function watcher(fleet: { decode: number; prefill: number }): Policy & { seen: Observation[] } {

@@ -1,10 +1,10 @@
 /** Prefix caching, KV accounting and preemption in the engine model, and its /metrics page. */
 import { vllmSnapshot } from '../../autoscaler/metrics/vllm-signals.js';
 import { SimClock } from '../../bench/sim/clock.js';
-import { Engine, type EngineRequest } from '../../bench/sim/engine.js';
-import { KvCache } from '../../bench/sim/kv.js';
-import { LLAMA3_8B } from '../../bench/sim/presets.js';
-import { renderVllmMetrics } from '../../bench/sim/prom.js';
+import { Engine, type EngineRequest } from '../../model/engine.js';
+import { KvCache } from '../../model/kv.js';
+import { LLAMA3_8B } from '../../model/presets.js';
+import { renderVllmMetrics } from '../../model/prom.js';
 
 function request(
   id: number,

@@ -11,7 +11,7 @@ import {
   type WindowOption,
 } from '../../bench/sim/oracle/frontier.js';
 import { windowBounds } from '../../bench/sim/oracle/index.js';
-import { createRng } from '../../bench/sim/rng.js';
+import { createRng } from '../../model/rng.js';
 import { scaleRate } from '../../bench/sim/traffic/index.js';
 import type { TraceRequest } from '../../bench/sim/traffic/types.js';
 

@@ -9,9 +9,9 @@ import { dynamoLoadPolicy } from '../../bench/sim/policies/dynamo-load.js';
 import type { EngineSnapshot, Observation, PolicyContext, RoleObservation } from '../../bench/sim/policies/types.js';
 import { WVA_DEFAULTS, wvaDelta } from '../../bench/sim/policies/wva.js';
 import { SimClock } from '../../bench/sim/clock.js';
-import { Engine } from '../../bench/sim/engine.js';
-import { LLAMA3_8B } from '../../bench/sim/presets.js';
-import { renderVllmMetrics } from '../../bench/sim/prom.js';
+import { Engine } from '../../model/engine.js';
+import { LLAMA3_8B } from '../../model/presets.js';
+import { renderVllmMetrics } from '../../model/prom.js';
 
 const ctx: PolicyContext = {
   preset: LLAMA3_8B,
@@ -76,7 +76,8 @@ describe('policy interface', () => {
     '%s wakes from zero when requests are buffered and grows under load',
     (name, create) => {
       const p = create({ ...ctx, initial: { decode: 0, prefill: 0 } });
-      // At zero with requests held by the activator/EPP queue: every scale-from-zero policy (Dynamo never leaves 1) wants ≥ 1 within 30 s.
+      // At zero with requests held by the activator/EPP queue: every scale-from-zero policy (Dynamo never leaves 1)
+      // wants ≥ 1 within 30 s.
       let desired = 0;
       for (let t = 0; t <= 30 && desired < 1; t++)
         desired =
@@ -193,18 +194,21 @@ describe('HPA (k8s v1.28.7)', () => {
 });
 
 describe('KEDA as llm-d guides deploy it', () => {
-  it('aggregated: scales on the EPP flow-control queue (target 1) and running requests (target 16), never below 1', () => {
-    const p = kedaPolicy({ ...ctx, initial: { decode: 2, prefill: 0 } });
-    expect(p.flowControl).toBe(true);
-    const pods = [engineSnap('a', {}), engineSnap('b', {})];
-    const at = (t: number, queued: number, running: number) =>
-      p.step({ now: t, decode: role(pods), epp: { flowQueued: queued, running } })?.decode;
-    // 64 running → 4 replicas, but the 300 s scale-up stabilization holds the lowest recent recommendation.
-    expect(at(0, 0, 64)).toBe(4);
-    let desired = 0;
-    for (let t = 1; t < 600; t++) desired = at(t, 0, 0) ?? desired;
-    expect(desired).toBe(1);
-  });
+  it(
+    'aggregated: scales on the EPP flow-control queue (target ' + '1) and running requests (target 16), never below 1',
+    () => {
+      const p = kedaPolicy({ ...ctx, initial: { decode: 2, prefill: 0 } });
+      expect(p.flowControl).toBe(true);
+      const pods = [engineSnap('a', {}), engineSnap('b', {})];
+      const at = (t: number, queued: number, running: number) =>
+        p.step({ now: t, decode: role(pods), epp: { flowQueued: queued, running } })?.decode;
+      // 64 running → 4 replicas, but the 300 s scale-up stabilization holds the lowest recent recommendation.
+      expect(at(0, 0, 64)).toBe(4);
+      let desired = 0;
+      for (let t = 1; t < 600; t++) desired = at(t, 0, 0) ?? desired;
+      expect(desired).toBe(1);
+    },
+  );
 
   it('P/D: prefill on seconds of in-flight prefill tokens (target 1.5), decode on summed KV usage (target 0.8)', () => {
     const p = kedaPolicy({ ...ctx, disaggregated: true, initial: { decode: 1, prefill: 1 } });

@@ -1,7 +1,7 @@
 /** Worker threads change nothing: the same tasks give the same results in this thread and spread over workers. */
-import { LLAMA3_8B } from '../../bench/sim/presets.js';
+import { LLAMA3_8B } from '../../model/presets.js';
 import { runTasks } from '../../bench/sim/pool.js';
-import { createRng } from '../../bench/sim/rng.js';
+import { createRng } from '../../model/rng.js';
 import type { Task, TaskConfig } from '../../bench/sim/tasks.js';
 import { generateSynthetic, parseSyntheticSpec } from '../../bench/sim/traffic/synthetic.js';
 

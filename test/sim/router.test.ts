@@ -1,9 +1,9 @@
 /** Router choices: llm-d default scoring (prefix 3, queue 2, kv 2, max-score) and round-robin; the P/D decision. */
 import { SimClock } from '../../bench/sim/clock.js';
-import { Engine } from '../../bench/sim/engine.js';
-import { LLAMA3_8B } from '../../bench/sim/presets.js';
-import { createRng } from '../../bench/sim/rng.js';
-import { createRouter, llmdScores, PrefixIndex, wantsRemotePrefill, type RoutablePod } from '../../bench/sim/router.js';
+import { Engine } from '../../model/engine.js';
+import { LLAMA3_8B } from '../../model/presets.js';
+import { createRng } from '../../model/rng.js';
+import { createRouter, llmdScores, PrefixIndex, wantsRemotePrefill, type RoutablePod } from '../../model/router.js';
 
 function pods(n: number): RoutablePod[] {
   const clock = new SimClock();

@@ -3,7 +3,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createRng } from '../../bench/sim/rng.js';
+import { createRng } from '../../model/rng.js';
 import { parseAzureTimestamp } from '../../bench/sim/traffic/azure.js';
 import { loadTraffic, parseTraceText, scaleRate, TraceError } from '../../bench/sim/traffic/index.js';
 import { generateSynthetic, parseSyntheticSpec, rateAt } from '../../bench/sim/traffic/synthetic.js';

@@ -7,7 +7,7 @@
 import { runCluster } from '../../bench/sim/cluster.js';
 import { oursPolicy } from '../../bench/sim/policies/ours.js';
 import type { PolicyContext } from '../../bench/sim/policies/types.js';
-import { LLAMA3_8B } from '../../bench/sim/presets.js';
+import { LLAMA3_8B } from '../../model/presets.js';
 import type { TraceRequest } from '../../bench/sim/traffic/types.js';
 
 describe('benchmark: ours wakes a P/D fleet decode first', () => {

@@ -4,7 +4,7 @@
  * The real binary is still run as a process by test/bin.test.ts.
  */
 import { EventEmitter } from 'node:events';
-import type { CliIo } from '../../src/cli/io.js';
+import type { CliIo } from '../../src/cli-io.js';
 import { main } from '../../src/cli/main.js';
 
 export interface FakeIo extends CliIo {

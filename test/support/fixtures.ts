@@ -1,7 +1,7 @@
 /** Builders for InferenceServices, pods and AdmissionReviews used across the webhook tests. */
 import { readFileSync } from 'node:fs';
 import yaml from 'js-yaml';
-import type { AdmissionReview, Operation } from '../../src/types/admission.js';
+import type { AdmissionReview, Operation } from '../../webhooks/admission-types.js';
 import type { InferenceService, Pod } from '../../src/types/kube.js';
 
 export const EXAMPLES = [

@@ -165,7 +165,9 @@ function generateConfigMaps(dir: string, file: string, k: KObject): KObject[] {
   return ((k.configMapGenerator ?? []) as KObject[]).map((g) => {
     if (!globalNoHash && g.options?.disableNameSuffixHash !== true) {
       throw new KustomizeError(
-        `${file}: configMapGenerator ${g.name} must set options.disableNameSuffixHash: true (hashed names need reference rewriting the test renderer does not do)`,
+        `${file}: configMapGenerator ${g.name} must set ` +
+          `options.disableNameSuffixHash: true (hashed names need ` +
+          `reference rewriting the test renderer does not do)`,
       );
     }
     const data: Record<string, string> = {};
@@ -259,7 +261,8 @@ function rename(objs: KObject[], prefix: string, suffix: string, file: string): 
   for (const o of objs) {
     if (!SUFFIXABLE.has(o.kind))
       throw new KustomizeError(
-        `${file}: namePrefix/nameSuffix on ${o.kind} needs name-reference rewriting, which the test renderer does not do`,
+        `${file}: namePrefix/nameSuffix on ${o.kind} needs ` +
+          `name-reference rewriting, which the test renderer does not do`,
       );
     o.metadata.name = `${prefix}${o.metadata.name}${suffix}`;
   }

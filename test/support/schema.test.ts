@@ -148,7 +148,9 @@ describe('validateObject: InferenceService (serving.kserve.io/v1beta1)', () => {
     o.metadata['name'] = 'Llama_3';
     const errors = validateObject(o);
     expect(errors).toContain(
-      'spec.predictor.containers[1].name: duplicate container name "kserve-container" (also at spec.predictor.containers[0].name)',
+      'spec.predictor.containers[1].name: duplicate container ' +
+        'name "kserve-container" (also at ' +
+        'spec.predictor.containers[0].name)',
     );
     expect(errors.some((e) => e.startsWith('metadata.name: "Llama_3" must be a lowercase RFC 1123 subdomain'))).toBe(
       true,
@@ -220,8 +222,13 @@ describe('validateObject: core/v1 Pod (Kubernetes 1.28 OpenAPI)', () => {
     p.metadata.labels['-bad-key'] = 'x';
     p.metadata.labels['too-long'] = 'a'.repeat(64);
     expect(validateObject(p)).toEqual([
-      "metadata.labels.model: invalid label value \"meta-llama/Llama-3-8B\": must be empty or consist of alphanumerics, '-', '_' or '.', starting and ending with an alphanumeric",
-      "metadata.labels[\"-bad-key\"]: invalid label key \"-bad-key\": name part must consist of alphanumerics, '-', '_' or '.', and must start and end with an alphanumeric",
+      'metadata.labels.model: invalid label value ' +
+        '"meta-llama/Llama-3-8B": must be empty or consist of ' +
+        "alphanumerics, '-', '_' or '.', starting and ending with an " +
+        'alphanumeric',
+      'metadata.labels["-bad-key"]: invalid label key ' +
+        '"-bad-key": name part must consist of alphanumerics, \'-\', ' +
+        "'_' or '.', and must start and end with an alphanumeric",
       `metadata.labels.too-long: invalid label value "${'a'.repeat(64)}": must be no more than 63 characters`,
     ]);
   });
@@ -235,10 +242,14 @@ describe('validateObject: core/v1 Pod (Kubernetes 1.28 OpenAPI)', () => {
     c.resources.limits['memory'] = '64GB!';
     (p.spec.volumes[0] as { emptyDir: Obj }).emptyDir['medium'] = 3;
     expect(validateObject(p)).toEqual([
-      'spec.containers[0].ports[1]: duplicate entry with key [containerPort=8001,protocol="TCP"] (first at index 0); list-type map requires unique keys',
+      'spec.containers[0].ports[1]: duplicate entry with key ' +
+        '[containerPort=8001,protocol="TCP"] (first at index 0); ' +
+        'list-type map requires unique keys',
       expect.stringMatching(/^spec\.containers\[0\]\.resources\.limits\.memory: must match pattern/),
       'spec.volumes[0].emptyDir.medium: must be of type string',
-      'spec.containers[0].env[2].name: duplicate env var name (the later entry silently overrides the earlier one) "POD_IP" (also at spec.containers[0].env[0].name)',
+      'spec.containers[0].env[2].name: duplicate env var name ' +
+        '(the later entry silently overrides the earlier one) ' +
+        '"POD_IP" (also at spec.containers[0].env[0].name)',
       'spec.containers[0].volumeMounts[1].name: volume "missing" not found in the pod\'s volumes',
     ]);
   });
@@ -360,7 +371,9 @@ describe('validateObject: other CRDs', () => {
       { type: 'RequestHeaderModifier', requestHeaderModifier: { remove: ['x-debug', 'x-debug'] } },
     ];
     expect(validateObject(bad)).toEqual([
-      'spec.rules[0].filters[0].requestHeaderModifier.remove[1]: duplicate value "x-debug" (first at index 0); list-type set requires unique values',
+      'spec.rules[0].filters[0].requestHeaderModifier.remove[1]: ' +
+        'duplicate value "x-debug" (first at index 0); list-type set ' +
+        'requires unique values',
       'spec.rules[0].matches[0].path.type: must be one of "Exact", "PathPrefix", "RegularExpression"',
     ]);
   });
@@ -437,7 +450,9 @@ describe('validateObject: other built-in kinds (Kubernetes 1.28)', () => {
     }
     expect(validateObject(bad)).toEqual([
       'webhooks[0].clientConfig.caBundle: must match format "byte"',
-      'webhooks[0].matchConditions[1]: duplicate entry with key [name="has-llmd-annotation"] (first at index 0); list-type map requires unique keys',
+      'webhooks[0].matchConditions[1]: duplicate entry with key ' +
+        '[name="has-llmd-annotation"] (first at index 0); list-type ' +
+        'map requires unique keys',
     ]);
   });
 
@@ -534,7 +549,8 @@ describe('validateObject: unknown kinds and helpers', () => {
     p.spec['foo'] = 1;
     p.spec['bar'] = 2;
     expect(() => expectValid(p)).toThrow(
-      'v1 Pod models/vllm-0 is not valid (2 errors):\n  - spec.foo: unknown field "foo"\n  - spec.bar: unknown field "bar"',
+      'v1 Pod models/vllm-0 is not valid (2 errors):\n  - ' +
+        'spec.foo: unknown field "foo"\n  - spec.bar: unknown field "bar"',
     );
     expect(() => expectInvalid(pod())).toThrow(/expected to be invalid/);
   });

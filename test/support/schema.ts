@@ -92,7 +92,11 @@ const MAX_ANNOTATIONS_BYTES = 256 * 1024;
 function dnsSubdomainError(v: string): string | undefined {
   if (v.length > 253) return 'must be no more than 253 characters';
   if (!DNS1123_SUBDOMAIN.test(v)) {
-    return "must be a lowercase RFC 1123 subdomain (lowercase alphanumerics, '-' or '.', starting and ending with an alphanumeric)";
+    return (
+      'must be a lowercase RFC 1123 subdomain (lowercase ' +
+      "alphanumerics, '-' or '.', starting and ending with an " +
+      'alphanumeric)'
+    );
   }
   return undefined;
 }
@@ -100,14 +104,22 @@ function dnsSubdomainError(v: string): string | undefined {
 function dnsLabelError(v: string): string | undefined {
   if (v.length > 63) return 'must be no more than 63 characters';
   if (!DNS1123_LABEL.test(v))
-    return "must be a lowercase RFC 1123 label (lowercase alphanumerics or '-', starting and ending with an alphanumeric)";
+    return (
+      'must be a lowercase RFC 1123 label (lowercase ' +
+      "alphanumerics or '-', starting and ending with an " +
+      'alphanumeric)'
+    );
   return undefined;
 }
 
 function dns1035LabelError(v: string): string | undefined {
   if (v.length > 63) return 'must be no more than 63 characters';
   if (!DNS1035_LABEL.test(v))
-    return "must be a lowercase RFC 1035 label (lowercase alphanumerics or '-', starting with a letter, ending with an alphanumeric)";
+    return (
+      'must be a lowercase RFC 1035 label (lowercase ' +
+      "alphanumerics or '-', starting with a letter, ending with " +
+      'an alphanumeric)'
+    );
   return undefined;
 }
 
@@ -128,7 +140,10 @@ export function qualifiedNameError(key: string): string | undefined {
     const err = dnsSubdomainError(prefix);
     if (err) return `prefix part ${err}`;
   } else if (parts.length > 2) {
-    return "a qualified name must consist of alphanumerics, '-', '_' or '.', with an optional DNS subdomain prefix and '/'";
+    return (
+      "a qualified name must consist of alphanumerics, '-', '_' " +
+      "or '.', with an optional DNS subdomain prefix and '/'"
+    );
   }
   if (name.length === 0) return 'name part must be non-empty';
   if (name.length > 63) return 'name part must be no more than 63 characters';
@@ -240,7 +255,9 @@ function checkListType(spec: ListTypeSpec, data: unknown[], at: string): KwError
         kwError(
           `${at}/${i}`,
           'x-kubernetes-list-type',
-          `duplicate ${what} (first at index ${first}); list-type ${spec.type} requires unique ${spec.type === 'map' ? 'keys' : 'values'}`,
+          `duplicate ${what} (first at index ${first}); ` +
+            `list-type ${spec.type} requires ` +
+            `unique ${spec.type === 'map' ? 'keys' : 'values'}`,
         ),
       );
     }
@@ -904,13 +921,25 @@ function formatError(e: ErrorObject): string {
   const p = e.params as Record<string, unknown>;
   switch (e.keyword) {
     case 'additionalProperties':
-      return `${formatPath(e.instancePath, String(p['additionalProperty']))}: unknown field "${String(p['additionalProperty'])}"`;
+      return (
+        `${formatPath(e.instancePath, String(p['additionalProperty']))}: ` +
+        `unknown field "${String(p['additionalProperty'])}"`
+      );
     case 'required':
-      return `${formatPath(e.instancePath, String(p['missingProperty']))}: required field "${String(p['missingProperty'])}" is missing`;
+      return (
+        `${formatPath(e.instancePath, String(p['missingProperty']))}: ` +
+        `required field "${String(p['missingProperty'])}" is missing`
+      );
     case 'enum':
-      return `${formatPath(e.instancePath)}: must be one of ${(p['allowedValues'] as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`;
+      return (
+        `${formatPath(e.instancePath)}: must be one ` +
+        `of ${(p['allowedValues'] as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`
+      );
     case 'type':
-      return `${formatPath(e.instancePath)}: must be of type ${Array.isArray(p['type']) ? (p['type'] as string[]).join(' or ') : String(p['type'])}`;
+      return (
+        `${formatPath(e.instancePath)}: must be of ` +
+        `type ${Array.isArray(p['type']) ? (p['type'] as string[]).join(' or ') : String(p['type'])}`
+      );
     default:
       return `${formatPath(e.instancePath)}: ${e.message ?? e.keyword}`;
   }
@@ -948,7 +977,8 @@ export function validateObject(obj: unknown, opts: ValidateOptions = {}): string
   const r = resolve(apiVersion, kind, opts);
   if (!r)
     return [
-      `(root): no schema is known for apiVersion "${apiVersion}", kind "${kind}" (looked in ${crdDir()} and ${openapiDir()})`,
+      `(root): no schema is known for apiVersion "${apiVersion}", ` +
+        `kind "${kind}" (looked in ${crdDir()} and ${openapiDir()})`,
     ];
   const errors = collectErrors(r.validate, obj);
   errors.push(...rootMetadataErrors(obj, r));
@@ -1076,7 +1106,12 @@ function describe(obj: unknown): string {
   if (!isObject(obj)) return typeof obj;
   const meta = isObject(obj['metadata']) ? obj['metadata'] : {};
   const name = typeof meta['name'] === 'string' ? meta['name'] : '?';
-  return `${String(obj['apiVersion'])} ${String(obj['kind'])} ${typeof meta['namespace'] === 'string' ? `${meta['namespace']}/` : ''}${name}`;
+  return (
+    `${String(obj['apiVersion'])} ` +
+    `${String(obj['kind'])} ` +
+    `${typeof meta['namespace'] === 'string' ? `${meta['namespace']}/` : ''}` +
+    `${name}`
+  );
 }
 
 /** Jest helper: throws an Error listing every schema error of `obj`. */
@@ -1084,7 +1119,9 @@ export function expectValid(obj: unknown, opts: ValidateOptions = {}): void {
   const errors = validateObject(obj, opts);
   if (errors.length > 0) {
     throw new Error(
-      `${describe(obj)} is not valid (${errors.length} error${errors.length === 1 ? '' : 's'}):\n  - ${errors.join('\n  - ')}`,
+      `${describe(obj)} is not valid (${errors.length} ` +
+        `error${errors.length === 1 ? '' : 's'}):\n ` +
+        ` - ${errors.join('\n  - ')}`,
     );
   }
 }

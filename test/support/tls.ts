@@ -6,7 +6,7 @@
 import { mkdtemp, mkdir, readlink, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { generateSelfSigned, type PemPair } from '../../src/tls/self-signed.js';
+import { generateSelfSigned, type PemPair } from '../../webhooks/tls/self-signed.js';
 
 export type { PemPair };
 

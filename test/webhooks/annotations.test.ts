@@ -1,6 +1,6 @@
-import { parseAnnotations } from '../../webhooks/annotations/parse.js';
-import { ANNOTATIONS } from '../../webhooks/annotations/registry.js';
-import { parseByteQuantity, parseDuration } from '../../webhooks/annotations/values.js';
+import { parseAnnotations } from '../../core/annotations/parse.js';
+import { ANNOTATIONS } from '../../core/annotations/registry.js';
+import { parseByteQuantity, parseDuration } from '../../core/annotations/values.js';
 
 const P = 'kserve-llmd.io/';
 

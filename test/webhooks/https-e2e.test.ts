@@ -5,7 +5,7 @@
 import fastJsonPatch from 'fast-json-patch';
 import { defaultWebhookConfig } from '../../src/config.js';
 import { silentLogger } from '../../src/log.js';
-import type { AdmissionReview } from '../../src/types/admission.js';
+import type { AdmissionReview } from '../../webhooks/admission-types.js';
 import { createIsvcHandler, ISVC_PATH } from '../../webhooks/isvc/handler.js';
 import { createPodHandler, POD_PATH } from '../../webhooks/pod/handler.js';
 import { startWebhookServer, type WebhookServer } from '../../webhooks/server.js';

@@ -1,9 +1,9 @@
 import fastJsonPatch from 'fast-json-patch';
 import { defaultWebhookConfig } from '../../src/config.js';
-import type { AdmissionResponse } from '../../src/types/admission.js';
+import type { AdmissionResponse } from '../../webhooks/admission-types.js';
 import type { InferenceService } from '../../src/types/kube.js';
 import { createIsvcHandler } from '../../webhooks/isvc/handler.js';
-import { mutateInferenceService } from '../../webhooks/isvc/mutate.js';
+import { mutateInferenceService } from '../../core/isvc/mutate.js';
 import { isvc, review } from '../support/fixtures.js';
 import { expectValid } from '../support/schema.js';
 

@@ -14,7 +14,7 @@ import { defaultWebhookConfig, parseWebhookConfig } from '../../src/config.js';
 import { createKubeClient, kubeConfigForServer } from '../../src/kube.js';
 import { createLogger, type Logger } from '../../src/log.js';
 import { createRegistry } from '../../src/metrics.js';
-import type { AdmissionResponse } from '../../src/types/admission.js';
+import type { AdmissionResponse } from '../../webhooks/admission-types.js';
 import type { Container, Pod, PodSpec } from '../../src/types/kube.js';
 import { apiServerVersion, learnClusterFeatures, webhookHandlers } from '../../webhooks/commands.js';
 import { POD_PATH } from '../../webhooks/pod/handler.js';

@@ -1,6 +1,6 @@
 import fastJsonPatch from 'fast-json-patch';
 import { defaultWebhookConfig } from '../../src/config.js';
-import type { AdmissionResponse } from '../../src/types/admission.js';
+import type { AdmissionResponse } from '../../webhooks/admission-types.js';
 import type { Container, Pod } from '../../src/types/kube.js';
 import { createPodHandler } from '../../webhooks/pod/handler.js';
 import { knativePod, review } from '../support/fixtures.js';

@@ -1,16 +1,16 @@
 /**
- * `render`'s pod preview is the pod KServe v0.20.0 and Knative build from our runtime (webhooks/render/pod-preview.ts),
+ * `render`'s pod preview is the pod KServe v0.20.0 and Knative build from our runtime (render/pod-preview.ts),
  * so the JSON patch `render` prints is the pod webhook's answer for the real pod, index for index.
  */
 import fastJsonPatch, { type Operation } from 'fast-json-patch';
 import { defaultWebhookConfig } from '../../src/config.js';
-import { runtimeName } from '../../src/names.js';
+import { runtimeName } from '../../core/names.js';
 import type { Container, InferenceService, Pod } from '../../src/types/kube.js';
-import { mutateInferenceService } from '../../webhooks/isvc/mutate.js';
+import { mutateInferenceService } from '../../core/isvc/mutate.js';
 import { mutatePod } from '../../webhooks/pod/mutate.js';
-import { fillPlaceholders, mergeRuntimeContainer, previewPod } from '../../webhooks/render/pod-preview.js';
-import { renderManifests } from '../../webhooks/render/render.js';
-import { loadServingRuntimes } from '../../webhooks/render/runtimes.js';
+import { fillPlaceholders, mergeRuntimeContainer, previewPod } from '../../render/pod-preview.js';
+import { renderManifests } from '../../render/render.js';
+import { loadServingRuntimes } from '../../render/runtimes.js';
 import { EXAMPLES, example, exampleText } from '../support/fixtures.js';
 import { expectValid } from '../support/schema.js';
 import { build } from '../manifests/helpers.js';

@@ -1,7 +1,7 @@
 import yaml from 'js-yaml';
 import { defaultWebhookConfig } from '../../src/config.js';
 import type { InferenceService } from '../../src/types/kube.js';
-import { renderManifests } from '../../webhooks/render/render.js';
+import { renderManifests } from '../../render/render.js';
 import { EXAMPLES, exampleText } from '../support/fixtures.js';
 import { expectValid } from '../support/schema.js';
 

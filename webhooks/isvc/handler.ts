@@ -1,9 +1,9 @@
 /** `/mutate-inferenceservice`: CREATE and UPDATE of serving.kserve.io/v1beta1 InferenceServices. */
 import type { WebhookConfig } from '../../src/config.js';
-import type { AdmissionHandler } from '../../src/types/admission.js';
+import type { AdmissionHandler } from '../admission-types.js';
 import { isRecord } from '../../src/types/kube.js';
 import { allowed, denied, patched } from '../admission.js';
-import { denialMessage, mutateInferenceService } from './mutate.js';
+import { denialMessage, mutateInferenceService } from '../../core/isvc/mutate.js';
 
 export const ISVC_PATH = '/mutate-inferenceservice';
 

@@ -4,10 +4,10 @@
  * revision template, and Knative to the pod), the main container and the serving port.
  */
 import type { InjectionConfig } from '../../src/config.js';
-import { LABELS, type Role } from '../../src/names.js';
+import { LABELS, type Role } from '../../core/names.js';
 import type { Container, Pod } from '../../src/types/kube.js';
-import { parseAnnotations } from '../annotations/parse.js';
-import { defaultSettings, type LlmdSettings } from '../annotations/settings.js';
+import { parseAnnotations } from '../../core/annotations/parse.js';
+import { defaultSettings, type LlmdSettings } from '../../core/annotations/settings.js';
 import { argsBlockedReason, findPortArg } from './command-line.js';
 
 /** What the webhook learned about the cluster at start (webhooks/pod/native-sidecars.ts). */

@@ -1,6 +1,6 @@
 /** `/mutate-pod`: CREATE of pods labelled `kserve-llmd.io/pool` (the webhook's objectSelector). */
 import type { InjectionConfig } from '../../src/config.js';
-import type { AdmissionHandler } from '../../src/types/admission.js';
+import type { AdmissionHandler } from '../admission-types.js';
 import { allowed, patched } from '../admission.js';
 import { DEFAULT_CLUSTER, type ClusterFeatures } from './context.js';
 import { mutatePod } from './mutate.js';

@@ -5,7 +5,7 @@
  * vLLM command line cannot be extended is left consistent (no flags, no port move, no sidecar).
  */
 import type { InjectionConfig } from '../../src/config.js';
-import { POD_ANNOTATIONS } from '../../src/names.js';
+import { POD_ANNOTATIONS } from '../../core/names.js';
 import { isRecord, type Container, type Pod } from '../../src/types/kube.js';
 import { portInScript, vllmListenPort } from './command-line.js';
 import { buildPodContext, DEFAULT_CLUSTER, type ClusterFeatures, type PodContext } from './context.js';

@@ -12,7 +12,7 @@
  * so a fleet at zero does not make their work disappear the way dropping them from the replay would.
  */
 import { runCluster, type Outcome } from '../cluster.js';
-import { HASH_BLOCK_TOKENS } from '../kv.js';
+import { HASH_BLOCK_TOKENS } from '../../../model/kv.js';
 import { meetsSlo } from '../metrics.js';
 import { staticPolicy } from '../policies/static.js';
 import type { Desired, Role } from '../policies/types.js';

@@ -7,7 +7,8 @@
  * `observe` turns the tick into the decider's RoleWindows
  * (stable/panic windows, starting pods, demand at zero), decode is decided first with what the pool's
  * prefill role prefilled (`withRemotePrefill`), and prefill gets the pool's prompt traffic (`withPoolPrompts`)
- * and decode's decision as its peer, exactly as Loop.decideAll does. Tick, windows and default prompt length come from defaultAutoscalerConfig(). Nothing of the decision
+ * and decode's decision as its peer, exactly as Loop.decideAll does. Tick, windows and default prompt length come from
+ * defaultAutoscalerConfig(). Nothing of the decision
  * is re-implemented here: this file only converts simulator state into the loop's inputs.
  */
 import { defaultAutoscalerConfig } from '../../../autoscaler/config.js';

@@ -4,7 +4,7 @@
  * requests buffered while a role has no ready pod (Knative activator / EPP flow-control queue) — and may
  * return new desired replica counts. Policies keep their own windows and cadence (KPA 2 s, HPA 15 s, …).
  */
-import type { EnginePreset } from '../presets.js';
+import type { EnginePreset } from '../../../model/presets.js';
 
 export type Role = 'decode' | 'prefill';
 

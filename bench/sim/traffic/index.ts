@@ -4,7 +4,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { createRng, type Rng } from '../rng.js';
+import { createRng, type Rng } from '../../../model/rng.js';
 import { parseAzure } from './azure.js';
 import { parseMooncake } from './mooncake.js';
 import { generateSynthetic, parseSyntheticSpec } from './synthetic.js';
@@ -17,7 +17,9 @@ export function parseTraceText(file: string, text: string, rng: Rng): Trace {
   if (first === '{') return parseMooncake(file, text, rng);
   if (text.replace(/^\uFEFF/, '').startsWith('TIMESTAMP')) return parseAzure(file, text);
   throw new TraceError(
-    `${file}: line 1: unknown trace format (expected Mooncake JSON lines or the Azure CSV header TIMESTAMP,ContextTokens,GeneratedTokens)`,
+    `${file}: line 1: unknown trace format (expected Mooncake ` +
+      `JSON lines or the Azure CSV header ` +
+      `TIMESTAMP,ContextTokens,GeneratedTokens)`,
   );
 }
 

@@ -7,8 +7,8 @@
  * tick when replaying, or the benchmark sees artificial bursts"): each request is placed uniformly at
  * random between its tick and the next distinct timestamp (at most the median tick gap), seeded.
  */
-import { HASH_BLOCK_TOKENS } from '../kv.js';
-import type { Rng } from '../rng.js';
+import { HASH_BLOCK_TOKENS } from '../../../model/kv.js';
+import type { Rng } from '../../../model/rng.js';
 import { fail, isCount, MAX_REPORTED, type Trace, type TraceRequest } from './types.js';
 
 interface Row {
@@ -37,7 +37,10 @@ function parseRow(line: string): { row?: Row; error?: string } {
   const want = Math.ceil(r.input_length / HASH_BLOCK_TOKENS);
   if (h.length > 0 && h.length !== want)
     return {
-      error: `hash_ids has ${h.length} blocks but input_length ${r.input_length} needs ceil(${r.input_length}/512) = ${want}`,
+      error:
+        `hash_ids has ${h.length} blocks but ` +
+        `input_length ${r.input_length} needs ` +
+        `ceil(${r.input_length}/512) = ${want}`,
     };
   return {
     row: {

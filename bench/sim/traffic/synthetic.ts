@@ -6,9 +6,9 @@
  *
  * Spec: KIND[:key=value,…], e.g. `bursty:rate=6,on=5m,off=10m,duration=1h`.
  */
-import { parseDuration } from '../../../webhooks/annotations/values.js';
-import { HASH_BLOCK_TOKENS } from '../kv.js';
-import { exponential, logNormal, type Rng } from '../rng.js';
+import { parseDuration } from '../../../core/annotations/values.js';
+import { HASH_BLOCK_TOKENS } from '../../../model/kv.js';
+import { exponential, logNormal, type Rng } from '../../../model/rng.js';
 import { TraceError, type Trace, type TraceRequest } from './types.js';
 
 export const SYNTHETIC_KINDS = ['poisson', 'bursty', 'diurnal'] as const;
@@ -80,7 +80,8 @@ export function parseSyntheticSpec(text: string): SyntheticSpec {
       (spec[dur] as number) = ms.value / 1000;
     } else {
       throw new TraceError(
-        `synthetic: unknown parameter "${k}" (known: ${[...Object.keys(NUMERIC), ...Object.keys(DURATIONS)].join(', ')})`,
+        `synthetic: unknown parameter "${k}" ` +
+          `(known: ${[...Object.keys(NUMERIC), ...Object.keys(DURATIONS)].join(', ')})`,
       );
     }
   }
@@ -110,6 +111,8 @@ export function generateSynthetic(s: SyntheticSpec, rng: Rng): Trace {
     for (let b = 0; b < blocks; b++) hashIds.push(b < shared ? group * 1000 + b : unique++);
     requests.push({ arrival: t, promptTokens, outputTokens, hashIds });
   }
-  const name = `synthetic ${s.kind} (rate ${s.rate}/s${s.kind === 'bursty' ? `, on ${s.onS}s / off ${s.offS}s` : ''}, ${s.durationS}s)`;
+  const name =
+    `synthetic ${s.kind} ` +
+    `(rate ${s.rate}/s${s.kind === 'bursty' ? `, on ${s.onS}s / off ${s.offS}s` : ''}, ${s.durationS}s)`;
   return { name, requests, durationS: s.durationS };
 }

@@ -23,7 +23,8 @@ export const MAX_REPORTED = 10;
 export function fail(file: string, problems: string[]): never {
   const more = problems.length > MAX_REPORTED ? `\n  … and more` : '';
   throw new TraceError(
-    `${file}: ${problems.length === 1 ? 'bad row' : 'bad rows'}:\n  ${problems.slice(0, MAX_REPORTED).join('\n  ')}${more}`,
+    `${file}: ${problems.length === 1 ? 'bad row' : 'bad rows'}:\n ` +
+      ` ${problems.slice(0, MAX_REPORTED).join('\n  ')}${more}`,
   );
 }
 

@@ -5,7 +5,7 @@
  * (service names, Ready, ActivatorEndpointsPopulated in Proxy mode).
  */
 import type { FakeApiServer } from '../../support/fake-apiserver/index.js';
-import { AUTOSCALER_CLASS, KNATIVE_CLASS_ANNOTATION, LABELS, POD_ANNOTATIONS } from '../../../src/names.js';
+import { AUTOSCALER_CLASS, KNATIVE_CLASS_ANNOTATION, LABELS, POD_ANNOTATIONS } from '../../../core/names.js';
 import { FakeVllm } from './fake-vllm.js';
 
 export const NS = 'models';

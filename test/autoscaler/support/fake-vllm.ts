@@ -44,7 +44,8 @@ export function renderVllm(s: VllmState, c: { prompt: number; gen: number; req: 
     `vllm:request_prompt_tokens_count{${MODEL}} ${n}`,
     `vllm:request_prompt_tokens_sum{${MODEL}} ${n * s.meanPrompt}`,
     '# TYPE vllm:cache_config_info gauge',
-    'vllm:cache_config_info{block_size="16",cache_dtype="auto",enable_prefix_caching="True",engine="0",gpu_memory_utilization="0.9",num_gpu_blocks="27454"} 1.0',
+    'vllm:cache_config_info{block_size="16",cache_dtype="auto",enable_prefix_caching="True",engine="0",' +
+      'gpu_memory_utilization="0.9",num_gpu_blocks="27454"} 1.0',
     '',
   ].join('\n');
 }

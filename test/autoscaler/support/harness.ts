@@ -43,7 +43,6 @@ export function buildAutoscaler(
   const client = createKubeClient(kc, { timeoutMs: 60_000, fieldManager: 'kserve-llmd-autoscaler' });
   const registry = createRegistry();
   const autoscaler = new Autoscaler({
-    kc,
     client,
     config,
     logger: silentLogger,

@@ -18,7 +18,6 @@ const kc = await loadKubeConfig({ serviceAccountDir: process.env.SA_DIR });
 const client = createKubeClient(kc, { timeoutMs: 30_000 });
 const config = parseAutoscalerConfig({ leaderElection: { enabled: false }, metrics: { port: 0 } });
 const autoscaler = new Autoscaler({
-  kc,
   client,
   config,
   logger: silentLogger,

@@ -1,5 +1,5 @@
 /** What the reliability tests read from the shipped install (manifests/overlays/default). */
-import { parseByteQuantity } from '../../../webhooks/annotations/values.js';
+import { parseByteQuantity } from '../../../core/annotations/values.js';
 import { build, one } from '../../manifests/helpers.js';
 
 /** The memory limit of a Deployment's first container, in bytes. */
