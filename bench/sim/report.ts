@@ -79,9 +79,20 @@ export function frontierLine(result: BenchResult): string {
   return `oracle frontier (GPU-h at attainment): ${[...marks.map(at), `max ${at(max)}`].join(' · ')}`;
 }
 
+/** What the frontier is (the report's header line). */
+export function boundLine(result: BenchResult): string {
+  const o = result.oracle;
+  return (
+    `oracle frontier = lower envelope of the oracle's per-window frontier (best ${pct(o.windowMaxAttainment)}), ` +
+    `its schedule replayed continuously (${pct(o.replay.attainment)} at ${o.replay.gpuHours.toFixed(2)} GPU-h), ` +
+    `${o.boundRuns.length} feasible runs (${o.boundRuns.join(', ')}) and ${o.staticFleets.length} smaller static fleets`
+  );
+}
+
 /**
- * The lower-bound check: no row may reach more than the oracle's best attainment, or cost less than the frontier
- * at its own attainment. A violation means the oracle is not a lower bound for that trace (reported, not hidden).
+ * The lower-bound check: no row may reach more than the frontier's best attainment, or cost less than the frontier
+ * at its own attainment. The frontier is the envelope over every row (run.ts), so this holds by construction; it
+ * stays as a guard on that construction (a violation would be reported, not hidden).
  */
 export function lowerBoundCheck(result: BenchResult): { ok: boolean; line: string } {
   const bad = result.rows
@@ -106,6 +117,15 @@ export interface Verdict {
   lines: string[];
 }
 
+/**
+ * The oracle's attainment: its goal schedule's when that meets the goal, else the frontier's best (which any
+ * feasible run above the oracle's own schedules raises).
+ */
+function oracleAttainment(result: BenchResult, oracle: PolicyResult): number {
+  const a = oracle.summary.attainment;
+  return a >= result.config.attainment - 1e-12 ? a : result.oracle.maxAttainment;
+}
+
 /** The goals, checked on this run. */
 export function verdict(result: BenchResult): Verdict {
   const ours = result.rows.find((r) => r.name === 'ours');
@@ -119,7 +139,7 @@ export function verdict(result: BenchResult): Verdict {
   const okAttain = a >= target;
   const okBest = best === undefined || ratioBest <= 0.8;
   const okOracle = ours.ratioToOracle <= 1.3;
-  const oa = oracle.summary.attainment;
+  const oa = oracleAttainment(result, oracle);
   const gap = oa - a;
   const okGap = gap <= 0.01 + 1e-9;
   const autoscalers = result.rows.filter((r) => AUTOSCALERS.includes(r.name));
@@ -128,7 +148,7 @@ export function verdict(result: BenchResult): Verdict {
   const others = autoscalers.filter((r) => r.name !== 'ours' && r.summary.attainment > a + 1e-9).map((r) => r.name);
   const lines = [
     `goal 1 (≥ ${pct(target)} within SLO): ours ${pct(a)} — ` +
-      `${okAttain ? 'met' : 'NOT met'} (oracle reaches ` +
+      `${okAttain ? 'met' : 'NOT met'} (the oracle frontier reaches ` +
       `${pct(result.oracle.maxAttainment)}` +
       (result.oracle.unmet > 0
         ? `; ${result.oracle.unmet} window(s) have requests no fleet ≤ max can serve within the SLO`
@@ -144,13 +164,14 @@ export function verdict(result: BenchResult): Verdict {
     `goal 3 (≤ 1.3× the oracle's GPU-hours at ours' ` +
       `attainment): ours ${f2(ours.ratioToOracle)}× at ${pct(a)} — ` +
       `${okOracle ? 'met' : 'NOT met'}`,
-    `policy goal (issue 16): ours ${pct(a)} vs the oracle's ` +
+    `policy goal (issue 16): ours ${pct(a)} vs the oracle frontier's ` +
       `${pct(oa)} (${(100 * gap).toFixed(2)} points; ≤ 1 — ` +
       `${okGap ? 'met' : 'NOT met'}), ${f2(ours.ratioToOracle)}× ` +
       `at equal attainment (≤ 1.3 — ` +
       `${okOracle ? 'met' : 'NOT met'}), best autoscaler ` +
       `attainment — ` +
       `${okTop ? 'met' : `NOT met (${others.join(', ')} higher)`}`,
+    boundLine(result),
     frontierLine(result),
     lowerBoundCheck(result).line,
   ];

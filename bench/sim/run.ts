@@ -15,6 +15,7 @@ import {
   type Frontier,
   type OracleWindow,
 } from './oracle/index.js';
+import { envelope, type FrontierPoint } from './oracle/frontier.js';
 import type { Evaluated } from './oracle/search.js';
 import { POLICIES } from './policies/index.js';
 import type { Desired, SloTarget } from './policies/types.js';
@@ -97,6 +98,21 @@ export interface BenchResult {
     frontier: Frontier;
     frontierAfterWarmup: Frontier;
     maxAttainment: number;
+    /** The windows' frontier alone (before the envelope) and its best attainment. */
+    windowFrontier: Frontier;
+    windowMaxAttainment: number;
+    /** The runs `frontier` is also the lower envelope of (every row but the oracle's, and the replay). */
+    boundRuns: string[];
+    /** The smaller static fleets the frontier is also the lower envelope of (smallerFleets). */
+    staticFleets: Array<{ fleet: Desired; attainment: number; gpuHours: number }>;
+    /** The oracle's schedule replayed continuously over the whole trace (no cold start). */
+    replay: {
+      attainment: number;
+      gpuHours: number;
+      ratioToOracle: number;
+      afterWarmup: PolicyResult['afterWarmup'];
+      wallMs: number;
+    };
   };
   initial: Desired;
   staticFleet: Desired;
@@ -127,7 +143,6 @@ function row(
     wallMs: number;
     events: number;
   },
-  oracle: Frontiers,
 ): PolicyResult {
   const summary = summarize(outcomes, cfg.slo);
   const warmupS = cfg.warmupS ?? DEFAULT_WARMUP_S;
@@ -139,12 +154,8 @@ function row(
     name,
     summary,
     gpuHours: extra.gpuSeconds / 3600,
-    ratioToOracle: ratio(extra.gpuSeconds, oracle.frontier, summary.attainment),
-    afterWarmup: {
-      attainment: late.attainment,
-      gpuHours: extra.gpuSecondsAfterWarmup / 3600,
-      ratioToOracle: ratio(extra.gpuSecondsAfterWarmup, oracle.frontierAfterWarmup, late.attainment),
-    },
+    ratioToOracle: NaN,
+    afterWarmup: { attainment: late.attainment, gpuHours: extra.gpuSecondsAfterWarmup / 3600, ratioToOracle: NaN },
     scaleEvents: extra.scaleEvents,
     coldStarts: extra.coldStarts,
     samples: extra.samples,
@@ -152,6 +163,21 @@ function row(
     wallMs: extra.wallMs,
     events: extra.events,
   };
+}
+
+/** A run as a point of the cost–miss plane: over the whole trace, or from the warm-up on. */
+function point(r: PolicyResult, late: boolean, lateRequests: number): FrontierPoint {
+  return late
+    ? { misses: (1 - r.afterWarmup.attainment) * lateRequests, cost: r.afterWarmup.gpuHours * 3600 }
+    : { misses: (1 - r.summary.attainment) * r.summary.requests, cost: r.gpuHours * 3600 };
+}
+
+/** Every row's "× oracle", against the envelope (the same figures the frontier is built from). */
+function setRatios(rows: PolicyResult[], f: Frontiers): void {
+  for (const r of rows) {
+    r.ratioToOracle = ratio(r.gpuHours * 3600, f.frontier, r.summary.attainment);
+    r.afterWarmup.ratioToOracle = ratio(r.afterWarmup.gpuHours * 3600, f.frontierAfterWarmup, r.afterWarmup.attainment);
+  }
 }
 
 export const DEFAULT_WARMUP_S = 300;
@@ -192,15 +218,34 @@ export async function runBenchmark(cfg: BenchConfig): Promise<BenchResult> {
     prefill: cfg.disaggregated ? oracle.peak.prefill : 0,
   };
   const runs: TaskResult[] = results.filter((r) => r.kind === 'policy');
-  if (!cfg.policies || cfg.policies.includes('static-peak'))
-    runs.push(runTask(tc, { kind: 'static', fleet: staticFleet }));
-  const rows: PolicyResult[] = runs.map((r) => {
-    if (r.kind !== 'policy') throw new Error('unexpected task result');
-    const pr = row(r.name, c, r.run.outcomes, { ...r.run, wallMs: r.wallMs }, oracle);
+  const { more, smaller, withStatic } = feasibleTasks(cfg, staticFleet, oracle.windows);
+  const moreRuns = await runTasks(tc, more, cfg.jobs ?? 1);
+  if (withStatic) runs.push(moreRuns.shift() as TaskResult);
+  const replayRun = moreRuns.shift();
+  const toRow = (r: TaskResult | undefined): PolicyResult => {
+    if (r?.kind !== 'policy') throw new Error('unexpected task result');
+    const pr = row(r.name, c, r.run.outcomes, { ...r.run, wallMs: r.wallMs });
     if (r.reasons) pr.reasons = r.reasons;
     return pr;
-  });
-  rows.push(oracleRow(c, oracle, oracleMs));
+  };
+  const rows: PolicyResult[] = runs.map(toRow);
+  const replay = toRow(replayRun);
+  const oracleRowResult = oracleRow(c, oracle, oracleMs);
+  rows.push(oracleRowResult);
+  const statics = moreRuns.map(toRow);
+  const feasible = [...rows.filter((r) => r !== oracleRowResult), replay, ...statics];
+  const lateRequests = oracle.frontierAfterWarmup.requests;
+  const bound: Frontiers = {
+    frontier: envelope(
+      oracle.frontier,
+      feasible.map((r) => point(r, false, lateRequests)),
+    ),
+    frontierAfterWarmup: envelope(
+      oracle.frontierAfterWarmup,
+      feasible.map((r) => point(r, true, lateRequests)),
+    ),
+  };
+  setRatios([...rows, replay], bound);
   return {
     config: {
       trace: cfg.trace.name,
@@ -230,9 +275,24 @@ export async function runBenchmark(cfg: BenchConfig): Promise<BenchResult> {
       unmet: oracle.unmet,
       evaluations: oracle.evaluations,
       wallMs: oracleMs,
-      frontier: oracle.frontier,
-      frontierAfterWarmup: oracle.frontierAfterWarmup,
-      maxAttainment: maxAttainment(oracle.frontier),
+      frontier: bound.frontier,
+      frontierAfterWarmup: bound.frontierAfterWarmup,
+      maxAttainment: maxAttainment(bound.frontier),
+      windowFrontier: oracle.frontier,
+      windowMaxAttainment: maxAttainment(oracle.frontier),
+      boundRuns: [...rows.filter((r) => r !== oracleRowResult), replay].map((r) => r.name),
+      staticFleets: statics.map((r, i) => ({
+        fleet: smaller[i] as Desired,
+        attainment: r.summary.attainment,
+        gpuHours: r.gpuHours,
+      })),
+      replay: {
+        attainment: replay.summary.attainment,
+        gpuHours: replay.gpuHours,
+        ratioToOracle: replay.ratioToOracle,
+        afterWarmup: replay.afterWarmup,
+        wallMs: replay.wallMs,
+      },
     },
     initial,
     staticFleet,
@@ -291,29 +351,51 @@ function oracleRow(c: BenchConfig, oracle: ReturnType<typeof assembleOracle>, wa
   const horizonS = c.trace.durationS;
   const cost = (w: OracleWindow): number =>
     (w.fleet.decode + w.fleet.prefill) * c.preset.tp * (Math.min(horizonS, w.start + c.windowS) - w.start);
-  return row(
-    'oracle',
-    c,
-    oracle.outcomes,
-    {
-      gpuSeconds: oracle.gpuSeconds,
-      gpuSecondsAfterWarmup: oracle.windows
-        .filter((w) => w.start >= (c.warmupS ?? 0))
-        .reduce((sum, w) => sum + cost(w), 0),
-      scaleEvents: 0,
-      coldStarts: 0,
-      samples: oracle.windows.map((w) => ({
-        t: w.start,
-        decode: w.fleet.decode,
-        prefill: w.fleet.prefill,
-        decodeReady: w.fleet.decode,
-        prefillReady: w.fleet.prefill,
-      })),
-      wallMs,
-      events: oracle.evaluations,
-    },
-    oracle,
-  );
+  return row('oracle', c, oracle.outcomes, {
+    gpuSeconds: oracle.gpuSeconds,
+    gpuSecondsAfterWarmup: oracle.windows
+      .filter((w) => w.start >= (c.warmupS ?? 0))
+      .reduce((sum, w) => sum + cost(w), 0),
+    scaleEvents: 0,
+    coldStarts: 0,
+    samples: oracle.windows.map((w) => ({
+      t: w.start,
+      decode: w.fleet.decode,
+      prefill: w.fleet.prefill,
+      decodeReady: w.fleet.decode,
+      prefillReady: w.fleet.prefill,
+    })),
+    wallMs,
+    events: oracle.evaluations,
+  });
+}
+
+/**
+ * The runs the bound is also built from (after the policies'): the static peak fleet (when asked for), the
+ * oracle's schedule replayed over the whole trace (caches and queues carried across windows, no cold start), and
+ * every smaller static fleet on the way to the static one (see oracle/frontier.ts envelope).
+ */
+function feasibleTasks(cfg: BenchConfig, staticFleet: Desired, windows: readonly OracleWindow[]) {
+  const smaller = smallerFleets(staticFleet);
+  const withStatic = !cfg.policies || cfg.policies.includes('static-peak');
+  const more: Task[] = [
+    ...(withStatic ? [{ kind: 'static' as const, fleet: staticFleet }] : []),
+    { kind: 'schedule', name: 'oracle-schedule', fleets: windows.map((w) => w.fleet) },
+    ...smaller.map((fleet) => ({ kind: 'static' as const, fleet })),
+  ];
+  return { more, smaller, withStatic };
+}
+
+/**
+ * The static fleets below the peak one, on the line from nothing to it: k = 1 … K − 1 of K = its largest role,
+ * each role at ⌈k · its peak / K⌉ (aggregated: 1 … peak − 1 replicas).
+ */
+export function smallerFleets(peak: Desired): Desired[] {
+  const k = Math.max(peak.decode, peak.prefill);
+  const out: Desired[] = [];
+  for (let i = 1; i < k; i++)
+    out.push({ decode: Math.max(1, Math.ceil((i * peak.decode) / k)), prefill: Math.ceil((i * peak.prefill) / k) });
+  return out;
 }
 
 export function fleetText(f: Desired): string {

@@ -81,8 +81,8 @@ export function frontierSvg(res: BenchResult): string {
 <text x="${L}" ` +
     `y="20" class="h">${esc(title)}</text>
 <text x="${L}" y="36" ` +
-    `class="ax">━ oracle frontier (least GPU-hours at each ` +
-    `attainment; a lower bound) · ● policies (orange: ` +
+    `class="ax">━ oracle frontier (envelope of its schedules and ` +
+    `every run; a lower bound) · ● policies (orange: ` +
     `ours)</text>
 ${out.join('\n')}
 </svg>

@@ -9,7 +9,15 @@ import { searchWindow, windowBounds, type OracleOptions } from './oracle/index.j
 import type { Evaluated } from './oracle/search.js';
 import { POLICIES } from './policies/index.js';
 import { staticPolicy } from './policies/static.js';
-import type { Desired, PolicyContext } from './policies/types.js';
+import type { Desired, Policy, PolicyContext } from './policies/types.js';
+
+/** Follows a per-window schedule: window w's fleet from w·windowS on (the last one until the run ends). */
+export function schedulePolicy(fleets: readonly Desired[], windowS: number): Policy {
+  return {
+    name: 'oracle-schedule',
+    step: (obs) => fleets[Math.min(fleets.length - 1, Math.floor(obs.now / windowS))],
+  };
+}
 
 export interface TaskConfig extends OracleOptions {
   warmupS: number;
@@ -24,7 +32,9 @@ export interface TaskConfig extends OracleOptions {
 export type Task =
   | { kind: 'window'; index: number; initial?: Desired }
   | { kind: 'policy'; name: string; initial: Desired }
-  | { kind: 'static'; fleet: Desired };
+  | { kind: 'static'; fleet: Desired }
+  /** The oracle's schedule (one fleet per window) replayed over the whole trace, no cold start. */
+  | { kind: 'schedule'; name: string; fleets: Desired[] };
 
 export type TaskResult =
   | { kind: 'window'; index: number; hull: Evaluated[]; evaluations: number; wallMs: number }
@@ -77,6 +87,23 @@ export function runTask(c: TaskConfig, t: Task): TaskResult {
     if (!b) throw new Error(`no window ${t.index}`);
     const { hull, evaluations } = searchWindow(c, b, t.initial);
     return { kind: 'window', index: t.index, hull, evaluations, wallMs: Date.now() - t0 };
+  }
+  if (t.kind === 'schedule') {
+    const run = runCluster({
+      preset: c.preset,
+      requests: c.requests,
+      horizonS: c.horizonS,
+      router: c.router,
+      disaggregated: c.disaggregated,
+      pdThresholdTokens: c.pdThresholdTokens,
+      seed: c.seed,
+      maxReplicas: c.maxReplicas,
+      warmupS: c.warmupS,
+      policy: schedulePolicy(t.fleets, c.windowS),
+      initial: t.fleets[0] ?? { decode: 0, prefill: 0 },
+      coldStartS: 0,
+    });
+    return { kind: 'policy', name: t.name, run, wallMs: Date.now() - t0 };
   }
   const r = t.kind === 'static' ? clusterRun(c, 'static-peak', t.fleet, t.fleet) : clusterRun(c, t.name, t.initial);
   return { kind: 'policy', name: t.kind === 'static' ? 'static-peak' : t.name, ...r, wallMs: Date.now() - t0 };

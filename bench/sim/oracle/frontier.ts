@@ -129,3 +129,12 @@ export function scheduleWithin(hulls: readonly WindowOption[][], budgetMisses: n
   }
   return pick;
 }
+
+/**
+ * The lower envelope of a frontier and further feasible points (runs over the whole trace: (misses, GPU-seconds)
+ * each): the lower convex hull of them all. Adding points only lowers it, so a row compared with it never looks
+ * better than with the frontier alone, and no run it was built from lies above and left of it.
+ */
+export function envelope(f: Frontier, feasible: readonly FrontierPoint[]): Frontier {
+  return { requests: f.requests, points: lowerHull([...f.points, ...feasible]) };
+}
