@@ -4,7 +4,7 @@
  * (pool.ts): one oracle window's search, or one policy's run over the whole trace. Inputs and results are plain
  * data (structured-clone safe).
  */
-import { COLD_START_SPREAD, runCluster, type ClusterResult } from './cluster.js';
+import { COLD_START_SPREAD, runCluster, type ClusterOptions, type ClusterResult } from './cluster.js';
 import { searchWindow, windowBounds, type OracleOptions } from './oracle/index.js';
 import type { Evaluated } from './oracle/search.js';
 import { POLICIES } from './policies/index.js';
@@ -46,6 +46,21 @@ export type TaskResult =
       wallMs: number;
     };
 
+/** What every fleet run of the benchmark shares: the trace, the engine, routing and bounds. */
+function clusterBase(c: TaskConfig): Omit<ClusterOptions, 'policy' | 'initial' | 'coldStartS'> {
+  return {
+    preset: c.preset,
+    requests: c.requests,
+    horizonS: c.horizonS,
+    router: c.router,
+    disaggregated: c.disaggregated,
+    pdThresholdTokens: c.pdThresholdTokens,
+    seed: c.seed,
+    maxReplicas: c.maxReplicas,
+    warmupS: c.warmupS,
+  };
+}
+
 function clusterRun(c: TaskConfig, name: string, initial: Desired, fleet?: Desired) {
   const ctx: PolicyContext = {
     preset: c.preset,
@@ -61,15 +76,7 @@ function clusterRun(c: TaskConfig, name: string, initial: Desired, fleet?: Desir
   const policy = fleet ? staticPolicy(fleet) : factory?.create(ctx);
   if (!policy) throw new Error(`unknown policy ${name}`);
   const run = runCluster({
-    preset: c.preset,
-    requests: c.requests,
-    horizonS: c.horizonS,
-    router: c.router,
-    disaggregated: c.disaggregated,
-    pdThresholdTokens: c.pdThresholdTokens,
-    seed: c.seed,
-    maxReplicas: c.maxReplicas,
-    warmupS: c.warmupS,
+    ...clusterBase(c),
     policy,
     flowControl: policy.flowControl === true,
     initial: fleet ?? initial,
@@ -90,15 +97,7 @@ export function runTask(c: TaskConfig, t: Task): TaskResult {
   }
   if (t.kind === 'schedule') {
     const run = runCluster({
-      preset: c.preset,
-      requests: c.requests,
-      horizonS: c.horizonS,
-      router: c.router,
-      disaggregated: c.disaggregated,
-      pdThresholdTokens: c.pdThresholdTokens,
-      seed: c.seed,
-      maxReplicas: c.maxReplicas,
-      warmupS: c.warmupS,
+      ...clusterBase(c),
       policy: schedulePolicy(t.fleets, c.windowS),
       initial: t.fleets[0] ?? { decode: 0, prefill: 0 },
       coldStartS: 0,

@@ -38,6 +38,23 @@ function config(seed = 5, duration = '8m'): BenchConfig {
 }
 
 /** Tag balance of an XML document (no DTD, no CDATA): enough to catch broken markup. */
+/** A static fleet of `fleet` on `trace` without cold starts: a feasible schedule the oracle must not beat. */
+function staticRun(cfg: BenchConfig, trace: BenchConfig['trace'], fleet: { decode: number; prefill: number }) {
+  return runCluster({
+    preset: cfg.preset,
+    requests: trace.requests,
+    horizonS: trace.durationS,
+    policy: staticPolicy(fleet),
+    router: cfg.router,
+    disaggregated: false,
+    pdThresholdTokens: cfg.pdThresholdTokens,
+    seed: cfg.seed,
+    initial: fleet,
+    coldStartS: 0,
+    maxReplicas: cfg.maxReplicas,
+  });
+}
+
 function wellFormed(xml: string): boolean {
   const stack: string[] = [];
   for (const m of xml.replace(/<\?xml[^>]*\?>/, '').matchAll(/<(\/?)([a-zA-Z][\w:-]*)([^>]*?)(\/?)>/g)) {
@@ -92,19 +109,7 @@ describe('short benchmark run', () => {
     const f = result.oracle.frontier;
     for (let k = 1; k <= 4; k++) {
       const fleet = { decode: k, prefill: 0 };
-      const run = runCluster({
-        preset: cfg.preset,
-        requests: cfg.trace.requests,
-        horizonS: cfg.trace.durationS,
-        policy: staticPolicy(fleet),
-        router: cfg.router,
-        disaggregated: false,
-        pdThresholdTokens: cfg.pdThresholdTokens,
-        seed: cfg.seed,
-        initial: fleet,
-        coldStartS: 0,
-        maxReplicas: cfg.maxReplicas,
-      });
+      const run = staticRun(cfg, cfg.trace, fleet);
       const a = summarize(run.outcomes, cfg.slo).attainment;
       expect(a).toBeLessThanOrEqual(result.oracle.maxAttainment + 1e-12);
       expect(costAtAttainment(f, a)).toBeLessThanOrEqual(run.gpuSeconds + 1e-6);
@@ -237,19 +242,7 @@ describe('the oracle frontier on long prompts with prefix reuse', () => {
     const runs = result.rows.map((r) => ({ name: r.name, a: r.summary.attainment, gpuSeconds: r.gpuHours * 3600 }));
     for (let k = 1; k <= result.staticFleet.decode + 2; k++) {
       const fleet = { decode: k, prefill: 0 };
-      const run = runCluster({
-        preset: cfg.preset,
-        requests: trace.requests,
-        horizonS: trace.durationS,
-        policy: staticPolicy(fleet),
-        router: cfg.router,
-        disaggregated: false,
-        pdThresholdTokens: cfg.pdThresholdTokens,
-        seed: cfg.seed,
-        initial: fleet,
-        coldStartS: 0,
-        maxReplicas: cfg.maxReplicas,
-      });
+      const run = staticRun(cfg, trace, fleet);
       runs.push({ name: `static ${k}`, a: summarize(run.outcomes, cfg.slo).attainment, gpuSeconds: run.gpuSeconds });
     }
     // The case this guards: the windows' frontier alone is beaten (a static fleet reaches more than its best).
