@@ -14,6 +14,7 @@ import { startFakeApiServer } from './support/fake-apiserver/index.js';
 import { example as fixture, exampleText } from './support/fixtures.js';
 import { eventually } from './support/eventually.js';
 import { webhookAdmit } from './controller/harness.js';
+import { fakeKubeconfig } from './support/kubeconfig.js';
 
 const bin = fileURLToPath(new URL('../bin/kserve-llmd.js', import.meta.url));
 const example = (name: string) => fileURLToPath(new URL(`../examples/${name}.yaml`, import.meta.url));
@@ -71,17 +72,7 @@ describe('bin/kserve-llmd.js (child process)', () => {
     const api = await startFakeApiServer({ admit: webhookAdmit(defaultControllerConfig()) });
     const dir = mkdtempSync(join(tmpdir(), 'kserve-llmd-bin-'));
     const kubeconfig = join(dir, 'kubeconfig');
-    writeFileSync(
-      kubeconfig,
-      [
-        'apiVersion: v1',
-        'kind: Config',
-        'current-context: fake',
-        `clusters: [{name: fake, cluster: {server: "${api.url}", insecure-skip-tls-verify: true}}]`,
-        'users: [{name: fake, user: {token: fake-token}}]',
-        'contexts: [{name: fake, context: {cluster: fake, user: fake}}]',
-      ].join('\n'),
-    );
+    writeFileSync(kubeconfig, fakeKubeconfig(api.url));
     api.seed(fixture('nvidia-basic') as any);
     const args = ['controller', '--kubeconfig', kubeconfig, '--metrics-port', '0', '--lease-namespace', 'kserve-llmd'];
     const child = spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });

@@ -12,6 +12,7 @@ import { eventually } from '../support/eventually.js';
 import { example } from '../support/fixtures.js';
 import { startFakeApiServer } from '../support/fake-apiserver/index.js';
 import { webhookAdmit } from './harness.js';
+import { fakeKubeconfig } from '../support/kubeconfig.js';
 
 describe('kserve-llmd controller', () => {
   it('bad flags: one line, exit 2', async () => {
@@ -29,17 +30,7 @@ describe('kserve-llmd controller', () => {
     const api = await startFakeApiServer({ admit: webhookAdmit(defaultControllerConfig()) });
     const dir = mkdtempSync(join(tmpdir(), 'kserve-llmd-ctl-'));
     const kubeconfig = join(dir, 'kubeconfig');
-    writeFileSync(
-      kubeconfig,
-      [
-        'apiVersion: v1',
-        'kind: Config',
-        'current-context: fake',
-        `clusters: [{name: fake, cluster: {server: "${api.url}", insecure-skip-tls-verify: true}}]`,
-        'users: [{name: fake, user: {token: fake-token}}]',
-        'contexts: [{name: fake, context: {cluster: fake, user: fake}}]',
-      ].join('\n'),
-    );
+    writeFileSync(kubeconfig, fakeKubeconfig(api.url));
     api.seed(example('nvidia-basic') as any);
     const io = fakeIo();
     const lease = () => api.object('coordination.k8s.io/v1', 'Lease', 'kserve-llmd', 'kserve-llmd-controller');

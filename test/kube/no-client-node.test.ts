@@ -13,6 +13,7 @@ import { createServer as createTlsServer, type Server } from 'node:tls';
 import { AUTOSCALER_CLASS, KNATIVE_CLASS_ANNOTATION } from '../../core/names.js';
 import { startFakeApiServer, type FakeApiServer } from '../support/fake-apiserver/index.js';
 import { certFor, kubeletWrite } from '../support/tls.js';
+import { fakeKubeconfig } from '../support/kubeconfig.js';
 
 const here = join(process.cwd(), 'test', 'kube', 'support');
 
@@ -111,17 +112,7 @@ describe('the in-cluster autoscaler process', () => {
 
   it('with a kubeconfig file, loads client-node for it (the hook does see client-node)', async () => {
     const file = join(dir, 'kubeconfig');
-    await writeFile(
-      file,
-      [
-        'apiVersion: v1',
-        'kind: Config',
-        'current-context: fake',
-        `clusters: [{name: fake, cluster: {server: "${api.url}", insecure-skip-tls-verify: true}}]`,
-        'users: [{name: fake, user: {token: t}}]',
-        'contexts: [{name: fake, context: {cluster: fake, user: fake}}]',
-      ].join('\n'),
-    );
+    await writeFile(file, fakeKubeconfig(api.url, 't'));
     await rm(join(dir, 'loaded.log'), { force: true });
     const out = await runChild({ ...baseEnv(), KUBECONFIG: file, NEW_PA: JSON.stringify(pa('llama-decode-00002')) });
     expect([out.code, out.stderr]).toEqual([0, '']);

@@ -21,6 +21,7 @@ import { POD_PATH } from '../../webhooks/pod/handler.js';
 import { decideNativeSidecars, parseServerVersion } from '../../webhooks/pod/native-sidecars.js';
 import { knativePod, review } from '../support/fixtures.js';
 import { expectValid } from '../support/schema.js';
+import { fakeKubeconfig } from '../support/kubeconfig.js';
 
 /**
  * What a Kubernetes v1.28 API server without the SidecarContainers gate does to a pod: it drops
@@ -121,17 +122,7 @@ describe('GET /version from a loopback API server decides the layout (nativeSide
     paths.length = 0;
     const dir = await mkdtemp(join(tmpdir(), 'kserve-llmd-kc-'));
     const file = join(dir, 'kubeconfig');
-    await writeFile(
-      file,
-      [
-        'apiVersion: v1',
-        'kind: Config',
-        `clusters: [{name: c, cluster: {server: "${url}", insecure-skip-tls-verify: true}}]`,
-        'users: [{name: u, user: {token: kc-token}}]',
-        'contexts: [{name: x, context: {cluster: c, user: u}}]',
-        'current-context: x',
-      ].join('\n'),
-    );
+    await writeFile(file, fakeKubeconfig(url, 'kc-token'));
     try {
       expect(parseServerVersion(await apiServerVersion(file))).toEqual({ major: 1, minor: 29, gitVersion: 'v1.29.3' });
       expect(paths).toEqual(['GET /version Bearer kc-token']);
